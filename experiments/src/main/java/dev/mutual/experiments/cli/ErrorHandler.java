@@ -1,0 +1,32 @@
+package dev.mutual.experiments.cli;
+
+import picocli.CommandLine;
+
+/**
+ * Turns exceptions into one clear message and an exit code instead of a stack trace from deep inside.
+ * {@link dev.mutual.data.UserInputException} (bad recipe, malformed data file, missing path) gives exit code 2; anything
+ * else is a failure (exit code 1) and its cause chain is printed, still without a stack trace unless
+ * {@code MUTUAL_DEBUG=1}.
+ */
+final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+        boolean debug = "1".equals(System.getenv("MUTUAL_DEBUG"));
+        if (debug) ex.printStackTrace(cmd.getErr());
+        if (ex instanceof dev.mutual.data.UserInputException) {
+            cmd.getErr().println("error: " + ex.getMessage());
+            return MutualCli.EXIT_BAD_INPUT;
+        }
+        StringBuilder msg = new StringBuilder("error: ").append(describe(ex));
+        for (Throwable c = ex.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            msg.append("\n  caused by: ").append(describe(c));
+        }
+        cmd.getErr().println(msg);
+        if (!debug) cmd.getErr().println("(set MUTUAL_DEBUG=1 for a stack trace)");
+        return MutualCli.EXIT_FAILURE;
+    }
+
+    private static String describe(Throwable t) {
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.mutual.experiments.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of {@code bin/mutual}. Each subcommand is its own class in this package; register it in
+ * {@code subcommands} below. Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.
+ */
+@Command(
+        name = "mutual",
+        mixinStandardHelpOptions = true,
+        versionProvider = MutualCli.Version.class,
+        description = "Train and evaluate instruction-tuned language models with MAIN (Mutual Alignment Is Necessary).",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class MutualCli implements Runnable {
+
+    /** Exit code for bad usage or bad input (a recipe error, a malformed data file). */
+    public static final int EXIT_BAD_INPUT = 2;
+    /** Exit code for a failure while doing the work. */
+    public static final int EXIT_FAILURE = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, shared by {@link #main} and the tests. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new MutualCli());
+        cli.setExecutionExceptionHandler(new ErrorHandler());
+        return cli;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = MutualCli.class.getPackage().getImplementationVersion();
+            return new String[] {"mutual " + (v == null ? "dev" : v)};
+        }
+    }
+}
