@@ -3,7 +3,7 @@ annotations, with pandas (win rate, as alpaca_eval's AbsoluteScoringRule) and sc
 
 The GLM is the length term and the model term of alpaca_eval's length_controlled_v1 formula,
     preference ~ tanh(std_delta_len) + not_gamed_baseline - 1      (no intercept; not_gamed_baseline = 1)
-fitted without penalty, with soft labels through alpaca_eval's duplication trick (each row once with label 1 and
+fitted without penalty (C = inf), with soft labels through alpaca_eval's duplication trick (each row once with label 1 and
 weight p, once with label 0 and weight 1 - p). Run: python alpaca_lc_reference.py ANNOTATIONS.json
 """
 import json
@@ -24,7 +24,7 @@ x = np.stack([np.tanh(delta / delta.std()), np.ones(len(df))], axis=1)
 X = np.concatenate([x, x])
 y = np.concatenate([np.ones(len(df)), np.zeros(len(df))])
 w = np.concatenate([p, 1 - p])
-model = LogisticRegression(penalty=None, fit_intercept=False, tol=1e-12, max_iter=10000).fit(X, y, sample_weight=w)
+model = LogisticRegression(C=np.inf, fit_intercept=False, tol=1e-12, max_iter=10000).fit(X, y, sample_weight=w)
 coef_len, coef_model = model.coef_[0]
 print("coef_length %.12f coef_model %.12f" % (coef_len, coef_model))
 print("length_controlled_winrate %.10f" % (100 / (1 + np.exp(-coef_model))))

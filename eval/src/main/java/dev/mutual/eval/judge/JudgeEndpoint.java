@@ -12,7 +12,7 @@ import java.util.Objects;
  *                       posts to {@code baseUrl + "/chat/completions"}
  * @param model          judge model name sent in every request, e.g. "gpt-4-1106-preview"
  * @param requestTimeout how long one request may wait for the response headers before it counts as timed out
- * @param maxAttempts    attempts per judgement, first try included (e.g. 6); 429, 5xx, timeouts, connection
+ * @param maxAttempts    attempts per judgement, first try included (e.g. 6); 408, 429, 5xx, timeouts, connection
  *                       errors and malformed response bodies are retried, other HTTP errors are not
  * @param initialBackoff wait before the second attempt; doubled per attempt, with jitter
  * @param maxBackoff     cap on one wait between attempts (a server's Retry-After is honoured up to

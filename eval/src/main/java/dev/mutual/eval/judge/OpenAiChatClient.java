@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A judge behind any OpenAI-compatible {@code POST /chat/completions} endpoint (OpenAI, vLLM, llama.cpp server,
  * ...), on {@link java.net.http.HttpClient}.
  *
- * <p>Retries: HTTP 429, HTTP 5xx, request timeouts, connection errors and unreadable 200 bodies are retried up to
+ * <p>Retries: HTTP 408, HTTP 429, HTTP 5xx, request timeouts, connection errors and unreadable 200 bodies are retried up to
  * {@link JudgeEndpoint#maxAttempts()} attempts in all. The wait before attempt k+1 is the server's
  * {@code Retry-After} when it sends one (seconds or HTTP date, capped at {@link JudgeEndpoint#MAX_RETRY_AFTER}),
  * otherwise exponential backoff {@code min(maxBackoff, initialBackoff * 2^(k-1))} with "equal jitter" (uniformly
@@ -92,7 +92,7 @@ public final class OpenAiChatClient implements ChatJudge {
                     } catch (IllegalArgumentException | IOException e) {
                         lastFailure = "unreadable response body (" + e.getMessage() + "): " + excerpt(response.body());
                     }
-                } else if (status == 429 || status >= 500) {
+                } else if (status == 408 || status == 429 || status >= 500) {
                     lastFailure = "HTTP " + status + ": " + excerpt(response.body());
                     retryAfter = retryAfter(response).orElse(null);
                 } else {
