@@ -85,10 +85,13 @@ public final class AlpacaEvalReport {
         return samples;
     }
 
-    /** Writes annotations.json, samples.jsonl, then results.json (last, so a finished-looking directory is complete). */
+    /**
+     * Writes annotations.json, samples.jsonl, then results.json (last, so a finished-looking directory is complete).
+     * The annotations are written first so that even a run whose judgements all failed to parse keeps the replies.
+     */
     public static EvalResult write(Path dir, List<Annotation> annotations, EvalResult.RunInfo run, Map<String, Object> settings) {
-        EvalResult result = summarize(annotations, run, settings);
         AlpacaAnnotations.write(dir.resolve(AlpacaAnnotations.FILE_NAME), annotations);
+        EvalResult result = summarize(annotations, run, settings);
         EvalResultFiles.write(dir, result, samples(annotations));
         return result;
     }

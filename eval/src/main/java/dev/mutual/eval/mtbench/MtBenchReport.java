@@ -54,7 +54,6 @@ public final class MtBenchReport {
                     + "look at " + JUDGMENTS + " (is the judge following the prompt?)");
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("score", sums.get("score")[0] / sums.get("score")[1]);
         for (Map.Entry<String, double[]> e : sums.entrySet()) metrics.put(e.getKey(), e.getValue()[0] / e.getValue()[1]);
         metrics.put("n_judgements", (double) judgements.size());
         metrics.put("n_unparsed", (double) unparsed);
@@ -82,8 +81,8 @@ public final class MtBenchReport {
     /** Writes judgments.jsonl, samples.jsonl, then results.json. */
     public static EvalResult write(Path dir, List<MtBenchJudgement> judgements, String modelId, String judgeModel,
                                    EvalResult.RunInfo run, Map<String, Object> settings) {
+        writeJudgments(dir.resolve(JUDGMENTS), judgements, modelId, judgeModel);   // first: kept even if none parsed
         EvalResult result = summarize(judgements, run, settings);
-        writeJudgments(dir.resolve(JUDGMENTS), judgements, modelId, judgeModel);
         EvalResultFiles.write(dir, result, samples(judgements));
         return result;
     }
