@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate responses or a model on a benchmark.",
         subcommands = {
+                EvalGsm8kCommand.class,
+                EvalStrategyqaCommand.class,
         })
 final class EvalCommand implements Runnable {
     @CommandLine.Spec
