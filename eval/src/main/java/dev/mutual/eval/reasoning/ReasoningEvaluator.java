@@ -2,6 +2,7 @@ package dev.mutual.eval.reasoning;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.eval.report.AtomicFile;
+import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalSample;
 
@@ -22,15 +23,12 @@ import java.util.Map;
 public final class ReasoningEvaluator {
     private ReasoningEvaluator() {}
 
-    /** A finished evaluation, ready for {@link dev.mutual.eval.report.EvalResultFiles#write}. */
-    public record Outcome(EvalResult result, List<EvalSample> samples) {}
-
     /**
      * Scores the items that have a response; items that are exemplars of the prompt are skipped.
      *
      * @param responses item id to raw response (see {@link ResponsesFile})
      */
-    public static Outcome score(ReasoningTask task, List<ReasoningItem> items, Map<String, String> responses,
+    public static EvalOutcome score(ReasoningTask task, List<ReasoningItem> items, Map<String, String> responses,
                                 EvalResult.RunInfo run) {
         List<EvalSample> samples = new ArrayList<>();
         double[] sums = new double[task.extractions().size()];
@@ -78,12 +76,12 @@ public final class ReasoningEvaluator {
         settings.put("dataset_items", items.size());
         settings.put("unanswered_items", unanswered);
         settings.put("exemplar_items_skipped", skippedExemplars);
-        return new Outcome(new EvalResult(task.name(), task.version(), metrics, task.primaryMetric(), samples.size(),
+        return new EvalOutcome(new EvalResult(task.name(), task.version(), metrics, task.primaryMetric(), samples.size(),
                 run, settings), samples);
     }
 
     /** Generates a response for every scored item with {@code generator}, then scores them. */
-    public static Outcome generateAndScore(ReasoningTask task, List<ReasoningItem> items, CompletionGenerator generator,
+    public static EvalOutcome generateAndScore(ReasoningTask task, List<ReasoningItem> items, CompletionGenerator generator,
                                            EvalResult.RunInfo run) {
         List<ReasoningItem> scored = items.stream().filter(i -> !task.isExemplar(i)).toList();
         List<String> prompts = scored.stream().map(i -> task.prompt(i.question())).toList();
