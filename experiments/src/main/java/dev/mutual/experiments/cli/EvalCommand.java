@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 EvalGsm8kCommand.class,
                 EvalStrategyqaCommand.class,
+                EvalLikelihoodCommand.class,
         })
 final class EvalCommand implements Runnable {
     @CommandLine.Spec
