@@ -1,6 +1,12 @@
 package dev.mutual.eval.reasoning;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -64,5 +70,25 @@ class AnswerExtractionTest {
         assertEquals("yes", f.extract("No doubt about it: yes."));
         assertEquals("no", f.extract("Yes, pears float... wait, no."));
         assertEquals(AnswerExtraction.INVALID, f.extract("Nobody knows; yesterday it was unclear."));
+    }
+
+    @Test
+    void matchesPythonReOnTheHarnessPatterns() throws Exception {
+        // extraction_reference.jsonl: 25 responses run through Python's re by make_extraction_reference.py
+        List<String> lines = Files.readAllLines(Path.of("src/test/resources/reasoning/extraction_reference.jsonl"));
+        assertEquals(25, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        for (String line : lines) {
+            JsonNode j = json.readTree(line);
+            boolean gsm = j.get("task").asText().equals("gsm8k");
+            ReasoningTask task = gsm ? ReasoningTask.gsm8k(0) : ReasoningTask.strategyQa(0);
+            String response = j.get("response").asText(), target = j.get("target").asText();
+            String strictAnswer = task.extractions().get(0).extract(response);
+            String flexibleAnswer = task.extractions().get(1).extract(response);
+            assertEquals(j.get("strict").asText(), strictAnswer, line);
+            assertEquals(j.get("flexible").asText(), flexibleAnswer, line);
+            assertEquals(j.get("strict_match").asDouble(), task.normalizer().exactMatch(strictAnswer, target), line);
+            assertEquals(j.get("flexible_match").asDouble(), task.normalizer().exactMatch(flexibleAnswer, target), line);
+        }
     }
 }
