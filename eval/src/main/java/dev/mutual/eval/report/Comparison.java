@@ -100,6 +100,12 @@ public record Comparison(ComparedRun baseline, List<ComparedRun> runs, PairedBoo
                 r[i] = pairs.get(i)[0];
                 b[i] = pairs.get(i)[1];
             }
+            for (EvalDirectory side : List.of(eval, base)) {
+                if (!averagesToSummary(side, metric)) {
+                    notes.add(benchmark + ": in " + side.dir() + " the per-item '" + metric + "' scores do not average to "
+                            + "its summary value; its delta and interval are over per-item means");
+                }
+            }
             PairedBootstrap.Interval ci = bootstrap.meanDifference(r, b);
             MetricComparison row = new MetricComparison(benchmark, metric, metric.equals(primary), runLabel, score,
                     baseScore, ci.delta(), ci, ci.n(), runById.size(), baseById.size());
@@ -111,6 +117,20 @@ public record Comparison(ComparedRun baseline, List<ComparedRun> runs, PairedBoo
                         + "the score columns are each run's own summary");
             }
         }
+    }
+
+    /** Whether the mean of the per-item scores of {@code metric} (over items that have it) equals its summary. */
+    private static boolean averagesToSummary(EvalDirectory eval, String metric) {
+        double sum = 0;
+        int n = 0;
+        for (EvalSample s : eval.samples()) {
+            Double v = s.scores().get(metric);
+            if (v != null) {
+                sum += v;
+                n++;
+            }
+        }
+        return n > 0 && Math.abs(sum / n - eval.result().metrics().get(metric)) <= 1e-9 * Math.max(1, Math.abs(sum / n));
     }
 
     private static Map<String, EvalSample> byId(EvalDirectory eval) {

@@ -103,6 +103,20 @@ class ComparisonReportTest {
     }
 
     @Test
+    void perItemScoresThatDoNotAverageToTheSummaryAreFlagged(@TempDir Path tmp) {
+        writeEval(tmp.resolve("a"), "ifeval", "m", new double[] {1, 0}, 0);
+        // a micro-averaged metric: summary 0.75 while the per-item scores average 0.5
+        EvalResultFiles.write(tmp.resolve("b"), new EvalResult("ifeval", 1, Map.of("acc", 0.75, "ppl", 10.0), "acc", 2,
+                null, null), List.of(new EvalSample("0", "q", "a", Map.of("acc", 1.0), null),
+                new EvalSample("1", "q", "a", Map.of("acc", 0.0), null)));
+        Comparison c = Comparison.of(ComparedRun.load(tmp.resolve("a"), "a"),
+                List.of(ComparedRun.load(tmp.resolve("b"), "b")), PairedBootstrap.DEFAULT);
+        assertEquals(0.0, c.rows().get(0).delta(), 1e-12);
+        assertEquals(1, c.notes().size(), c.notes().toString());
+        assertTrue(c.notes().get(0).contains("per-item 'acc' scores do not average to its summary"), c.notes().toString());
+    }
+
+    @Test
     void runDirectoryWithTwoEvaluationsOfOneBenchmarkIsRejected(@TempDir Path tmp) {
         writeEval(tmp.resolve("run/x"), "gsm8k", "m", new double[] {1}, 0);
         writeEval(tmp.resolve("run/y"), "gsm8k", "m", new double[] {0}, 0);
