@@ -17,7 +17,7 @@ import java.util.List;
  * A PNG bar chart of one benchmark's primary-metric deltas against the baseline, one bar per run, with the
  * paired bootstrap interval as an error bar. XChart's category error bars are symmetric and a percentile
  * interval need not be, so the chart is an XY plot whose bars are wide butt-capped line segments and whose
- * error bars are thin segments with caps. Rendered headless.
+ * error bars are thin segments with caps. Renders into an image, so it needs no display.
  */
 public final class DeltaChart {
     static final int WIDTH = 800;
@@ -29,7 +29,6 @@ public final class DeltaChart {
 
     /** PNG bytes of the chart; rows are the primary-metric rows of one benchmark. */
     public static byte[] png(String benchmark, String metric, String baseline, List<MetricComparison> rows) {
-        System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(benchmark + ": " + metric + ", delta vs " + baseline + " (95% paired bootstrap CI)")
                 .xAxisTitle("run").yAxisTitle("delta " + metric).build();
