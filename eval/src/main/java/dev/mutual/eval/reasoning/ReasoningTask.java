@@ -22,6 +22,7 @@ import java.util.Objects;
  * and version. Prompts read "Q: ...\nA: ..." blocks separated by a blank line, ending in "Q: {question}\nA:".
  *
  * @param name           benchmark name in results.json, e.g. "gsm8k"
+ * @param dataset        how the dataset's lines hold question and answer
  * @param version        bump when prompts, extraction or metric change
  * @param questionPrefix put before each question inside "Q: ", e.g. "Yes or no: " for StrategyQA
  * @param exemplars      the demonstrations, of which the first {@code numFewshot} are used
@@ -30,10 +31,11 @@ import java.util.Objects;
  * @param extractions    answer extractions; each gives metric {@code exact_match_<name>}; the first is primary
  * @param normalizer     applied to extracted answers and targets before exact match
  */
-public record ReasoningTask(String name, int version, String questionPrefix, List<CotExemplar> exemplars, int numFewshot,
+public record ReasoningTask(String name, ReasoningDataset dataset, int version, String questionPrefix, List<CotExemplar> exemplars, int numFewshot,
                            GenerationSettings generation, List<AnswerExtraction> extractions, AnswerNormalizer normalizer) {
     public ReasoningTask {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(dataset, "dataset");
         exemplars = List.copyOf(exemplars);
         extractions = List.copyOf(extractions);
         if (numFewshot < 0 || numFewshot > exemplars.size()) {
@@ -48,7 +50,7 @@ public record ReasoningTask(String name, int version, String questionPrefix, Lis
      * {@code gsm8k-cot}: stop at "Q:", "&lt;/s&gt;", "&lt;|im_end|&gt;"; greedy; 256 new tokens.
      */
     public static ReasoningTask gsm8k(int numFewshot) {
-        return new ReasoningTask("gsm8k", 1, "", CotExemplars.GSM8K, numFewshot,
+        return new ReasoningTask("gsm8k", ReasoningDataset.GSM8K, 1, "", CotExemplars.GSM8K, numFewshot,
                 new GenerationSettings(256, 0.0, List.of("Q:", "</s>", "<|im_end|>")),
                 List.of(AnswerExtraction.gsm8kStrict(), AnswerExtraction.gsm8kFlexible()), AnswerNormalizer.numbers());
     }
@@ -59,7 +61,7 @@ public record ReasoningTask(String name, int version, String questionPrefix, Lis
      * prompt are left out of the evaluation (the exemplars come from this same set).
      */
     public static ReasoningTask strategyQa(int numFewshot) {
-        return new ReasoningTask("strategyqa", 1, "Yes or no: ", CotExemplars.STRATEGYQA, numFewshot,
+        return new ReasoningTask("strategyqa", ReasoningDataset.STRATEGYQA, 1, "Yes or no: ", CotExemplars.STRATEGYQA, numFewshot,
                 new GenerationSettings(256, 0.0, List.of("Q:", "</s>", "<|im_end|>")),
                 List.of(AnswerExtraction.yesNoStrict(), AnswerExtraction.yesNoFlexible()), AnswerNormalizer.caseOnly());
     }
@@ -96,10 +98,7 @@ public record ReasoningTask(String name, int version, String questionPrefix, Lis
         return s.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
     }
 
-    /**
-     * Reads the task's dataset: GSM8K lines {"question", "answer" ending "#### N"} (id = line index), StrategyQA
-     * lines {"id", "question", "answer": true/false}.
-     */
+    /** Reads the task's dataset (see {@link ReasoningDataset}); ids must be unique. */
     public List<ReasoningItem> readItems(Path file) {
         ObjectMapper json = new ObjectMapper();
         List<ReasoningItem> items = new ArrayList<>();
@@ -120,38 +119,12 @@ public record ReasoningTask(String name, int version, String questionPrefix, Lis
             } catch (IOException e) {
                 throw new UserInputException(where + "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
-            String question = text(row, "question", where);
-            int index = items.size();
-            ReasoningItem item;
-            if (name.equals("gsm8k")) {
-                String answer = text(row, "answer", where);
-                int at = answer.lastIndexOf("####");
-                if (at < 0) throw new UserInputException(where + "expected the answer to end with '#### N', found: " + tail(answer));
-                item = new ReasoningItem(Integer.toString(index), index, question, answer.substring(at + 4).strip());
-            } else {
-                JsonNode answer = row.get("answer");
-                if (answer == null || !answer.isBoolean()) {
-                    throw new UserInputException(where + "expected \"answer\": true or false, found " + answer);
-                }
-                JsonNode id = row.get("id");
-                item = new ReasoningItem(id == null || id.isNull() ? Integer.toString(index) : id.asText(), index, question,
-                        answer.booleanValue() ? "yes" : "no");
-            }
+            ReasoningItem item = dataset.parse(row, items.size(), where);
             Integer before = seen.put(item.id(), i + 1);
             if (before != null) throw new UserInputException(where + "id '" + item.id() + "' already used on line " + before);
             items.add(item);
         }
         if (items.isEmpty()) throw new UserInputException(file + ": no items (expected JSON lines with a \"question\")");
         return items;
-    }
-
-    private static String text(JsonNode row, String field, String where) {
-        JsonNode v = row.get(field);
-        if (v == null || !v.isTextual()) throw new UserInputException(where + "expected a string field \"" + field + "\", found " + v);
-        return v.asText();
-    }
-
-    private static String tail(String s) {
-        return s.length() <= 60 ? s : "..." + s.substring(s.length() - 60);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
 public record ComparedRun(String label, Path source, Map<String, EvalDirectory> byBenchmark) {
     public ComparedRun {
         if (byBenchmark.isEmpty()) throw new IllegalArgumentException("a compared run needs at least one evaluation");
-        byBenchmark = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byBenchmark));
+        byBenchmark = Collections.unmodifiableMap(new LinkedHashMap<>(byBenchmark));
     }
 
     /** Loads a run; fails when the path holds no evaluation or two evaluations of the same benchmark. */
@@ -55,7 +56,7 @@ public record ComparedRun(String label, Path source, Map<String, EvalDirectory> 
         int i = 0;
         for (Path p : sources) {
             String name = names.get(i++);
-            labels.add(java.util.Collections.frequency(names, name) > 1 ? p.toString() : name);
+            labels.add(Collections.frequency(names, name) > 1 ? p.toString() : name);
         }
         return labels;
     }
