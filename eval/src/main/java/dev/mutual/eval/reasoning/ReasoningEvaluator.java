@@ -6,6 +6,9 @@ import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalSample;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,6 +25,8 @@ import java.util.Map;
  * metric {@code exact_match_<extraction>} is the mean of the per-item scores of the same name.
  */
 public final class ReasoningEvaluator {
+    private static final Logger log = LoggerFactory.getLogger(ReasoningEvaluator.class);
+
     private ReasoningEvaluator() {}
 
     /**
@@ -80,17 +86,37 @@ public final class ReasoningEvaluator {
                 run, settings), samples);
     }
 
-    /** Generates a response for every scored item with {@code generator}, then scores them. */
+    /** Prompts per generator call: large enough to batch, small enough to report progress. */
+    static final int CHUNK = 16;
+
+    /**
+     * Generates a response for every scored item with {@code generator}, {@link #CHUNK} prompts at a time, logging
+     * done/total, rate, ETA and the running primary metric, then scores them.
+     */
     public static EvalOutcome generateAndScore(ReasoningTask task, List<ReasoningItem> items, CompletionGenerator generator,
-                                           EvalResult.RunInfo run) {
+                                               EvalResult.RunInfo run) {
         List<ReasoningItem> scored = items.stream().filter(i -> !task.isExemplar(i)).toList();
-        List<String> prompts = scored.stream().map(i -> task.prompt(i.question())).toList();
-        List<String> completions = generator.generate(prompts, task.generation());
-        if (completions.size() != prompts.size()) {
-            throw new IllegalStateException("generator returned " + completions.size() + " completions for " + prompts.size() + " prompts");
-        }
         Map<String, String> responses = new LinkedHashMap<>();
-        for (int i = 0; i < scored.size(); i++) responses.put(scored.get(i).id(), completions.get(i));
+        AnswerExtraction primary = task.extractions().get(0);
+        double correct = 0;
+        long start = System.nanoTime();
+        for (int from = 0; from < scored.size(); from += CHUNK) {
+            List<ReasoningItem> chunk = scored.subList(from, Math.min(scored.size(), from + CHUNK));
+            List<String> prompts = chunk.stream().map(i -> task.prompt(i.question())).toList();
+            List<String> completions = generator.generate(prompts, task.generation());
+            if (completions.size() != prompts.size()) {
+                throw new IllegalStateException("generator returned " + completions.size() + " completions for " + prompts.size() + " prompts");
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                responses.put(chunk.get(i).id(), completions.get(i));
+                String answer = primary.extract(task.generation().cutAtStop(completions.get(i)));
+                correct += task.normalizer().exactMatch(answer, chunk.get(i).target());
+            }
+            double secs = (System.nanoTime() - start) / 1e9, rate = responses.size() / Math.max(secs, 1e-9);
+            log.info(String.format(Locale.ROOT, "%s: generated %d/%d (%.2f/s, ETA %.0fs), running %s %.4f", task.name(),
+                    responses.size(), scored.size(), rate, (scored.size() - responses.size()) / rate,
+                    task.primaryMetric(), correct / responses.size()));
+        }
         return score(task, items, responses, run);
     }
 

@@ -83,23 +83,30 @@ class ReasoningEvaluatorTest {
     }
 
     @Test
-    void generatorHookFeedsPromptsInOrder() {
+    void generatorHookFeedsPromptsInOrderAcrossChunks() {
         ReasoningTask task = ReasoningTask.gsm8k(2);
-        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.GSM8K).subList(0, 6);
+        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.GSM8K).subList(0, 40);
+        Map<String, String> targetByPrompt = new java.util.HashMap<>();
+        for (ReasoningItem i : items) targetByPrompt.put(task.prompt(i.question()), i.target());
+        List<Integer> callSizes = new ArrayList<>();
         List<String> seenPrompts = new ArrayList<>();
-        // a fixed-output generator: right on even positions, wrong on odd ones
+        // a fixed-output generator: right on every third prompt it is given (by its own count), else "0"
         CompletionGenerator fixed = (prompts, settings) -> {
-            seenPrompts.addAll(prompts);
+            callSizes.add(prompts.size());
             List<String> out = new ArrayList<>();
-            for (int i = 0; i < prompts.size(); i++) {
-                out.add("The answer is " + (i % 2 == 0 ? items.get(i).target() : "0") + ".");
+            for (String p : prompts) {
+                out.add("The answer is " + (seenPrompts.size() % 3 == 0 ? targetByPrompt.get(p) : "0") + ".");
+                seenPrompts.add(p);
             }
             return out;
         };
         var outcome = ReasoningEvaluator.generateAndScore(task, items, fixed, RUN);
-        assertEquals(6, seenPrompts.size());
-        assertEquals(task.prompt(items.get(5).question()), seenPrompts.get(5));
-        assertEquals(0.5, outcome.result().metrics().get("exact_match_strict-match"), 1e-12);
+        assertEquals(List.of(16, 16, 8), callSizes);
+        assertEquals(items.stream().map(i -> task.prompt(i.question())).toList(), seenPrompts);
+        // right on positions 0, 3, ..., 39: 14 of 40 (no GSM8K target is "0" among the first 40)
+        assertTrue(items.stream().noneMatch(i -> i.target().equals("0")));
+        assertEquals(14 / 40.0, outcome.result().metrics().get("exact_match_strict-match"), 1e-12);
+        assertEquals(1.0, outcome.samples().get(39).scores().get("exact_match_strict-match"));
     }
 
     @Test
