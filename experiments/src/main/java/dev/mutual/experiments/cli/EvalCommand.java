@@ -9,6 +9,9 @@ import picocli.CommandLine.Command;
         subcommands = {
                 EvalAlpacaCommand.class,
                 EvalMtBenchCommand.class,
+                EvalGsm8kCommand.class,
+                EvalStrategyqaCommand.class,
+                EvalLikelihoodCommand.class,
         })
 final class EvalCommand implements Runnable {
     @CommandLine.Spec

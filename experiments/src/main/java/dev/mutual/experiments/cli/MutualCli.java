@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 EvalCommand.class,
+                CompareCommand.class,
         })
 public final class MutualCli implements Runnable {
 
