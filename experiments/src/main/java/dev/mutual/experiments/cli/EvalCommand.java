@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate responses or a model on a benchmark.",
         subcommands = {
+                EvalIfevalCommand.class,
         })
 final class EvalCommand implements Runnable {
     @CommandLine.Spec
