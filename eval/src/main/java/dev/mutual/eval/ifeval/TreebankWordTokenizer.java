@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 /**
  * NLTK's {@code word_tokenize} ({@code nltk/tokenize/__init__.py}): Punkt sentences, each split by the improved
  * Penn Treebank tokenizer ({@code NLTKWordTokenizer}, {@code nltk/tokenize/destructive.py}), a fixed sequence of
- * regex substitutions that pad punctuation, quotes and clitics with spaces, then a split on whitespace. IFEval
+ * regex substitutions that pad punctuation, quotes and clitics with spaces, then a split on whitespace (rules of
+ * NLTK 3.10; {@code NltkTokenizersTest} checks them against it). IFEval
  * counts all-caps tokens of it for {@code change_case:capital_word_frequency}.
  */
 final class TreebankWordTokenizer {
@@ -28,7 +29,7 @@ final class TreebankWordTokenizer {
             new Rule("^\"", "``"),
             new Rule("(``)", " $1 "),
             new Rule("([ (\\[{<])(\"|'{2})", "$1 `` "),
-            new Rule("(?i)(')(?!re|ve|ll|m|t|s|d|n)(\\w)\\b", "$1 $2"));
+            new Rule("(?i)(?<!\\w)(')(?!(?:re|ve|ll|m|t|s|d|n)\\b)(?=\\w)", "$1 "));
 
     private static final List<Rule> PUNCTUATION = List.of(
             new Rule("([^.])(\\.)([\\])}>\"'»”’ ]*)\\s*$", "$1 $2 $3 "), // the final period
@@ -36,6 +37,7 @@ final class TreebankWordTokenizer {
             new Rule("([:,])$", " $1 "),
             new Rule("\\.{2,}", " $0 "),
             new Rule("[;@#$%&]", " $0 "),
+            new Rule("[\u2012-\u2015]", " $0 "), // figure dash, en and em dashes, horizontal bar
             new Rule("([^.])(\\.)([\\])}>\"']*)\\s*$", "$1 $2$3 "),
             new Rule("[?!]", " $0 "),
             new Rule("([^'])' ", "$1 ' "),
@@ -48,6 +50,7 @@ final class TreebankWordTokenizer {
             new Rule("([»”’])", " $1 "),
             new Rule("''", " '' "),
             new Rule("\"", " '' "),
+            new Rule("\\s+", " "),
             new Rule("([^' ])('[sS]|'[mM]|'[dD]|') ", "$1 $2 "),
             new Rule("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", "$1 $2 "));
 

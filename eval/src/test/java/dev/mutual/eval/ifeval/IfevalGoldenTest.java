@@ -68,6 +68,25 @@ class IfevalGoldenTest {
             }
         }
         assertEquals(762, checked, "instructions checked in both modes");
-        assertEquals(KNOWN_DIFFERENCES.keySet(), differences.keySet(), "differences: " + differences);
+        assertEquals(KNOWN_DIFFERENCES, differences);
+    }
+
+    /** Where the verdicts agree, our result lines are byte-for-byte the reference's (Python json.dumps format). */
+    @Test
+    void resultLinesAreByteIdenticalToReference() throws IOException {
+        Map<String, IfevalPrompt> byPrompt = new HashMap<>();
+        for (IfevalPrompt p : prompts) byPrompt.put(p.prompt(), p);
+        for (String mode : List.of("strict", "loose")) {
+            List<String> differing = new ArrayList<>();
+            List<String> lines = Files.readAllLines(DATA.resolve("reference_outputs/eval_results_" + mode + ".jsonl"));
+            for (String line : lines) {
+                JsonNode golden = new ObjectMapper().readTree(line);
+                IfevalPrompt p = byPrompt.get(golden.get("prompt").asText());
+                String ours = IfevalResultFiles.referenceLine(IfevalScorer.score(p, golden.get("response").asText()), mode.equals("strict"));
+                if (!ours.equals(line)) differing.add(String.valueOf(p.key()));
+            }
+            assertEquals(242, lines.size());
+            assertEquals(mode.equals("strict") ? List.of("1122") : List.of(), differing, mode + ": only the known difference");
+        }
     }
 }
