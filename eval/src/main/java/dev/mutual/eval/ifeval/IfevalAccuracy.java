@@ -34,6 +34,26 @@ public record IfevalAccuracy(double promptStrict, double instructionStrict, doub
                 (double) promptLoose / prompts, (double) instLoose / instructions, prompts, instructions);
     }
 
+    /**
+     * Instruction-level accuracy per instruction group (the id before ':', e.g. "keywords"), as the reference's
+     * report lists it: group to {strict, loose}, sorted by group.
+     */
+    public static java.util.SortedMap<String, double[]> byGroup(List<IfevalVerdict> verdicts) {
+        java.util.SortedMap<String, int[]> counts = new java.util.TreeMap<>();
+        for (IfevalVerdict v : verdicts) {
+            List<String> ids = v.prompt().instructionIds();
+            for (int i = 0; i < ids.size(); i++) {
+                int[] c = counts.computeIfAbsent(ids.get(i).substring(0, ids.get(i).indexOf(':')), k -> new int[3]);
+                c[0]++;
+                if (v.strict().get(i)) c[1]++;
+                if (v.loose().get(i)) c[2]++;
+            }
+        }
+        java.util.SortedMap<String, double[]> out = new java.util.TreeMap<>();
+        counts.forEach((group, c) -> out.put(group, new double[] {(double) c[1] / c[0], (double) c[2] / c[0]}));
+        return out;
+    }
+
     /** The metrics of {@code results.json}, named as in lm-evaluation-harness's ifeval task. */
     public Map<String, Double> metrics() {
         Map<String, Double> m = new LinkedHashMap<>();

@@ -33,6 +33,16 @@ public sealed interface Instruction {
     /** Flags that make {@link Pattern} behave like Python 3's {@code re} on {@code str}. */
     int PY = Pattern.UNIX_LINES | Pattern.UNICODE_CHARACTER_CLASS;
 
+    /** Compiles a pattern built from kwargs, reporting a bad one as a kwargs error (the loader names file and line). */
+    private static Pattern compile(String regex, int flags, String kwarg) {
+        try {
+            return Pattern.compile(regex, flags);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("kwarg '" + kwarg + "' is used as a regular expression, as in the reference, "
+                    + "and '" + regex + "' is not one: " + e.getDescription());
+        }
+    }
+
     /** The comparison of {@code length_constraints:*}, {@code keywords:frequency} and friends. */
     enum Relation {
         LESS_THAN("less than"), AT_LEAST("at least");
@@ -62,6 +72,7 @@ public sealed interface Instruction {
         public KeywordExistence {
             keywords = List.copyOf(keywords);
             if (keywords.isEmpty()) throw new IllegalArgumentException("keywords must not be empty");
+            for (String k : keywords) compile(k, PY | Pattern.CASE_INSENSITIVE, "keywords");
         }
 
         public String id() { return "keywords:existence"; }
@@ -79,6 +90,7 @@ public sealed interface Instruction {
         public KeywordFrequency {
             keyword = PythonText.strip(keyword);
             if (keyword.isEmpty()) throw new IllegalArgumentException("keyword must not be empty");
+            compile(keyword, PY | Pattern.CASE_INSENSITIVE, "keyword");
             Objects.requireNonNull(relation, "relation");
         }
 
@@ -96,6 +108,7 @@ public sealed interface Instruction {
     record ForbiddenWords(List<String> forbiddenWords) implements Instruction {
         public ForbiddenWords {
             forbiddenWords = List.copyOf(forbiddenWords);
+            for (String w : forbiddenWords) compile("\\b" + w + "\\b", PY | Pattern.CASE_INSENSITIVE, "forbidden_words");
         }
 
         public String id() { return "keywords:forbidden_words"; }
@@ -271,6 +284,7 @@ public sealed interface Instruction {
     record Postscript(String postscriptMarker) implements Instruction {
         public Postscript {
             postscriptMarker = PythonText.strip(Objects.requireNonNull(postscriptMarker, "postscript_marker"));
+            compile("\\s*" + PythonText.lower(postscriptMarker) + ".*$", PY | Pattern.MULTILINE, "postscript_marker");
         }
 
         public String id() { return "detectable_content:postscript"; }
@@ -344,6 +358,7 @@ public sealed interface Instruction {
     record MultipleSections(String sectionSpliter, int numSections) implements Instruction {
         public MultipleSections {
             sectionSpliter = PythonText.strip(Objects.requireNonNull(sectionSpliter, "section_spliter"));
+            compile("\\s?" + sectionSpliter + "\\s?\\d+\\s?", PY, "section_spliter");
         }
 
         public String id() { return "detectable_format:multiple_sections"; }

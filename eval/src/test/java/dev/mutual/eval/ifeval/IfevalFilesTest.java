@@ -69,6 +69,16 @@ class IfevalFilesTest {
     }
 
     @Test
+    void keywordThatIsNotARegexIsReportedAtLoadTime(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("prompts.jsonl");
+        Files.writeString(file, "{\"key\": 7, \"prompt\": \"p\", \"instruction_id_list\": [\"keywords:existence\"], "
+                + "\"kwargs\": [{\"keywords\": [\"(unclosed\"]}]}\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> IfevalPrompts.read(file));
+        assertTrue(e.getMessage().contains(":1 (key 7): instruction 0 'keywords:existence': kwarg 'keywords' is used as a "
+                + "regular expression, as in the reference, and '(unclosed' is not one"), e.getMessage());
+    }
+
+    @Test
     void badResponseLinesNameFileAndLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("responses.jsonl");
         Files.writeString(file, "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \"a\", \"output\": \"b\"}\n");

@@ -36,33 +36,43 @@ class IfevalGoldenTest {
             "1122 strict 1 keywords:letter_frequency", "reference false, ours true"
     ));
 
-    static List<IfevalPrompt> prompts;
-    static Map<String, String> responses;
+    /** Golden rows of each mode, and our verdict on each row's prompt and response. */
+    static final Map<String, List<JsonNode>> golden = new HashMap<>();
+    static final Map<String, IfevalVerdict> ours = new HashMap<>();
 
     @BeforeAll
-    static void load() {
-        prompts = IfevalPrompts.bundled();
-        responses = IfevalResponses.read(RESPONSES);
+    static void scoreGoldenRows() throws IOException {
+        Map<String, IfevalPrompt> byPrompt = new HashMap<>();
+        for (IfevalPrompt p : IfevalPrompts.bundled()) byPrompt.put(p.prompt(), p);
+        for (String mode : List.of("strict", "loose")) {
+            List<JsonNode> rows = new ArrayList<>();
+            for (String line : Files.readAllLines(DATA.resolve("reference_outputs/eval_results_" + mode + ".jsonl"))) {
+                JsonNode row = new ObjectMapper().readTree(line);
+                rows.add(row);
+                String prompt = row.get("prompt").asText();
+                ours.computeIfAbsent(prompt, p -> IfevalScorer.score(byPrompt.get(p), row.get("response").asText()));
+            }
+            golden.put(mode, rows);
+        }
     }
 
     @Test
-    void verdictsAgreeWithReferenceOnEveryGoldenInstruction() throws IOException {
-        Map<String, IfevalPrompt> byPrompt = new HashMap<>();
-        for (IfevalPrompt p : prompts) byPrompt.put(p.prompt(), p);
+    void verdictsAgreeWithReferenceOnEveryGoldenInstruction() {
         Map<String, String> differences = new TreeMap<>();
         int checked = 0;
         for (String mode : List.of("strict", "loose")) {
-            for (String line : Files.readAllLines(DATA.resolve("reference_outputs/eval_results_" + mode + ".jsonl"))) {
-                JsonNode golden = new ObjectMapper().readTree(line);
-                IfevalPrompt p = byPrompt.get(golden.get("prompt").asText());
-                IfevalVerdict v = IfevalScorer.score(p, golden.get("response").asText());
-                List<Boolean> ours = v.verdicts(mode.equals("strict"));
-                for (int i = 0; i < ours.size(); i++) {
+            for (JsonNode row : golden.get(mode)) {
+                IfevalVerdict v = ours.get(row.get("prompt").asText());
+                List<String> ids = new ArrayList<>();
+                row.get("instruction_id_list").forEach(id -> ids.add(id.asText()));
+                assertEquals(ids, v.prompt().instructionIds());
+                List<Boolean> verdicts = v.verdicts(mode.equals("strict"));
+                for (int i = 0; i < verdicts.size(); i++) {
                     checked++;
-                    boolean expected = golden.get("follow_instruction_list").get(i).asBoolean();
-                    if (ours.get(i) != expected) {
-                        differences.put(p.key() + " " + mode + " " + i + " " + p.instructionIds().get(i),
-                                "reference " + expected + ", ours " + ours.get(i));
+                    boolean expected = row.get("follow_instruction_list").get(i).asBoolean();
+                    if (verdicts.get(i) != expected) {
+                        differences.put(v.prompt().key() + " " + mode + " " + i + " " + v.prompt().instructionIds().get(i),
+                                "reference " + expected + ", ours " + verdicts.get(i));
                     }
                 }
             }
@@ -74,16 +84,12 @@ class IfevalGoldenTest {
     /** Where the verdicts agree, our result lines are byte-for-byte the reference's (Python json.dumps format). */
     @Test
     void resultLinesAreByteIdenticalToReference() throws IOException {
-        Map<String, IfevalPrompt> byPrompt = new HashMap<>();
-        for (IfevalPrompt p : prompts) byPrompt.put(p.prompt(), p);
         for (String mode : List.of("strict", "loose")) {
             List<String> differing = new ArrayList<>();
             List<String> lines = Files.readAllLines(DATA.resolve("reference_outputs/eval_results_" + mode + ".jsonl"));
             for (String line : lines) {
-                JsonNode golden = new ObjectMapper().readTree(line);
-                IfevalPrompt p = byPrompt.get(golden.get("prompt").asText());
-                String ours = IfevalResultFiles.referenceLine(IfevalScorer.score(p, golden.get("response").asText()), mode.equals("strict"));
-                if (!ours.equals(line)) differing.add(String.valueOf(p.key()));
+                IfevalVerdict v = ours.get(new ObjectMapper().readTree(line).get("prompt").asText());
+                if (!IfevalResultFiles.referenceLine(v, mode.equals("strict")).equals(line)) differing.add(String.valueOf(v.prompt().key()));
             }
             assertEquals(242, lines.size());
             assertEquals(mode.equals("strict") ? List.of("1122") : List.of(), differing, mode + ": only the known difference");

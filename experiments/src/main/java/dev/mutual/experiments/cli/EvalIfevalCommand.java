@@ -76,6 +76,9 @@ final class EvalIfevalCommand implements Runnable {
         }
         out.printf("IFEval on %d prompts, %d instructions%n", acc.prompts(), acc.instructions());
         out.print(acc.report());
+        out.println("instruction-level accuracy by group (strict / loose):");
+        IfevalAccuracy.byGroup(run.verdicts()).forEach((group, a) ->
+                out.printf("  %-20s %6.2f / %6.2f%n", group, 100 * a[0], 100 * a[1]));
         out.printf("wrote %s, %s, results.json, samples.jsonl in %s%n", IfevalResultFiles.STRICT, IfevalResultFiles.LOOSE, output);
         out.flush();
     }
