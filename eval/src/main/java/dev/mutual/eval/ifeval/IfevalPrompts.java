@@ -89,6 +89,7 @@ public final class IfevalPrompts {
                     throw new UserInputException(where + ": instruction " + i + " '" + id + "': " + e.getMessage());
                 }
             }
+            if (instructions.isEmpty()) throw new UserInputException(where + ": 'instruction_id_list' is empty (expected at least one instruction)");
             prompts.add(new IfevalPrompt(key, prompt, instructions));
         }
         if (prompts.isEmpty()) throw new UserInputException(source + ": no prompts (expected IFEval JSONL lines)");

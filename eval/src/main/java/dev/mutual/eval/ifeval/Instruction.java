@@ -43,6 +43,11 @@ public sealed interface Instruction {
         }
     }
 
+    /** The reference draws a random threshold for a negative one; here it is an error in the prompts file. */
+    private static void requireNonNegative(int value, String kwarg) {
+        if (value < 0) throw new IllegalArgumentException(kwarg + " must be >= 0, found " + value);
+    }
+
     /** The comparison of {@code length_constraints:*}, {@code keywords:frequency} and friends. */
     enum Relation {
         LESS_THAN("less than"), AT_LEAST("at least");
@@ -91,6 +96,7 @@ public sealed interface Instruction {
             keyword = PythonText.strip(keyword);
             if (keyword.isEmpty()) throw new IllegalArgumentException("keyword must not be empty");
             compile(keyword, PY | Pattern.CASE_INSENSITIVE, "keyword");
+            requireNonNegative(frequency, "frequency");
             Objects.requireNonNull(relation, "relation");
         }
 
@@ -128,6 +134,7 @@ public sealed interface Instruction {
         public LetterFrequency {
             letter = PythonText.lower(PythonText.strip(letter));
             if (letter.length() != 1) throw new IllegalArgumentException("letter must be one character, found '" + letter + "'");
+            requireNonNegative(frequency, "let_frequency");
             Objects.requireNonNull(relation, "relation");
         }
 
@@ -167,7 +174,7 @@ public sealed interface Instruction {
     /** {@code length_constraints:number_sentences}: sentences as counted by NLTK's English Punkt model. */
     record NumberOfSentences(int numSentences, Relation relation) implements Instruction {
         public NumberOfSentences {
-            if (numSentences < 0) throw new IllegalArgumentException("num_sentences must be >= 0, found " + numSentences);
+            requireNonNegative(numSentences, "num_sentences");
             Objects.requireNonNull(relation, "relation");
         }
 
@@ -186,7 +193,7 @@ public sealed interface Instruction {
         private static final Pattern DIVIDER = Pattern.compile("\\s?\\*\\*\\*\\s?", PY);
 
         public NumberOfParagraphs {
-            if (numParagraphs < 0) throw new IllegalArgumentException("num_paragraphs must be >= 0, found " + numParagraphs);
+            requireNonNegative(numParagraphs, "num_paragraphs");
         }
 
         public String id() { return "length_constraints:number_paragraphs"; }
@@ -210,7 +217,7 @@ public sealed interface Instruction {
         private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}_]+");
 
         public NumberOfWords {
-            if (numWords < 0) throw new IllegalArgumentException("num_words must be >= 0, found " + numWords);
+            requireNonNegative(numWords, "num_words");
             Objects.requireNonNull(relation, "relation");
         }
 
@@ -234,7 +241,7 @@ public sealed interface Instruction {
      */
     record NthParagraphFirstWord(int numParagraphs, int nthParagraph, String firstWord) implements Instruction {
         public NthParagraphFirstWord {
-            if (numParagraphs < 0) throw new IllegalArgumentException("num_paragraphs must be >= 0, found " + numParagraphs);
+            requireNonNegative(numParagraphs, "num_paragraphs");
             if (nthParagraph <= 0 || nthParagraph > numParagraphs) {
                 throw new IllegalArgumentException("nth_paragraph must be in 1.." + numParagraphs + ", found " + nthParagraph);
             }
@@ -269,6 +276,10 @@ public sealed interface Instruction {
     /** {@code detectable_content:number_placeholders}: at least n {@code [...]} on one line. */
     record NumberOfPlaceholders(int numPlaceholders) implements Instruction {
         private static final Pattern PLACEHOLDER = Pattern.compile("\\[.*?\\]", PY);
+
+        public NumberOfPlaceholders {
+            requireNonNegative(numPlaceholders, "num_placeholders");
+        }
 
         public String id() { return "detectable_content:number_placeholders"; }
 
@@ -306,6 +317,10 @@ public sealed interface Instruction {
         private static final Pattern STAR = Pattern.compile("^\\s*\\*[^*].*$", PY | Pattern.MULTILINE);
         private static final Pattern DASH = Pattern.compile("^\\s*-.*$", PY | Pattern.MULTILINE);
 
+        public NumberOfBullets {
+            requireNonNegative(numBullets, "num_bullets");
+        }
+
         public String id() { return "detectable_format:number_bullet_lists"; }
 
         public boolean isFollowedBy(String response) {
@@ -339,6 +354,10 @@ public sealed interface Instruction {
         private static final Pattern SINGLE = Pattern.compile("\\*[^\\n*]*\\*", PY);
         private static final Pattern DOUBLE = Pattern.compile("\\*\\*[^\\n*]*\\*\\*", PY);
 
+        public NumberOfHighlights {
+            requireNonNegative(numHighlights, "num_highlights");
+        }
+
         public String id() { return "detectable_format:number_highlighted_sections"; }
 
         public boolean isFollowedBy(String response) {
@@ -359,6 +378,7 @@ public sealed interface Instruction {
         public MultipleSections {
             sectionSpliter = PythonText.strip(Objects.requireNonNull(sectionSpliter, "section_spliter"));
             compile("\\s?" + sectionSpliter + "\\s?\\d+\\s?", PY, "section_spliter");
+            requireNonNegative(numSections, "num_sections");
         }
 
         public String id() { return "detectable_format:multiple_sections"; }
