@@ -69,6 +69,16 @@ class IfevalFilesTest {
     }
 
     @Test
+    void huggingFaceStyleKwargsWithNullsAreAccepted(@TempDir Path dir) throws Exception {
+        // The Hugging Face copy of IFEval lists every kwarg of every checker, null where unused.
+        Path file = dir.resolve("prompts.jsonl");
+        Files.writeString(file, "{\"key\": 9, \"prompt\": \"p\", \"instruction_id_list\": [\"detectable_format:number_bullet_lists\"], "
+                + "\"kwargs\": [{\"num_highlights\": null, \"relation\": null, \"num_bullets\": 4, \"keywords\": null}]}\n");
+        List<IfevalPrompt> prompts = IfevalPrompts.read(file);
+        assertEquals(List.of(new Instruction.NumberOfBullets(4)), prompts.get(0).instructions());
+    }
+
+    @Test
     void keywordThatIsNotARegexIsReportedAtLoadTime(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("prompts.jsonl");
         Files.writeString(file, "{\"key\": 7, \"prompt\": \"p\", \"instruction_id_list\": [\"keywords:existence\"], "
