@@ -48,7 +48,7 @@ public final class IfevalResponses {
             JsonNode response = row.get("response");
             if (prompt == null || !prompt.isTextual() || response == null || !response.isTextual()) {
                 throw new UserInputException(where + ": expected string fields 'prompt' and 'response', found "
-                        + (row.isObject() ? "fields " + iterable(row) : row.getNodeType()));
+                        + (row.isObject() ? "fields " + fieldNames(row) : row.getNodeType()));
             }
             responses.put(prompt.asText(), response.asText());
         }
@@ -56,7 +56,7 @@ public final class IfevalResponses {
         return responses;
     }
 
-    private static List<String> iterable(JsonNode row) {
+    private static List<String> fieldNames(JsonNode row) {
         List<String> names = new java.util.ArrayList<>();
         row.fieldNames().forEachRemaining(names::add);
         return names;
