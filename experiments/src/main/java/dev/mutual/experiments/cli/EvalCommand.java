@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 EvalGsm8kCommand.class,
                 EvalStrategyqaCommand.class,
                 EvalLikelihoodCommand.class,
+                EvalIfevalCommand.class,
         })
 final class EvalCommand implements Runnable {
     @CommandLine.Spec
