@@ -4,6 +4,7 @@ import dev.mutual.data.UserInputException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -49,6 +50,12 @@ public interface TextTokenizer extends AutoCloseable {
     OptionalInt eosId();
 
     OptionalInt padId();
+
+    /** BOS as written in a chat template ("&lt;s&gt;", "&lt;|begin_of_text|&gt;"); empty when the tokenizer has none. */
+    Optional<String> bosToken();
+
+    /** EOS as written in a chat template ("&lt;/s&gt;", "&lt;|im_end|&gt;"). */
+    Optional<String> eosToken();
 
     /** Text of the special tokens (BOS, EOS, control tokens) as they are written in a chat template. */
     Set<String> specialTokens();
