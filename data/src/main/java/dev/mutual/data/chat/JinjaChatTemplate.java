@@ -103,7 +103,13 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return result.getOutput();
     }
 
+    /** The template's own raise_exception message when there is one (Jinjava wraps it), else Jinjava's. */
     private static String describe(TemplateError e) {
+        for (Throwable t = e.getException(); t != null; t = t.getCause()) {
+            if (t instanceof UserInputException raised) {
+                return raised.getMessage();
+            }
+        }
         return e.getMessage() + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
     }
 
