@@ -26,8 +26,9 @@ public interface TextTokenizer extends AutoCloseable {
 
     /**
      * Encodes a rendered chat (or any text that already contains its special tokens as text) without adding
-     * any, and says which characters each token covers. The ids equal {@code encode(text, false)}; the spans let
-     * a caller map character ranges (an assistant reply) to tokens exactly.
+     * any, and says which characters each token covers, so a caller can map character ranges (an assistant
+     * reply) to tokens exactly. For HF tokenizers the ids equal {@code encode(text, false)}; llama2.c's encode()
+     * knows no special tokens, so {@link Llama2cTokenizer} first splits the text at "&lt;s&gt;" and "&lt;/s&gt;".
      */
     TokenSpans encodeWithSpans(String text);
 
