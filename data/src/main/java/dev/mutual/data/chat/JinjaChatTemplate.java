@@ -4,9 +4,11 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import dev.mutual.data.UserInputException;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -41,6 +43,8 @@ public final class JinjaChatTemplate implements ChatTemplate {
     private final String bos;
     private final String eos;
     private final Jinjava jinjava;
+    /** Parsed once: parsing the 4 kB Qwen3 template took most of a render. */
+    private final Node parsed;
 
     public JinjaChatTemplate(String source, String bos, String eos) {
         if (source == null || source.isBlank()) {
@@ -66,6 +70,18 @@ public final class JinjaChatTemplate implements ChatTemplate {
         this.jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 JinjaChatTemplate.class, "raiseException", String.class));
+        JinjavaInterpreter parser = jinjava.newInterpreter();
+        JinjavaInterpreter.pushCurrent(parser);
+        try {
+            this.parsed = parser.parse(jinjavaSource);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        List<TemplateError> errors = failures(parser.getErrorsCopy());
+        if (!errors.isEmpty()) {
+            throw new UserInputException("chat template does not parse: "
+                    + errors.stream().map(JinjaChatTemplate::describe).collect(Collectors.joining("; ")));
+        }
     }
 
     /** The template as written in tokenizer_config.json. */
@@ -92,15 +108,25 @@ public final class JinjaChatTemplate implements ChatTemplate {
         context.put("bos_token", bos);
         context.put("eos_token", eos);
         context.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = jinjava.renderForResult(jinjavaSource, context);
-        List<TemplateError> errors = result.getErrors().stream()
-                .filter(e -> e.getSeverity() != TemplateError.ErrorType.WARNING)
-                .toList();
+        JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava,
+                new Context(jinjava.getGlobalContext(), context), jinjava.getGlobalConfig());
+        JinjavaInterpreter.pushCurrent(interpreter);
+        String output;
+        try {
+            output = interpreter.render(parsed);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        List<TemplateError> errors = failures(interpreter.getErrorsCopy());
         if (!errors.isEmpty()) {
             throw new UserInputException("chat template: rendering " + messages.size() + " messages failed: "
                     + errors.stream().map(JinjaChatTemplate::describe).collect(Collectors.joining("; ")));
         }
-        return result.getOutput();
+        return output;
+    }
+
+    private static List<TemplateError> failures(List<TemplateError> errors) {
+        return errors.stream().filter(e -> e.getSeverity() != TemplateError.ErrorType.WARNING).toList();
     }
 
     /** The template's own raise_exception message when there is one (Jinjava wraps it), else Jinjava's. */
