@@ -91,7 +91,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
 
     @Override
     public String name() {
-        return "jinja:" + (source.length() <= 40 ? source : source.substring(0, 40) + "...");
+        return "jinja chat_template (" + source.length() + " chars)";
     }
 
     @Override

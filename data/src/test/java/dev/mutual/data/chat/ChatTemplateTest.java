@@ -184,9 +184,10 @@ class ChatTemplateTest {
                 "{{ messages[0].content.strip() }}|{{ messages[0].content.lstrip(' ') }}|"
                         + "{{ messages[0].content.split('</think>')[-1].rstrip('\\n') }}|"
                         + "{{ messages[0].content.startswith(' ') }}|{{ messages[0].content.endswith('x') }}|"
+                        + "{{ 'a,b,c'.split(',', 1)[-1] }}|{{ 'x  y '.split()|length }}|"
                         + "{% for m in messages[::-1] %}{{ m.role }},{% endfor %}|"
                         + "{% set ns = namespace(last=messages|length - 1, seen=false) %}{{ ns.last }}", "", "");
-        assertEquals("a</think>b|a</think>b\n|b|true|false|assistant,user,|1",
+        assertEquals("a</think>b|a</think>b\n|b|true|false|b,c|2|assistant,user,|1",
                 t.render(List.of(user(" a</think>b\n"), assistant("x")), false));
         assertEquals("{{ 'a\nb' }}", JinjaChatTemplate.unescapeStringLiterals("{{ 'a\\nb' }}"));
         assertEquals("x\\ny", JinjaChatTemplate.unescapeStringLiterals("x\\ny")); // outside a tag: literal text
