@@ -70,6 +70,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void qwen3NonThinkingModeThroughATemplateVariable() {
+        JinjaChatTemplate real = (JinjaChatTemplate) ChatTemplate.forTokenizer("model", qwen3);
+        String text = real.withVariables(java.util.Map.of("enable_thinking", false))
+                .render(conversation("prompt_with_system"), true);
+        assertEquals(reference.get("tokenizers").get("qwen3").get("enable_thinking_false").asText(), text);
+        assertTrue(text.endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"));
+    }
+
+    @Test
     void qwen3TemplateAddsAnEmptyThinkBlockOnlyToTheLastReply() {
         String text = ChatTemplate.forTokenizer("model", qwen3).render(MULTI_TURN, false);
         assertTrue(text.contains("<|im_start|>assistant\nParis.<|im_end|>"));
