@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 EvalCommand.class,
                 CompareCommand.class,
+                BenchCommand.class,
         })
 public final class MutualCli implements Runnable {
 
