@@ -49,7 +49,8 @@ public final class TextNormalizer implements Stage {
 
     /** The normalised text (see the class comment). */
     public static String normalize(String text) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFC)
+        String nfc = Normalizer.isNormalized(text, Normalizer.Form.NFC) ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
+        String s = nfc
                 .replace("\r\n", "\n").replace('\r', '\n').replace('\u2028', '\n').replace('\u2029', '\n');
         StringBuilder out = new StringBuilder(s.length());
         boolean blankPending = false;
