@@ -1,5 +1,6 @@
 package dev.mutual.data.prepare;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ public record LengthHistogram(long count, double mean, long max, Map<String, Lon
     private static final int[] EDGES = {0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
 
     public LengthHistogram {
-        buckets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(buckets));
+        buckets = Collections.unmodifiableMap(new LinkedHashMap<>(buckets));
     }
 
     public static LengthHistogram of(List<Integer> lengths) {
