@@ -128,11 +128,16 @@ public final class DataPreparer {
         List<Integer> instructionChars = new ArrayList<>();
         List<Integer> responseChars = new ArrayList<>();
         for (Example e : kept) {
-            if (e.isPair()) instructionChars.add(e.fullInstruction().length());
-            responseChars.add(e.response().length());
+            if (e.isPair()) instructionChars.add(codePoints(e.fullInstruction()));
+            responseChars.add(codePoints(e.response()));
         }
         return new StageStats(name, settings, in, kept.size(), byReason, LengthHistogram.of(instructionChars),
                 LengthHistogram.of(responseChars), evalHits);
+    }
+
+    /** Characters as users count them (and as the length filter does): code points, not UTF-16 units. */
+    static int codePoints(String s) {
+        return s.codePointCount(0, s.length());
     }
 
     private static void write(Path outDir, List<Example> kept, List<Stage.Dropped> dropped, PrepareStats stats) {

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Character lengths of one text field over a set of examples: count, mean, max and counts per power-of-two bucket
+ * Character lengths (code points) of one text field over a set of examples: count, mean, max and counts per power-of-two bucket
  * ("0-15", "16-31", ..., "8192+").
  */
 public record LengthHistogram(long count, double mean, long max, Map<String, Long> buckets) {

@@ -67,8 +67,8 @@ final class DataInspectCommand implements Callable<Integer> {
         List<Integer> instructionChars = new ArrayList<>();
         List<Integer> responseChars = new ArrayList<>();
         for (Example e : examples) {
-            if (e.isPair()) instructionChars.add(e.fullInstruction().length());
-            responseChars.add(e.response().length());
+            if (e.isPair()) instructionChars.add(e.fullInstruction().codePointCount(0, e.fullInstruction().length()));
+            responseChars.add(e.response().codePointCount(0, e.response().length()));
         }
         if (!instructionChars.isEmpty()) out.println("instruction chars: " + summary(instructionChars));
         if (!responseChars.isEmpty()) out.println("response chars:    " + summary(responseChars));
@@ -89,7 +89,7 @@ final class DataInspectCommand implements Callable<Integer> {
         String name = EvalPromptReader.defaultName(file);
         List<EvalPrompt> prompts = EvalPromptReader.read(file, name);
         List<Integer> chars = new ArrayList<>();
-        for (EvalPrompt p : prompts) chars.add(p.text().length());
+        for (EvalPrompt p : prompts) chars.add(p.text().codePointCount(0, p.text().length()));
         out.printf("file:     %s%n", file);
         out.printf("eval set: %s, %d prompts%n", name, prompts.size());
         out.println("prompt chars: " + summary(chars));
