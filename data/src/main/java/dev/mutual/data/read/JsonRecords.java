@@ -97,7 +97,10 @@ final class JsonRecords {
         }
     }
 
-    /** The first record of the file (for format detection), or null when the file has none. */
+    /**
+     * The first JSON object of the file (for format detection), or null when it has none. Lines that are not JSON
+     * objects are passed over here; the read itself reports (or skips) them with their line.
+     */
     static JsonNode first(Path file) {
         JsonNode[] first = new JsonNode[1];
         forEach(file, new Visitor() {
@@ -109,7 +112,7 @@ final class JsonRecords {
 
             @Override
             public void invalid(long line, InvalidRecordException problem) {
-                throw new UserInputException(file + ":" + line + ": " + problem.getMessage());
+                // left for the read to report
             }
         });
         return first[0];
@@ -141,8 +144,6 @@ final class JsonRecords {
                 default -> lines(file, reader, counted, false);
             }
             return seen[0];
-        } catch (CharacterCodingException e) {
-            throw new UserInputException(file + ": not valid UTF-8 text (" + e + ")");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": read failed", e);
         }
@@ -152,7 +153,7 @@ final class JsonRecords {
         BufferedReader in = new BufferedReader(reader, 1 << 16);
         long lineNr = 0;
         String line;
-        while ((line = in.readLine()) != null) {
+        while ((line = readLine(file, in, lineNr)) != null) {
             lineNr++;
             if (line.isBlank()) continue;
             JsonNode node;
@@ -176,6 +177,16 @@ final class JsonRecords {
         }
     }
 
+    /** The next line; a broken UTF-8 sequence is reported near the line where decoding stopped (it decodes ahead). */
+    private static String readLine(Path file, BufferedReader in, long linesRead) throws IOException {
+        try {
+            return in.readLine();
+        } catch (CharacterCodingException e) {
+            throw new UserInputException(file + ":" + (linesRead + 1) + ": not valid UTF-8 text at or a few lines after this line"
+                    + " (expected UTF-8, found a malformed byte sequence; convert the file, e.g. iconv -f latin1 -t utf-8)");
+        }
+    }
+
     private static void array(Path file, Reader reader, Visitor visitor) throws IOException {
         try (JsonParser parser = MAPPER.getFactory().createParser(reader)) {
             JsonToken token = parser.nextToken();
@@ -185,6 +196,7 @@ final class JsonRecords {
             }
             while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
                 long line = parser.currentTokenLocation().getLineNr();
+                if (token == null) throw new UserInputException(file + ":" + line + ": the JSON array is not closed (expected ']', found the end of the file)");
                 if (token != JsonToken.START_OBJECT) {
                     visitor.invalid(line, InvalidRecordException.unparsed("not a JSON object",
                             "expected a JSON object in the array, found " + token.asString()));
@@ -194,6 +206,9 @@ final class JsonRecords {
                 JsonNode node = MAPPER.readTree(parser);
                 if (!visit(visitor, line, node)) return;
             }
+        } catch (CharacterCodingException e) {
+            throw new UserInputException(file + ": not valid UTF-8 text (expected UTF-8, found a malformed byte sequence; "
+                    + "convert the file, e.g. iconv -f latin1 -t utf-8)");
         } catch (JsonProcessingException e) {
             throw new UserInputException(file + ":" + (e.getLocation() == null ? 0 : e.getLocation().getLineNr()) + ": malformed JSON (expected a JSON "
                     + "array of objects, found: " + e.getOriginalMessage() + ")");

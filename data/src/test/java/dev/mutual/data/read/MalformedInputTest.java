@@ -75,10 +75,27 @@ class MalformedInputTest {
                 () -> DataReader.read(broken, new DataReader.Options(Format.ALPACA, true, null, false)));
         assertTrue(b.getMessage().startsWith(broken + ":3: malformed JSON (expected a JSON array of objects, found: Unexpected character"), b.getMessage());
 
+        Path truncated = write("t.json", "[\n  {\"instruction\": \"a\", \"output\": \"b\"},\n");
+        UserInputException t = assertThrows(UserInputException.class,
+                () -> DataReader.read(truncated, new DataReader.Options(Format.ALPACA, false, null, false)));
+        assertEquals(truncated + ":3: malformed JSON (expected a JSON array of objects, found: Unexpected end-of-input within/between Array entries)",
+                t.getMessage());
+
         Path notArray = write("c.json", "{\"instruction\": \"a\"}");
         UserInputException n = assertThrows(UserInputException.class,
                 () -> DataReader.read(notArray, new DataReader.Options(Format.ALPACA, false, null, false)));
         assertEquals(notArray + ":1: expected a JSON array of records, found {", n.getMessage());
+    }
+
+    @Test
+    void detectionPassesOverALeadingMalformedLine() throws IOException {
+        Path p = write("late.jsonl", "{oops\n{\"text\": \"fine\"}\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> DataReader.read(p, DataReader.Options.defaults()));
+        assertTrue(e.getMessage().startsWith(p + ":1: malformed JSON (expected one JSON object per line, found: "), e.getMessage());
+        ReadResult r = DataReader.read(p, new DataReader.Options(null, true, null, false));
+        assertEquals(Format.TEXT, r.format());
+        assertEquals(2, r.records());
+        assertEquals(1, r.examples().size());
     }
 
     @Test
@@ -110,7 +127,8 @@ class MalformedInputTest {
         Path p = dir.resolve("latin1.jsonl");
         Files.write(p, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xE9, '"', '}', '\n'});
         UserInputException e = assertThrows(UserInputException.class, () -> DataReader.read(p, new DataReader.Options(Format.TEXT, false, null, false)));
-        assertTrue(e.getMessage().startsWith(p + ": not valid UTF-8 text"), e.getMessage());
+        assertEquals(p + ":1: not valid UTF-8 text at or a few lines after this line (expected UTF-8, found a malformed byte sequence;"
+                + " convert the file, e.g. iconv -f latin1 -t utf-8)", e.getMessage());
         Path missing = dir.resolve("nope.jsonl");
         assertEquals(missing + ": no such file",
                 assertThrows(UserInputException.class, () -> DataReader.read(missing, DataReader.Options.defaults())).getMessage());
