@@ -196,7 +196,6 @@ final class JsonRecords {
             }
             while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
                 long line = parser.currentTokenLocation().getLineNr();
-                if (token == null) throw new UserInputException(file + ":" + line + ": the JSON array is not closed (expected ']', found the end of the file)");
                 if (token != JsonToken.START_OBJECT) {
                     visitor.invalid(line, InvalidRecordException.unparsed("not a JSON object",
                             "expected a JSON object in the array, found " + token.asString()));
