@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 CompareCommand.class,
                 BenchCommand.class,
+                DataCommand.class,
         })
 public final class MutualCli implements Runnable {
 
