@@ -1,0 +1,110 @@
+package dev.mutual.data.prepare;
+
+import dev.mutual.data.Example;
+import dev.mutual.data.read.EvalPrompt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Stage 5: decontamination by word n-gram overlap with eval prompts (default 13-grams, as in GPT-3 and
+ * lm-evaluation-harness). Words are lower-cased runs of letters/digits, so punctuation and case do not matter.
+ * An item is dropped when its instruction, input or response contains any n-gram of any eval prompt. An eval
+ * prompt shorter than n words has no n-gram; when it has at least {@code minPromptWords} words it is matched
+ * whole (as one shorter gram), which catches short generic prompts copied verbatim ("What is the meaning of life?").
+ */
+public final class Decontaminator implements Stage {
+    private static final Logger log = LoggerFactory.getLogger(Decontaminator.class);
+
+    private record Source(String evalSet, String promptId) {
+    }
+
+    private final int ngram;
+    private final int minPromptWords;
+    /** gram length -> gram text -> the first eval prompt holding it. */
+    private final Map<Integer, Map<String, Source>> grams = new HashMap<>();
+    private final Map<String, Integer> promptsPerSet = new LinkedHashMap<>();
+    private int shortPromptsIgnored;
+    private final int[] lengthsLongestFirst;
+
+    public Decontaminator(int ngram, int minPromptWords, List<EvalPrompt> prompts) {
+        this.ngram = ngram;
+        this.minPromptWords = minPromptWords;
+        for (EvalPrompt p : prompts) {
+            promptsPerSet.merge(p.evalSet(), 1, Integer::sum);
+            List<String> words = Words.of(p.text());
+            int n = ngram;
+            if (words.size() < ngram) {
+                if (minPromptWords == 0 || words.size() < minPromptWords) {
+                    shortPromptsIgnored++;
+                    continue;
+                }
+                n = words.size();
+            }
+            Map<String, Source> index = grams.computeIfAbsent(n, k -> new HashMap<>());
+            for (int i = 0; i + n <= words.size(); i++) {
+                index.putIfAbsent(String.join(" ", words.subList(i, i + n)), new Source(p.evalSet(), p.id()));
+            }
+        }
+        lengthsLongestFirst = new TreeSet<>(grams.keySet()).descendingSet().stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Eval prompts per eval set, in the order given. */
+    public Map<String, Integer> promptsPerSet() {
+        return promptsPerSet;
+    }
+
+    /** Eval prompts too short to check (fewer than ngram and fewer than minPromptWords words). */
+    public int shortPromptsIgnored() {
+        return shortPromptsIgnored;
+    }
+
+    @Override
+    public String name() {
+        return "decontaminate";
+    }
+
+    @Override
+    public String settings() {
+        return "ngram=" + ngram + " min_prompt_words=" + minPromptWords + " eval_sets=" + promptsPerSet
+                + " short_prompts_ignored=" + shortPromptsIgnored;
+    }
+
+    @Override
+    public Result apply(List<Example> in) {
+        List<Example> kept = new ArrayList<>(in.size());
+        List<Dropped> dropped = new ArrayList<>();
+        Progress progress = new Progress(log, name(), in.size());
+        for (Example e : in) {
+            Stage.EvalMatch match = e.isPair() ? find("instruction", e.instruction()) : null;
+            if (match == null && !e.input().isEmpty()) match = find("input", e.input());
+            if (match == null) match = find("response", e.response());
+            if (match == null) kept.add(e);
+            else dropped.add(new Dropped(e, name(), "overlap with " + match.evalSet(),
+                    match.field() + " shares \"" + match.ngram() + "\" with " + match.evalSet() + " prompt " + match.promptId(), match));
+            progress.step();
+        }
+        progress.finish();
+        return new Result(kept, dropped);
+    }
+
+    /** The first eval gram found in {@code text}, longest gram length first; null when none. */
+    Stage.EvalMatch find(String field, String text) {
+        List<String> words = Words.of(text);
+        for (int n : lengthsLongestFirst) {
+            Map<String, Source> index = grams.get(n);
+            for (int i = 0; i + n <= words.size(); i++) {
+                String gram = String.join(" ", words.subList(i, i + n));
+                Source s = index.get(gram);
+                if (s != null) return new Stage.EvalMatch(s.evalSet, s.promptId, field, gram);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.mutual.data.prepare;
+
+import dev.mutual.data.Example;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stage 3: exact duplicates. The key is a SHA-256 of the instruction (with input) and the response after
+ * lower-casing and collapsing all whitespace to single spaces; the first item with a key is kept.
+ */
+public final class ExactDedup implements Stage {
+    @Override
+    public String name() {
+        return "exact_dedup";
+    }
+
+    @Override
+    public String settings() {
+        return "key=sha256(lowercase, whitespace-collapsed instruction+input+response)";
+    }
+
+    @Override
+    public Result apply(List<Example> in) {
+        Map<String, String> firstIdByKey = new HashMap<>();
+        List<Example> kept = new ArrayList<>(in.size());
+        List<Dropped> dropped = new ArrayList<>();
+        for (Example e : in) {
+            String first = firstIdByKey.putIfAbsent(key(e), e.id());
+            if (first == null) kept.add(e);
+            else dropped.add(new Dropped(e, name(), "exact duplicate", "same text as " + first, null));
+        }
+        return new Result(kept, dropped);
+    }
+
+    /** The dedup key of an item (hex SHA-256); a separator keeps "ab"+"c" apart from "a"+"bc". */
+    static String key(Example e) {
+        String text = canonical(e.fullInstruction()) + "\u0000" + canonical(e.response());
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            StringBuilder hex = new StringBuilder(64);
+            for (byte b : hash) hex.append(Character.forDigit((b >> 4) & 15, 16)).append(Character.forDigit(b & 15, 16));
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e1) {
+            throw new IllegalStateException("every JVM has SHA-256", e1);
+        }
+    }
+
+    static String canonical(String s) {
+        return String.join(" ", s.toLowerCase().strip().split("\\s+"));
+    }
+}

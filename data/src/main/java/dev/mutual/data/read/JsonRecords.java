@@ -1,0 +1,159 @@
+package dev.mutual.data.read;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.UserInputException;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Walks the records of a JSONL file, a JSON array file or a plain-text file (one record per non-blank line),
+ * gzip-compressed or not (by the {@code .gz} suffix), and hands each to a {@link Visitor} with its 1-based line.
+ * In a JSON array the line is where the record's object starts. A JSONL line that is not JSON is reported to the
+ * visitor as invalid (so it can be skipped); a broken JSON array cannot be resynchronised and always stops.
+ */
+final class JsonRecords {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** Receives each record; return false to stop early (a limit was reached). */
+    interface Visitor {
+        boolean record(long line, JsonNode node) throws InvalidRecordException;
+
+        /** A line that is not a JSON object; throws to stop, or counts it and returns. */
+        void invalid(long line, InvalidRecordException problem);
+    }
+
+    private JsonRecords() {
+    }
+
+    /** The file's kind from its name: "json" (one array), "txt" (lines) or "jsonl". */
+    static String kind(Path file) {
+        String name = file.getFileName().toString().toLowerCase();
+        if (name.endsWith(".gz")) name = name.substring(0, name.length() - 3);
+        if (name.endsWith(".json")) return "json";
+        if (name.endsWith(".txt")) return "txt";
+        return "jsonl";
+    }
+
+    static Reader open(Path file) {
+        try {
+            InputStream in = Files.newInputStream(file);
+            if (file.getFileName().toString().toLowerCase().endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
+            // Strict UTF-8: a broken byte sequence is an error with a line number, not a silent U+FFFD.
+            return new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+        } catch (NoSuchFileException e) {
+            throw new UserInputException(file + ": no such file");
+        } catch (IOException e) {
+            throw new UserInputException(file + ": cannot open (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The first record of the file (for format detection), or null when the file has none. */
+    static JsonNode first(Path file) {
+        JsonNode[] first = new JsonNode[1];
+        forEach(file, new Visitor() {
+            @Override
+            public boolean record(long line, JsonNode node) {
+                first[0] = node;
+                return false;
+            }
+
+            @Override
+            public void invalid(long line, InvalidRecordException problem) {
+                throw new UserInputException(file + ":" + line + ": " + problem.getMessage());
+            }
+        });
+        return first[0];
+    }
+
+    static void forEach(Path file, Visitor visitor) {
+        try (Reader reader = open(file)) {
+            switch (kind(file)) {
+                case "json" -> array(file, reader, visitor);
+                case "txt" -> lines(file, reader, visitor, true);
+                default -> lines(file, reader, visitor, false);
+            }
+        } catch (CharacterCodingException e) {
+            throw new UserInputException(file + ": not valid UTF-8 text (" + e + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": read failed", e);
+        }
+    }
+
+    private static void lines(Path file, Reader reader, Visitor visitor, boolean plainText) throws IOException {
+        BufferedReader in = new BufferedReader(reader, 1 << 16);
+        long lineNr = 0;
+        String line;
+        while ((line = in.readLine()) != null) {
+            lineNr++;
+            if (line.isBlank()) continue;
+            JsonNode node;
+            if (plainText) {
+                node = MAPPER.createObjectNode().put("text", line);
+            } else {
+                try {
+                    node = MAPPER.readTree(line);
+                } catch (JsonProcessingException e) {
+                    visitor.invalid(lineNr, new InvalidRecordException("malformed JSON",
+                            "expected one JSON object per line, found: " + e.getOriginalMessage()));
+                    continue;
+                }
+                if (!node.isObject()) {
+                    visitor.invalid(lineNr, new InvalidRecordException("not a JSON object",
+                            "expected a JSON object, found " + node.getNodeType().toString().toLowerCase()));
+                    continue;
+                }
+            }
+            if (!visit(visitor, lineNr, node)) return;
+        }
+    }
+
+    private static void array(Path file, Reader reader, Visitor visitor) throws IOException {
+        try (JsonParser parser = MAPPER.getFactory().createParser(reader)) {
+            JsonToken token = parser.nextToken();
+            if (token != JsonToken.START_ARRAY) {
+                throw new UserInputException(file + ":" + parser.currentTokenLocation().getLineNr()
+                        + ": expected a JSON array of records, found " + (token == null ? "an empty file" : token.asString()));
+            }
+            while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
+                long line = parser.currentTokenLocation().getLineNr();
+                if (token != JsonToken.START_OBJECT) {
+                    visitor.invalid(line, new InvalidRecordException("not a JSON object",
+                            "expected a JSON object in the array, found " + token.asString()));
+                    parser.skipChildren();
+                    continue;
+                }
+                JsonNode node = MAPPER.readTree(parser);
+                if (!visit(visitor, line, node)) return;
+            }
+        } catch (JsonProcessingException e) {
+            throw new UserInputException(file + ":" + (e.getLocation() == null ? 0 : e.getLocation().getLineNr()) + ": malformed JSON (expected a JSON "
+                    + "array of objects, found: " + e.getOriginalMessage() + ")");
+        }
+    }
+
+    private static boolean visit(Visitor visitor, long line, JsonNode node) {
+        try {
+            return visitor.record(line, node);
+        } catch (InvalidRecordException e) {
+            visitor.invalid(line, e);
+            return true;
+        }
+    }
+}
