@@ -1,21 +1,19 @@
 package dev.mutual.experiments.recipe;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Stage {@code prepare_data}: read data files, normalise, filter by length, remove exact and near duplicates
- * and evaluation-set overlaps, and write one clean JSONL file plus statistics.
+ * Stage {@code prepare_data}: read data files, then normalise, filter by length, remove exact and near
+ * duplicates and evaluation-set overlaps, in that order, writing {@code data.jsonl} (kept examples),
+ * {@code dropped.jsonl} (each dropped example with stage and reason) and {@code stats.json}.
+ * Maps onto {@code dev.mutual.data.prepare.PrepareConfig}. (Token-length bounds come with the models section,
+ * whose tokenizer counts the tokens.)
  *
- * @param sources         the files to read, concatenated in order
- * @param normalize       NFC-normalise text, unify line endings and strip surrounding whitespace
- * @param minChars        drop examples whose instruction + response is shorter (characters)
- * @param maxChars        drop examples whose instruction + response is longer (characters)
- * @param minTokens       drop examples with fewer tokens, or null for no limit; needs {@code tokenizer}
- * @param maxTokens       drop examples with more tokens, or null for no limit; needs {@code tokenizer}
- * @param tokenizer       a HuggingFace {@code tokenizer.json} that counts tokens for the token limits
- * @param exactDedup      drop examples identical (after normalisation) to an earlier one
+ * @param sources         the files to read, in order (earlier files win ties in dedup)
+ * @param normalize       NFC + whitespace normalisation
+ * @param minChars        drop examples whose response or instruction (with input) is shorter, or null for no bound
+ * @param maxChars        drop examples whose response or instruction (with input) is longer, or null for no bound
+ * @param exactDedup      drop exact duplicates of instruction + response after lower-casing and collapsing whitespace
  * @param nearDedup       MinHash near-duplicate removal
  * @param decontamination n-gram overlap removal against evaluation sets
  */
@@ -23,28 +21,18 @@ import java.util.List;
 public record PrepareDataConfig(
         List<DataSourceConfig> sources,
         @Default("true") boolean normalize,
-        @Default("1") int minChars,
-        @Default("100000") int maxChars,
-        @Default("null") Integer minTokens,
-        @Default("null") Integer maxTokens,
-        @Default("null") Path tokenizer,
+        @Default("null") Integer minChars,
+        @Default("null") Integer maxChars,
         @Default("true") boolean exactDedup,
         @Default("{}") NearDedupConfig nearDedup,
         @Default("{}") DecontaminationConfig decontamination) implements StageConfig {
 
     public PrepareDataConfig {
         if (sources.isEmpty()) throw new IllegalArgumentException("sources is empty; name at least one data file");
-        if (minChars < 0 || maxChars < minChars) {
-            throw new IllegalArgumentException("need 0 <= min_chars <= max_chars, found " + minChars + " and " + maxChars);
-        }
-        if ((minTokens != null || maxTokens != null) && tokenizer == null) {
-            throw new IllegalArgumentException("min_tokens/max_tokens need a tokenizer (a tokenizer.json path) to count tokens");
-        }
-        if (minTokens != null && maxTokens != null && maxTokens < minTokens) {
-            throw new IllegalArgumentException("need min_tokens <= max_tokens, found " + minTokens + " and " + maxTokens);
-        }
-        if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
-            throw new IllegalArgumentException("tokenizer: no such file " + tokenizer);
+        if (minChars != null && minChars < 0) throw new IllegalArgumentException("min_chars: expected >= 0, found " + minChars);
+        if (maxChars != null && maxChars < 1) throw new IllegalArgumentException("max_chars: expected >= 1, found " + maxChars);
+        if (minChars != null && maxChars != null && minChars > maxChars) {
+            throw new IllegalArgumentException("min_chars (" + minChars + ") is above max_chars (" + maxChars + ")");
         }
     }
 }

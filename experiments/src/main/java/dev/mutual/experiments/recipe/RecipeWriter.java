@@ -53,7 +53,7 @@ public final class RecipeWriter {
             map.forEach((k, v) -> out.put((String) k, plain(v)));
             return out;
         }
-        if (value instanceof StageConfig) out.put("type", RecordBinder.stageTypeName(value.getClass()));
+        if (value instanceof StageConfig stage) out.put("type", stage.type());
         for (RecordComponent rc : value.getClass().getRecordComponents()) {
             try {
                 out.put(RecordBinder.snake(rc.getName()), plain(rc.getAccessor().invoke(value)));

@@ -14,4 +14,9 @@ public sealed interface StageConfig permits PrepareDataConfig {
     default List<String> upstream() {
         return List.of();
     }
+
+    /** The {@code type:} name of this stage, from its {@link StageType} annotation. */
+    default String type() {
+        return RecordBinder.stageTypeName(getClass());
+    }
 }

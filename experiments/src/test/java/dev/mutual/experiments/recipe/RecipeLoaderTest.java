@@ -5,6 +5,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.mutual.data.read.Format;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,21 +66,21 @@ class RecipeLoaderTest {
         assertEquals("runs", r.paths().runs());
         PrepareDataConfig p = (PrepareDataConfig) r.stages().get("prepare_seed");
         assertEquals(dir.resolve("data/seed.jsonl"), p.sources().get(0).path(), "relative to the recipe's directory");
-        assertEquals("dolly", p.sources().get(0).format());
+        assertEquals(Format.DOLLY, p.sources().get(0).format());
         assertFalse(p.sources().get(0).skipInvalid());
         assertNull(p.sources().get(0).limit());
         assertEquals(5, p.minChars());
-        assertEquals(100000, p.maxChars());
+        assertNull(p.maxChars());
         assertTrue(p.normalize());
-        assertEquals(new NearDedupConfig(false, 5, 128, 0.8, null), p.nearDedup());
-        assertEquals(new DecontaminationConfig(false, 13, List.of()), p.decontamination());
+        assertEquals(new NearDedupConfig(true, 5, 128, 0.8, null), p.nearDedup());
+        assertEquals(new DecontaminationConfig(true, 13, 6, List.of()), p.decontamination());
     }
 
     @Test
     void unknownKeyNamesFileLineColumnKeyPathAndClosestKey() {
         String msg = error(RECIPE.replace("format: dolly", "formt: dolly"));
         assertEquals(recipe + ":8:9: unknown key 'stages.prepare_seed.sources[0].formt'; did you mean 'format'? "
-                + "(valid keys in stages.prepare_seed.sources[0]: path, format, skip_invalid, limit)", msg);
+                + "(valid keys in stages.prepare_seed.sources[0]: path, format, skip_invalid, limit, unlabelled)", msg);
     }
 
     @Test
@@ -96,6 +98,9 @@ class RecipeLoaderTest {
                 error(RECIPE.replace("sources:\n      - path", "sources:\n        path")));
         assertEquals(recipe + ":9:16: stages.prepare_seed.normalize: expected true or false, found 'yes'",
                 error(RECIPE.replace("min_chars: 5", "normalize: yes")));
+        assertEquals(recipe + ":8:17: stages.prepare_seed.sources[0].format: expected one of oasst, sharegpt, openai, "
+                + "responses, self_instruct, alpaca, dolly, human_assistant, text, found 'dolyl'; did you mean 'dolly'?",
+                error(RECIPE.replace("format: dolly", "format: dolyl")));
     }
 
     @Test
@@ -117,7 +122,7 @@ class RecipeLoaderTest {
 
     @Test
     void recordChecksAreReportedAtTheRecord() {
-        assertEquals(recipe + ":5:5: stages.prepare_seed: need 0 <= min_chars <= max_chars, found 5 and 3",
+        assertEquals(recipe + ":5:5: stages.prepare_seed: min_chars (5) is above max_chars (3)",
                 error(RECIPE + "    max_chars: 3\n"));
         assertEquals(recipe + ":7:9: stages.prepare_seed.sources[0]: path: no such file " + dir.resolve("data/none.jsonl"),
                 error(RECIPE.replace("data/seed.jsonl", "data/none.jsonl")));
@@ -138,7 +143,7 @@ class RecipeLoaderTest {
     void badOverridesNameTheOverride() {
         assertEquals("override 'stages.prepare_seed.min_chrs=3': unknown key 'stages.prepare_seed.min_chrs'; "
                         + "did you mean 'min_chars'? (valid keys in stages.prepare_seed: type, sources, normalize, min_chars, "
-                        + "max_chars, min_tokens, max_tokens, tokenizer, exact_dedup, near_dedup, decontamination)",
+                        + "max_chars, exact_dedup, near_dedup, decontamination)",
                 error(RECIPE, "stages.prepare_seed.min_chrs=3"));
         assertEquals("override 'seed=x': seed: expected an integer, found 'x'", error(RECIPE, "seed=x"));
         assertEquals("override 'stages.prepare_seed.sources[2].limit=1': stages.prepare_seed.sources has 1 items, no item 2",
