@@ -42,7 +42,7 @@ public final class RunDirectory implements AutoCloseable {
     private final FileLock lock;
     private final RunLog log;
 
-    private RunDirectory(Path dir, boolean resumed) throws IOException {
+    private RunDirectory(Path dir, boolean resumed, String header, String resolvedYaml) throws IOException {
         this.dir = dir;
         this.resumed = resumed;
         this.lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -51,6 +51,9 @@ public final class RunDirectory implements AutoCloseable {
             lockChannel.close();
             throw new UserInputException(dir + ": another mutual process is running this recipe in this directory");
         }
+        // The log opens with the resolved recipe, so each attempt's lines follow the config they ran.
+        Files.writeString(dir.resolve(LOG), "==== " + Instant.now() + (resumed ? " resuming run" : " new run") + "\n"
+                        + header + resolvedYaml + "====\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         this.log = new RunLog(dir.resolve(LOG));
     }
 
@@ -71,11 +74,11 @@ public final class RunDirectory implements AutoCloseable {
         for (Path run : runs(recipeDir)) {
             if (run.getFileName().toString().endsWith("-" + hash)) existing = run;  // runs() is oldest first
         }
-        if (existing != null) return new RunDirectory(existing, true);
+        if (existing != null) return new RunDirectory(existing, true, header, resolvedYaml);
         Path dir = recipeDir.resolve(STAMP.format(now) + "-" + hash);
         Files.createDirectories(dir);
         AtomicFile.write(dir.resolve(RESOLVED_RECIPE), header + resolvedYaml);
-        return new RunDirectory(dir, false);
+        return new RunDirectory(dir, false, header, resolvedYaml);
     }
 
     /** Run directories of one recipe, oldest first (the timestamp sorts them). */

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Turns a {@link RecipeNode} tree into recipe records, strictly: an unknown key, a wrong type or a missing
@@ -225,21 +224,5 @@ final class RecordBinder {
         List<String> names = new ArrayList<>();
         for (Object constant : enumClass.getEnumConstants()) names.add(((Enum<?>) constant).name().toLowerCase(Locale.ROOT));
         return names;
-    }
-
-    /** All key paths under {@code recordClass}, for the README reference: {@code sources[].path} style. */
-    static Set<String> keyPaths(Class<?> recordClass, String prefix) {
-        Set<String> paths = new TreeSet<>();
-        for (RecordComponent rc : recordClass.getRecordComponents()) {
-            String path = child(prefix, snake(rc.getName()));
-            paths.add(path);
-            Type t = rc.getGenericType();
-            if (t instanceof ParameterizedType p && p.getRawType() == List.class) {
-                t = p.getActualTypeArguments()[0];
-                path = path + "[]";
-            }
-            if (t instanceof Class<?> c && c.isRecord()) paths.addAll(keyPaths(c, path));
-        }
-        return paths;
     }
 }
