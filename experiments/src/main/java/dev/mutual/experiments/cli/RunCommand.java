@@ -50,6 +50,7 @@ final class RunCommand implements Callable<Integer> {
         Path cwd = Path.of("").toAbsolutePath();
         Recipe recipe = RecipeLoader.load(recipeFile, overrides, System.getenv(), cwd);
         Pipeline pipeline = Stages.pipeline(recipe);
+        pipeline.withDownstream(new LinkedHashSet<>(force));  // checks the stage names before any work
         String resolved = RecipeWriter.toYaml(recipe);
         Instant now = Instant.now();
         String header = "# Resolved from " + recipeFile.toAbsolutePath().normalize()

@@ -73,9 +73,19 @@ public final class Pipeline {
         return order;
     }
 
-    /** {@code names} plus every stage that reads, directly or not, from one of them. */
-    public Set<String> withDownstream(Set<String> names) {
-        Set<String> out = new LinkedHashSet<>(names);
+    /**
+     * {@code force} plus every stage that reads, directly or not, from one of them.
+     *
+     * @throws UserInputException when {@code force} names a stage the pipeline does not have
+     */
+    public Set<String> withDownstream(Set<String> force) {
+        List<String> names = order.stream().map(PipelineStage::name).toList();
+        for (String f : force) {
+            if (!names.contains(f)) {
+                throw new UserInputException("--force " + f + ": no such stage (stages: " + String.join(", ", names) + ")");
+            }
+        }
+        Set<String> out = new LinkedHashSet<>(force);
         for (PipelineStage s : order) {  // upstream stages come first, so one pass suffices
             for (String up : s.upstream()) if (out.contains(up)) out.add(s.name());
         }
@@ -88,12 +98,6 @@ public final class Pipeline {
      * @param force stages to rerun even when cached; everything downstream of them reruns too
      */
     public List<StageOutcome> run(RunDirectory run, Set<String> force) throws IOException {
-        for (String f : force) {
-            if (order.stream().noneMatch(s -> s.name().equals(f))) {
-                List<String> names = order.stream().map(PipelineStage::name).toList();
-                throw new UserInputException("--force " + f + ": no such stage (stages: " + String.join(", ", names) + ")");
-            }
-        }
         Set<String> forced = withDownstream(force);
         if (!forced.isEmpty()) log.info("forcing {}", forced);
         Map<String, Manifest> finished = new LinkedHashMap<>();
