@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Prepare and inspect datasets.",
         subcommands = {
+                DataPrepareCommand.class,
+                DataInspectCommand.class,
         })
 final class DataCommand implements Runnable {
     @CommandLine.Spec

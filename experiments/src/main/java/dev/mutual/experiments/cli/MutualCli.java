@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 RunCommand.class,
                 ValidateCommand.class,
+                DataCommand.class,
         })
 public final class MutualCli implements Runnable {
 
