@@ -2,6 +2,7 @@ package dev.mutual.experiments.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
+import dev.mutual.experiments.recipe.DidYouMean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +83,8 @@ public final class Pipeline {
         List<String> names = order.stream().map(PipelineStage::name).toList();
         for (String f : force) {
             if (!names.contains(f)) {
-                throw new UserInputException("--force " + f + ": no such stage (stages: " + String.join(", ", names) + ")");
+                throw new UserInputException("--force " + f + ": no such stage" + DidYouMean.hint(f, names)
+                        + " (stages: " + String.join(", ", names) + ")");
             }
         }
         Set<String> out = new LinkedHashSet<>(force);

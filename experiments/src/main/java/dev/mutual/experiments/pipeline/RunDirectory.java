@@ -7,6 +7,7 @@ import dev.mutual.data.UserInputException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,13 @@ public final class RunDirectory implements AutoCloseable {
         this.dir = dir;
         this.resumed = resumed;
         this.lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        this.lock = lockChannel.tryLock();
+        FileLock acquired;
+        try {
+            acquired = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {  // this JVM already holds it
+            acquired = null;
+        }
+        this.lock = acquired;
         if (lock == null) {
             lockChannel.close();
             throw new UserInputException(dir + ": another mutual process is running this recipe in this directory");

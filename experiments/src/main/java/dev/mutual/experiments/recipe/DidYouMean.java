@@ -3,12 +3,12 @@ package dev.mutual.experiments.recipe;
 import java.util.Collection;
 
 /** The "did you mean" hint for a misspelled key or name: the closest valid one by edit distance. */
-final class DidYouMean {
+public final class DidYouMean {
 
     private DidYouMean() {}
 
     /** Returns {@code "; did you mean 'x'?"}, or "" when nothing is close enough to be a plausible typo. */
-    static String hint(String found, Collection<String> valid) {
+    public static String hint(String found, Collection<String> valid) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : valid) {

@@ -94,7 +94,7 @@ class RecipeCommandsTest {
     @Test
     void badUsageAndBadInputExit2() {
         assertEquals(2, mutual("run", QUICKSTART.toString(), "paths.runs=" + tmp, "--force", "prepare_sed"));
-        assertEquals("error: --force prepare_sed: no such stage (stages: prepare_seed, prepare_pool)\n", err.toString());
+        assertEquals("error: --force prepare_sed: no such stage; did you mean 'prepare_seed'? (stages: prepare_seed, prepare_pool)\n", err.toString());
         err.getBuffer().setLength(0);
         assertEquals(2, mutual("validate", tmp.resolve("none.yaml").toString()));
         assertEquals("error: recipe " + tmp.resolve("none.yaml") + ": no such file\n", err.toString());

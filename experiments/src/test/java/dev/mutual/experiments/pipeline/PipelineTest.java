@@ -131,6 +131,14 @@ class PipelineTest {
     }
 
     @Test
+    void twoRunsCannotShareARunDirectory() throws IOException {
+        try (RunDirectory first = RunDirectory.open(runs, "chain", "name: chain\n", "", T0)) {
+            String msg = assertThrows(UserInputException.class, () -> RunDirectory.open(runs, "chain", "name: chain\n", "", T0)).getMessage();
+            assertEquals(first.dir() + ": another mutual process is running this recipe in this directory", msg);
+        }
+    }
+
+    @Test
     void cyclesAreRejected() {
         String msg = assertThrows(UserInputException.class, () -> new Pipeline(List.of(
                 UpperCaseStage.after("x", "y", "", runsA), UpperCaseStage.after("y", "x", "", runsB)))).getMessage();
