@@ -18,26 +18,29 @@ public final class DidYouMean {
                 best = candidate;
             }
         }
-        // A third of the word (at least 2 edits) keeps "formt" -> "format" but not "xyz" -> "seed".
-        int allowed = Math.max(2, found.length() / 3);
-        return best != null && bestDistance <= allowed ? "; did you mean '" + best + "'?" : "";
+        // Up to a third of the word (at least one edit), and never a complete rewrite: "formt" -> "format",
+        // "min_chras" -> "min_chars", but not "d" -> "a" or "colour" -> "seed".
+        int allowed = Math.max(1, found.length() / 3);
+        return best != null && bestDistance <= allowed && bestDistance < found.length() ? "; did you mean '" + best + "'?" : "";
     }
 
-    /** Levenshtein distance: insertions, deletions and substitutions, each costing 1. */
+    /**
+     * Optimal string alignment distance: insertions, deletions, substitutions and swaps of two adjacent
+     * characters, each costing 1 (Damerau's typo classes; a swap is the commonest typing slip).
+     */
     static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
         for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitute, Math.min(prev[j] + 1, cur[j - 1] + 1));
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1));
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
             }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
         }
-        return prev[b.length()];
+        return d[a.length()][b.length()];
     }
 }
