@@ -3,8 +3,10 @@ package dev.mutual.data.read;
 import dev.mutual.data.Example;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What one data file gave.
@@ -20,7 +22,7 @@ public record ReadResult(Path file, Format format, long records, List<Example> e
                          List<String> skippedLines) {
     public ReadResult {
         examples = List.copyOf(examples);
-        skipped = Map.copyOf(skipped);
+        skipped = Collections.unmodifiableMap(new TreeMap<>(skipped)); // sorted: stable reports
         skippedLines = List.copyOf(skippedLines);
     }
 

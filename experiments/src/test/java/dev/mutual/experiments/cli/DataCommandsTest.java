@@ -1,0 +1,113 @@
+package dev.mutual.experiments.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code mutual data prepare} and {@code mutual data inspect} through the real command line. */
+class DataCommandsTest {
+    private static final String DOLLY = "../../shared/data/seed/dolly_open_qa/dolly_open_qa.jsonl";
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cli = MutualCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** The "must show": the Dolly file, format detected, default eval sets from ../shared/data. */
+    @Test
+    void prepareDollyWritesDedupedDecontaminatedDataAndStats() throws IOException {
+        Path dir = tmp.resolve("dolly");
+        Run r = run("data", "prepare", "--input", DOLLY, "--output", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("decontamination: against 7 eval sets found under "), r.out());
+        assertTrue(r.out().contains("ifeval, alpaca_eval, mt_bench, vicuna_bench, gsm8k, strategyqa, self_instruct_user_oriented"), r.out());
+        assertTrue(r.out().contains("kept 3732, dropped 10"), r.out());
+
+        JsonNode stats = new ObjectMapper().readTree(dir.resolve("stats.json").toFile());
+        assertEquals("dolly", stats.at("/sources/0/format").asText());
+        JsonNode stages = stats.get("stages");
+        assertEquals(List.of("read", "normalize", "exact_dedup", "near_dedup", "decontaminate"),
+                List.of(stages.get(0).get("stage").asText(), stages.get(1).get("stage").asText(), stages.get(2).get("stage").asText(),
+                        stages.get(3).get("stage").asText(), stages.get(4).get("stage").asText()));
+        assertEquals(4, stages.get(2).at("/dropped_by_reason/exact duplicate").asLong());
+        assertEquals(2, stages.get(3).at("/dropped_by_reason/near duplicate").asLong());
+        assertEquals(3, stages.get(4).at("/eval_set_hits/alpaca_eval").asLong());
+        assertEquals(1, stages.get(4).at("/eval_set_hits/ifeval").asLong());
+        assertEquals("shingle_size=5 num_perm=128 threshold=0.8 seed=1 bands=9 rows=13", stages.get(3).get("settings").asText());
+        assertEquals(3732, Files.readAllLines(dir.resolve("data.jsonl")).size());
+        assertEquals(10, Files.readAllLines(dir.resolve("dropped.jsonl")).size());
+    }
+
+    @Test
+    void namedEvalSetsAndOptionsAreUsed() throws IOException {
+        Path dir = tmp.resolve("named");
+        Run r = run("data", "prepare", "--input", DOLLY, "--output", dir.toString(), "--no-dedup", "--limit", "400",
+                "--decontaminate-against", "ae=../../shared/data/alpaca_eval/alpaca_eval_805_prompts.jsonl", "--max-chars", "1000");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode stats = new ObjectMapper().readTree(dir.resolve("stats.json").toFile());
+        assertEquals(400, stats.at("/stages/0/out").asLong());
+        assertEquals("length_filter", stats.at("/stages/2/stage").asText());
+        assertEquals("decontaminate", stats.at("/stages/3/stage").asText());
+        assertEquals(1, stats.at("/stages/3/eval_set_hits/ae").asLong()); // dolly_open_qa_317, within the first 400
+    }
+
+    @Test
+    void badInputExitsWithCode2AndNamesFileAndLine() throws IOException {
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"instruction\": \"a\", \"response\": \"b\"}\n{\"instruction\": \"c\"}\n");
+        Path dir = tmp.resolve("out");
+        Run r = run("data", "prepare", "--input", bad.toString(), "--output", dir.toString(), "--no-decontaminate");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("error: " + bad + ":2: missing field 'response' (expected a non-empty string, found no such key; keys: [instruction])"), r.err());
+        assertFalse(Files.exists(dir)); // nothing half-written
+
+        Run skipped = run("data", "prepare", "--input", bad.toString(), "--output", dir.toString(), "--no-decontaminate", "--skip-invalid");
+        assertEquals(0, skipped.exit(), skipped.err());
+        assertTrue(skipped.out().contains("skipped 1 invalid {missing field 'response'=1}"), skipped.out());
+
+        Run format = run("data", "prepare", "--input", bad.toString(), "--output", dir.toString(), "--format", "csv");
+        assertEquals(2, format.exit());
+        assertTrue(format.err().contains("unknown data format 'csv' (expected one of: oasst, sharegpt"), format.err());
+    }
+
+    @Test
+    void inspectShowsFormatCountsAndExamples() throws IOException {
+        Run r = run("data", "inspect", DOLLY, "-n", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("format:   dolly (detected)"), r.out());
+        assertTrue(r.out().contains("records:  3742"), r.out());
+        assertTrue(r.out().contains("examples: 3742 (3742 pairs, 0 unlabelled; 0 with a gold instruction; 0 multi-turn)"), r.out());
+        assertTrue(r.out().contains("[1] id dolly_open_qa_0 (line 1)\n  instruction: Why can camels survive for long without water?"), r.out());
+        assertFalse(r.out().contains("[2]"));
+
+        Path bad = tmp.resolve("mixed.jsonl");
+        Files.writeString(bad, "{\"text\": \"fine\"}\n{\"text\": 3}\nnot json\n");
+        Run b = run("data", "inspect", bad.toString());
+        assertEquals(0, b.exit(), b.err());
+        assertTrue(b.out().contains("invalid:  2 {field 'text' is not a string=1, malformed JSON=1}"), b.out());
+        assertTrue(b.out().contains(bad + ":3: malformed JSON"), b.out());
+    }
+}
