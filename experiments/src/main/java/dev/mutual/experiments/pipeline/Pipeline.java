@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * output hashes of its upstream stages, the content hashes of its input files). A stage writes into
  * {@code <stage>.partial/}; when it returns, the pipeline hashes the outputs, writes {@code _SUCCESS.json} last
  * (atomically) and renames the folder to {@code <stage>/}. So a folder named after a stage is always finished,
- * and a killed run leaves only a {@code .partial} folder, which the next run hands back to the stage.
+ * and a killed run leaves only a {@code .partial} folder, which the next run clears (or hands back to a
+ * {@link Stage#resumable()} stage).
  */
 public final class Pipeline {
 
@@ -122,7 +123,7 @@ public final class Pipeline {
                     status = StageOutcome.Status.REUSED;
                     log.info("{}: reusing {} (same cache key)", progress, earlier);
                     deleteTree(work);
-                    copyTree(earlier, work);
+                    linkTree(earlier, work);
                     manifest = Manifest.readFrom(work);
                 } else {
                     status = StageOutcome.Status.RAN;
@@ -147,8 +148,12 @@ public final class Pipeline {
     }
 
     private Manifest runStage(RunDirectory run, PipelineStage ps, String key, Path work, String progress) throws IOException {
-        boolean resumed = Files.isDirectory(work);
-        log.info("{}: running{}", progress, resumed ? " (resuming: found " + work.getFileName() + " from an unfinished attempt)" : "");
+        boolean leftovers = Files.isDirectory(work);
+        boolean resumed = leftovers && ps.stage().resumable();
+        if (leftovers && !resumed) deleteTree(work);
+        log.info("{}: running{}", progress, !leftovers ? "" : resumed
+                ? " (resuming from " + work.getFileName() + " of an unfinished attempt)"
+                : " (cleared " + work.getFileName() + " of an unfinished attempt)");
         Files.createDirectories(work);
         Map<String, Path> upstream = new LinkedHashMap<>();
         for (String up : ps.upstream()) upstream.put(up, run.stageDir(up));
@@ -158,6 +163,14 @@ public final class Pipeline {
             result = ps.stage().run(new StageContext(ps.name(), work, upstream, resumed));
         } catch (IOException | RuntimeException e) {
             log.error("{}: failed after {}s: {}", progress, seconds(start), e.getMessage());
+            ObjectNode line = run.newMetricsLine();
+            line.put("time", Instant.now().toString());
+            line.put("stage", ps.name());
+            line.put("type", ps.type());
+            line.put("status", "failed");
+            line.put("elapsed_s", seconds(start));
+            line.put("error", String.valueOf(e.getMessage()));
+            run.appendMetrics(line);
             throw e;
         }
         Manifest manifest = new Manifest(ps.name(), ps.type(), key, Manifest.hashOutputs(work), result.metrics(),
@@ -209,12 +222,20 @@ public final class Pipeline {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    /** Hard-links (or, across file systems, copies) a finished stage folder: finished outputs are never modified. */
+    private static void linkTree(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path p : (Iterable<Path>) paths.sorted()::iterator) {
                 Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    try {
+                        Files.createLink(target, p);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(p, target);
+                    }
+                }
             }
         }
     }

@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * Stage {@code prepare_data}: {@link DataPreparer} on the recipe's sources. Outputs {@code data.jsonl},
- * {@code dropped.jsonl} and {@code stats.json}. Preparation is one pass over files that fit in memory, so a
- * resumed attempt simply starts over.
+ * {@code dropped.jsonl} and {@code stats.json}. Preparation is one pass over files that fit in memory, so it is
+ * not {@link #resumable()}: an interrupted attempt starts over.
  */
 final class PrepareDataStage implements Stage {
 
@@ -63,10 +63,6 @@ final class PrepareDataStage implements Stage {
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
-        if (ctx.resumed()) {
-            Pipeline.deleteTree(ctx.workDir());  // one pass: nothing worth continuing from
-            java.nio.file.Files.createDirectories(ctx.workDir());
-        }
         PrepareStats stats = DataPreparer.prepare(config, ctx.workDir(), null);
         Map<String, Number> metrics = new LinkedHashMap<>();
         long read = 0;

@@ -19,8 +19,16 @@ public interface Stage {
     List<Path> inputFiles();
 
     /**
-     * Does the work. May find leftovers of a killed attempt in the work folder ({@link StageContext#resumed()})
-     * and either continue from them or clear them.
+     * True when the stage can continue from the leftovers of a killed attempt (e.g. training from its last
+     * checkpoint). Otherwise the pipeline clears the work folder before {@link #run}.
+     */
+    default boolean resumable() {
+        return false;
+    }
+
+    /**
+     * Does the work. A {@link #resumable()} stage may find leftovers of a killed attempt in the work folder
+     * ({@link StageContext#resumed()}) and must continue from them or clear them.
      *
      * @return numbers worth recording in {@code metrics.jsonl} and the stage's manifest
      */

@@ -27,6 +27,12 @@ final class BlockingStage implements Stage {
         return 1;
     }
 
+    /** Resumable, to test that the pipeline hands leftovers over; it clears them itself. */
+    @Override
+    public boolean resumable() {
+        return true;
+    }
+
     @Override
     public List<Path> inputFiles() {
         return List.of();

@@ -147,15 +147,35 @@ class PipelineTest {
 
     @Test
     void aFailedStageLeavesOnlyItsPartialFolderAndIsResumedNextTime() throws IOException {
-        Pipeline broken = new Pipeline(List.of(UpperCaseStage.fromFile("a", tmp.resolve("missing.txt"), "!", runsA)));
-        assertThrows(UserInputException.class, () -> run(broken, "name: chain\n", Set.of()));
+        Stage failing = new Stage() {
+            @Override
+            public int codeVersion() {
+                return 1;
+            }
+
+            @Override
+            public List<Path> inputFiles() {
+                return List.of();
+            }
+
+            @Override
+            public StageResult run(StageContext ctx) throws IOException {
+                Files.writeString(ctx.workDir().resolve("out.txt"), "HALF");
+                throw new IOException("disk full");
+            }
+        };
+        Pipeline broken = new Pipeline(List.of(new PipelineStage("a", "upper", "suffix: !", List.of(), failing)));
+        assertEquals("disk full", assertThrows(IOException.class, () -> run(broken, "name: chain\n", Set.of())).getMessage());
         Path dir = runDir("name: chain\n");
         assertFalse(Files.exists(dir.resolve("a")));
-        Files.createDirectories(dir.resolve("a.partial"));
-        Files.writeString(dir.resolve("a.partial/leftover.txt"), "half");
+        assertEquals("HALF", Files.readString(dir.resolve("a.partial/out.txt")));
+        JsonNode failed = new ObjectMapper().readTree(Files.readAllLines(dir.resolve(RunDirectory.METRICS)).get(0));
+        assertEquals("failed", failed.get("status").asText());
+        assertEquals("disk full", failed.get("error").asText());
+
         assertEquals(List.of(RAN, RAN, RAN), statuses(run(chain("!"), "name: chain\n", Set.of())));
-        assertTrue(Files.exists(dir.resolve("a/_SUCCESS.json")));
-        assertTrue(Files.readString(dir.resolve(RunDirectory.LOG)).contains("(resuming: found a.partial from an unfinished attempt)"));
+        assertEquals(Map.of("out.txt", SHA_A), Manifest.readFrom(dir.resolve("a")).outputs());
+        assertTrue(Files.readString(dir.resolve(RunDirectory.LOG)).contains("stage 1/3 a (upper): running (cleared a.partial of an unfinished attempt)"));
     }
 
     @Test
@@ -189,6 +209,7 @@ class PipelineTest {
         assertEquals(List.of(CACHED, RAN), statuses(outcomes));
         assertEquals(0, upperRuns.get());
         assertTrue(resumed.resumedSeen);
+        assertTrue(Files.readString(dir.resolve(RunDirectory.LOG)).contains("running (resuming from blocking.partial of an unfinished attempt)"));
         assertEquals("HELLO MUTUAL\n!", Files.readString(dir.resolve("blocking/first-half.txt"))
                 + Files.readString(dir.resolve("blocking/second-half.txt")));
         assertFalse(Files.exists(dir.resolve("blocking/started")), "leftovers were cleared");
