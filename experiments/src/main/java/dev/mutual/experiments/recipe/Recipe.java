@@ -19,7 +19,7 @@ public record Recipe(
         Map<String, StageConfig> stages) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    private static final Pattern STAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    static final Pattern STAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     public Recipe {
         if (!NAME.matcher(name).matches()) {

@@ -32,6 +32,9 @@ final class RecordBinder {
     /** Stage types the MAIN pipeline will have; named in the error so users know they are coming, not misspelled. */
     static final List<String> PLANNED_STAGE_TYPES = List.of("train", "synthesize", "score", "filter", "eval", "compare");
 
+    /** Top-level sections the full MAIN recipe will have; named in the error so users know they are coming. */
+    static final List<String> PLANNED_SECTIONS = List.of("models", "data", "eval", "compare");
+
     private RecordBinder() {}
 
     static <T> T bindRecord(RecipeNode node, Class<T> type) {
@@ -99,6 +102,14 @@ final class RecordBinder {
                 return List.copyOf(items);
             }
             if (!(node instanceof RecipeNode.Mapping map)) throw wrongType(node, type, keyPath);
+            if (args[1] == StageConfig.class) {
+                map.entries().forEach((name, e) -> {
+                    if (!Recipe.STAGE_NAME.matcher(name).matches()) {
+                        throw new UserInputException(e.keyAt() + ": " + child(keyPath, name) + ": a stage name must be "
+                                + "lower-case letters, digits, '_' or '-' (it names a directory)");
+                    }
+                });
+            }
             Map<String, Object> values = new LinkedHashMap<>();
             map.entries().forEach((k, e) -> values.put(k, bind(e.value(), args[1], child(keyPath, k), false)));
             return Collections.unmodifiableMap(values);
@@ -171,6 +182,11 @@ final class RecordBinder {
         for (RecordComponent rc : components) keys.add(snake(rc.getName()));
         for (Map.Entry<String, RecipeNode.Entry> e : map.entries().entrySet()) {
             if (!keys.contains(e.getKey())) {
+                if (recordClass == Recipe.class && PLANNED_SECTIONS.contains(e.getKey())) {
+                    throw new UserInputException(e.getValue().keyAt() + ": '" + e.getKey() + "' is not implemented in "
+                            + "this version of Mutual; the recipe has name, seed, paths and stages (data preparation "
+                            + "is the prepare_data stage)");
+                }
                 throw new UserInputException(e.getValue().keyAt() + ": unknown key '" + child(keyPath, e.getKey()) + "'"
                         + DidYouMean.hint(e.getKey(), keys) + " (valid keys" + (keyPath.isEmpty() ? "" : " in " + keyPath)
                         + ": " + String.join(", ", keys) + ")");

@@ -121,6 +121,14 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void plannedSectionsAndBadStageNamesAreNamedAtTheirLine() {
+        assertEquals(recipe + ":10:1: 'models' is not implemented in this version of Mutual; the recipe has name, seed, "
+                + "paths and stages (data preparation is the prepare_data stage)", error(RECIPE + "models: {}\n"));
+        assertEquals(recipe + ":4:3: stages.Prepare.Seed: a stage name must be lower-case letters, digits, '_' or '-' "
+                + "(it names a directory)", error(RECIPE.replace("prepare_seed:", "Prepare.Seed:")));
+    }
+
+    @Test
     void recordChecksAreReportedAtTheRecord() {
         assertEquals(recipe + ":5:5: stages.prepare_seed: min_chars (5) is above max_chars (3)",
                 error(RECIPE + "    max_chars: 3\n"));
