@@ -134,12 +134,7 @@ public final class Pipeline {
             }
             finished.put(ps.name(), manifest);
             outcomes.add(new StageOutcome(ps.name(), status, manifest));
-            ObjectNode line = run.newMetricsLine();
-            line.put("time", Instant.now().toString());
-            line.put("stage", ps.name());
-            line.put("type", ps.type());
-            line.put("status", status.name().toLowerCase());
-            line.put("elapsed_s", manifest.elapsedSeconds());
+            ObjectNode line = metricsLine(run, ps, status.name().toLowerCase(), manifest.elapsedSeconds());
             line.putPOJO("metrics", manifest.metrics());
             run.appendMetrics(line);
         }
@@ -163,14 +158,7 @@ public final class Pipeline {
             result = ps.stage().run(new StageContext(ps.name(), work, upstream, resumed));
         } catch (IOException | RuntimeException e) {
             log.error("{}: failed after {}s: {}", progress, seconds(start), e.getMessage());
-            ObjectNode line = run.newMetricsLine();
-            line.put("time", Instant.now().toString());
-            line.put("stage", ps.name());
-            line.put("type", ps.type());
-            line.put("status", "failed");
-            line.put("elapsed_s", seconds(start));
-            line.put("error", String.valueOf(e.getMessage()));
-            run.appendMetrics(line);
+            run.appendMetrics(metricsLine(run, ps, "failed", seconds(start)).put("error", String.valueOf(e.getMessage())));
             throw e;
         }
         Manifest manifest = new Manifest(ps.name(), ps.type(), key, Manifest.hashOutputs(work), result.metrics(),
@@ -178,6 +166,17 @@ public final class Pipeline {
         manifest.writeTo(work);  // last: only now does the folder count as finished
         log.info("{}: done in {}s {}", progress, manifest.elapsedSeconds(), result.metrics());
         return manifest;
+    }
+
+    /** One metrics.jsonl line; elapsed_s is the run time of the attempt that produced the outputs. */
+    private static ObjectNode metricsLine(RunDirectory run, PipelineStage ps, String status, double elapsedSeconds) {
+        ObjectNode line = run.newMetricsLine();
+        line.put("time", Instant.now().toString());
+        line.put("stage", ps.name());
+        line.put("type", ps.type());
+        line.put("status", status);
+        line.put("elapsed_s", elapsedSeconds);
+        return line;
     }
 
     /** The cache key of a stage given its finished upstream stages. */
