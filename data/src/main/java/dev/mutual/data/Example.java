@@ -65,9 +65,4 @@ public record Example(String id, String instruction, String input, String respon
         if (instruction == null) return "";
         return input.isEmpty() ? instruction : instruction + "\n\n" + input;
     }
-
-    /** The same item with its texts replaced (used by normalisation); provenance is kept. */
-    public Example withTexts(String newInstruction, String newInput, String newResponse, String newGoldInstruction) {
-        return new Example(id, newInstruction, newInput, newResponse, newGoldInstruction, category, sourceFile, line, turns);
-    }
 }

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The JSON object of an {@link Example} in prepared files (data.jsonl, dropped.jsonl):
  * {@code {id, instruction?, input?, response, gold_instruction?, category?, source_file, source_line, turns?}}.
- * Absent keys are null/empty fields. Such files read back with the readers: pairs as "dolly" (instruction,
- * input, response), unlabelled items as "responses" (response, gold_instruction).
+ * Absent keys are null/empty fields. Such files read back with the "prepared" format, which keeps the original
+ * file and line as provenance.
  */
 public final class ExampleJson {
     private ExampleJson() {

@@ -1,6 +1,7 @@
 package dev.mutual.data.prepare;
 
 import dev.mutual.data.Example;
+import dev.mutual.data.Progress;
 import dev.mutual.data.read.EvalPrompt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,20 +19,24 @@ import java.util.TreeSet;
  * An item is dropped when its instruction, input or response contains any n-gram of any eval prompt. An eval
  * prompt shorter than n words has no n-gram; when it has at least {@code minPromptWords} words it is matched
  * whole (as one shorter gram), which catches short generic prompts copied verbatim ("What is the meaning of life?").
+ *
+ * <p>Grams are looked up by a 64-bit polynomial hash of their word hashes (O(1) per window with prefix sums);
+ * a hash hit is confirmed by comparing the words, so a collision can never drop an item.
  */
 public final class Decontaminator implements Stage {
     private static final Logger log = LoggerFactory.getLogger(Decontaminator.class);
+    private static final long BASE = 0x9E3779B97F4A7C15L; // odd multiplier; arithmetic wraps mod 2^64
 
-    private record Source(String evalSet, String promptId) {
+    private record Gram(String evalSet, String promptId, String text) {
     }
 
     private final int ngram;
     private final int minPromptWords;
-    /** gram length -> gram text -> the first eval prompt holding it. */
-    private final Map<Integer, Map<String, Source>> grams = new HashMap<>();
+    /** gram length -> gram hash -> the first eval prompt holding it. */
+    private final Map<Integer, Map<Long, Gram>> grams = new HashMap<>();
     private final Map<String, Integer> promptsPerSet = new LinkedHashMap<>();
-    private int shortPromptsIgnored;
     private final int[] lengthsLongestFirst;
+    private int shortPromptsIgnored;
 
     public Decontaminator(int ngram, int minPromptWords, List<EvalPrompt> prompts) {
         this.ngram = ngram;
@@ -47,9 +52,12 @@ public final class Decontaminator implements Stage {
                 }
                 n = words.size();
             }
-            Map<String, Source> index = grams.computeIfAbsent(n, k -> new HashMap<>());
+            Map<Long, Gram> index = grams.computeIfAbsent(n, k -> new HashMap<>());
+            long[] prefix = prefixHashes(words);
+            long pow = power(n);
             for (int i = 0; i + n <= words.size(); i++) {
-                index.putIfAbsent(String.join(" ", words.subList(i, i + n)), new Source(p.evalSet(), p.id()));
+                long h = prefix[i + n] - prefix[i] * pow;
+                if (!index.containsKey(h)) index.put(h, new Gram(p.evalSet(), p.id(), String.join(" ", words.subList(i, i + n))));
             }
         }
         lengthsLongestFirst = new TreeSet<>(grams.keySet()).descendingSet().stream().mapToInt(Integer::intValue).toArray();
@@ -97,14 +105,31 @@ public final class Decontaminator implements Stage {
     /** The first eval gram found in {@code text}, longest gram length first; null when none. */
     Stage.EvalMatch find(String field, String text) {
         List<String> words = Words.of(text);
+        long[] prefix = prefixHashes(words);
         for (int n : lengthsLongestFirst) {
-            Map<String, Source> index = grams.get(n);
+            Map<Long, Gram> index = grams.get(n);
+            long pow = power(n);
             for (int i = 0; i + n <= words.size(); i++) {
+                Gram g = index.get(prefix[i + n] - prefix[i] * pow); // hash of words[i..i+n)
+                if (g == null) continue;
                 String gram = String.join(" ", words.subList(i, i + n));
-                Source s = index.get(gram);
-                if (s != null) return new Stage.EvalMatch(s.evalSet, s.promptId, field, gram);
+                if (gram.equals(g.text)) return new Stage.EvalMatch(g.evalSet, g.promptId, field, gram);
             }
         }
         return null;
+    }
+
+    /** prefix[k] = hash of words[0..k) as the polynomial sum of word hashes times BASE^(k-1-j). */
+    private static long[] prefixHashes(List<String> words) {
+        long[] prefix = new long[words.size() + 1];
+        for (int k = 0; k < words.size(); k++) prefix[k + 1] = prefix[k] * BASE + MinHash.hash(words.get(k));
+        return prefix;
+    }
+
+    /** BASE^n (mod 2^64): the hash of words[i..i+n) is prefix[i+n] - prefix[i] * BASE^n. */
+    private static long power(int n) {
+        long pow = 1;
+        for (int k = 0; k < n; k++) pow *= BASE;
+        return pow;
     }
 }

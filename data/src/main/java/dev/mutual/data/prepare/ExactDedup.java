@@ -28,10 +28,11 @@ public final class ExactDedup implements Stage {
     @Override
     public Result apply(List<Example> in) {
         Map<String, String> firstIdByKey = new HashMap<>();
+        MessageDigest sha256 = sha256();
         List<Example> kept = new ArrayList<>(in.size());
         List<Dropped> dropped = new ArrayList<>();
         for (Example e : in) {
-            String first = firstIdByKey.putIfAbsent(key(e), e.id());
+            String first = firstIdByKey.putIfAbsent(key(e, sha256), e.id());
             if (first == null) kept.add(e);
             else dropped.add(new Dropped(e, name(), "exact duplicate", "same text as " + first, null));
         }
@@ -39,19 +40,36 @@ public final class ExactDedup implements Stage {
     }
 
     /** The dedup key of an item (hex SHA-256); a separator keeps "ab"+"c" apart from "a"+"bc". */
-    static String key(Example e) {
+    static String key(Example e, MessageDigest sha256) {
         String text = canonical(e.fullInstruction()) + "\u0000" + canonical(e.response());
+        byte[] hash = sha256.digest(text.getBytes(StandardCharsets.UTF_8));
+        StringBuilder hex = new StringBuilder(64);
+        for (byte b : hash) hex.append(Character.forDigit((b >> 4) & 15, 16)).append(Character.forDigit(b & 15, 16));
+        return hex.toString();
+    }
+
+    static MessageDigest sha256() {
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            StringBuilder hex = new StringBuilder(64);
-            for (byte b : hash) hex.append(Character.forDigit((b >> 4) & 15, 16)).append(Character.forDigit(b & 15, 16));
-            return hex.toString();
-        } catch (NoSuchAlgorithmException e1) {
-            throw new IllegalStateException("every JVM has SHA-256", e1);
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 
+    /** Lower-cased, whitespace runs (any Unicode whitespace) as one space, trimmed. */
     static String canonical(String s) {
-        return String.join(" ", s.toLowerCase().strip().split("\\s+"));
+        StringBuilder out = new StringBuilder(s.length());
+        boolean space = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                space = out.length() > 0;
+                continue;
+            }
+            if (space) out.append(' ');
+            space = false;
+            out.append(c);
+        }
+        return out.toString().toLowerCase();
     }
 }

@@ -1,6 +1,7 @@
 package dev.mutual.data.prepare;
 
 import dev.mutual.data.Example;
+import dev.mutual.data.Progress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -16,7 +16,8 @@ import java.util.List;
  *   <li>trailing spaces of each line are removed; three or more newlines become two (paragraph breaks are kept);</li>
  *   <li>the text is trimmed.</li>
  * </ul>
- * An item whose instruction or response is empty afterwards is dropped.
+ * The turns of a multi-turn item are normalised too. An item whose instruction or response is empty afterwards
+ * is dropped.
  */
 public final class TextNormalizer implements Stage {
     @Override
@@ -42,14 +43,17 @@ public final class TextNormalizer implements Stage {
                 continue;
             }
             String gold = e.goldInstruction() == null ? null : normalize(e.goldInstruction());
-            kept.add(e.withTexts(instruction, normalize(e.input()), response, gold));
+            List<Example.Turn> turns = new ArrayList<>(e.turns().size());
+            for (Example.Turn t : e.turns()) turns.add(new Example.Turn(t.role(), normalize(t.content())));
+            kept.add(new Example(e.id(), instruction, normalize(e.input()), response, gold, e.category(), e.sourceFile(), e.line(), turns));
         }
         return new Result(kept, dropped);
     }
 
     /** The normalised text (see the class comment). */
     public static String normalize(String text) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFC)
+        String nfc = Normalizer.isNormalized(text, Normalizer.Form.NFC) ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
+        String s = nfc
                 .replace("\r\n", "\n").replace('\r', '\n').replace('\u2028', '\n').replace('\u2029', '\n');
         StringBuilder out = new StringBuilder(s.length());
         boolean blankPending = false;

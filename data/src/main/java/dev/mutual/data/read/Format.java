@@ -14,6 +14,8 @@ import java.util.Locale;
  * {@link #detect} looks at the first record's keys, in the order of this enum (more specific formats first).
  */
 public enum Format {
+    /** The output of {@code mutual data prepare} ({@link dev.mutual.data.ExampleJson}): pairs and unlabelled items mixed, provenance kept. */
+    PREPARED("prepared", "id, instruction (pairs only), response, gold_instruction, source_file, source_line: output of data prepare"),
     /** OASST message stream: {message_id, parent_id, role, text, rank}; a prompter message paired with its best-ranked reply. */
     OASST("oasst", "message_id, parent_id, role, text, rank: OASST message trees"),
     /** ShareGPT: {conversations: [{from, value}]}; the first human turn and the gpt turn after it form the pair. */
@@ -75,6 +77,7 @@ public enum Format {
 
     /** The format a record's keys say, or null. */
     static Format detect(JsonNode r) {
+        if (r.has("source_file") && r.has("source_line") && r.has("response")) return PREPARED;
         if (r.has("message_id") && r.has("parent_id") && r.has("role") && r.has("text")) return OASST;
         if (r.has("conversations")) return SHAREGPT;
         if (r.has("messages")) return OPENAI;

@@ -5,9 +5,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -28,6 +32,7 @@ import java.util.zip.GZIPInputStream;
  * visitor as invalid (so it can be skipped); a broken JSON array cannot be resynchronised and always stops.
  */
 final class JsonRecords {
+    private static final Logger log = LoggerFactory.getLogger(JsonRecords.class);
     static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** Receives each record; return false to stop early (a limit was reached). */
@@ -50,9 +55,37 @@ final class JsonRecords {
         return "jsonl";
     }
 
+    /** Counts the bytes read from the file (compressed bytes for .gz), for progress. */
+    private static final class CountingStream extends FilterInputStream {
+        long count;
+
+        CountingStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) count++;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) count += n;
+            return n;
+        }
+    }
+
     static Reader open(Path file) {
+        return open(file, null);
+    }
+
+    private static Reader open(Path file, CountingStream[] counter) {
         try {
             InputStream in = Files.newInputStream(file);
+            if (counter != null) in = counter[0] = new CountingStream(in);
             if (file.getFileName().toString().toLowerCase().endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
             // Strict UTF-8: a broken byte sequence is an error with a line number, not a silent U+FFFD.
             return new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
@@ -83,11 +116,25 @@ final class JsonRecords {
     }
 
     static void forEach(Path file, Visitor visitor) {
-        try (Reader reader = open(file)) {
+        CountingStream[] counter = new CountingStream[1];
+        try (Reader reader = open(file, counter)) {
+            Progress progress = new Progress(log, "read " + file, Files.size(file), "bytes", 5000);
+            Visitor counted = new Visitor() {
+                @Override
+                public boolean record(long line, JsonNode node) throws InvalidRecordException {
+                    progress.update(counter[0].count);
+                    return visitor.record(line, node);
+                }
+
+                @Override
+                public void invalid(long line, InvalidRecordException problem) {
+                    visitor.invalid(line, problem);
+                }
+            };
             switch (kind(file)) {
-                case "json" -> array(file, reader, visitor);
-                case "txt" -> lines(file, reader, visitor, true);
-                default -> lines(file, reader, visitor, false);
+                case "json" -> array(file, reader, counted);
+                case "txt" -> lines(file, reader, counted, true);
+                default -> lines(file, reader, counted, false);
             }
         } catch (CharacterCodingException e) {
             throw new UserInputException(file + ": not valid UTF-8 text (" + e + ")");

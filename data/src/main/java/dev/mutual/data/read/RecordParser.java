@@ -38,6 +38,7 @@ final class RecordParser {
             case RESPONSES -> Example.unlabelled(id, text(r, "response"), optionalOrNull(r, "gold_instruction"), file, line);
             case TEXT -> Example.unlabelled(id, text(r, "text"), null, file, line);
             case HUMAN_ASSISTANT -> humanAssistant(text(r, "text"), id, line);
+            case PREPARED -> prepared(r, id);
             case OASST -> throw new IllegalStateException("OASST trees are read by OasstTrees");
         };
     }
@@ -65,6 +66,22 @@ final class RecordParser {
         turns.add(new Turn("assistant", output));
         return new Example(id, nonBlank(turns.get(0).content(), "history[0][0]"), "",
                 nonBlank(turns.get(1).content(), "history[0][1]"), null, null, file, line, turns);
+    }
+
+    /** A record written by {@link dev.mutual.data.ExampleJson}: the original file and line are kept as provenance. */
+    private Example prepared(JsonNode r, String id) throws InvalidRecordException {
+        String instruction = optionalOrNull(r, "instruction");
+        String gold = optionalOrNull(r, "gold_instruction");
+        if (instruction != null && gold != null) {
+            throw new InvalidRecordException("both 'instruction' and 'gold_instruction'",
+                    "expected a pair (instruction) or an unlabelled item (gold_instruction or neither), found both");
+        }
+        if (instruction != null) nonBlank(instruction, "field 'instruction'");
+        JsonNode line = r.get("source_line");
+        if (!line.canConvertToLong()) throw new InvalidRecordException("field 'source_line' is not a number", "expected a line number, found " + kind(line));
+        List<Turn> turns = r.has("turns") ? turns(r, "turns", "role", "content") : List.of();
+        return new Example(id, instruction, optional(r, "input"), text(r, "response"), gold, optionalOrNull(r, "category"),
+                text(r, "source_file"), line.asLong(), turns);
     }
 
     private Example selfInstruct(JsonNode r, String id, long line) throws InvalidRecordException {

@@ -88,10 +88,12 @@ class DataPreparerTest {
             assertEquals(List.of("data.jsonl", "dropped.jsonl", "stats.json"), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
 
-        // The output reads back with the readers (pairs as "dolly").
+        // The output reads back, with the original file and line as provenance.
         ReadResult back = DataReader.read(out.resolve("data.jsonl"), DataReader.Options.defaults());
-        assertEquals(Format.DOLLY, back.format());
+        assertEquals(Format.PREPARED, back.format());
         assertEquals(3732, back.examples().size());
+        assertEquals(DATA.resolve("seed/dolly_open_qa/dolly_open_qa.jsonl").toString(), back.examples().get(0).sourceFile());
+        assertEquals(1, back.examples().get(0).line());
     }
 
     @Test
@@ -115,6 +117,26 @@ class DataPreparerTest {
     }
 
     @Test
+    void pairsAndUnlabelledItemsRoundTripThroughThePreparedFormat() throws IOException {
+        Path pairs = out.resolve("lima-like.json");
+        Files.writeString(pairs, "[{\"instruction\": \"Hi?\", \"input\": \"ctx\", \"output\": \"Hello.\",\n  \"history\": [[\"First?\", \"Yes.\"]]}]");
+        Path pool = out.resolve("pool.jsonl");
+        Files.writeString(pool, "{\"id\": \"r1\", \"response\": \"A reply.\", \"gold_instruction\": \"Ask.\"}\n{\"id\": \"r2\", \"response\": \"Another.\", \"gold_instruction\": null}\n");
+        PrepareConfig config = PrepareConfig.defaults(List.of(PrepareConfig.Source.of(pairs), PrepareConfig.Source.of(pool)), List.of());
+        DataPreparer.prepare(config, out.resolve("o"), null);
+        List<dev.mutual.data.Example> back = DataReader.read(out.resolve("o/data.jsonl"), DataReader.Options.defaults()).examples();
+        assertEquals(3, back.size());
+        assertEquals("First?", back.get(0).instruction());
+        assertEquals(4, back.get(0).turns().size());
+        assertEquals(new dev.mutual.data.Example.Turn("user", "Hi?\n\nctx"), back.get(0).turns().get(2));
+        assertEquals(pairs.toString(), back.get(0).sourceFile());
+        assertEquals("Ask.", back.get(1).goldInstruction());
+        assertEquals(null, back.get(2).goldInstruction());
+        assertEquals(2, back.get(2).line());
+        assertEquals("r2", back.get(2).id());
+    }
+
+    @Test
     void badConfigValuesNameTheirKey() {
         assertEquals("data.min_chars (10) is above data.max_chars (5)", assertThrows(UserInputException.class,
                 () -> new PrepareConfig(List.of(PrepareConfig.Source.of(Path.of("x"))), true, 10, 5, null, null, true, null, null)).getMessage());
@@ -123,7 +145,7 @@ class DataPreparerTest {
         assertEquals("data.sources: expected at least one data file, found none", assertThrows(UserInputException.class,
                 () -> PrepareConfig.defaults(List.of(), List.of())).getMessage());
         assertTrue(assertThrows(UserInputException.class, () -> new PrepareConfig.Source(Path.of("x"), "csv", false, null, false))
-                .getMessage().startsWith("unknown data format 'csv' (expected one of: oasst, sharegpt"));
+                .getMessage().startsWith("unknown data format 'csv' (expected one of: prepared, oasst, sharegpt"));
     }
 
     static List<JsonNode> lines(Path file) throws IOException {

@@ -26,10 +26,10 @@ class ExactDedupTest {
 
     @Test
     void theFieldBoundaryIsPartOfTheKey() {
-        assertNotEquals(ExactDedup.key(Example.pair("x", "ab", "", "c", null, "f", 1)),
-                ExactDedup.key(Example.pair("y", "a", "", "bc", null, "f", 1)));
+        assertNotEquals(ExactDedup.key(Example.pair("x", "ab", "", "c", null, "f", 1), ExactDedup.sha256()),
+                ExactDedup.key(Example.pair("y", "a", "", "bc", null, "f", 1), ExactDedup.sha256()));
         // SHA-256 of "hello\0world" (checked with: printf 'hello\0world' | sha256sum)
         assertEquals("b206899bc103669c8e7b36de29d73f95b46795b508aa87d612b2ce84bfb29df2",
-                ExactDedup.key(Example.pair("z", " Hello", "", "WORLD ", null, "f", 1)));
+                ExactDedup.key(Example.pair("z", " Hello", "", "WORLD ", null, "f", 1), ExactDedup.sha256()));
     }
 }

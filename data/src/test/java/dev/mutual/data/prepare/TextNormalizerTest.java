@@ -41,8 +41,11 @@ class TextNormalizerTest {
         Example pair = Example.pair("p", " Why  so? ", "ctx\r\n", "Because.\n\n\n", null, "f", 1);
         Example blank = Example.unlabelled("u", " \u00a0\n\t ", null, "f", 2);
         Example pool = Example.unlabelled("g", "text", "  gold  instr ", "f", 3);
-        Stage.Result r = new TextNormalizer().apply(List.of(pair, blank, pool));
-        assertEquals(2, r.kept().size());
+        Example chat = new Example("c", "Q1", "", "A1", null, null, "f", 4, List.of(new Example.Turn("user", "Q1"),
+                new Example.Turn("assistant", "A1"), new Example.Turn("user", " Q2\r\n\r\n\r\nmore "), new Example.Turn("assistant", "A2")));
+        Stage.Result r = new TextNormalizer().apply(List.of(pair, blank, pool, chat));
+        assertEquals(3, r.kept().size());
+        assertEquals("Q2\n\nmore", r.kept().get(2).turns().get(2).content());
         assertEquals("Why so?", r.kept().get(0).instruction());
         assertEquals("ctx", r.kept().get(0).input());
         assertEquals("Because.", r.kept().get(0).response());

@@ -102,7 +102,7 @@ class MalformedInputTest {
         for (Format f : Format.values()) assertTrue(e.getMessage().contains("\n  " + f.id + ": "), f.id);
 
         UserInputException u = assertThrows(UserInputException.class, () -> Format.byName("shareGTP"));
-        assertEquals("unknown data format 'shareGTP' (expected one of: oasst, sharegpt, openai, responses, self_instruct, alpaca, dolly, human_assistant, text)", u.getMessage());
+        assertEquals("unknown data format 'shareGTP' (expected one of: prepared, oasst, sharegpt, openai, responses, self_instruct, alpaca, dolly, human_assistant, text)", u.getMessage());
     }
 
     @Test

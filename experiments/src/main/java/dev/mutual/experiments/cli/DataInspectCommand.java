@@ -31,7 +31,7 @@ final class DataInspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "A data file (JSONL, JSON array or .txt; .gz allowed).")
     Path file;
 
-    @Option(names = "--format", paramLabel = "NAME", description = "The format (default: detected): " + "oasst, sharegpt, openai, responses, self_instruct, alpaca, dolly, human_assistant, text.")
+    @Option(names = "--format", paramLabel = "NAME", description = "The format (default: detected): " + "prepared, oasst, sharegpt, openai, responses, self_instruct, alpaca, dolly, human_assistant, text.")
     String format;
 
     @Option(names = "-n", paramLabel = "N", defaultValue = "3", description = "Examples to show (default: ${DEFAULT-VALUE}).")

@@ -40,7 +40,7 @@ final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output folder (created; its data.jsonl, dropped.jsonl, stats.json are replaced).")
     Path output;
 
-    @Option(names = "--format", paramLabel = "NAME", description = "Format of every input: oasst, sharegpt, openai, responses, self_instruct, alpaca, dolly, human_assistant, text. Default: detected per file.")
+    @Option(names = "--format", paramLabel = "NAME", description = "Format of every input: prepared, oasst, sharegpt, openai, responses, self_instruct, alpaca, dolly, human_assistant, text. Default: detected per file.")
     String format;
 
     @Option(names = "--skip-invalid", description = "Skip and count malformed records instead of stopping at the first.")

@@ -90,7 +90,7 @@ class DataCommandsTest {
 
         Run format = run("data", "prepare", "--input", bad.toString(), "--output", dir.toString(), "--format", "csv");
         assertEquals(2, format.exit());
-        assertTrue(format.err().contains("unknown data format 'csv' (expected one of: oasst, sharegpt"), format.err());
+        assertTrue(format.err().contains("unknown data format 'csv' (expected one of: prepared, oasst, sharegpt"), format.err());
     }
 
     @Test
