@@ -98,8 +98,8 @@ class RecipeLoaderTest {
                 error(RECIPE.replace("sources:\n      - path", "sources:\n        path")));
         assertEquals(recipe + ":9:16: stages.prepare_seed.normalize: expected true or false, found 'yes'",
                 error(RECIPE.replace("min_chars: 5", "normalize: yes")));
-        assertEquals(recipe + ":8:17: stages.prepare_seed.sources[0].format: expected one of oasst, sharegpt, openai, "
-                + "responses, self_instruct, alpaca, dolly, human_assistant, text, found 'dolyl'; did you mean 'dolly'?",
+        assertEquals(recipe + ":8:17: stages.prepare_seed.sources[0].format: expected one of "
+                + Format.names() + ", found 'dolyl'; did you mean 'dolly'?",
                 error(RECIPE.replace("format: dolly", "format: dolyl")));
     }
 
