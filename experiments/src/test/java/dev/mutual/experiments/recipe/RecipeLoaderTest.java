@@ -167,6 +167,8 @@ class RecipeLoaderTest {
         assertEquals(11, r.seed());
         r = load(text, Map.of("DATA", "data", "SEED", "12"));
         assertEquals(12, r.seed());
+        r = load(text + "paths:\n  runs: out/$${DATA}-${DATA}\n", Map.of("DATA", "data"));
+        assertEquals("out/${DATA}-data", r.paths().runs(), "$${ writes a literal ${");
         String msg = assertThrows(UserInputException.class, () -> load(text, Map.of())).getMessage();
         assertEquals(recipe + ":7:15: stages.prepare_seed.sources[0].path: environment variable DATA is not set; "
                 + "set it or write ${DATA:-default}", msg);
