@@ -7,6 +7,12 @@ import picocli.CommandLine.Command;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate responses or a model on a benchmark.",
         subcommands = {
+                EvalAlpacaCommand.class,
+                EvalMtBenchCommand.class,
+                EvalGsm8kCommand.class,
+                EvalStrategyqaCommand.class,
+                EvalLikelihoodCommand.class,
+                EvalIfevalCommand.class,
         })
 final class EvalCommand implements Runnable {
     @CommandLine.Spec

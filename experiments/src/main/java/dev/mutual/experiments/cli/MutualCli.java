@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 ValidateCommand.class,
                 DataCommand.class,
+                EvalCommand.class,
+                CompareCommand.class,
         })
 public final class MutualCli implements Runnable {
 

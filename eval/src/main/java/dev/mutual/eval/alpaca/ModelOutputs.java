@@ -1,0 +1,75 @@
+package dev.mutual.eval.alpaca;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mutual.data.UserInputException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads, writes and generates alpaca_eval {@code model_outputs.json} files (a JSON array of {@link ModelOutput}). */
+public final class ModelOutputs {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelOutputs.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ModelOutputs() {}
+
+    /** Reads a model outputs file; entries need "instruction" and "output", "generator" defaults to the file name. */
+    public static List<ModelOutput> read(Path file) {
+        String fallbackGenerator = file.getFileName().toString().replaceFirst("\\.json$", "");
+        List<ModelOutput> outputs = new ArrayList<>();
+        for (JsonArrayFile.Entry e : JsonArrayFile.read(file)) {
+            outputs.add(new ModelOutput(e.text("instruction"), e.text("output"),
+                    e.text("generator", fallbackGenerator), e.text("dataset", null)));
+        }
+        if (outputs.isEmpty()) throw new UserInputException(file + ": no model outputs (an empty array)");
+        return outputs;
+    }
+
+    /** Writes the outputs atomically (temp file in the same directory, then rename). */
+    public static void write(Path file, List<ModelOutput> outputs) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            try {
+                JSON.writeValue(tmp.toFile(), outputs);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model outputs to " + file, e);
+        }
+    }
+
+    /**
+     * Answers every prompt with {@code generator}, in order, logging progress; the result is what {@link #write}
+     * saves for alpaca_eval.
+     *
+     * @param generatorName the model's name for the "generator" field
+     */
+    public static List<ModelOutput> generate(List<AlpacaPrompt> prompts, OutputGenerator generator, String generatorName) {
+        List<ModelOutput> outputs = new ArrayList<>(prompts.size());
+        long start = System.nanoTime();
+        long lastLog = start;
+        for (AlpacaPrompt p : prompts) {
+            outputs.add(new ModelOutput(p.instruction(), generator.respond(p.instruction()), generatorName, p.dataset()));
+            long now = System.nanoTime();
+            if (now - lastLog > 5_000_000_000L || outputs.size() == prompts.size()) {
+                lastLog = now;
+                double rate = outputs.size() / ((now - start) / 1e9);
+                LOG.info("alpaca_eval outputs: {}/{} ({}/s, ETA {}s)", outputs.size(), prompts.size(),
+                        String.format("%.2f", rate), String.format("%.0f", (prompts.size() - outputs.size()) / rate));
+            }
+        }
+        return outputs;
+    }
+}

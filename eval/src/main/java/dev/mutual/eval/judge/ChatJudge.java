@@ -1,0 +1,19 @@
+package dev.mutual.eval.judge;
+
+import java.util.List;
+
+/**
+ * A language model used as a judge: messages in, reply out. Implemented by {@link OpenAiChatClient} (over HTTP)
+ * and {@link CachedChatJudge} (answers repeated requests from disk). Implementations are thread-safe.
+ */
+public interface ChatJudge {
+    /** The judge model's name; part of every cache key. */
+    String model();
+
+    /**
+     * Asks the judge once.
+     *
+     * @throws JudgeException when no usable reply came back (after any retries the implementation makes)
+     */
+    JudgeReply complete(List<ChatMessage> messages, DecodingSettings decoding);
+}

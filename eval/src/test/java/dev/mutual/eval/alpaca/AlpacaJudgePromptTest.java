@@ -1,0 +1,66 @@
+package dev.mutual.eval.alpaca;
+
+import dev.mutual.data.UserInputException;
+import dev.mutual.eval.judge.ChatMessage;
+import dev.mutual.eval.judge.JudgeReply;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Reading the two real alpaca_eval judge prompts and parsing judge replies the way alpaca_eval's parsers do. */
+class AlpacaJudgePromptTest {
+    private static final Path PROMPTS = Path.of("../../shared/data/alpaca_eval/judge_prompts");
+    private static final AlpacaJudgePrompt RANKING = AlpacaJudgePrompt.read(PROMPTS.resolve("alpaca_eval_gpt4__alpaca_eval.txt"));
+    private static final AlpacaJudgePrompt CLF = AlpacaJudgePrompt.read(PROMPTS.resolve("alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt"));
+
+    private static Double ranking(String reply) {
+        return RANKING.parse(new JudgeReply(reply, null)).preference();
+    }
+
+    @Test
+    void rendersChatMlIntoSystemAndUserMessagesInsertingOutputsVerbatim() {
+        List<ChatMessage> messages = RANKING.render("Say hi", "Hi {output_2}", "Hello $1 \\n");
+        assertEquals(List.of("system", "user"), messages.stream().map(ChatMessage::role).toList());
+        assertEquals("You are a helpful assistant, that ranks models by the quality of their answers.", messages.get(0).content());
+        String user = messages.get(1).content();
+        assertTrue(user.contains("\"instruction\": \"\"\"Say hi\"\"\""), user);
+        assertTrue(user.contains("\"answer\": \"\"\"Hi {output_2}\"\"\""), "a placeholder inside an output is not substituted");
+        assertTrue(user.contains("\"answer\": \"\"\"Hello $1 \\n\"\"\""), "regex replacement characters are literal");
+        assertTrue(user.endsWith("Please provide the ranking that the majority of humans would give."), "stripped like prompt_to_chatml");
+    }
+
+    @Test
+    void rankingParserReadsTheRankOfModel1() {
+        assertEquals(1.0, ranking("[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]"));
+        assertEquals(2.0, ranking("[\n  {'model': 'model_2', 'rank': 1},\n  {'model': 'model_1', 'rank': 2}\n]"));
+        assertEquals(2.0, ranking("[{\"rank\": 2, \"model\": \"model_1\"}, {\"rank\": 1, \"model\": \"model_2\"}]"));
+        assertNull(ranking("```python\n[{'model': 'model_1', 'rank': 1}]\n```"), "not a Python literal: alpaca_eval gets NaN");
+        assertNull(ranking("[{'model': 'model_1', 'rank': 3}]"));
+        assertNull(ranking("model_1 is better"));
+    }
+
+    @Test
+    void classifierParserWeighsLogprobsAndFallsBackToTheToken() {
+        double weighted = CLF.parse(new JudgeReply("M", Map.of("M", Math.log(0.6), "m", Math.log(0.2), "The", -5.0))).preference();
+        assertEquals(1 + 0.6 / 0.8, weighted, 1e-12);
+        assertEquals(2.0, CLF.parse(new JudgeReply(" M\n", Map.of())).preference(), "no logprobs: the token decides");
+        assertEquals(1.0, CLF.parse(new JudgeReply("m", Map.of("x", -0.1))).preference());
+        assertNull(CLF.parse(new JudgeReply("Model m", Map.of())).preference());
+        assertEquals(1, CLF.decoding().maxTokens());
+        assertEquals(5, CLF.decoding().topLogprobs());
+    }
+
+    @Test
+    void promptWithoutTheExpectedPlaceholdersIsRejected(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("bad.txt");
+        Files.writeString(file, "<|im_start|>user\nCompare {output_1} and {output_2} for 'rank'.\n<|im_end|>");
+        UserInputException e = assertThrows(UserInputException.class, () -> AlpacaJudgePrompt.read(file));
+        assertTrue(e.getMessage().contains("bad.txt") && e.getMessage().contains("instruction"), e.getMessage());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.mutual.experiments.cli;
+
+import dev.mutual.data.UserInputException;
+import dev.mutual.eval.alpaca.AlpacaAnnotations;
+import dev.mutual.eval.alpaca.AlpacaEvalReport;
+import dev.mutual.eval.alpaca.AlpacaJudgePrompt;
+import dev.mutual.eval.alpaca.Annotation;
+import dev.mutual.eval.alpaca.ModelOutput;
+import dev.mutual.eval.alpaca.ModelOutputs;
+import dev.mutual.eval.alpaca.PairwiseJudging;
+import dev.mutual.eval.judge.CachedChatJudge;
+import dev.mutual.eval.judge.JudgeRunner;
+import dev.mutual.eval.judge.OpenAiChatClient;
+import dev.mutual.eval.report.EvalResult;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code mutual eval alpaca}: AlpacaEval win rates, either by judging a model_outputs file against a reference
+ * through an OpenAI-compatible judge, or by recomputing them from an existing alpaca_eval annotations file.
+ * Writes OUTPUT/annotations.json, samples.jsonl and results.json.
+ */
+@Command(name = "alpaca", mixinStandardHelpOptions = true,
+        description = {"AlpacaEval: pairwise win rate (with standard error) and length-controlled win rate against a reference.",
+                "Judge:      mutual eval alpaca --outputs MODEL.json --reference REF.json --judge-prompt PROMPT.txt "
+                        + "--judge-url URL --judge-model NAME --output DIR",
+                "Recompute:  mutual eval alpaca --annotations annotations.json --output DIR"})
+final class EvalAlpacaCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--outputs", paramLabel = "FILE", description = "Model outputs in alpaca_eval's model_outputs.json format.")
+    Path outputs;
+
+    @Option(names = "--reference", paramLabel = "FILE",
+            description = "Reference outputs, e.g. shared/data/alpaca_eval/model_outputs/gpt4_1106_preview.json (AlpacaEval 2) "
+                    + "or text_davinci_003.json (AlpacaEval 1).")
+    Path reference;
+
+    @Option(names = "--judge-prompt", paramLabel = "FILE",
+            description = "alpaca_eval judge prompt, e.g. shared/data/alpaca_eval/judge_prompts/alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt "
+                    + "(AlpacaEval 2, m/M with logprobs) or alpaca_eval_gpt4__alpaca_eval.txt (AlpacaEval 1, ranking).")
+    Path judgePrompt;
+
+    @Option(names = "--annotations", paramLabel = "FILE", description = "Recompute the metrics from an alpaca_eval annotations.json instead of judging.")
+    Path annotations;
+
+    @Option(names = "--output", paramLabel = "DIR", required = true, description = "Evaluation directory to write.")
+    Path output;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for which output the judge sees first (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    JudgeOptions judge;
+
+    @Override
+    public void run() {
+        if ((outputs == null) == (annotations == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either --outputs FILE (to judge) or --annotations FILE (to recompute)");
+        }
+        EvalResult result = annotations != null ? recompute() : judgeOutputs();
+        Map<String, Double> m = result.metrics();
+        spec.commandLine().getOut().printf("alpaca_eval: win rate %.2f ± %.2f, length-controlled %.2f, %d judged (%d wins, %d losses, %d draws), %d unparsed%n",
+                m.get("win_rate"), m.get("standard_error"), m.get("length_controlled_winrate"), m.get("n_total").intValue(),
+                m.get("n_wins").intValue(), m.get("n_wins_base").intValue(), m.get("n_draws").intValue(), m.get("n_unparsed").intValue());
+        spec.commandLine().getOut().println("wrote " + output.resolve("results.json"));
+    }
+
+    private EvalResult recompute() {
+        List<Annotation> read = AlpacaAnnotations.read(annotations);
+        String model = read.get(0).generator2();
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("annotations", annotations.toString());
+        settings.put("annotator", read.get(0).annotator());
+        return AlpacaEvalReport.write(output, read, new EvalResult.RunInfo(model, "annotations file", "cli", "unknown"), settings);
+    }
+
+    private EvalResult judgeOutputs() {
+        if (reference == null) throw new UserInputException("--reference FILE is required with --outputs");
+        if (judgePrompt == null) throw new UserInputException("--judge-prompt FILE is required with --outputs");
+        AlpacaJudgePrompt prompt = AlpacaJudgePrompt.read(judgePrompt);
+        List<ModelOutput> modelOutputs = ModelOutputs.read(outputs);
+        List<PairwiseJudging.Pair> pairs = PairwiseJudging.pair(modelOutputs, outputs.toString(), ModelOutputs.read(reference), reference.toString());
+        OpenAiChatClient client = judge.client();
+        CachedChatJudge cached = judge.cachedJudge(client, output);
+        List<Annotation> judged = new PairwiseJudging(cached, prompt, seed, new JudgeRunner(judge.maxConcurrency)).judge(pairs);
+
+        Map<String, Object> settings = new LinkedHashMap<>(judge.settings());
+        settings.put("judge_prompt", judgePrompt.toString());
+        settings.put("judge_format", prompt.format().toString());
+        settings.put("decoding", prompt.decoding());
+        settings.put("seed", seed);
+        settings.put("outputs", outputs.toString());
+        settings.put("reference", reference.toString());
+        settings.put("cache_hits", cached.hits());
+        settings.put("http_requests", client.requestCount());
+        spec.commandLine().getOut().printf("judge: %d cached, %d HTTP requests (%d retries)%n", cached.hits(), client.requestCount(), client.retryCount());
+        return AlpacaEvalReport.write(output, judged,
+                new EvalResult.RunInfo(modelOutputs.get(0).generator(), "responses file", "cli", "unknown"), settings);
+    }
+}

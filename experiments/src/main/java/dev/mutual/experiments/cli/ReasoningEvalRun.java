@@ -1,0 +1,76 @@
+package dev.mutual.experiments.cli;
+
+import dev.mutual.data.UserInputException;
+import dev.mutual.eval.reasoning.ReasoningEvaluator;
+import dev.mutual.eval.reasoning.ReasoningItem;
+import dev.mutual.eval.reasoning.ReasoningTask;
+import dev.mutual.eval.reasoning.ResponsesFile;
+import dev.mutual.eval.report.EvalResultFiles;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@code mutual eval gsm8k} and {@code mutual eval strategyqa} share: either write the few-shot prompts
+ * for generation elsewhere, or score a responses file into an evaluation directory.
+ */
+final class ReasoningEvalRun {
+    static final class Mode {
+        @Option(names = "--responses", paramLabel = "FILE", required = true,
+                description = "JSONL of responses, each with \"response\" and \"id\", \"index\" or \"question\"")
+        Path responses;
+
+        @Option(names = "--write-prompts", paramLabel = "FILE", required = true,
+                description = "write the few-shot prompts (JSONL: id, index, question, prompt, stop) and exit")
+        Path writePrompts;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Mode mode;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "evaluation directory to write (with --responses)")
+    Path output;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "dataset JSONL (default: the shared test set)")
+    Path data;
+
+    @Option(names = "--num-fewshot", paramLabel = "N", description = "chain-of-thought exemplars per prompt (default: all)")
+    Integer numFewshot;
+
+    @Mixin
+    RunInfoOptions runInfo;
+
+    int run(ReasoningTask task, Path defaultData, CommandLine cli) {
+        PrintWriter out = cli.getOut();
+        Path dataFile = data == null ? defaultData : data;
+        List<ReasoningItem> items = task.readItems(dataFile);
+        if (mode.writePrompts != null) {
+            int n = ReasoningEvaluator.writePrompts(task, items, mode.writePrompts);
+            out.printf(Locale.ROOT, "wrote %d %s prompts (%d-shot) to %s%n", n, task.name(), task.numFewshot(), mode.writePrompts);
+            out.flush();
+            return 0;
+        }
+        if (output == null) throw new UserInputException("--output DIR is required with --responses");
+        Map<String, String> responses = ResponsesFile.read(mode.responses, items);
+        var outcome = ReasoningEvaluator.score(task, items, responses, runInfo.toRunInfo());
+        EvalResultFiles.write(output, outcome.result(), outcome.samples());
+        out.printf(Locale.ROOT, "%s (%d-shot, %d items from %s)%n", task.name(), task.numFewshot(), outcome.result().n(), mode.responses);
+        for (var e : outcome.result().metrics().entrySet()) {
+            out.printf(Locale.ROOT, "  %-30s %6.2f%%%n", e.getKey(), 100 * e.getValue());
+        }
+        Object unanswered = outcome.result().settings().get("unanswered_items");
+        if (!Integer.valueOf(0).equals(unanswered)) {
+            cli.getErr().println("warning: " + unanswered + " of " + items.size() + " items have no response and are not scored");
+        }
+        out.println("wrote " + output.resolve(EvalResultFiles.RESULTS) + " and " + EvalResultFiles.SAMPLES);
+        out.flush();
+        return 0;
+    }
+}

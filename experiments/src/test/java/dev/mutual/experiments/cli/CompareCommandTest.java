@@ -1,0 +1,72 @@
+package dev.mutual.experiments.cli;
+
+import dev.mutual.eval.report.EvalResult;
+import dev.mutual.eval.report.EvalResultFiles;
+import dev.mutual.eval.report.EvalSample;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CompareCommandTest {
+
+    private static void writeEval(Path dir, String benchmark, String model, int correct, int n) {
+        List<EvalSample> samples = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            samples.add(new EvalSample("q" + i, "prompt " + i, "response", Map.of("exact_match", i < correct ? 1.0 : 0.0), null));
+        }
+        EvalResultFiles.write(dir, new EvalResult(benchmark, 1, Map.of("exact_match", (double) correct / n), "exact_match", n,
+                new EvalResult.RunInfo(model, model + "-data", "recipes/quickstart.yaml", "abc"), Map.of()), samples);
+    }
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cli = MutualCli.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void compareWritesMarkdownCsvAndPngForTwoResultSets(@TempDir Path tmp) throws Exception {
+        writeEval(tmp.resolve("runs/seed/eval/gsm8k"), "gsm8k", "seed", 20, 100);
+        writeEval(tmp.resolve("runs/seed/eval/strategyqa"), "strategyqa", "seed", 50, 100);
+        writeEval(tmp.resolve("runs/main/eval/gsm8k"), "gsm8k", "main", 30, 100);
+        writeEval(tmp.resolve("runs/main/eval/strategyqa"), "strategyqa", "main", 50, 100);
+        Path out = tmp.resolve("report");
+
+        Run r = run("compare", tmp.resolve("runs/main").toString(), "--baseline", tmp.resolve("runs/seed").toString(),
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("gsm8k") && r.out().contains("delta +0.1000"), r.out());
+        assertTrue(r.out().contains("delta +0.0000  95% CI [+0.0000, +0.0000] n=100"), r.out());
+        for (String f : List.of("comparison.md", "comparison.csv", "gsm8k.png", "strategyqa.png")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        assertEquals(800, ImageIO.read(out.resolve("gsm8k.png").toFile()).getWidth());
+        assertTrue(Files.readString(out.resolve("comparison.md")).contains("| exact_match (primary) | main | 0.3000 | 0.2000 | +0.1000 |"));
+    }
+
+    @Test
+    void missingBaselineIsBadInput(@TempDir Path tmp) {
+        writeEval(tmp.resolve("a"), "gsm8k", "a", 1, 2);
+        Run r = run("compare", tmp.resolve("a").toString(), "--baseline", tmp.resolve("nope").toString(),
+                "--output", tmp.resolve("out").toString());
+        assertEquals(MutualCli.EXIT_BAD_INPUT, r.code());
+        assertTrue(r.err().contains("nope: no such file or directory"), r.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing written on bad input");
+    }
+}
