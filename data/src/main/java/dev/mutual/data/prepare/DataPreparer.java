@@ -3,6 +3,8 @@ package dev.mutual.data.prepare;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.Example;
@@ -42,6 +44,7 @@ public final class DataPreparer {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper STATS_JSON = new ObjectMapper()
+            .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance)) // not file:// URIs
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -95,7 +98,7 @@ public final class DataPreparer {
             examples = result.kept();
         }
 
-        PrepareStats stats = new PrepareStats(sources, stageStats, examples.size(), dropped.size());
+        PrepareStats stats = new PrepareStats(config, sources, stageStats, examples.size(), dropped.size());
         write(outDir, examples, dropped, stats);
         return stats;
     }
@@ -125,11 +128,16 @@ public final class DataPreparer {
         List<Integer> instructionChars = new ArrayList<>();
         List<Integer> responseChars = new ArrayList<>();
         for (Example e : kept) {
-            if (e.isPair()) instructionChars.add(e.fullInstruction().length());
-            responseChars.add(e.response().length());
+            if (e.isPair()) instructionChars.add(codePoints(e.fullInstruction()));
+            responseChars.add(codePoints(e.response()));
         }
         return new StageStats(name, settings, in, kept.size(), byReason, LengthHistogram.of(instructionChars),
                 LengthHistogram.of(responseChars), evalHits);
+    }
+
+    /** Characters as users count them (and as the length filter does): code points, not UTF-16 units. */
+    static int codePoints(String s) {
+        return s.codePointCount(0, s.length());
     }
 
     private static void write(Path outDir, List<Example> kept, List<Stage.Dropped> dropped, PrepareStats stats) {

@@ -1,18 +1,19 @@
 package dev.mutual.data.prepare;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Character lengths of one text field over a set of examples: count, mean, max and counts per power-of-two bucket
+ * Character lengths (code points) of one text field over a set of examples: count, mean, max and counts per power-of-two bucket
  * ("0-15", "16-31", ..., "8192+").
  */
 public record LengthHistogram(long count, double mean, long max, Map<String, Long> buckets) {
     private static final int[] EDGES = {0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
 
     public LengthHistogram {
-        buckets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(buckets));
+        buckets = Collections.unmodifiableMap(new LinkedHashMap<>(buckets));
     }
 
     public static LengthHistogram of(List<Integer> lengths) {

@@ -1,5 +1,6 @@
 package dev.mutual.data.prepare;
 
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -28,11 +29,12 @@ public final class MinHash {
 
     /**
      * The text's shingles: every run of {@code shingleSize} consecutive words (lower-cased, punctuation dropped),
-     * joined by spaces; a text with fewer words has one shingle, all its words.
+     * joined by spaces; a text with fewer words has one shingle, all its words; a text without words has none.
      */
     public Set<String> shingles(String text) {
         List<String> words = Words.of(text);
         Set<String> shingles = new LinkedHashSet<>();
+        if (words.isEmpty()) return shingles;
         if (words.size() < shingleSize) {
             shingles.add(String.join(" ", words));
             return shingles;
@@ -44,9 +46,14 @@ public final class MinHash {
     }
 
     public long[] signature(String text) {
+        return signature(shingles(text));
+    }
+
+    /** The signature of a shingle set; all Long.MAX_VALUE for an empty set. */
+    public long[] signature(Set<String> shingles) {
         long[] sig = new long[salts.length];
-        java.util.Arrays.fill(sig, Long.MAX_VALUE);
-        for (String shingle : shingles(text)) {
+        Arrays.fill(sig, Long.MAX_VALUE);
+        for (String shingle : shingles) {
             long h = hash(shingle);
             for (int i = 0; i < sig.length; i++) {
                 long v = mix64(h ^ salts[i]);

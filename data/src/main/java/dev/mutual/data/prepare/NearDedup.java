@@ -9,13 +9,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Stage 4: near-duplicate removal with MinHash + LSH over word shingles of instruction, input and response.
  * Items are taken in order; an item is dropped when an earlier kept item shares an LSH band with it (a candidate)
  * and their estimated Jaccard similarity (fraction of equal MinHash positions) is at least the threshold; the check
  * removes LSH's false positives. Otherwise it is kept and indexed. Bands and rows come from the threshold
- * ({@link LshBands#forThreshold}).
+ * ({@link LshBands#forThreshold}). An item without any word (only symbols or emoji) has no shingles: it is kept,
+ * unindexed (exact dedup still catches copies of it).
  */
 public final class NearDedup implements Stage {
     private static final Logger log = LoggerFactory.getLogger(NearDedup.class);
@@ -54,7 +56,14 @@ public final class NearDedup implements Stage {
         List<Dropped> dropped = new ArrayList<>();
         Progress progress = new Progress(log, name(), in.size());
         for (Example e : in) {
-            long[] sig = minHash.signature(text(e));
+            Set<String> shingles = minHash.shingles(text(e));
+            if (shingles.isEmpty()) {
+                kept.add(e);
+                keptSignatures.add(null);
+                progress.step();
+                continue;
+            }
+            long[] sig = minHash.signature(shingles);
             long[] keys = new long[bands.bands()];
             int bestMatch = -1;
             double bestJaccard = -1;

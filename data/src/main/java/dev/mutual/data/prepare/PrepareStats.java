@@ -6,12 +6,13 @@ import java.util.Map;
 /**
  * The result of {@link DataPreparer#prepare}: what was read and what each stage kept and dropped (stats.json).
  *
+ * @param config  the configuration that produced this (written to stats.json so a run can be traced and repeated)
  * @param sources the files read
  * @param stages  the stages run, in order
  * @param kept    examples written to data.jsonl
  * @param dropped examples written to dropped.jsonl
  */
-public record PrepareStats(List<SourceStats> sources, List<StageStats> stages, long kept, long dropped) {
+public record PrepareStats(PrepareConfig config, List<SourceStats> sources, List<StageStats> stages, long kept, long dropped) {
     public PrepareStats {
         sources = List.copyOf(sources);
         stages = List.copyOf(stages);

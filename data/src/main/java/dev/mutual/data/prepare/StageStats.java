@@ -1,5 +1,7 @@
 package dev.mutual.data.prepare;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -17,8 +19,8 @@ import java.util.Map;
 public record StageStats(String stage, String settings, long in, long out, Map<String, Long> droppedByReason,
                          LengthHistogram instructionChars, LengthHistogram responseChars, Map<String, Long> evalSetHits) {
     public StageStats {
-        droppedByReason = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(droppedByReason));
-        evalSetHits = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(evalSetHits));
+        droppedByReason = Collections.unmodifiableMap(new LinkedHashMap<>(droppedByReason));
+        evalSetHits = Collections.unmodifiableMap(new LinkedHashMap<>(evalSetHits));
     }
 
     public long dropped() {

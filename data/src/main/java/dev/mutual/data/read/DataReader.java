@@ -53,14 +53,11 @@ public final class DataReader {
         List<Example> examples = new ArrayList<>();
         Map<String, Long> skipped = new TreeMap<>();
         List<String> skippedLines = new ArrayList<>();
-        long[] records = {0, -1}; // count, line of the last counted record (an invalid record may be seen twice)
         int limit = options.limit() == null || format == Format.OASST ? Integer.MAX_VALUE : options.limit();
 
-        JsonRecords.forEach(file, new JsonRecords.Visitor() {
+        long records = JsonRecords.forEach(file, new JsonRecords.Visitor() {
             @Override
             public boolean record(long line, JsonNode node) throws InvalidRecordException {
-                records[0]++;
-                records[1] = line;
                 if (format == Format.OASST) {
                     trees.add(node, line);
                 } else {
@@ -75,7 +72,6 @@ public final class DataReader {
                 if (!options.skipInvalid()) {
                     throw new UserInputException(where + " [format " + format.id + "; use skip_invalid / --skip-invalid to skip such lines]");
                 }
-                if (records[1] != line) records[0]++;
                 if (skippedLines.size() < SKIPPED_LINES_KEPT) {
                     skippedLines.add(where);
                     log.warn("skipping {}", where);
@@ -90,7 +86,7 @@ public final class DataReader {
                 examples.add(asRequested(e, options.unlabelled()));
             }
         }
-        ReadResult result = new ReadResult(file, format, records[0], examples, skipped, skippedLines);
+        ReadResult result = new ReadResult(file, format, records, examples, skipped, skippedLines);
         if (result.skippedTotal() > 0) log.warn("{}: skipped {} invalid records {}", name, result.skippedTotal(), skipped);
         return result;
     }

@@ -7,9 +7,20 @@ package dev.mutual.data.read;
  */
 final class InvalidRecordException extends Exception {
     final String reason;
+    /** True when the record could not even be parsed as a JSON object (it never reached a parser). */
+    final boolean unparsed;
 
     InvalidRecordException(String reason, String detail) {
+        this(reason, detail, false);
+    }
+
+    private InvalidRecordException(String reason, String detail, boolean unparsed) {
         super(reason + " (" + detail + ")");
         this.reason = reason;
+        this.unparsed = unparsed;
+    }
+
+    static InvalidRecordException unparsed(String reason, String detail) {
+        return new InvalidRecordException(reason, detail, true);
     }
 }

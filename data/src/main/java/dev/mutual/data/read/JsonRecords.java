@@ -115,19 +115,23 @@ final class JsonRecords {
         return first[0];
     }
 
-    static void forEach(Path file, Visitor visitor) {
+    /** Visits the file's records in order; returns how many were seen (valid or not) before the end or a stop. */
+    static long forEach(Path file, Visitor visitor) {
         CountingStream[] counter = new CountingStream[1];
+        long[] seen = {0};
         try (Reader reader = open(file, counter)) {
             Progress progress = new Progress(log, "read " + file, Files.size(file), "bytes", 5000);
             Visitor counted = new Visitor() {
                 @Override
                 public boolean record(long line, JsonNode node) throws InvalidRecordException {
+                    seen[0]++;
                     progress.update(counter[0].count);
                     return visitor.record(line, node);
                 }
 
                 @Override
                 public void invalid(long line, InvalidRecordException problem) {
+                    if (problem.unparsed) seen[0]++; // a record that failed record() was counted there
                     visitor.invalid(line, problem);
                 }
             };
@@ -136,6 +140,7 @@ final class JsonRecords {
                 case "txt" -> lines(file, reader, counted, true);
                 default -> lines(file, reader, counted, false);
             }
+            return seen[0];
         } catch (CharacterCodingException e) {
             throw new UserInputException(file + ": not valid UTF-8 text (" + e + ")");
         } catch (IOException e) {
@@ -157,12 +162,12 @@ final class JsonRecords {
                 try {
                     node = MAPPER.readTree(line);
                 } catch (JsonProcessingException e) {
-                    visitor.invalid(lineNr, new InvalidRecordException("malformed JSON",
+                    visitor.invalid(lineNr, InvalidRecordException.unparsed("malformed JSON",
                             "expected one JSON object per line, found: " + e.getOriginalMessage()));
                     continue;
                 }
                 if (!node.isObject()) {
-                    visitor.invalid(lineNr, new InvalidRecordException("not a JSON object",
+                    visitor.invalid(lineNr, InvalidRecordException.unparsed("not a JSON object",
                             "expected a JSON object, found " + node.getNodeType().toString().toLowerCase()));
                     continue;
                 }
@@ -181,7 +186,7 @@ final class JsonRecords {
             while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
                 long line = parser.currentTokenLocation().getLineNr();
                 if (token != JsonToken.START_OBJECT) {
-                    visitor.invalid(line, new InvalidRecordException("not a JSON object",
+                    visitor.invalid(line, InvalidRecordException.unparsed("not a JSON object",
                             "expected a JSON object in the array, found " + token.asString()));
                     parser.skipChildren();
                     continue;

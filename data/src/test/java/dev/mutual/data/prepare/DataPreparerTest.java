@@ -84,6 +84,10 @@ class DataPreparerTest {
         assertEquals(3742, readStats.get("response_chars").get("count").asLong());
         assertEquals(7662, readStats.get("response_chars").get("max").asLong()); // SOURCE.md: max response 7,662 chars
         assertEquals("dolly", statsJson.get("sources").get(0).get("format").asText());
+        assertEquals(DATA.resolve("seed/dolly_open_qa/dolly_open_qa.jsonl").toString(), statsJson.at("/config/sources/0/path").asText());
+        assertEquals(13, statsJson.at("/config/decontamination/ngram").asInt());
+        assertEquals("ifeval", statsJson.at("/config/decontamination/eval_sets/0/name").asText());
+        assertEquals(0.8, statsJson.at("/config/near_dedup/threshold").asDouble());
         try (var files = Files.list(out)) {
             assertEquals(List.of("data.jsonl", "dropped.jsonl", "stats.json"), files.map(p -> p.getFileName().toString()).sorted().toList());
         }

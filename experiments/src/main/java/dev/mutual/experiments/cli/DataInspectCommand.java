@@ -2,6 +2,8 @@ package dev.mutual.experiments.cli;
 
 import dev.mutual.data.Example;
 import dev.mutual.data.read.DataReader;
+import dev.mutual.data.read.EvalPrompt;
+import dev.mutual.data.read.EvalPromptReader;
 import dev.mutual.data.read.Format;
 import dev.mutual.data.read.ReadResult;
 import picocli.CommandLine;
@@ -40,9 +42,13 @@ final class DataInspectCommand implements Callable<Integer> {
     @Option(names = "--unlabelled", description = "Read pairs as unlabelled responses (instruction kept aside as gold instruction).")
     boolean unlabelled;
 
+    @Option(names = "--eval", description = "Read FILE as an eval set (IFEval, AlpacaEval, MT-Bench, GSM8K, ...): the prompts decontamination checks.")
+    boolean eval;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (eval) return inspectEvalSet(out);
         Format f = format == null ? null : Format.byName(format);
         ReadResult r = DataReader.read(file, new DataReader.Options(f, true, null, unlabelled));
         List<Example> examples = r.examples();
@@ -61,8 +67,8 @@ final class DataInspectCommand implements Callable<Integer> {
         List<Integer> instructionChars = new ArrayList<>();
         List<Integer> responseChars = new ArrayList<>();
         for (Example e : examples) {
-            if (e.isPair()) instructionChars.add(e.fullInstruction().length());
-            responseChars.add(e.response().length());
+            if (e.isPair()) instructionChars.add(e.fullInstruction().codePointCount(0, e.fullInstruction().length()));
+            responseChars.add(e.response().codePointCount(0, e.response().length()));
         }
         if (!instructionChars.isEmpty()) out.println("instruction chars: " + summary(instructionChars));
         if (!responseChars.isEmpty()) out.println("response chars:    " + summary(responseChars));
@@ -75,6 +81,20 @@ final class DataInspectCommand implements Callable<Integer> {
             if (e.goldInstruction() != null) out.println("  gold instr.: " + shorten(e.goldInstruction()));
             out.println("  response:    " + shorten(e.response()));
             if (!e.turns().isEmpty()) out.println("  turns:       " + e.turns().size());
+        }
+        return 0;
+    }
+
+    private int inspectEvalSet(PrintWriter out) {
+        String name = EvalPromptReader.defaultName(file);
+        List<EvalPrompt> prompts = EvalPromptReader.read(file, name);
+        List<Integer> chars = new ArrayList<>();
+        for (EvalPrompt p : prompts) chars.add(p.text().codePointCount(0, p.text().length()));
+        out.printf("file:     %s%n", file);
+        out.printf("eval set: %s, %d prompts%n", name, prompts.size());
+        out.println("prompt chars: " + summary(chars));
+        for (int i = 0; i < Math.min(shown, prompts.size()); i++) {
+            out.printf("%n[%d] id %s%n  prompt: %s%n", i + 1, prompts.get(i).id(), shorten(prompts.get(i).text()));
         }
         return 0;
     }

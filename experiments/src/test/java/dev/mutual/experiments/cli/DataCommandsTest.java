@@ -109,5 +109,10 @@ class DataCommandsTest {
         assertEquals(0, b.exit(), b.err());
         assertTrue(b.out().contains("invalid:  2 {field 'text' is not a string=1, malformed JSON=1}"), b.out());
         assertTrue(b.out().contains(bad + ":3: malformed JSON"), b.out());
+
+        Run e = run("data", "inspect", "--eval", "../../shared/data/mt_bench/question.jsonl", "-n", "2");
+        assertEquals(0, e.exit(), e.err());
+        assertTrue(e.out().contains("eval set: mt_bench, 160 prompts"), e.out());
+        assertTrue(e.out().contains("[2] id 81/turn2"), e.out());
     }
 }
