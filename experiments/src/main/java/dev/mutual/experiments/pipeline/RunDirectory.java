@@ -81,11 +81,11 @@ public final class RunDirectory implements AutoCloseable {
         for (Path run : runs(recipeDir)) {
             if (run.getFileName().toString().endsWith("-" + hash)) existing = run;  // runs() is oldest first
         }
-        if (existing != null) return new RunDirectory(existing, true, header, resolvedYaml);
-        Path dir = recipeDir.resolve(STAMP.format(now) + "-" + hash);
+        Path dir = existing != null ? existing : recipeDir.resolve(STAMP.format(now) + "-" + hash);
         Files.createDirectories(dir);
-        AtomicFile.write(dir.resolve(RESOLVED_RECIPE), header + resolvedYaml);
-        return new RunDirectory(dir, false, header, resolvedYaml);
+        // Also on resume: a run killed right after creating its directory has no resolved recipe yet.
+        if (!Files.exists(dir.resolve(RESOLVED_RECIPE))) AtomicFile.write(dir.resolve(RESOLVED_RECIPE), header + resolvedYaml);
+        return new RunDirectory(dir, existing != null, header, resolvedYaml);
     }
 
     /** Run directories of one recipe, oldest first (the timestamp sorts them). */
