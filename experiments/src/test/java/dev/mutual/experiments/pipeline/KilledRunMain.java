@@ -14,17 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class KilledRunMain {
 
     public static void main(String[] args) throws Exception {
-        System.exit(run(Path.of(args[0]), Path.of(args[1]), true));
-    }
-
-    static int run(Path runsRoot, Path input, boolean block) throws Exception {
+        Path runsRoot = Path.of(args[0]);
+        Path input = Path.of(args[1]);
         Pipeline pipeline = new Pipeline(List.of(
                 UpperCaseStage.fromFile("upper", input, "!", new AtomicInteger()),
-                new PipelineStage("blocking", "blocking", "{}", List.of("upper"), new BlockingStage("upper", block))));
+                new PipelineStage("blocking", "blocking", "{}", List.of("upper"), new BlockingStage("upper", true))));
         try (RunDirectory run = RunDirectory.open(runsRoot, "killed", "name: killed\n", "", Instant.parse("2026-01-02T03:04:05Z"))) {
             pipeline.run(run, Set.of());
         }
-        return 0;
     }
 
     private KilledRunMain() {}
