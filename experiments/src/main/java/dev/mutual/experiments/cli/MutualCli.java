@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
                 CompareCommand.class,
                 BenchCommand.class,
                 DataCommand.class,
+                RunCommand.class,
+                ValidateCommand.class,
         })
 public final class MutualCli implements Runnable {
 

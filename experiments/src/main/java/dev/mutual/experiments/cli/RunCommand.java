@@ -1,0 +1,74 @@
+package dev.mutual.experiments.cli;
+
+import dev.mutual.experiments.pipeline.MutualVersion;
+import dev.mutual.experiments.pipeline.Pipeline;
+import dev.mutual.experiments.pipeline.RunDirectory;
+import dev.mutual.experiments.pipeline.StageOutcome;
+import dev.mutual.experiments.pipeline.Stages;
+import dev.mutual.experiments.recipe.Recipe;
+import dev.mutual.experiments.recipe.RecipeLoader;
+import dev.mutual.experiments.recipe.RecipeWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code mutual run RECIPE [key.path=value ...] [--force STAGE]}: runs a recipe's stages in its run directory. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a recipe: validate it, then run its stages in runs/<name>/<timestamp>-<hash>/.",
+                "Running the same recipe again reuses finished stages and resumes unfinished ones."})
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "the recipe YAML file")
+    Path recipeFile;
+
+    @Parameters(index = "1..*", paramLabel = "key.path=value", description = "overrides, e.g. seed=7 stages.prepare_seed.min_chars=20")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--force", paramLabel = "STAGE", description = "rerun this stage and everything downstream of it even if cached (repeatable)")
+    List<String> force = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Recipe recipe = RecipeLoader.load(recipeFile, overrides, System.getenv(), cwd);
+        Pipeline pipeline = Stages.pipeline(recipe);
+        pipeline.withDownstream(new LinkedHashSet<>(force));  // checks the stage names before any work
+        String resolved = RecipeWriter.toYaml(recipe);
+        Instant now = Instant.now();
+        String header = "# Resolved from " + recipeFile.toAbsolutePath().normalize()
+                + (overrides.isEmpty() ? "" : " with overrides " + String.join(" ", overrides)) + "\n"
+                + "# by mutual " + MutualVersion.VERSION + " at " + now + "; mutual run this file to repeat the run.\n";
+        PrintWriter out = spec.commandLine().getOut();
+        List<StageOutcome> outcomes;
+        try (RunDirectory run = RunDirectory.open(cwd.resolve(recipe.paths().runs()), recipe.name(), resolved, header, now)) {
+            out.println("run directory: " + run.dir() + (run.resumed() ? " (resuming an earlier run of this recipe)" : ""));
+            out.flush();
+            log.info("recipe {}{}: resolved in {}", recipeFile, overrides.isEmpty() ? "" : " with overrides " + overrides,
+                    run.dir().resolve(RunDirectory.RESOLVED_RECIPE));
+            outcomes = pipeline.run(run, new LinkedHashSet<>(force));
+            for (StageOutcome o : outcomes) {
+                out.println("  " + o.name() + ": " + o.status().name().toLowerCase() + " " + o.manifest().metrics());
+            }
+            out.println("done: " + run.dir());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.mutual.experiments.pipeline;
+
+import dev.mutual.data.UserInputException;
+import dev.mutual.experiments.recipe.PrepareDataConfig;
+import dev.mutual.experiments.recipe.Recipe;
+import dev.mutual.experiments.recipe.RecipeWriter;
+import dev.mutual.experiments.recipe.StageConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the pipeline a recipe describes: one {@link Stage} per entry of {@code stages:}. */
+public final class Stages {
+
+    private Stages() {}
+
+    /** The recipe's pipeline, ordered; throws {@link UserInputException} for a cycle between stages. */
+    public static Pipeline pipeline(Recipe recipe) {
+        List<PipelineStage> stages = new ArrayList<>();
+        for (Map.Entry<String, StageConfig> e : recipe.stages().entrySet()) {
+            stages.add(new PipelineStage(e.getKey(), e.getValue().type(), RecipeWriter.toYaml(e.getValue()), e.getValue().upstream(), create(e.getValue(), recipe)));
+        }
+        return new Pipeline(stages);
+    }
+
+    /** The implementation of one stage config. A new stage type adds its case here. */
+    static Stage create(StageConfig config, Recipe recipe) {
+        if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
+        throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
+    }
+}
