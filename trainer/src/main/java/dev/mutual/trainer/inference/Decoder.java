@@ -1,0 +1,187 @@
+package dev.mutual.trainer.inference;
+
+import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.ModelConfig;
+
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+
+/**
+ * The decoder forward pass for inference (LLaMA / Mistral / Qwen2), plain Java over {@link DecoderWeights}.
+ * It mirrors transformers' {@code LlamaModel.forward}: embed, then per layer
+ * {@code x += o_proj(attn(rope(q), rope(k), v))} on the RMS-normed input and {@code x += down(silu(gate) * up)} on the
+ * RMS-normed result, a final RMSNorm and the LM head.
+ *
+ * <p>Several sequences are packed row after row (no padding): the projections run as one matrix product over all
+ * rows, attention runs per sequence against its {@link KvCache}. Row results do not depend on what else is packed.
+ *
+ * <p>Why plain Java: measured on the 2-core dev machine (BENCHMARKS.md, "Inference"), per-op overhead of ND4J/SameDiff
+ * (tens of microseconds per op, ~15 ops per layer) exceeds a whole stories260K token here (~50 us); the Vector API
+ * kernels reach tens of GFLOP/s on the projections. {@code vectorized=false} selects the scalar reference kernels.
+ *
+ * <p>Thread-safety: forward calls mutate the caches passed in; one Decoder may serve calls from one thread at a time.
+ */
+public final class Decoder implements AutoCloseable {
+    /** Below this many multiply-adds a matrix product stays on the calling thread. */
+    private static final long PARALLEL_MIN_MACS = 1 << 18;
+
+    private final ModelConfig c;
+    private final DecoderWeights w;
+    private final boolean vectorized;
+    private final ForkJoinPool pool;
+    private final float[] invFreq;
+    // Transposed [in, out] copies for the vector kernels (null on the scalar path).
+    private final float[][] qT, kT, vT, oT, gateT, upT, downT;
+    private final float[] headT;
+
+    /**
+     * @param weights    the model; not copied, not modified
+     * @param vectorized Vector API kernels (transposed weight copies, ~2x memory) or the scalar reference
+     * @param threads    threads for the matrix products (1 = the calling thread only)
+     */
+    public Decoder(DecoderWeights weights, boolean vectorized, int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.w = weights;
+        this.c = weights.config();
+        this.vectorized = vectorized;
+        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        this.invFreq = RoPE.inverseFrequencies(c);
+        int n = c.numLayers(), d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim(), f = c.intermediateSize();
+        if (vectorized) {
+            qT = new float[n][]; kT = new float[n][]; vT = new float[n][]; oT = new float[n][];
+            gateT = new float[n][]; upT = new float[n][]; downT = new float[n][];
+            for (int l = 0; l < n; l++) {
+                DecoderWeights.Layer L = w.layers().get(l);
+                qT[l] = Kernels.transpose(L.qProj(), q, d);
+                kT[l] = Kernels.transpose(L.kProj(), kv, d);
+                vT[l] = Kernels.transpose(L.vProj(), kv, d);
+                oT[l] = Kernels.transpose(L.oProj(), d, q);
+                gateT[l] = Kernels.transpose(L.gateProj(), f, d);
+                upT[l] = Kernels.transpose(L.upProj(), f, d);
+                downT[l] = Kernels.transpose(L.downProj(), d, f);
+            }
+            headT = Kernels.transpose(w.lmHead(), c.vocabSize(), d);
+        } else {
+            qT = kT = vT = oT = gateT = upT = downT = null;
+            headT = null;
+        }
+    }
+
+    public ModelConfig config() {
+        return c;
+    }
+
+    public DecoderWeights weights() {
+        return w;
+    }
+
+    /** A new, empty cache for one sequence. */
+    public KvCache newCache(int expectedLength) {
+        return new KvCache(c, Math.min(expectedLength, Math.max(1, c.maxPositions())));
+    }
+
+    /** Tokens to append to one sequence: they sit at positions cache.length() .. cache.length() + tokens.length - 1. */
+    public record Chunk(int[] tokens, KvCache cache) {
+        public Chunk {
+            if (tokens.length == 0) throw new IllegalArgumentException("a chunk needs at least one token");
+        }
+    }
+
+    /**
+     * Runs the chunks (packed) through the decoder and appends their keys/values to their caches.
+     *
+     * @return the final-normed hidden states [sum of chunk lengths, hidden], rows in chunk order
+     */
+    public float[] forward(List<Chunk> chunks) {
+        int d = c.hiddenSize(), hd = c.headDim(), qDim = c.numHeads() * hd, kvDim = c.numKvHeads() * hd, f = c.intermediateSize();
+        int rows = 0;
+        for (Chunk ch : chunks) rows += ch.tokens().length;
+        int[] positions = new int[rows];
+        float[] x = new float[rows * d];
+        int r = 0;
+        for (Chunk ch : chunks) {
+            int start = ch.cache().length();
+            ch.cache().ensureCapacity(start + ch.tokens().length);
+            for (int i = 0; i < ch.tokens().length; i++, r++) {
+                int t = ch.tokens()[i];
+                if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary 0.." + (c.vocabSize() - 1));
+                positions[r] = start + i;
+                System.arraycopy(w.embedTokens(), t * d, x, r * d, d);
+            }
+        }
+        float[][] cosSin = RoPE.table(positions, invFreq);
+        float[] xb = new float[rows * d], q = new float[rows * qDim], k = new float[rows * kvDim], v = new float[rows * kvDim];
+        float[] att = new float[rows * qDim], g = new float[rows * f], u = new float[rows * f], tmp = new float[rows * d];
+        for (int l = 0; l < c.numLayers(); l++) {
+            DecoderWeights.Layer L = w.layers().get(l);
+            // attention block: x += o_proj(attention(rmsnorm(x)))
+            Kernels.rmsNorm(xb, x, L.inputNorm(), rows, d, c.rmsNormEps());
+            matmul(q, xb, rows, L.qProj(), vectorized ? qT[l] : null, L.qBias(), qDim, d);
+            matmul(k, xb, rows, L.kProj(), vectorized ? kT[l] : null, L.kBias(), kvDim, d);
+            matmul(v, xb, rows, L.vProj(), vectorized ? vT[l] : null, L.vBias(), kvDim, d);
+            RoPE.apply(q, rows, c.numHeads(), hd, cosSin);
+            RoPE.apply(k, rows, c.numKvHeads(), hd, cosSin);
+            int row0 = 0;
+            for (Chunk ch : chunks) {
+                int n = ch.tokens().length, start = ch.cache().length();
+                System.arraycopy(k, row0 * kvDim, ch.cache().keys[l], start * kvDim, n * kvDim);
+                System.arraycopy(v, row0 * kvDim, ch.cache().values[l], start * kvDim, n * kvDim);
+                Attention.forward(att, q, row0, n, start, ch.cache().keys[l], ch.cache().values[l], c, vectorized);
+                row0 += n;
+            }
+            matmul(tmp, att, rows, L.oProj(), vectorized ? oT[l] : null, null, d, qDim);
+            for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
+            // MLP block: x += down(silu(gate(h)) * up(h)), h = rmsnorm(x)
+            Kernels.rmsNorm(xb, x, L.postNorm(), rows, d, c.rmsNormEps());
+            matmul(g, xb, rows, L.gateProj(), vectorized ? gateT[l] : null, null, f, d);
+            matmul(u, xb, rows, L.upProj(), vectorized ? upT[l] : null, null, f, d);
+            for (int i = 0; i < rows * f; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+            matmul(tmp, g, rows, L.downProj(), vectorized ? downT[l] : null, null, d, f);
+            for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
+        }
+        for (Chunk ch : chunks) ch.cache().advance(ch.tokens().length);
+        Kernels.rmsNorm(xb, x, w.norm(), rows, d, c.rmsNormEps());
+        return xb;
+    }
+
+    /** Logits [rows, vocab] of hidden rows {@code row0 .. row0 + rows - 1} (from {@link #forward}). */
+    public float[] logits(float[] hidden, int row0, int rows) {
+        int d = c.hiddenSize();
+        float[] x = new float[rows * d];
+        System.arraycopy(hidden, row0 * d, x, 0, rows * d);
+        float[] out = new float[rows * c.vocabSize()];
+        matmul(out, x, rows, w.lmHead(), headT, null, c.vocabSize(), d);
+        return out;
+    }
+
+    /** log(sum(exp(logits[row]))) for one row of a [rows, vocab] logits array. */
+    public double logSumExp(float[] logits, int row) {
+        return Kernels.logSumExp(logits, row * c.vocabSize(), c.vocabSize(), vectorized);
+    }
+
+    /** out[rows, n] = x[rows, k] . W^T (+ bias), split over column blocks when large enough to pay for threads. */
+    private void matmul(float[] out, float[] x, int rows, float[] wHf, float[] wT, float[] bias, int n, int k) {
+        int blocks = pool == null || (long) rows * n * k < PARALLEL_MIN_MACS ? 1 : pool.getParallelism() * 4;
+        int step = (n + blocks - 1) / blocks;
+        if (vectorized) step = (step + 2 * Kernels.L - 1) / (2 * Kernels.L) * (2 * Kernels.L);
+        if (blocks == 1 || step >= n) {
+            run(out, x, rows, wHf, wT, bias, 0, n, n, k);
+            return;
+        }
+        int s = step;
+        int parts = (n + s - 1) / s;
+        pool.submit(() -> IntStream.range(0, parts).parallel()
+                .forEach(p -> run(out, x, rows, wHf, wT, bias, p * s, Math.min(n, (p + 1) * s), n, k))).join();
+    }
+
+    private void run(float[] out, float[] x, int rows, float[] wHf, float[] wT, float[] bias, int n0, int n1, int n, int k) {
+        if (vectorized) Kernels.matmulVector(out, x, rows, wT, bias, n0, n1, n, k);
+        else Kernels.matmulScalar(out, x, rows, wHf, bias, n0, n1, n, k);
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) pool.shutdown();
+    }
+}

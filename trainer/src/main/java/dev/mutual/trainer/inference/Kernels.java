@@ -1,0 +1,153 @@
+package dev.mutual.trainer.inference;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The numeric kernels of the inference path, each twice: a plain scalar loop (the reference, HF {@code [out, in]}
+ * weight layout) and a Vector API version (weights transposed to {@code [in, out]} so that each step is a broadcast
+ * of one input value times a contiguous run of outputs, with no horizontal reductions). Both compute every output
+ * element by the same sequence of operations whatever the number of rows, so results do not depend on batching.
+ */
+final class Kernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    private Kernels() {}
+
+    /** out[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]) for m < rows, n in [n0, n1); w is [N, K] (HF layout). */
+    static void matmulScalar(float[] out, float[] x, int rows, float[] w, float[] bias, int n0, int n1, int nTotal, int k) {
+        for (int m = 0; m < rows; m++) {
+            for (int n = n0; n < n1; n++) {
+                float acc = 0f;
+                int xo = m * k, wo = n * k;
+                for (int i = 0; i < k; i++) acc += x[xo + i] * w[wo + i];
+                out[m * nTotal + n] = bias == null ? acc : acc + bias[n];
+            }
+        }
+    }
+
+    /**
+     * out[m, n] = sum_k x[m, k] * wt[k, n] (+ bias[n]) for m < rows, n in [n0, n1); wt is [K, N] (transposed).
+     * Register block: 4 rows x 2 vectors of columns, 8 accumulators; leftover rows one at a time, leftover columns
+     * scalar with fma, so each element sees the same operations in any block.
+     */
+    static void matmulVector(float[] out, float[] x, int rows, float[] wt, float[] bias, int n0, int n1, int nTotal, int k) {
+        int n = n0;
+        for (; n + 2 * L <= n1; n += 2 * L) {
+            int m = 0;
+            for (; m + 4 <= rows; m += 4) {
+                FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+                FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
+                int x0 = m * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+                for (int i = 0; i < k; i++) {
+                    int wo = i * nTotal + n;
+                    FloatVector w0 = FloatVector.fromArray(S, wt, wo), w1 = FloatVector.fromArray(S, wt, wo + L);
+                    FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+                    a0 = w0.fma(v, a0); a1 = w1.fma(v, a1);
+                    v = FloatVector.broadcast(S, x[x1 + i]);
+                    b0 = w0.fma(v, b0); b1 = w1.fma(v, b1);
+                    v = FloatVector.broadcast(S, x[x2 + i]);
+                    c0 = w0.fma(v, c0); c1 = w1.fma(v, c1);
+                    v = FloatVector.broadcast(S, x[x3 + i]);
+                    d0 = w0.fma(v, d0); d1 = w1.fma(v, d1);
+                }
+                store(out, m * nTotal + n, a0, a1, bias, n);
+                store(out, (m + 1) * nTotal + n, b0, b1, bias, n);
+                store(out, (m + 2) * nTotal + n, c0, c1, bias, n);
+                store(out, (m + 3) * nTotal + n, d0, d1, bias, n);
+            }
+            for (; m < rows; m++) {
+                FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+                int x0 = m * k;
+                for (int i = 0; i < k; i++) {
+                    int wo = i * nTotal + n;
+                    FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+                    a0 = FloatVector.fromArray(S, wt, wo).fma(v, a0);
+                    a1 = FloatVector.fromArray(S, wt, wo + L).fma(v, a1);
+                }
+                store(out, m * nTotal + n, a0, a1, bias, n);
+            }
+        }
+        for (; n < n1; n++) {
+            for (int m = 0; m < rows; m++) {
+                float acc = 0f;
+                int x0 = m * k;
+                for (int i = 0; i < k; i++) acc = Math.fma(x[x0 + i], wt[i * nTotal + n], acc);
+                out[m * nTotal + n] = bias == null ? acc : acc + bias[n];
+            }
+        }
+    }
+
+    private static void store(float[] out, int o, FloatVector v0, FloatVector v1, float[] bias, int n) {
+        if (bias != null) {
+            v0 = v0.add(FloatVector.fromArray(S, bias, n));
+            v1 = v1.add(FloatVector.fromArray(S, bias, n + L));
+        }
+        v0.intoArray(out, o);
+        v1.intoArray(out, o + L);
+    }
+
+    /** [rows, cols] -> [cols, rows]. */
+    static float[] transpose(float[] w, int rows, int cols) {
+        float[] t = new float[w.length];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+        return t;
+    }
+
+    /** sum_i a[ao + i] * b[bo + i]. */
+    static float dot(float[] a, int ao, float[] b, int bo, int n, boolean vector) {
+        int i = 0;
+        float acc = 0f;
+        if (vector && n >= L) {
+            FloatVector s = FloatVector.zero(S);
+            for (; i + L <= n; i += L) s = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), s);
+            acc = s.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) acc += a[ao + i] * b[bo + i];
+        return acc;
+    }
+
+    /** y[yo + i] += s * x[xo + i]. */
+    static void axpy(float[] y, int yo, float s, float[] x, int xo, int n, boolean vector) {
+        int i = 0;
+        if (vector) {
+            FloatVector sv = FloatVector.broadcast(S, s);
+            for (; i + L <= n; i += L) {
+                FloatVector.fromArray(S, x, xo + i).fma(sv, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+            }
+        }
+        for (; i < n; i++) y[yo + i] += s * x[xo + i];
+    }
+
+    /** HF LlamaRMSNorm over each row: out = weight * x / sqrt(mean(x^2) + eps), the mean in double. */
+    static void rmsNorm(float[] out, float[] x, float[] weight, int rows, int d, double eps) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * d;
+            double ss = 0;
+            for (int i = 0; i < d; i++) ss += (double) x[o + i] * x[o + i];
+            float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
+            for (int i = 0; i < d; i++) out[o + i] = weight[i] * (x[o + i] * inv);
+        }
+    }
+
+    /**
+     * log(sum_i exp(x[o + i])) over n values, the sum in double. The vector path uses the Vector API's EXP (SVML on
+     * x86); the scalar path {@link Math#exp}.
+     */
+    static double logSumExp(float[] x, int o, int n, boolean vector) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[o + i]);
+        double sum = 0;
+        int i = 0;
+        if (vector) {
+            FloatVector mv = FloatVector.broadcast(S, max);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i + L <= n; i += L) acc = acc.add(FloatVector.fromArray(S, x, o + i).sub(mv).lanewise(VectorOperators.EXP));
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) sum += Math.exp(x[o + i] - max);
+        return max + Math.log(sum);
+    }
+}
