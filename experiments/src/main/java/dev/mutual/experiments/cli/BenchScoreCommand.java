@@ -57,10 +57,10 @@ final class BenchScoreCommand implements Callable<Integer> {
         try (Decoder d = new Decoder(w, !scalar, threads)) {
             new Scorer(d, Math.min(8, sequences)).score(requests.subList(0, Math.min(8, sequences)), null); // warm-up (JIT)
             for (int b : batches) {
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = processCpuNanos();
                 double check = 0;
                 for (Scorer.Score s : new Scorer(d, b).score(requests, null)) check += s.sumLogprob();
-                double s = (System.nanoTime() - t0) / 1e9;
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (processCpuNanos() - c0) / 1e9;
                 long tokens = (long) sequences * seq;
                 ObjectNode o = json.createObjectNode();
                 o.put("bench", "score");
@@ -71,6 +71,8 @@ final class BenchScoreCommand implements Callable<Integer> {
                 o.put("tokens", tokens);
                 o.put("seconds", s);
                 o.put("tokens_per_s", Math.round(tokens / s));
+                o.put("cpu_seconds", cpu);
+                o.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 o.put("mean_logprob", check / (sequences * (double) (seq - 1)));
                 o.put("peak_rss_mb", peakRssMb());
                 spec.commandLine().getOut().println(o);
@@ -103,6 +105,11 @@ final class BenchScoreCommand implements Callable<Integer> {
         float[] a = new float[n];
         java.util.Arrays.fill(a, 1f);
         return a;
+    }
+
+    /** CPU time of the whole JVM process (all threads, JIT and GC included). */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** VmHWM from /proc/self/status (Linux), in MB; -1 elsewhere. */

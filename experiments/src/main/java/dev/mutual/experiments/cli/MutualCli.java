@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 ScoreCommand.class,
                 ConvertCommand.class,
+                BenchCommand.class,
         })
 public final class MutualCli implements Runnable {
 

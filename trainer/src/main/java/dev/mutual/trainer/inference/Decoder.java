@@ -31,13 +31,13 @@ public final class Decoder implements AutoCloseable {
     private final boolean vectorized;
     private final ForkJoinPool pool;
     private final float[] invFreq;
-    // Transposed [in, out] copies for the vector kernels (null on the scalar path).
+    // Panel-packed copies for the vector kernels (Kernels.pack; null on the scalar path).
     private final float[][] qT, kT, vT, oT, gateT, upT, downT;
     private final float[] headT;
 
     /**
      * @param weights    the model; not copied, not modified
-     * @param vectorized Vector API kernels (transposed weight copies, ~2x memory) or the scalar reference
+     * @param vectorized Vector API kernels (packed weight copies, ~2x memory) or the scalar reference
      * @param threads    threads for the matrix products (1 = the calling thread only)
      */
     public Decoder(DecoderWeights weights, boolean vectorized, int threads) {
@@ -53,15 +53,15 @@ public final class Decoder implements AutoCloseable {
             gateT = new float[n][]; upT = new float[n][]; downT = new float[n][];
             for (int l = 0; l < n; l++) {
                 DecoderWeights.Layer L = w.layers().get(l);
-                qT[l] = Kernels.transpose(L.qProj(), q, d);
-                kT[l] = Kernels.transpose(L.kProj(), kv, d);
-                vT[l] = Kernels.transpose(L.vProj(), kv, d);
-                oT[l] = Kernels.transpose(L.oProj(), d, q);
-                gateT[l] = Kernels.transpose(L.gateProj(), f, d);
-                upT[l] = Kernels.transpose(L.upProj(), f, d);
-                downT[l] = Kernels.transpose(L.downProj(), d, f);
+                qT[l] = Kernels.pack(L.qProj(), q, d);
+                kT[l] = Kernels.pack(L.kProj(), kv, d);
+                vT[l] = Kernels.pack(L.vProj(), kv, d);
+                oT[l] = Kernels.pack(L.oProj(), d, q);
+                gateT[l] = Kernels.pack(L.gateProj(), f, d);
+                upT[l] = Kernels.pack(L.upProj(), f, d);
+                downT[l] = Kernels.pack(L.downProj(), d, f);
             }
-            headT = Kernels.transpose(w.lmHead(), c.vocabSize(), d);
+            headT = Kernels.pack(w.lmHead(), c.vocabSize(), d);
         } else {
             qT = kT = vT = oT = gateT = upT = downT = null;
             headT = null;
@@ -164,7 +164,7 @@ public final class Decoder implements AutoCloseable {
     private void matmul(float[] out, float[] x, int rows, float[] wHf, float[] wT, float[] bias, int n, int k) {
         int blocks = pool == null || (long) rows * n * k < PARALLEL_MIN_MACS ? 1 : pool.getParallelism() * 4;
         int step = (n + blocks - 1) / blocks;
-        if (vectorized) step = (step + 2 * Kernels.L - 1) / (2 * Kernels.L) * (2 * Kernels.L);
+        step = (step + Kernels.PANEL - 1) / Kernels.PANEL * Kernels.PANEL; // vector kernels start on a panel
         if (blocks == 1 || step >= n) {
             run(out, x, rows, wHf, wT, bias, 0, n, n, k);
             return;
