@@ -3,7 +3,10 @@
 
 Loads each fixture tokenizer (data/src/test/resources/tokenizers/<name>/, tokenizer.json gunzipped to a temp
 folder) with AutoTokenizer, renders the conversations below with apply_chat_template, and tokenizes texts.
-Writes data/src/test/resources/tokenizers/hf_reference.json (records the transformers version).
+Also encodes with the plain `tokenizers` library (Tokenizer.from_file), which runs tokenizer.json as written, as
+DJL does. transformers 5 rebuilds the Llama/Mistral pipeline from the vocabulary instead (Metaspace, prepend
+"always") and so differs on leading whitespace ("  two": transformers [28705, 989], tokenizer.json [259, 989]).
+Writes data/src/test/resources/tokenizers/hf_reference.json (records the library versions).
 
 Usage (offline, local wheels): python3 -m venv /tmp/venv-tok && /tmp/venv-tok/bin/pip install transformers jinja2
        /tmp/venv-tok/bin/python tools/hf_chat_reference.py
@@ -15,6 +18,7 @@ import shutil
 import tempfile
 
 import jinja2
+import tokenizers
 import transformers
 from transformers import AutoTokenizer
 
@@ -53,7 +57,7 @@ TEXTS = [
 
 def main():
     out = {"tool": "tools/hf_chat_reference.py", "transformers": transformers.__version__,
-           "jinja2": jinja2.__version__, "tokenizers": {}}
+           "tokenizers_library": tokenizers.__version__, "jinja2": jinja2.__version__, "tokenizers": {}}
     for name in ["qwen3", "llama3", "mistral"]:
         tmp = tempfile.mkdtemp()
         try:
@@ -62,20 +66,24 @@ def main():
                 shutil.copyfileobj(src, dst)
             shutil.copy(os.path.join(ROOT, name, "tokenizer_config.json"), tmp)
             tok = AutoTokenizer.from_pretrained(tmp)
+            raw = tokenizers.Tokenizer.from_file(os.path.join(tmp, "tokenizer.json"))
             entry = {"texts": [], "chats": []}
             for text in TEXTS:
                 entry["texts"].append({
                     "text": text,
                     "ids": tok.encode(text, add_special_tokens=True),
                     "ids_no_special": tok.encode(text, add_special_tokens=False),
+                    "tokenizer_json_ids": raw.encode(text, add_special_tokens=True).ids,
+                    "tokenizer_json_ids_no_special": raw.encode(text, add_special_tokens=False).ids,
                 })
             if tok.chat_template:
                 for conv_name, messages in CONVERSATIONS.items():
                     for gen in (False, True):
                         rendered = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=gen)
                         ids = tok.encode(rendered, add_special_tokens=False)
+                        raw_ids = raw.encode(rendered, add_special_tokens=False).ids
                         entry["chats"].append({"conversation": conv_name, "add_generation_prompt": gen,
-                                               "text": rendered, "ids": ids})
+                                               "text": rendered, "ids": ids, "tokenizer_json_ids": raw_ids})
             out["tokenizers"][name] = entry
         finally:
             shutil.rmtree(tmp)

@@ -20,6 +20,9 @@ TEXTS = [
     "naïve café 😀 日本",
     "the the the the the",
     "Lily and Ben played with the big red ball in the park.",
+    # the first 40 tokens llama2.c generates greedily with stories260K (shared/data/models/stories260K/SOURCE.md)
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
+    "One day, she saw a big, r",
 ]
 
 

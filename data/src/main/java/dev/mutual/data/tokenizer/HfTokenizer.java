@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
@@ -168,6 +169,16 @@ public final class HfTokenizer implements TextTokenizer {
     @Override
     public OptionalInt padId() {
         return idOf(config.padToken());
+    }
+
+    @Override
+    public Optional<String> bosToken() {
+        return Optional.ofNullable(config.bosToken());
+    }
+
+    @Override
+    public Optional<String> eosToken() {
+        return Optional.ofNullable(config.eosToken());
     }
 
     @Override

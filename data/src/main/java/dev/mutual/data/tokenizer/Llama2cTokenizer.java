@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -264,6 +265,17 @@ public final class Llama2cTokenizer implements TextTokenizer {
     @Override
     public OptionalInt padId() {
         return OptionalInt.empty();
+    }
+
+    /** "&lt;s&gt;": the stored piece is "\n&lt;s&gt;\n" (llama2.c's exporter adds the newlines for printing). */
+    @Override
+    public Optional<String> bosToken() {
+        return Optional.of(BOS_TEXT);
+    }
+
+    @Override
+    public Optional<String> eosToken() {
+        return Optional.of(EOS_TEXT);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.mutual.data.UserInputException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -25,8 +26,9 @@ public interface TextTokenizer extends AutoCloseable {
 
     /**
      * Encodes a rendered chat (or any text that already contains its special tokens as text) without adding
-     * any, and says which characters each token covers. The ids equal {@code encode(text, false)}; the spans let
-     * a caller map character ranges (an assistant reply) to tokens exactly.
+     * any, and says which characters each token covers, so a caller can map character ranges (an assistant
+     * reply) to tokens exactly. For HF tokenizers the ids equal {@code encode(text, false)}; llama2.c's encode()
+     * knows no special tokens, so {@link Llama2cTokenizer} first splits the text at "&lt;s&gt;" and "&lt;/s&gt;".
      */
     TokenSpans encodeWithSpans(String text);
 
@@ -49,6 +51,12 @@ public interface TextTokenizer extends AutoCloseable {
     OptionalInt eosId();
 
     OptionalInt padId();
+
+    /** BOS as written in a chat template ("&lt;s&gt;", "&lt;|begin_of_text|&gt;"); empty when the tokenizer has none. */
+    Optional<String> bosToken();
+
+    /** EOS as written in a chat template ("&lt;/s&gt;", "&lt;|im_end|&gt;"). */
+    Optional<String> eosToken();
 
     /** Text of the special tokens (BOS, EOS, control tokens) as they are written in a chat template. */
     Set<String> specialTokens();
