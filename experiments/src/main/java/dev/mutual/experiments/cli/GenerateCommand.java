@@ -1,6 +1,9 @@
 package dev.mutual.experiments.cli;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.chat.ChatEncoder;
+import dev.mutual.data.chat.ChatMessage;
+import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.trainer.inference.GenerationOptions;
 import dev.mutual.trainer.inference.Generator;
@@ -48,6 +51,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Stop string (repeatable); the output is cut before it.")
     List<String> stops = List.of();
 
+    @Option(names = "--chat", description = "Wrap --prompt as one user message in the chat template and generate the reply.")
+    boolean chat;
+
+    @Option(names = "--chat-template", defaultValue = "model", paramLabel = "NAME",
+            description = "With --chat: 'model' (the tokenizer's own chat_template, default) or a built-in: llama-2, mistral, chatml, llama-3, vicuna, alpaca.")
+    String chatTemplate;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -61,7 +71,21 @@ final class GenerateCommand implements Callable<Integer> {
         }
         try (ModelOptions.Loaded m = modelOptions.load()) {
             TextTokenizer tok = m.requireTokenizer("--prompt");
-            int[] ids = tok.encode(prompt, true);
+            List<Integer> stopIds = new java.util.ArrayList<>(m.eosTokenIds());
+            int[] ids;
+            if (chat) {
+                ChatTemplate template = ChatTemplate.forTokenizer(chatTemplate, tok);
+                ids = new ChatEncoder(tok, template).promptIds(List.of(ChatMessage.user(prompt)));
+                // End-of-turn markers the tokenizer knows as single special tokens also end the reply.
+                for (String eot : List.of("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")) {
+                    if (!tok.specialTokens().contains(eot)) continue;
+                    int[] one = tok.encodeWithSpans(eot).ids();
+                    if (one.length == 1) stopIds.add(one[0]);
+                }
+                log.info("chat template {}: {} prompt tokens", template.name(), ids.length);
+            } else {
+                ids = tok.encode(prompt, true);
+            }
             if (ids.length == 0) throw new UserInputException("--prompt encodes to no tokens and the tokenizer adds no BOS; give a non-empty prompt");
             int room = m.weights().config().maxPositions() - ids.length;
             if (room <= 0) throw new UserInputException("--prompt is " + ids.length + " tokens, the model's limit is " + m.weights().config().maxPositions());
@@ -69,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
                 log.warn("--max-new-tokens {} lowered to {} (max_position_embeddings {})", maxNewTokens, room, m.weights().config().maxPositions());
                 options = new GenerationOptions(room, temperature, topK, topP, repetitionPenalty, List.of(), stops, seed);
             }
-            options = options.withStops(m.eosTokenIds(), stops);
+            options = options.withStops(stopIds, stops);
             String before = tok.decode(ids);
             long t0 = System.nanoTime();
             Generator.Result r = new Generator(m.decoder()).generate(List.of(ids), options, newIds -> {

@@ -62,6 +62,22 @@ class ModelCommandsTest {
     }
 
     @Test
+    void chatWrapsThePromptInTheTemplate() {
+        String bin = STORIES.resolve("stories260K.bin").toString(), tok = STORIES.resolve("tok512.bin").toString();
+        // llama2.c's tokenizer has no chat_template of its own
+        Run r = run("generate", "--model", bin, "--tokenizer", tok, "--prompt", "Hi", "--chat");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("chat_template"), r.err());
+        // alpaca renders "<s>Below is an instruction ...### Response:\n": a different prompt, so a different greedy text
+        Run chat = run("generate", "--model", bin, "--tokenizer", tok, "--prompt", "Once upon a time", "--chat",
+                "--chat-template", "alpaca", "--max-new-tokens", "20");
+        Run plain = run("generate", "--model", bin, "--tokenizer", tok, "--prompt", "Once upon a time", "--max-new-tokens", "20");
+        assertEquals(0, chat.code(), chat.err());
+        assertFalse(chat.out().isBlank());
+        assertFalse(chat.out().equals(plain.out()));
+    }
+
+    @Test
     void generateWithoutTokenizerOrWithBadOptionsIsBadInput() {
         Run r = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--prompt", "Hi");
         assertEquals(2, r.code());
