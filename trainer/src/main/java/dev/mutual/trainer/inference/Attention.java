@@ -31,11 +31,7 @@ final class Attention {
                     scores[j] = s;
                     if (s > max) max = s;
                 }
-                float sum = 0f;
-                for (int j = first; j <= pos; j++) {
-                    scores[j] = (float) Math.exp(scores[j] - max);
-                    sum += scores[j];
-                }
+                float sum = Kernels.expShifted(scores, first, pos + 1, max, vector);
                 int oo = (row0 + i) * heads * hd + h * hd;
                 java.util.Arrays.fill(out, oo, oo + hd, 0f);
                 for (int j = first; j <= pos; j++) Kernels.axpy(out, oo, scores[j] / sum, values, j * kvDim + kvo, hd, vector);

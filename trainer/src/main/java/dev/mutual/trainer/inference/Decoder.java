@@ -136,7 +136,7 @@ public final class Decoder implements AutoCloseable {
             Kernels.rmsNorm(xb, x, L.postNorm(), rows, d, c.rmsNormEps());
             matmul(g, xb, rows, L.gateProj(), vectorized ? gateT[l] : null, null, f, d);
             matmul(u, xb, rows, L.upProj(), vectorized ? upT[l] : null, null, f, d);
-            for (int i = 0; i < rows * f; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+            Kernels.swiglu(g, u, rows * f, vectorized);
             matmul(tmp, g, rows, L.downProj(), vectorized ? downT[l] : null, null, d, f);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
         }

@@ -112,11 +112,37 @@ final class Kernels {
         v1.intoArray(out, o + L, mask1);
     }
 
-    /** [rows, cols] -> [cols, rows]. */
-    static float[] transpose(float[] w, int rows, int cols) {
-        float[] t = new float[w.length];
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
-        return t;
+    /** a[i] = exp(a[i] - shift) for i in [from, to); returns their sum. Vector path: the Vector API's EXP (SVML on x86). */
+    static float expShifted(float[] a, int from, int to, float shift, boolean vector) {
+        int i = from;
+        float sum = 0f;
+        if (vector) {
+            FloatVector sv = FloatVector.broadcast(S, shift), acc = FloatVector.zero(S);
+            for (; i + L <= to; i += L) {
+                FloatVector e = FloatVector.fromArray(S, a, i).sub(sv).lanewise(VectorOperators.EXP);
+                e.intoArray(a, i);
+                acc = acc.add(e);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < to; i++) {
+            a[i] = (float) Math.exp(a[i] - shift);
+            sum += a[i];
+        }
+        return sum;
+    }
+
+    /** g[i] = silu(g[i]) * u[i] = g / (1 + exp(-g)) * u, the SwiGLU gate. */
+    static void swiglu(float[] g, float[] u, int n, boolean vector) {
+        int i = 0;
+        if (vector) {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            for (; i + L <= n; i += L) {
+                FloatVector x = FloatVector.fromArray(S, g, i);
+                x.div(one.add(x.neg().lanewise(VectorOperators.EXP))).mul(FloatVector.fromArray(S, u, i)).intoArray(g, i);
+            }
+        }
+        for (; i < n; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
     }
 
     /** sum_i a[ao + i] * b[bo + i]. */
