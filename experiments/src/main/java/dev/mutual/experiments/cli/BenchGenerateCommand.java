@@ -29,7 +29,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "256", description = "New tokens per run (default: ${DEFAULT-VALUE}, as run.c's -n 256).")
     int tokens;
 
-    @Option(names = "--runs", defaultValue = "10", description = "Measured runs after ten warm-up runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "10", description = "Measured runs after 30 warm-up runs (the JIT compiles the vector kernels late) (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--threads", defaultValue = "1", description = "Threads (default: ${DEFAULT-VALUE}).")
@@ -50,7 +50,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         try (Decoder d = new Decoder(w, !scalar, threads)) {
             Generator g = new Generator(d);
-            for (int i = 0; i < 10; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
+            for (int i = 0; i < 30; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime(), c0 = BenchScoreCommand.processCpuNanos();
                 int produced = g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null).get(0).tokens().length;

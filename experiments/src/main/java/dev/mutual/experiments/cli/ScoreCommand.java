@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.TextTokenizer;
+import dev.mutual.trainer.checkpoint.AtomicWrite;
 import dev.mutual.trainer.inference.Scorer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -165,9 +165,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     private void write(List<ObjectNode> rows) {
         try {
-            Path dir = output.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, output.getFileName().toString(), ".tmp");
+            Path tmp = AtomicWrite.tempBeside(output);
             try {
                 try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                     for (ObjectNode row : rows) {
@@ -175,7 +173,7 @@ final class ScoreCommand implements Callable<Integer> {
                         w.newLine();
                     }
                 }
-                Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicWrite.commit(tmp, output);
             } finally {
                 Files.deleteIfExists(tmp);
             }

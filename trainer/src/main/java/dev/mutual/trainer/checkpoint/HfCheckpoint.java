@@ -87,10 +87,10 @@ public final class HfCheckpoint {
                 if (!Files.isRegularFile(src)) throw new UserInputException(src + ": tokenizer file not found");
                 Path target = dir.resolve(src.getFileName().toString());
                 if (Files.exists(target) && Files.isSameFile(src, target)) continue;
-                Path tmp = Files.createTempFile(dir, src.getFileName().toString(), ".tmp");
+                Path tmp = AtomicWrite.tempBeside(target);
                 try {
                     Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    AtomicWrite.commit(tmp, target);
                 } finally {
                     Files.deleteIfExists(tmp);
                 }

@@ -123,13 +123,21 @@ public final class Decoder implements AutoCloseable {
             RoPE.apply(q, rows, c.numHeads(), hd, cosSin);
             RoPE.apply(k, rows, c.numKvHeads(), hd, cosSin);
             int row0 = 0;
-            for (Chunk ch : chunks) {
+            List<int[]> work = new java.util.ArrayList<>(); // {chunk, first row, row from, row to}
+            for (int ci = 0; ci < chunks.size(); ci++) {
+                Chunk ch = chunks.get(ci);
                 int n = ch.tokens().length, start = ch.cache().length();
                 System.arraycopy(k, row0 * kvDim, ch.cache().keys[l], start * kvDim, n * kvDim);
                 System.arraycopy(v, row0 * kvDim, ch.cache().values[l], start * kvDim, n * kvDim);
-                Attention.forward(att, q, row0, n, start, ch.cache().keys[l], ch.cache().values[l], c, vectorized);
+                for (int i = 0; i < n; i += 32) work.add(new int[] {ci, row0, i, Math.min(n, i + 32)});
                 row0 += n;
             }
+            int layer = l;
+            parallel(work.size(), rows > 1 && work.size() > 1, j -> {
+                int[] wk = work.get(j);
+                Chunk ch = chunks.get(wk[0]);
+                Attention.forward(att, q, wk[1], wk[2], wk[3], ch.cache().length(), ch.cache().keys[layer], ch.cache().values[layer], c, vectorized);
+            });
             matmul(tmp, att, rows, L.oProj(), vectorized ? oT[l] : null, null, d, qDim);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
             // MLP block: x += down(silu(gate(h)) * up(h)), h = rmsnorm(x)
@@ -161,6 +169,22 @@ public final class Decoder implements AutoCloseable {
     /** log(sum(exp(logits[row]))) for one row of a [rows, vocab] logits array. */
     public double logSumExp(float[] logits, int row) {
         return Kernels.logSumExp(logits, row * c.vocabSize(), c.vocabSize(), vectorized);
+    }
+
+    /** log-sum-exp of every row of a [rows, vocab] logits array, rows spread over the threads. */
+    public double[] logSumExps(float[] logits, int rows) {
+        double[] out = new double[rows];
+        parallel(rows, rows > 1, r -> out[r] = logSumExp(logits, r));
+        return out;
+    }
+
+    /** Runs task(0..n-1), on the pool when there is one and {@code worthIt}; each index must touch its own data. */
+    private void parallel(int n, boolean worthIt, java.util.function.IntConsumer task) {
+        if (pool == null || !worthIt) {
+            for (int i = 0; i < n; i++) task.accept(i);
+        } else {
+            pool.submit(() -> IntStream.range(0, n).parallel().forEach(task)).join();
+        }
     }
 
     /** out[rows, n] = x[rows, k] . W^T (+ bias), split over column blocks when large enough to pay for threads. */

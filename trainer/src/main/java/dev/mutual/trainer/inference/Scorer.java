@@ -85,9 +85,8 @@ public final class Scorer {
             for (int i0 = 0; i0 < lp.length; i0 += HEAD_ROWS) {
                 int n = Math.min(HEAD_ROWS, lp.length - i0);
                 float[] logits = decoder.logits(hidden, first + i0, n);
-                for (int i = 0; i < n; i++) {
-                    lp[i0 + i] = logits[i * vocab + r.target()[i0 + i]] - decoder.logSumExp(logits, i);
-                }
+                double[] logZ = decoder.logSumExps(logits, n);
+                for (int i = 0; i < n; i++) lp[i0 + i] = logits[i * vocab + r.target()[i0 + i]] - logZ[i];
             }
             double sum = 0;
             for (double v : lp) sum += v;
