@@ -84,8 +84,7 @@ class DecoderGraphGradientTest {
                 // The embedding rows of ids 3 and 5 (repeated in the batch) are always checked.
                 long[] entries = name.equals(DecoderParameters.EMBEDDING)
                         ? new long[] {3 * 16, 3 * 16 + 5, 5 * 16 + 1, 7 * 16 + 2, 12 * 16 + 15, 10 * 16}
-                        : new long[] {pick.nextInt((int) n), pick.nextInt((int) n), pick.nextInt((int) n),
-                                      pick.nextInt((int) n)};
+                        : new long[] {pick.nextInt((int) n), pick.nextInt((int) n), pick.nextInt((int) n)};
                 double tensorMax = 0;
                 for (long idx : entries) {
                     double orig = param.getDouble(idx);
