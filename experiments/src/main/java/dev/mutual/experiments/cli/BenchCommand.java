@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure speed: tokens/s, MFU against the measured matmul peak, peak RSS.",
         subcommands = {
+                BenchTrainCommand.class,
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
