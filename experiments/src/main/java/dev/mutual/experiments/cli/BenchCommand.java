@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchGenerateCommand.class,
                 BenchScoreCommand.class,
+                BenchTrainCommand.class,
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -5,6 +5,8 @@ import static dev.mutual.trainer.graph.DecoderParameters.FINAL_NORM;
 import static dev.mutual.trainer.graph.DecoderParameters.LM_HEAD;
 import static dev.mutual.trainer.graph.DecoderParameters.layer;
 
+import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -169,6 +171,27 @@ public final class DecoderGraph {
         SDVariable nll = sd.reshape(logSumExp.sub(targetLogit), n);
         nll.mul(lossWeights).sum().div(LOSS, lossWeights.sum());
         return new DecoderGraph(config, batch, seqLen, type, sd, embedding, List.copyOf(names));
+    }
+
+    /** Builds the graph from the weights the inference engine uses (copied into ND4J arrays of {@code type}). */
+    public static DecoderGraph build(DecoderWeights weights, int batch, int seqLen, DataType type) {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : weights.toHfTensors().entrySet()) {
+            long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+            arrays.put(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type));
+        }
+        return build(weights.config(), arrays, batch, seqLen, type);
+    }
+
+    /** The current parameter values as fp32 {@link DecoderWeights} (for inference or saving a checkpoint). */
+    public DecoderWeights toWeights() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
+            int[] shape = Arrays.stream(e.getValue()).mapToInt(Math::toIntExact).toArray();
+            float[] values = parameter(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat();
+            tensors.put(e.getKey(), new Tensor(shape, values));
+        }
+        return DecoderWeights.fromHfTensors(config, tensors, "DecoderGraph");
     }
 
     /** x * rsqrt(mean(x^2) + eps) * g over the hidden dimension (HF LlamaRMSNorm). */
