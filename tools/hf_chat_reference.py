@@ -84,6 +84,10 @@ def main():
                         raw_ids = raw.encode(rendered, add_special_tokens=False).ids
                         entry["chats"].append({"conversation": conv_name, "add_generation_prompt": gen,
                                                "text": rendered, "ids": ids, "tokenizer_json_ids": raw_ids})
+            if name == "qwen3":  # Qwen3's non-thinking mode: an extra template variable
+                messages = CONVERSATIONS["prompt_with_system"]
+                entry["enable_thinking_false"] = tok.apply_chat_template(
+                    messages, tokenize=False, add_generation_prompt=True, enable_thinking=False)
             out["tokenizers"][name] = entry
         finally:
             shutil.rmtree(tmp)

@@ -10,7 +10,8 @@ import java.util.List;
  * assistant turns alternating from a user turn. {@code bos} / {@code eos} are the tokenizer's BOS/EOS text
  * ("&lt;s&gt;", "&lt;/s&gt;"); control tokens that belong to a format ("&lt;|im_start|&gt;", "&lt;|eot_id|&gt;",
  * "[INST]") are written literally. A rendered chat is tokenized without adding special tokens, so BOS is in the
- * text where the model expects it.
+ * text where the model expects it. llama-2, mistral and alpaca close a user turn with the reply header itself
+ * ("[/INST]", "### Response:\n"), so {@code addGenerationPrompt} changes nothing for them.
  */
 public record BuiltInChatTemplate(Format format, String bos, String eos) implements ChatTemplate {
 

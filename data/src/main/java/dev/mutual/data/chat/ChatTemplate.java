@@ -14,7 +14,7 @@ import java.util.List;
  */
 public interface ChatTemplate {
 
-    /** "llama-3", "chatml", or "jinja:&lt;source&gt;" for a model's own template. */
+    /** "llama-3", "chatml", or "jinja chat_template (N chars)" for a model's own template. */
     String name();
 
     /**

@@ -42,18 +42,35 @@ public final class JinjaChatTemplate implements ChatTemplate {
     private final String jinjavaSource;
     private final String bos;
     private final String eos;
+    /** Extra template variables, as HF passes apply_chat_template's keyword arguments (enable_thinking=false). */
+    private final Map<String, Object> variables;
     private final Jinjava jinjava;
     /** Parsed once: parsing the 4 kB Qwen3 template took most of a render. */
     private final Node parsed;
 
     public JinjaChatTemplate(String source, String bos, String eos) {
+        this(source, bos, eos, Map.of());
+    }
+
+    /**
+     * @param variables extra variables for the template, e.g. {@code Map.of("enable_thinking", false)} for Qwen3's
+     *                  non-thinking mode; they cannot replace messages, bos_token, eos_token or
+     *                  add_generation_prompt
+     */
+    public JinjaChatTemplate(String source, String bos, String eos, Map<String, Object> variables) {
         if (source == null || source.isBlank()) {
             throw new IllegalArgumentException("chat template source is empty");
+        }
+        for (String reserved : List.of("messages", "bos_token", "eos_token", "add_generation_prompt")) {
+            if (variables.containsKey(reserved)) {
+                throw new IllegalArgumentException("template variable " + reserved + " is set by render()");
+            }
         }
         this.source = source;
         this.jinjavaSource = toJinjava(source);
         this.bos = bos;
         this.eos = eos;
+        this.variables = Map.copyOf(variables);
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
@@ -84,6 +101,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
         }
     }
 
+    /** A copy of this template with extra variables (see the four-argument constructor). */
+    public JinjaChatTemplate withVariables(Map<String, Object> extra) {
+        return new JinjaChatTemplate(source, bos, eos, extra);
+    }
+
     /** The template as written in tokenizer_config.json. */
     public String source() {
         return source;
@@ -91,7 +113,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
 
     @Override
     public String name() {
-        return "jinja:" + (source.length() <= 40 ? source : source.substring(0, 40) + "...");
+        return "jinja chat_template (" + source.length() + " chars)";
     }
 
     @Override
@@ -103,7 +125,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
             map.put("content", m.content());
             hfMessages.add(map);
         }
-        Map<String, Object> context = new HashMap<>();
+        Map<String, Object> context = new HashMap<>(variables);
         context.put("messages", hfMessages);
         context.put("bos_token", bos);
         context.put("eos_token", eos);

@@ -28,7 +28,8 @@ final class PythonStringMethods extends ELResolver {
             case "strip" -> rstrip(lstrip(s, chars(args)), chars(args));
             case "lstrip" -> lstrip(s, chars(args));
             case "rstrip" -> rstrip(s, chars(args));
-            case "split" -> args.length == 0 || args[0] == null ? splitWhitespace(s) : split(s, arg(args, 0));
+            case "split" -> args.length == 0 || args[0] == null ? splitWhitespace(s)
+                    : split(s, arg(args, 0), args.length > 1 ? Integer.parseInt(arg(args, 1)) : -1);
             case "upper" -> s.toUpperCase(Locale.ROOT);
             case "lower" -> s.toLowerCase(Locale.ROOT);
             case "replace" -> s.replace(arg(args, 0), arg(args, 1));
@@ -83,13 +84,15 @@ final class PythonStringMethods extends ELResolver {
         return s.substring(0, end);
     }
 
-    static List<String> split(String s, String separator) {
+    /** Python str.split(sep, maxsplit): at most {@code maxSplit} splits when it is not negative. */
+    static List<String> split(String s, String separator, int maxSplit) {
         if (separator.isEmpty()) {
             throw new IllegalArgumentException("split: empty separator");
         }
         List<String> parts = new ArrayList<>();
         int from = 0;
-        for (int at = s.indexOf(separator); at >= 0; at = s.indexOf(separator, from)) {
+        for (int at = s.indexOf(separator); at >= 0 && (maxSplit < 0 || parts.size() < maxSplit);
+             at = s.indexOf(separator, from)) {
             parts.add(s.substring(from, at));
             from = at + separator.length();
         }

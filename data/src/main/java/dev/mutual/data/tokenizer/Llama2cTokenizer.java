@@ -47,6 +47,10 @@ public final class Llama2cTokenizer implements TextTokenizer {
     private final String[] pieces;
     private final float[] scores;
     private final Map<String, Integer> idOfPiece;
+    /** (left id, right id) packed in a long -> id of the piece left+right: run.c's sprintf+lookup, precomputed. */
+    private final Map<Long, Integer> mergeOf;
+    /** Id of each single ASCII char piece, or -1: the common case of the code-point lookup without allocating. */
+    private final int[] asciiId = new int[128];
     private final int maxTokenLength;
 
     Llama2cTokenizer(String[] pieces, float[] scores, int maxTokenLength) {
@@ -57,6 +61,24 @@ public final class Llama2cTokenizer implements TextTokenizer {
         for (int id = 0; id < pieces.length; id++) {
             idOfPiece.putIfAbsent(pieces[id], id); // duplicates do not occur in llama2.c exports; first id wins
         }
+        for (char c = 0; c < 128; c++) {
+            asciiId[c] = idOfPiece.getOrDefault(String.valueOf(c), -1);
+        }
+        this.mergeOf = new HashMap<>();
+        for (Map.Entry<String, Integer> e : idOfPiece.entrySet()) {
+            String piece = e.getKey();
+            for (int k = 1; k < piece.length(); k++) {
+                Integer left = idOfPiece.get(piece.substring(0, k));
+                Integer right = idOfPiece.get(piece.substring(k));
+                if (left != null && right != null) {
+                    mergeOf.put(pairKey(left, right), e.getValue());
+                }
+            }
+        }
+    }
+
+    private static long pairKey(int left, int right) {
+        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     /** Reads a llama2.c tokenizer file; every token up to the end of the file is part of the vocabulary. */
@@ -322,6 +344,11 @@ public final class Llama2cTokenizer implements TextTokenizer {
         for (int i = 0; i < text.length(); ) {
             int codePoint = text.codePointAt(i);
             int next = i + Character.charCount(codePoint);
+            if (codePoint < 128) {
+                s.add(asciiId[codePoint] >= 0 ? asciiId[codePoint] : codePoint + BYTE_OFFSET, base + i, base + next);
+                i = next;
+                continue;
+            }
             byte[] utf8 = text.substring(i, next).getBytes(StandardCharsets.UTF_8);
             Integer id = idOfPiece.get(new String(utf8, StandardCharsets.ISO_8859_1));
             if (id != null) {
@@ -370,7 +397,7 @@ public final class Llama2cTokenizer implements TextTokenizer {
     }
 
     private void offer(PriorityQueue<long[]> queue, Symbols s, int left, int right) {
-        Integer merged = idOfPiece.get(pieces[s.id[left]] + pieces[s.id[right]]);
+        Integer merged = mergeOf.get(pairKey(s.id[left], s.id[right]));
         if (merged != null && scores[merged] > NO_MERGE) {
             queue.add(new long[] {left, right, merged, s.id[left], s.id[right]});
         }

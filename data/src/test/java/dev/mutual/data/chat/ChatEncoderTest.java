@@ -1,15 +1,12 @@
 package dev.mutual.data.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.TextTokenizer;
-import org.junit.jupiter.api.AfterAll;
+import dev.mutual.data.tokenizer.TokenizerFixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * token, and the ids are those of the whole rendered text (HF tokenizers library, hf_reference.json).
  */
 class ChatEncoderTest {
-    static final Path FIXTURES = Path.of("src/test/resources/tokenizers");
     static final List<ChatMessage> MULTI_TURN = ChatTemplateTest.MULTI_TURN;
     static TextTokenizer qwen3;
     static TextTokenizer llama3;
@@ -37,19 +33,12 @@ class ChatEncoderTest {
     static JsonNode reference;
 
     @BeforeAll
-    static void load() throws IOException {
-        qwen3 = TextTokenizer.load(FIXTURES.resolve("qwen3"));
-        llama3 = TextTokenizer.load(FIXTURES.resolve("llama3"));
-        mistral = TextTokenizer.load(FIXTURES.resolve("mistral"));
-        llama2c = TextTokenizer.load(Path.of("../../shared/data/models/stories260K/tok512.bin"));
-        reference = new ObjectMapper().readTree(FIXTURES.resolve("hf_reference.json").toFile());
-    }
-
-    @AfterAll
-    static void close() {
-        qwen3.close();
-        llama3.close();
-        mistral.close();
+    static void load() {
+        qwen3 = TokenizerFixtures.qwen3();
+        llama3 = TokenizerFixtures.llama3();
+        mistral = TokenizerFixtures.mistral();
+        llama2c = TextTokenizer.load(TokenizerFixtures.TOK512);
+        reference = TokenizerFixtures.hfReference();
     }
 
     /** The maximal runs of trainable tokens, as id arrays. */
@@ -218,10 +207,6 @@ class ChatEncoderTest {
     }
 
     static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
+        return TokenizerFixtures.ints(array);
     }
 }

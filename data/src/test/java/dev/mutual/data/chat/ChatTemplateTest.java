@@ -1,16 +1,12 @@
 package dev.mutual.data.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.HfTokenizer;
-import dev.mutual.data.tokenizer.TextTokenizer;
-import org.junit.jupiter.api.AfterAll;
+import dev.mutual.data.tokenizer.TokenizerFixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * formats.
  */
 class ChatTemplateTest {
-    static final Path FIXTURES = Path.of("src/test/resources/tokenizers");
     static final List<ChatMessage> MULTI_TURN = List.of(
             system("You are a concise assistant."),
             user("What is the capital of France?"),
@@ -41,16 +36,10 @@ class ChatTemplateTest {
     static JsonNode reference;
 
     @BeforeAll
-    static void load() throws IOException {
-        qwen3 = (HfTokenizer) TextTokenizer.load(FIXTURES.resolve("qwen3"));
-        llama3 = (HfTokenizer) TextTokenizer.load(FIXTURES.resolve("llama3"));
-        reference = new ObjectMapper().readTree(FIXTURES.resolve("hf_reference.json").toFile());
-    }
-
-    @AfterAll
-    static void close() {
-        qwen3.close();
-        llama3.close();
+    static void load() {
+        qwen3 = TokenizerFixtures.qwen3();
+        llama3 = TokenizerFixtures.llama3();
+        reference = TokenizerFixtures.hfReference();
     }
 
     static List<ChatMessage> conversation(String name) {
@@ -78,6 +67,15 @@ class ChatTemplateTest {
             }
         }
         assertEquals(12, checked);
+    }
+
+    @Test
+    void qwen3NonThinkingModeThroughATemplateVariable() {
+        JinjaChatTemplate real = (JinjaChatTemplate) ChatTemplate.forTokenizer("model", qwen3);
+        String text = real.withVariables(java.util.Map.of("enable_thinking", false))
+                .render(conversation("prompt_with_system"), true);
+        assertEquals(reference.get("tokenizers").get("qwen3").get("enable_thinking_false").asText(), text);
+        assertTrue(text.endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"));
     }
 
     @Test
@@ -172,12 +170,10 @@ class ChatTemplateTest {
     }
 
     @Test
-    void modelTemplateMissingIsAClearError() throws Exception {
-        try (TextTokenizer mistral = TextTokenizer.load(FIXTURES.resolve("mistral"))) {
-            UserInputException e = assertThrows(UserInputException.class,
-                    () -> ChatTemplate.forTokenizer("model", mistral));
-            assertTrue(e.getMessage().contains("no chat_template"), e.getMessage());
-        }
+    void modelTemplateMissingIsAClearError() {
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> ChatTemplate.forTokenizer("model", TokenizerFixtures.mistral()));
+        assertTrue(e.getMessage().contains("no chat_template"), e.getMessage());
     }
 
     @Test
@@ -197,9 +193,10 @@ class ChatTemplateTest {
                 "{{ messages[0].content.strip() }}|{{ messages[0].content.lstrip(' ') }}|"
                         + "{{ messages[0].content.split('</think>')[-1].rstrip('\\n') }}|"
                         + "{{ messages[0].content.startswith(' ') }}|{{ messages[0].content.endswith('x') }}|"
+                        + "{{ 'a,b,c'.split(',', 1)[-1] }}|{{ 'x  y '.split()|length }}|"
                         + "{% for m in messages[::-1] %}{{ m.role }},{% endfor %}|"
                         + "{% set ns = namespace(last=messages|length - 1, seen=false) %}{{ ns.last }}", "", "");
-        assertEquals("a</think>b|a</think>b\n|b|true|false|assistant,user,|1",
+        assertEquals("a</think>b|a</think>b\n|b|true|false|b,c|2|assistant,user,|1",
                 t.render(List.of(user(" a</think>b\n"), assistant("x")), false));
         assertEquals("{{ 'a\nb' }}", JinjaChatTemplate.unescapeStringLiterals("{{ 'a\\nb' }}"));
         assertEquals("x\\ny", JinjaChatTemplate.unescapeStringLiterals("x\\ny")); // outside a tag: literal text

@@ -1,9 +1,7 @@
 package dev.mutual.data.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.UserInputException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,25 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * written by tools/hf_chat_reference.py).
  */
 class HfTokenizerTest {
-    static final Path FIXTURES = Path.of("src/test/resources/tokenizers");
+    static final Path FIXTURES = TokenizerFixtures.DIR;
     static HfTokenizer qwen3;
     static HfTokenizer llama3;
     static HfTokenizer mistral;
     static JsonNode reference;
 
     @BeforeAll
-    static void load() throws IOException {
-        qwen3 = (HfTokenizer) TextTokenizer.load(FIXTURES.resolve("qwen3"));
-        llama3 = (HfTokenizer) TextTokenizer.load(FIXTURES.resolve("llama3"));
-        mistral = (HfTokenizer) TextTokenizer.load(FIXTURES.resolve("mistral"));
-        reference = new ObjectMapper().readTree(FIXTURES.resolve("hf_reference.json").toFile());
-    }
-
-    @AfterAll
-    static void close() {
-        qwen3.close();
-        llama3.close();
-        mistral.close();
+    static void load() {
+        qwen3 = TokenizerFixtures.qwen3();
+        llama3 = TokenizerFixtures.llama3();
+        mistral = TokenizerFixtures.mistral();
+        reference = TokenizerFixtures.hfReference();
     }
 
     @Test
@@ -209,10 +200,6 @@ class HfTokenizerTest {
     }
 
     static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
+        return TokenizerFixtures.ints(array);
     }
 }

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * re-implementation of run.c encode() in tools/llama2c_reference.py and against the ids llama2.c generated.
  */
 class Llama2cTokenizerTest {
-    static final Path MODEL_DIR = Path.of("../../shared/data/models/stories260K");
+    static final Path MODEL_DIR = TokenizerFixtures.TOK512.getParent();
     static Llama2cTokenizer tok;
 
     @BeforeAll
@@ -47,7 +47,7 @@ class Llama2cTokenizerTest {
 
     @Test
     void idsEqualThePythonReferenceEncoder() throws IOException {
-        JsonNode ref = new ObjectMapper().readTree(Path.of("src/test/resources/tokenizers/llama2c_reference.json").toFile());
+        JsonNode ref = new ObjectMapper().readTree(TokenizerFixtures.DIR.resolve("llama2c_reference.json").toFile());
         int checked = 0;
         for (JsonNode c : ref.get("cases")) {
             String text = c.get("text").asText();

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TokenizerConfigTest {
-    static final Path FIXTURES = Path.of("src/test/resources/tokenizers");
+    static final Path FIXTURES = TokenizerFixtures.DIR;
 
     @Test
     void readsTheThreeRealConfigs() {
