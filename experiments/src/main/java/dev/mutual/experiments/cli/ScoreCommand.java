@@ -69,7 +69,12 @@ final class ScoreCommand implements Callable<Integer> {
                 if (lines.get(i).isBlank()) continue;
                 ObjectNode row = parse(lines.get(i), i + 1);
                 rows.add(row);
-                requests.add(request(row, i + 1, m));
+                Scorer.Request req = request(row, i + 1, m);
+                if (req.length() > m.weights().config().maxPositions()) {
+                    throw new UserInputException(input + " line " + (i + 1) + ": prompt + target is " + req.length()
+                            + " tokens, over the model's max_position_embeddings " + m.weights().config().maxPositions());
+                }
+                requests.add(req);
             }
             long total = 0;
             for (Scorer.Request r : requests) total += r.length();

@@ -78,7 +78,6 @@ public final class HfCheckpoint {
             ObjectNode gen = JSON.createObjectNode();
             if (c.bosTokenId() >= 0) gen.put("bos_token_id", c.bosTokenId());
             if (c.eosTokenId() >= 0) gen.put("eos_token_id", c.eosTokenId());
-            gen.put("transformers_version", "4.57.6");
             HfConfigFile.writeJsonAtomically(gen, dir.resolve("generation_config.json"));
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt"); // transformers refuses safetensors without format=pt
