@@ -69,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException("generate: " + e.getMessage());
         }
-        try (ModelOptions.Loaded m = modelOptions.load()) {
+        try (ModelOptions.Loaded m = modelOptions.load(true)) {
             TextTokenizer tok = m.requireTokenizer("--prompt");
             List<Integer> stopIds = new java.util.ArrayList<>(m.eosTokenIds());
             int[] ids;

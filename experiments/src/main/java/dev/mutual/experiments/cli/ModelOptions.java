@@ -28,8 +28,14 @@ final class ModelOptions {
     @Option(names = "--threads", defaultValue = "1", description = "Threads for the matrix products (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--scalar", description = "Use the plain scalar kernels instead of the Vector API ones (reference, slower).")
-    boolean scalar;
+    /** Which matrix kernels: the Vector API ones, the scalar reference, or auto (see {@link #load(boolean)}). */
+    enum Kernels { auto, vector, scalar }
+
+    @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|vector|scalar",
+            description = "Vector API kernels (fast once the JIT has compiled them), the scalar reference kernels, or auto "
+                    + "(default): scalar for a short generate on a tiny model (under 5M parameters), where the JIT warm-up of "
+                    + "the vector code costs more than it saves, vector otherwise.")
+    Kernels kernels;
 
     /** A model ready to run: weights, the decoder over them, stop ids and (maybe) a tokenizer. */
     record Loaded(DecoderWeights weights, Decoder decoder, List<Integer> eosTokenIds, TextTokenizer tokenizer) implements AutoCloseable {
@@ -45,7 +51,11 @@ final class ModelOptions {
         }
     }
 
-    Loaded load() {
+    /** Below this many parameters a one-off generation finishes before the vector kernels are compiled (BENCHMARKS.md). */
+    static final long TINY_MODEL_PARAMETERS = 5_000_000;
+
+    /** @param shortRun the command does little work (one generation), so auto picks scalar kernels for tiny models */
+    Loaded load(boolean shortRun) {
         if (threads < 1) throw new UserInputException("--threads must be >= 1, got " + threads);
         if (!Files.exists(model)) throw new UserInputException("--model " + model + ": no such file or directory");
         DecoderWeights weights;
@@ -63,7 +73,12 @@ final class ModelOptions {
             throw new UserInputException("--model " + model + ": expected an HF model directory or a llama2.c .bin file");
         }
         TextTokenizer tok = tokenizerPath == null ? null : TextTokenizer.load(tokenizerPath);
-        return new Loaded(weights, new Decoder(weights, !scalar, threads), eos, tok);
+        boolean vector = switch (kernels) {
+            case vector -> true;
+            case scalar -> false;
+            case auto -> !(shortRun && weights.parameterCount() < TINY_MODEL_PARAMETERS);
+        };
+        return new Loaded(weights, new Decoder(weights, vector, threads), eos, tok);
     }
 
     /** tokenizer.json if the directory has one, else a llama2.c tokenizer kept beside a converted model. */

@@ -62,7 +62,7 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + input, e);
         }
-        try (ModelOptions.Loaded m = modelOptions.load()) {
+        try (ModelOptions.Loaded m = modelOptions.load(false)) {
             List<ObjectNode> rows = new ArrayList<>();
             List<Scorer.Request> requests = new ArrayList<>();
             for (int i = 0; i < lines.size(); i++) {

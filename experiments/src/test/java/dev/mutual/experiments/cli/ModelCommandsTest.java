@@ -57,7 +57,7 @@ class ModelCommandsTest {
         assertEquals(bin.out(), fromDir.out());
 
         // With a prompt: encoded as run.c does, so the greedy story continues after "Once upon a time"
-        Run prompted = run("generate", "--model", hf.toString(), "--prompt", "Once upon a time", "--max-new-tokens", "36", "--scalar");
+        Run prompted = run("generate", "--model", hf.toString(), "--prompt", "Once upon a time", "--max-new-tokens", "36", "--kernels", "vector");
         assertEquals(GREEDY_40.substring("Once upon a time".length()) + System.lineSeparator(), prompted.out());
     }
 
