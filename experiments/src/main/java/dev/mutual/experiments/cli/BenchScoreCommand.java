@@ -56,7 +56,7 @@ final class BenchScoreCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         try (Decoder d = new Decoder(w, !scalar, threads)) {
             // Warm-up: until C2 has compiled the vector kernels they run through slow fallbacks (BENCHMARKS.md).
-            for (int w = 0; w < 2; w++) new Scorer(d, Math.min(8, sequences)).score(requests.subList(0, Math.min(8, sequences)), null);
+            for (int pass = 0; pass < 2; pass++) new Scorer(d, Math.min(8, sequences)).score(requests.subList(0, Math.min(8, sequences)), null);
             for (int b : batches) {
                 long t0 = System.nanoTime(), c0 = processCpuNanos();
                 double check = 0;
