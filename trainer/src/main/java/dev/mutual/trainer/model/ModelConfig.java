@@ -53,6 +53,11 @@ public record ModelConfig(
         if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
     }
 
+    /** Reads an HF {@code config.json}; see {@link HfConfigFile#read}. */
+    public static ModelConfig fromHfConfig(java.nio.file.Path configJson) {
+        return HfConfigFile.read(configJson);
+    }
+
     /** Query heads served by each key/value head. */
     public int groupSize() {
         return numHeads / numKvHeads;

@@ -1,0 +1,46 @@
+package dev.mutual.experiments.cli;
+
+import dev.mutual.trainer.train.TrainingBench;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mutual bench train}: SameDiff training tokens/s on shared/bench/torch_llama_bench.py's config, printing
+ * one JSON line last (tokens_per_s, mfu, peak_rss_mb) to set beside the PyTorch script's.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Training throughput (forward, backward, AdamW) of the d=256, 4-layer bench decoder.")
+final class BenchTrainCommand implements Callable<Integer> {
+
+    @Option(names = "--vocab", defaultValue = "32000", description = "vocabulary size (default ${DEFAULT-VALUE})")
+    int vocab;
+
+    @Option(names = "--batch", defaultValue = "8", description = "sequences per step (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--seq", defaultValue = "128", description = "tokens per sequence (default ${DEFAULT-VALUE})")
+    int seq;
+
+    @Option(names = "--steps", defaultValue = "10", description = "timed steps (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Override
+    public Integer call() {
+        var settings = new TrainingBench.Settings(TrainingBench.torchBenchConfig(vocab), batch, seq, warmup, steps);
+        int total = warmup + steps;
+        long start = System.nanoTime();
+        TrainingBench.Result r = TrainingBench.run(settings, step -> System.err.printf(Locale.ROOT,
+                "step %d/%d (%s) %.1f s%n", step, total, step <= warmup ? "warm-up" : "timed",
+                (System.nanoTime() - start) / 1e9));
+        System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"vocab\":%d,\"batch\":%d,\"seq\":%d,\"steps\":%d,"
+                        + "\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,\"peak_gflops\":%.1f,\"mfu\":%.4f,"
+                        + "\"peak_rss_mb\":%.0f,\"first_loss\":%.4f}%n", vocab, batch, seq, steps, r.tokensPerSecond(),
+                r.modelGflopPerStep(), r.peakGflops(), r.mfu(), r.peakRssMb(), r.firstLoss());
+        return 0;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.mutual.trainer.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.HfConfigFile;
+import dev.mutual.trainer.model.ModelConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An HF model directory: {@code config.json}, {@code model.safetensors} (or shards with
+ * {@code model.safetensors.index.json}), {@code generation_config.json} and the tokenizer files.
+ * What {@link #save} writes, {@code AutoModelForCausalLM.from_pretrained} loads.
+ */
+public final class HfCheckpoint {
+    /** Tokenizer files copied along with a model, when present: HF's and llama2.c's. */
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "tok512.bin", "tokenizer.bin");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * A loaded model directory.
+     *
+     * @param dir         where it was loaded from
+     * @param weights     weights and config
+     * @param eosTokenIds stop ids from {@code generation_config.json} (or config.json's eos), possibly empty
+     */
+    public record Loaded(Path dir, DecoderWeights weights, List<Integer> eosTokenIds) {
+        public ModelConfig config() {
+            return weights.config();
+        }
+    }
+
+    private HfCheckpoint() {}
+
+    /** Loads config.json and the (possibly sharded) safetensors weights of {@code dir}. */
+    public static Loaded load(Path dir) {
+        if (!Files.isDirectory(dir)) throw new UserInputException(dir + ": not a directory (expected an HF model directory with config.json)");
+        Path configFile = dir.resolve("config.json");
+        if (!Files.exists(configFile)) throw new UserInputException(dir + ": config.json is missing (not an HF model directory?)");
+        ModelConfig config = HfConfigFile.read(configFile);
+        DecoderWeights weights = DecoderWeights.fromHfTensors(config, Safetensors.readModel(dir), dir.toString());
+        List<Integer> eos = new ArrayList<>();
+        Path gen = dir.resolve("generation_config.json");
+        if (Files.exists(gen)) {
+            try {
+                JsonNode g = JSON.readTree(gen.toFile()).get("eos_token_id");
+                if (g != null && g.isArray()) g.forEach(x -> eos.add(x.asInt()));
+                else if (g != null && g.isIntegralNumber()) eos.add(g.asInt());
+            } catch (IOException e) {
+                throw new UserInputException(gen + ": not readable as JSON: " + e.getMessage(), e);
+            }
+        }
+        if (eos.isEmpty() && config.eosTokenId() >= 0) eos.add(config.eosTokenId());
+        return new Loaded(dir, weights, List.copyOf(eos));
+    }
+
+    /**
+     * Writes {@code weights} to {@code dir} as an HF model directory (F32 safetensors), each file atomically, and
+     * copies the tokenizer files found in {@code tokenizerFiles} (paths; missing ones are an error).
+     */
+    public static void save(Path dir, DecoderWeights weights, List<Path> tokenizerFiles) {
+        try {
+            Files.createDirectories(dir);
+            ModelConfig c = weights.config();
+            HfConfigFile.write(c, dir.resolve("config.json"));
+            ObjectNode gen = JSON.createObjectNode();
+            if (c.bosTokenId() >= 0) gen.put("bos_token_id", c.bosTokenId());
+            if (c.eosTokenId() >= 0) gen.put("eos_token_id", c.eosTokenId());
+            HfConfigFile.writeJsonAtomically(gen, dir.resolve("generation_config.json"));
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "pt"); // transformers refuses safetensors without format=pt
+            Safetensors.write(dir.resolve(Safetensors.SINGLE_FILE), weights.toHfTensors(), meta, Safetensors.DType.F32);
+            for (Path src : tokenizerFiles) {
+                if (!Files.isRegularFile(src)) throw new UserInputException(src + ": tokenizer file not found");
+                Path target = dir.resolve(src.getFileName().toString());
+                if (Files.exists(target) && Files.isSameFile(src, target)) continue;
+                Path tmp = AtomicWrite.tempBeside(target);
+                try {
+                    Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    AtomicWrite.commit(tmp, target);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model directory " + dir, e);
+        }
+    }
+
+    /** The tokenizer files present in {@code dir}, to carry along when saving a model loaded from it. */
+    public static List<Path> tokenizerFilesIn(Path dir) {
+        List<Path> out = new ArrayList<>();
+        for (String name : TOKENIZER_FILES) if (Files.isRegularFile(dir.resolve(name))) out.add(dir.resolve(name));
+        return out;
+    }
+}

@@ -1,0 +1,369 @@
+package dev.mutual.trainer.checkpoint;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.UserInputException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors format (https://huggingface.co/docs/safetensors, "Format"): an 8-byte little-endian header
+ * length N, N bytes of JSON {@code {"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}},
+ * then the data, offsets relative to its start. F32, F16 and BF16 are read (widened to fp32) and written.
+ *
+ * <p>Every header field is checked before a byte of data is touched: the header length against the file size and a
+ * 100 MB cap (the reference implementation's limit), each shape times the dtype size against its offsets, every span
+ * inside the data and no two spans overlapping. A truncated, lying or hostile file gives a {@link UserInputException}
+ * naming the file and tensor, never an out-of-bounds read or an allocation larger than the file.
+ */
+public final class Safetensors {
+    /** The reference implementation rejects larger headers too (safetensors {@code MAX_HEADER_SIZE}). */
+    public static final long MAX_HEADER_BYTES = 100_000_000L;
+    public static final String INDEX_FILE = "model.safetensors.index.json";
+    public static final String SINGLE_FILE = "model.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CHUNK_BYTES = 1 << 20;
+
+    public enum DType {
+        F32(4), F16(2), BF16(2);
+        public final int bytes;
+
+        DType(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /** One header entry, validated against the file it came from. */
+    public record Entry(String name, DType dtype, int[] shape, long begin, long end) {}
+
+    /** A parsed, validated header: entries in file order, metadata, and where the data starts. */
+    public record Header(List<Entry> entries, Map<String, String> metadata, long dataStart) {}
+
+    private Safetensors() {}
+
+    /** Reads every tensor of one file, in header order. */
+    public static Map<String, Tensor> read(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header header = readHeader(ch, file);
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (Entry e : header.entries()) out.put(e.name(), readTensor(ch, header.dataStart(), e));
+            return out;
+        } catch (NoSuchFileException e) {
+            throw new UserInputException(file + ": no such safetensors file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** Reads only the header of {@code file} (validated). */
+    public static Header readHeader(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHeader(ch, file);
+        } catch (NoSuchFileException e) {
+            throw new UserInputException(file + ": no such safetensors file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /**
+     * Reads the weights of an HF model directory: {@code model.safetensors.index.json} and its shards when the
+     * index exists, else {@code model.safetensors}.
+     */
+    public static Map<String, Tensor> readModel(Path dir) {
+        Path index = dir.resolve(INDEX_FILE);
+        if (!Files.exists(index)) {
+            Path single = dir.resolve(SINGLE_FILE);
+            if (!Files.exists(single)) throw new UserInputException(dir + ": neither " + SINGLE_FILE + " nor " + INDEX_FILE + " found");
+            return read(single);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(index.toFile());
+        } catch (IOException e) {
+            throw new UserInputException(index + ": not readable as JSON: " + e.getMessage(), e);
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject()) throw new UserInputException(index + ": key 'weight_map' must be an object of tensor name -> shard file");
+        Map<String, List<String>> byShard = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            String shard = f.getValue().asText("");
+            // A shard name is a plain file name in this directory: no path tricks.
+            if (!f.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+                throw new UserInputException(index + ": weight_map['" + f.getKey() + "'] must be a file name in " + dir + ", found " + f.getValue());
+            }
+            byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(f.getKey());
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> s : byShard.entrySet()) {
+            Map<String, Tensor> shard = read(dir.resolve(s.getKey()));
+            for (String name : s.getValue()) {
+                Tensor t = shard.get(name);
+                if (t == null) throw new UserInputException(index + ": tensor '" + name + "' is mapped to " + s.getKey() + " but that shard has no such tensor");
+                out.put(name, t);
+            }
+        }
+        return out;
+    }
+
+    /** Validates and parses the header; the channel position is irrelevant (positional reads only). */
+    static Header readHeader(FileChannel ch, Path file) throws IOException {
+        long size = ch.size();
+        if (size < 8) throw new UserInputException(file + ": " + size + " bytes is too short for a safetensors file (8-byte header length expected)");
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBuf, 0, file);
+        long n = lenBuf.getLong(0);
+        if (n < 2 || n > MAX_HEADER_BYTES) {
+            throw new UserInputException(file + ": header length " + n + " is outside 2.." + MAX_HEADER_BYTES + " bytes (not a safetensors file?)");
+        }
+        if (n > size - 8) {
+            throw new UserInputException(file + ": header length " + n + " exceeds the " + (size - 8) + " bytes after the length field (truncated file?)");
+        }
+        ByteBuffer hb = ByteBuffer.allocate((int) n);
+        readFully(ch, hb, 8, file);
+        String text = new String(hb.array(), StandardCharsets.UTF_8);
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new UserInputException(file + ": header is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) throw new UserInputException(file + ": header must be a JSON object");
+        long dataStart = 8 + n;
+        long dataSize = size - dataStart;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (f.getKey().equals("__metadata__")) {
+                if (!f.getValue().isObject()) throw new UserInputException(file + ": '__metadata__' must be an object of strings");
+                for (Iterator<Map.Entry<String, JsonNode>> m = f.getValue().fields(); m.hasNext(); ) {
+                    Map.Entry<String, JsonNode> kv = m.next();
+                    if (!kv.getValue().isTextual()) throw new UserInputException(file + ": '__metadata__." + kv.getKey() + "' must be a string, found " + kv.getValue());
+                    metadata.put(kv.getKey(), kv.getValue().asText());
+                }
+                continue;
+            }
+            entries.add(entry(f.getKey(), f.getValue(), dataSize, file));
+        }
+        List<Entry> byOffset = new ArrayList<>(entries);
+        byOffset.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        for (int i = 1; i < byOffset.size(); i++) {
+            Entry prev = byOffset.get(i - 1), cur = byOffset.get(i);
+            if (cur.begin() < prev.end()) {
+                throw new UserInputException(file + ": tensors '" + prev.name() + "' [" + prev.begin() + ", " + prev.end() + ") and '"
+                        + cur.name() + "' [" + cur.begin() + ", " + cur.end() + ") overlap");
+            }
+        }
+        return new Header(List.copyOf(entries), metadata, dataStart);
+    }
+
+    private static Entry entry(String name, JsonNode v, long dataSize, Path file) {
+        String where = file + ": tensor '" + name + "'";
+        if (!v.isObject()) throw new UserInputException(where + " must be an object with dtype, shape and data_offsets");
+        JsonNode dt = v.get("dtype"), sh = v.get("shape"), off = v.get("data_offsets");
+        if (dt == null || !dt.isTextual()) throw new UserInputException(where + ": 'dtype' must be a string, found " + dt);
+        DType dtype;
+        try {
+            dtype = DType.valueOf(dt.asText());
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(where + ": dtype '" + dt.asText() + "' is not supported; expected F32, F16 or BF16");
+        }
+        if (sh == null || !sh.isArray()) throw new UserInputException(where + ": 'shape' must be an array of integers, found " + sh);
+        int[] shape = new int[sh.size()];
+        long elements = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = sh.get(i);
+            if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
+                throw new UserInputException(where + ": shape " + sh + " must hold non-negative integers");
+            }
+            shape[i] = d.intValue();
+            // Stop before overflowing: nothing in a file can exceed the Java array limit we read into.
+            elements *= shape[i];
+            if (elements > Integer.MAX_VALUE - 8) throw new UserInputException(where + ": shape " + sh + " has more elements than a Java array holds");
+        }
+        if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()
+                || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber()) {
+            throw new UserInputException(where + ": 'data_offsets' must be [begin, end], found " + off);
+        }
+        long begin = off.get(0).longValue(), end = off.get(1).longValue();
+        if (begin < 0 || end < begin || end > dataSize) {
+            throw new UserInputException(where + ": data_offsets [" + begin + ", " + end + "] are outside the " + dataSize + " data bytes (truncated file?)");
+        }
+        if (end - begin != elements * dtype.bytes) {
+            throw new UserInputException(where + ": shape " + sh + " of " + dtype + " needs " + elements * dtype.bytes
+                    + " bytes but data_offsets span " + (end - begin));
+        }
+        return new Entry(name, dtype, shape, begin, end);
+    }
+
+    private static Tensor readTensor(FileChannel ch, long dataStart, Entry e) throws IOException {
+        int count = (int) ((e.end() - e.begin()) / e.dtype().bytes);
+        float[] values = new float[count];
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(e.end() - e.begin(), 1))).order(ByteOrder.LITTLE_ENDIAN);
+        long pos = dataStart + e.begin();
+        int done = 0;
+        while (done < count) {
+            int n = Math.min(count - done, buf.capacity() / e.dtype().bytes);
+            buf.clear().limit(n * e.dtype().bytes);
+            readFully(ch, buf, pos, null);
+            pos += (long) n * e.dtype().bytes;
+            buf.flip();
+            for (int i = 0; i < n; i++) {
+                values[done + i] = switch (e.dtype()) {
+                    case F32 -> buf.getFloat();
+                    case BF16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+                    case F16 -> halfToFloat(buf.getShort());
+                };
+            }
+            done += n;
+        }
+        return new Tensor(e.shape(), values);
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, pos);
+            if (r < 0) throw new UserInputException((file == null ? "safetensors file" : file.toString()) + ": unexpected end of file at byte " + pos);
+            pos += r;
+        }
+    }
+
+    /**
+     * Writes {@code tensors} in map order to {@code file} atomically (temp file in the same directory, then rename),
+     * stored as {@code dtype}. The header is padded with spaces to a multiple of 8 bytes, as the reference writer does.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> t : tensors.entrySet()) {
+            if (t.getKey().equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is not a tensor name");
+            ObjectNode e = header.putObject(t.getKey());
+            e.put("dtype", dtype.name());
+            ArrayNode shape = e.putArray("shape");
+            for (int d : t.getValue().shape()) shape.add(d);
+            long bytes = t.getValue().size() * dtype.bytes;
+            e.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json;
+        try {
+            json = JSON.writeValueAsBytes(header);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        int padded = (json.length + 7) / 8 * 8;
+        try {
+            Path tmp = AtomicWrite.tempBeside(file);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+                head.putLong(padded).put(json);
+                while (head.hasRemaining()) head.put((byte) ' ');
+                head.flip();
+                writeFully(ch, head);
+                ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                for (Tensor t : tensors.values()) {
+                    for (float v : t.values()) {
+                        if (buf.remaining() < 4) {
+                            buf.flip();
+                            writeFully(ch, buf);
+                            buf.clear();
+                        }
+                        switch (dtype) {
+                            case F32 -> buf.putFloat(v);
+                            case BF16 -> buf.putShort(floatToBf16(v));
+                            case F16 -> buf.putShort(floatToHalf(v));
+                        }
+                    }
+                }
+                buf.flip();
+                writeFully(ch, buf);
+                ch.force(true);
+            }
+            try {
+                AtomicWrite.commit(tmp, file);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) ch.write(buf);
+    }
+
+    /** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). Handles subnormals, infinities and NaN. */
+    static float halfToFloat(short h) {
+        int bits = h & 0xffff;
+        int sign = (bits & 0x8000) << 16;
+        int exp = (bits >>> 10) & 0x1f;
+        int mant = bits & 0x3ff;
+        if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+        if (exp == 0) {
+            if (mant == 0) return Float.intBitsToFloat(sign);
+            // subnormal: mant * 2^-24
+            float f = mant * 0x1p-24f;
+            return sign == 0 ? f : -f;
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    /** float to binary16 with round-to-nearest-even; overflow goes to infinity, NaN stays NaN. */
+    static short floatToHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = (bits >>> 23) & 0xff;
+        int mant = bits & 0x7fffff;
+        if (exp == 0xff) return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
+        int e = exp - 127 + 15;
+        if (e >= 0x1f) return (short) (sign | 0x7c00);
+        if (e <= 0) {
+            if (e < -10) return (short) sign;
+            // subnormal half: shift the mantissa (with its implicit 1) right, rounding to nearest even.
+            int m = mant | 0x800000;
+            int shift = 14 - e;
+            int half = m >>> shift;
+            int rem = m & ((1 << shift) - 1);
+            int mid = 1 << (shift - 1);
+            if (rem > mid || (rem == mid && (half & 1) != 0)) half++;
+            return (short) (sign | half);
+        }
+        int half = (e << 10) | (mant >>> 13);
+        int rem = mant & 0x1fff;
+        if (rem > 0x1000 || (rem == 0x1000 && (half & 1) != 0)) half++; // may carry into the exponent: still correct
+        return (short) (sign | half);
+    }
+
+    /** float to bfloat16 with round-to-nearest-even (as torch's {@code .to(torch.bfloat16)}). */
+    static short floatToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7fffffff) > 0x7f800000) return (short) ((bits >>> 16) | 0x40);
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+}

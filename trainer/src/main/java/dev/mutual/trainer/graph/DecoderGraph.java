@@ -1,0 +1,378 @@
+package dev.mutual.trainer.graph;
+
+import static dev.mutual.trainer.graph.DecoderParameters.EMBEDDING;
+import static dev.mutual.trainer.graph.DecoderParameters.FINAL_NORM;
+import static dev.mutual.trainer.graph.DecoderParameters.LM_HEAD;
+import static dev.mutual.trainer.graph.DecoderParameters.layer;
+
+import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterUpdate;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The LLaMA / Mistral / Qwen2 decoder as a SameDiff training graph for a fixed {@code [batch, seqLen]}, the
+ * same computation as HF's {@code LlamaForCausalLM} / {@code MistralForCausalLM} / {@code Qwen2ForCausalLM}
+ * (eager attention), checked against them by {@code DecoderGraphParityTest}.
+ *
+ * <p>Shapes: B batch, T seqLen, N = B*T tokens, D hidden, H query heads, K key/value heads, R = H/K query heads
+ * per KV head, hd head dim, V vocab, F intermediate. The hidden state stays flat as {@code [N, D]}.
+ *
+ * <p>Workarounds for ND4J 1.0.0-M2.1 autodiff bugs (see {@code shared/notes/nd4j-samediff-findings.md}):
+ * <ul>
+ *   <li>{@code gather} backprop assigns instead of adding for repeated ids, so the embedding lookup runs
+ *       outside the graph ({@code pullRows} into the variable {@code embedded}) and its gradient is
+ *       scatter-added into the embedding's with {@code Nd4j.scatterUpdate(ADD)} ({@code scatter_add} is racy).
+ *   <li>{@code logSumExp}, {@code logSoftmax(dim)} and weighted {@code softmaxCrossEntropy} have broken
+ *       gradients, so the cross-entropy is a hand-written stable log-sum-exp.
+ *   <li>There are no RMSNorm, RoPE, SiLU, causal-mask or repeat_kv ops: each is composed from primitives.
+ * </ul>
+ *
+ * <p>Parameters live in the graph as variables named by their HF tensor names. {@link #parameter} returns the
+ * live array, which an optimizer updates in place. Not thread-safe.
+ */
+public final class DecoderGraph {
+
+    static final String EMBEDDED = "embedded";
+    static final String TARGETS = "targets";
+    static final String WEIGHTS = "lossWeights";
+    static final String LOGITS = "logits";
+    static final String LOSS = "loss";
+    /** Additive mask for disallowed scores: exp(-1e9 - max) is exactly 0 in fp32 and fp64. */
+    private static final double MASKED = -1e9;
+
+    private final ModelConfig config;
+    private final int batch;
+    private final int seqLen;
+    private final DataType type;
+    private final SameDiff sd;
+    private final INDArray embedding;
+    private final List<String> parameterNames;
+    private INDArray embedded;
+
+    private DecoderGraph(ModelConfig config, int batch, int seqLen, DataType type, SameDiff sd, INDArray embedding,
+                         List<String> parameterNames) {
+        this.config = config;
+        this.batch = batch;
+        this.seqLen = seqLen;
+        this.type = type;
+        this.sd = sd;
+        this.embedding = embedding;
+        this.parameterNames = parameterNames;
+    }
+
+    /**
+     * Builds the graph. {@code weights} maps every name of {@link DecoderParameters#shapes} to an array of that
+     * shape; arrays already of {@code type} are used (and later updated) in place, others are converted.
+     *
+     * @param type FLOAT for training and parity, DOUBLE for the gradient check
+     */
+    public static DecoderGraph build(ModelConfig config, Map<String, INDArray> weights, int batch, int seqLen,
+                                     DataType type) {
+        if (batch <= 0 || seqLen <= 0) {
+            throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + ", " + seqLen);
+        }
+        Map<String, long[]> shapes = DecoderParameters.shapes(config);
+        SameDiff sd = SameDiff.create();
+        Map<String, SDVariable> p = new LinkedHashMap<>();
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            INDArray w = weights.get(e.getKey());
+            if (w == null) {
+                throw new IllegalArgumentException("missing weight '" + e.getKey() + "' (expected shape "
+                        + Arrays.toString(e.getValue()) + ")");
+            }
+            if (!Arrays.equals(w.shape(), e.getValue())) {
+                throw new IllegalArgumentException("weight '" + e.getKey() + "' has shape " + Arrays.toString(w.shape())
+                        + ", expected " + Arrays.toString(e.getValue()));
+            }
+            arrays.put(e.getKey(), w.dataType() == type ? w : w.castTo(type));
+        }
+        INDArray embedding = arrays.get(EMBEDDING);
+        // The embedding is a graph variable only when the head reuses it; otherwise it lives outside the graph.
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            if (e.getKey().equals(EMBEDDING) && !config.tieWordEmbeddings()) continue;
+            p.put(e.getKey(), sd.var(e.getKey(), e.getValue()));
+            names.add(e.getKey());
+        }
+
+        int n = batch * seqLen;
+        int h = config.numHeads();
+        int k = config.numKvHeads();
+        int r = config.groupSize();
+        int hd = config.headDim();
+        int d = config.hiddenSize();
+        int v = config.vocabSize();
+
+        // h0 = E[ids]: [N, D], filled before each run (see class comment).
+        SDVariable x = sd.var(EMBEDDED, Nd4j.zeros(type, n, d));
+        SDVariable targets = sd.placeHolder(TARGETS, DataType.INT32, n);
+        SDVariable lossWeights = sd.placeHolder(WEIGHTS, type, n);
+
+        // RoPE as x*cos + rotate_half(x)*sin on the flat [N, heads*hd] projections; rotate_half is a matmul
+        // with a fixed block-diagonal +-1 matrix (avoids slice/concat).
+        SDVariable cosQ = sd.constant("ropeCosQ", ropeTable(config, batch, seqLen, h, true, type));
+        SDVariable sinQ = sd.constant("ropeSinQ", ropeTable(config, batch, seqLen, h, false, type));
+        SDVariable rotQ = sd.constant("rotateHalfQ", rotateHalf(hd, h, type));
+        SDVariable cosK = sd.constant("ropeCosK", ropeTable(config, batch, seqLen, k, true, type));
+        SDVariable sinK = sd.constant("ropeSinK", ropeTable(config, batch, seqLen, k, false, type));
+        SDVariable rotK = sd.constant("rotateHalfK", rotateHalf(hd, k, type));
+        SDVariable mask = sd.constant("attentionMask", attentionMask(config, seqLen, type));
+        double scale = 1.0 / Math.sqrt(hd);
+
+        for (int i = 0; i < config.numLayers(); i++) {
+            // Attention block: x + o_proj(attn(rope(q), rope(k), v)) on input_layernorm(x).
+            SDVariable a = rmsNorm(sd, x, p.get(layer(i, "input_layernorm.weight")), config.rmsNormEps());
+            SDVariable q = linear(sd, a, p, layer(i, "self_attn.q_proj"), config.attentionBias());   // [N, H*hd]
+            SDVariable kk = linear(sd, a, p, layer(i, "self_attn.k_proj"), config.attentionBias());  // [N, K*hd]
+            SDVariable vv = linear(sd, a, p, layer(i, "self_attn.v_proj"), config.attentionBias());  // [N, K*hd]
+            q = q.mul(cosQ).add(sd.mmul(q, rotQ).mul(sinQ));
+            kk = kk.mul(cosK).add(sd.mmul(kk, rotK).mul(sinK));
+            // GQA without repeat_kv: fold the R query heads of each KV head into its rows,
+            // [B,T,H,hd] -> [B,H,T,hd] -> [B,K,R*T,hd] (HF order: query head = kv * R + r).
+            SDVariable q4 = sd.reshape(sd.permute(sd.reshape(q, batch, seqLen, h, hd), 0, 2, 1, 3),
+                    batch, k, (long) r * seqLen, hd);
+            SDVariable k4 = sd.permute(sd.reshape(kk, batch, seqLen, k, hd), 0, 2, 1, 3);           // [B,K,T,hd]
+            SDVariable v4 = sd.permute(sd.reshape(vv, batch, seqLen, k, hd), 0, 2, 1, 3);           // [B,K,T,hd]
+            SDVariable scores = sd.mmul(q4, k4, false, true, false).mul(scale).add(mask);          // [B,K,R*T,T]
+            SDVariable probs = sd.nn.softmax(scores, -1);
+            SDVariable ctx = sd.mmul(probs, v4);                                                     // [B,K,R*T,hd]
+            ctx = sd.reshape(sd.permute(sd.reshape(ctx, batch, h, seqLen, hd), 0, 2, 1, 3), n, (long) h * hd);
+            x = x.add(linear(sd, ctx, p, layer(i, "self_attn.o_proj"), false));
+
+            // MLP block: x + down(silu(gate(m)) * up(m)) on post_attention_layernorm(x).
+            SDVariable m = rmsNorm(sd, x, p.get(layer(i, "post_attention_layernorm.weight")), config.rmsNormEps());
+            SDVariable gate = linear(sd, m, p, layer(i, "mlp.gate_proj"), false);
+            SDVariable up = linear(sd, m, p, layer(i, "mlp.up_proj"), false);
+            SDVariable act = gate.mul(sd.nn.sigmoid(gate)).mul(up);
+            x = x.add(linear(sd, act, p, layer(i, "mlp.down_proj"), false));
+        }
+        SDVariable out = rmsNorm(sd, x, p.get(FINAL_NORM), config.rmsNormEps());
+        SDVariable head = config.tieWordEmbeddings() ? p.get(EMBEDDING) : p.get(LM_HEAD);
+        SDVariable logits = sd.mmul(LOGITS, out, head, false, true, false);                        // [N, V]
+
+        // Weighted cross-entropy, stable: nll = log(sum(exp(l - max))) + max - l[target].
+        SDVariable max = logits.max(true, 1);
+        SDVariable logSumExp = sd.math.log(sd.math.exp(logits.sub(max)).sum(true, 1)).add(max);   // [N, 1]
+        SDVariable targetLogit = logits.mul(sd.oneHot(targets, v, -1, 1.0, 0.0, type)).sum(true, 1);
+        SDVariable nll = sd.reshape(logSumExp.sub(targetLogit), n);
+        nll.mul(lossWeights).sum().div(LOSS, lossWeights.sum());
+        return new DecoderGraph(config, batch, seqLen, type, sd, embedding, List.copyOf(names));
+    }
+
+    /** Builds the graph from the weights the inference engine uses (copied into ND4J arrays of {@code type}). */
+    public static DecoderGraph build(DecoderWeights weights, int batch, int seqLen, DataType type) {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : weights.toHfTensors().entrySet()) {
+            long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+            arrays.put(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type));
+        }
+        return build(weights.config(), arrays, batch, seqLen, type);
+    }
+
+    /** The current parameter values as fp32 {@link DecoderWeights} (for inference or saving a checkpoint). */
+    public DecoderWeights toWeights() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
+            int[] shape = Arrays.stream(e.getValue()).mapToInt(Math::toIntExact).toArray();
+            float[] values = parameter(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat();
+            tensors.put(e.getKey(), new Tensor(shape, values));
+        }
+        return DecoderWeights.fromHfTensors(config, tensors, "DecoderGraph");
+    }
+
+    /** x * rsqrt(mean(x^2) + eps) * g over the hidden dimension (HF LlamaRMSNorm). */
+    private static SDVariable rmsNorm(SameDiff sd, SDVariable x, SDVariable gain, double eps) {
+        return x.mul(sd.math.rsqrt(x.mul(x).mean(true, 1).add(eps))).mul(gain);
+    }
+
+    /** x @ W^T (+ b), W in HF's [out, in] layout so gradients come back in checkpoint layout too. */
+    private static SDVariable linear(SameDiff sd, SDVariable x, Map<String, SDVariable> p, String prefix,
+                                     boolean bias) {
+        SDVariable y = sd.mmul(x, p.get(prefix + ".weight"), false, true, false);
+        return bias ? y.add(p.get(prefix + ".bias")) : y;
+    }
+
+    /** cos or sin table tiled to [N, heads*hd]: row b*T + t uses position t, the same for every head. */
+    private static INDArray ropeTable(ModelConfig c, int batch, int seqLen, int heads, boolean cos, DataType type) {
+        double[][] t = cos ? RotaryTables.cos(c, seqLen) : RotaryTables.sin(c, seqLen);
+        int hd = c.headDim();
+        double[][] tiled = new double[batch * seqLen][heads * hd];
+        for (int b = 0; b < batch; b++) {
+            for (int pos = 0; pos < seqLen; pos++) {
+                for (int head = 0; head < heads; head++) {
+                    System.arraycopy(t[pos], 0, tiled[b * seqLen + pos], head * hd, hd);
+                }
+            }
+        }
+        return Nd4j.create(tiled).castTo(type);
+    }
+
+    /** M with (x @ M) = rotate_half(x) per head: out[i] = -x[i + hd/2] for i < hd/2, x[i - hd/2] otherwise. */
+    private static INDArray rotateHalf(int hd, int heads, DataType type) {
+        int half = hd / 2;
+        double[][] m = new double[heads * hd][heads * hd];
+        for (int head = 0; head < heads; head++) {
+            int o = head * hd;
+            for (int i = 0; i < half; i++) {
+                m[o + i + half][o + i] = -1;
+                m[o + i][o + i + half] = 1;
+            }
+        }
+        return Nd4j.create(m).castTo(type);
+    }
+
+    /**
+     * Additive [R*T, T] mask: 0 where query t may see key j (j <= t, and t - j < sliding_window when the
+     * model has one, as HF's sliding-window mask), -1e9 elsewhere. Row r*T + t is query position t.
+     */
+    private static INDArray attentionMask(ModelConfig c, int seqLen, DataType type) {
+        int r = c.groupSize();
+        double[][] m = new double[r * seqLen][seqLen];
+        for (int g = 0; g < r; g++) {
+            for (int t = 0; t < seqLen; t++) {
+                for (int j = 0; j < seqLen; j++) {
+                    boolean visible = j <= t && (c.slidingWindow() <= 0 || t - j < c.slidingWindow());
+                    m[g * seqLen + t][j] = visible ? 0 : MASKED;
+                }
+            }
+        }
+        return Nd4j.create(m).castTo(type);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    public int seqLen() {
+        return seqLen;
+    }
+
+    /** HF names of all trainable tensors, embedding included. */
+    public List<String> parameterNames() {
+        return List.copyOf(DecoderParameters.shapes(config).keySet());
+    }
+
+    /** The live array of a parameter (HF name); updating it in place changes the model. */
+    public INDArray parameter(String name) {
+        if (name.equals(EMBEDDING)) return embeddingArray();
+        if (!parameterNames.contains(name)) throw new IllegalArgumentException("no parameter '" + name + "'");
+        return sd.getArrForVarName(name);
+    }
+
+    /** Logits {@code [batch, seqLen, vocab]} for {@code [batch][seqLen]} input ids. */
+    public INDArray logits(int[][] inputIds) {
+        checkIds(inputIds, "input id");
+        lookUp(inputIds);
+        Map<String, INDArray> out = sd.output(new HashMap<>(), LOGITS);
+        INDArray flat = out.get(LOGITS);
+        INDArray logits = flat.reshape(batch, seqLen, config.vocabSize()).dup();
+        flat.close();
+        return logits;
+    }
+
+    /** The weighted loss only (forward pass): what {@link #lossAndGradients} differentiates. */
+    public double loss(TokenBatch batch) {
+        Map<String, INDArray> ph = placeholders(batch);
+        lookUp(batch.inputIds());
+        INDArray loss = sd.output(ph, LOSS).get(LOSS);
+        double value = loss.getDouble(0);
+        loss.close();
+        ph.values().forEach(INDArray::close);
+        return value;
+    }
+
+    /** Forward and backward pass: the weighted loss and its gradient for every parameter. */
+    public LossAndGradients lossAndGradients(TokenBatch batch) {
+        Map<String, INDArray> ph = placeholders(batch);
+        lookUp(batch.inputIds());
+        List<String> wrt = new ArrayList<>(parameterNames);
+        wrt.add(EMBEDDED);
+        OutAndGrad result = sd.calculateGradientsAndOutputs(ph, List.of(LOSS), wrt);
+        INDArray lossArray = result.getOutputs().get(LOSS);
+        double loss = lossArray.getDouble(0);
+        lossArray.close();
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (String name : parameterNames) grads.put(name, result.getGradients().get(name));
+        // dLoss/dE: the head's share (tied only) plus the lookup's rows, added once per occurrence of each id.
+        INDArray gradEmbedding = config.tieWordEmbeddings() ? grads.get(EMBEDDING)
+                : Nd4j.zeros(type, embedding.shape());
+        INDArray gradEmbedded = result.getGradients().get(EMBEDDED);
+        INDArray ids = Nd4j.createFromArray(flatten(batch.inputIds()));
+        Nd4j.scatterUpdate(ScatterUpdate.UpdateOp.ADD, gradEmbedding, ids, gradEmbedded, 1);
+        grads.put(EMBEDDING, gradEmbedding);
+        gradEmbedded.close();
+        ids.close();
+        ph.values().forEach(INDArray::close);
+        Map<String, INDArray> ordered = new LinkedHashMap<>();
+        for (String name : parameterNames()) ordered.put(name, grads.get(name));
+        return new LossAndGradients(loss, batch.weightSum(), ordered);
+    }
+
+    private Map<String, INDArray> placeholders(TokenBatch b) {
+        if (b.batchSize() != batch || b.seqLen() != seqLen) {
+            throw new IllegalArgumentException("graph built for [" + batch + ", " + seqLen + "], batch is ["
+                    + b.batchSize() + ", " + b.seqLen() + "]");
+        }
+        checkIds(b.targetIds(), "target id");
+        if (!(b.weightSum() > 0)) throw new IllegalArgumentException("all loss weights are 0: nothing to learn");
+        double[] w = new double[batch * seqLen];
+        for (int i = 0; i < batch; i++) System.arraycopy(b.lossWeights()[i], 0, w, i * seqLen, seqLen);
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(TARGETS, Nd4j.createFromArray(flatten(b.targetIds())));
+        ph.put(WEIGHTS, Nd4j.createFromArray(w).castTo(type));
+        return ph;
+    }
+
+    /** h0 = E[ids] outside the graph; the previous step's array is freed now rather than by GC. */
+    private void lookUp(int[][] inputIds) {
+        INDArray rows = Nd4j.pullRows(embeddingArray(), 1, flatten(inputIds));
+        sd.associateArrayWithVariable(rows, EMBEDDED);
+        if (embedded != null && embedded.closeable()) embedded.close();
+        embedded = rows;
+    }
+
+    /** Tied: the graph variable's array (SameDiff may hold its own copy); untied: the array kept outside. */
+    private INDArray embeddingArray() {
+        return config.tieWordEmbeddings() ? sd.getArrForVarName(EMBEDDING) : embedding;
+    }
+
+    private void checkIds(int[][] ids, String what) {
+        if (ids.length != batch) throw new IllegalArgumentException("expected " + batch + " sequences, got " + ids.length);
+        for (int b = 0; b < ids.length; b++) {
+            if (ids[b].length != seqLen) {
+                throw new IllegalArgumentException("sequence " + b + " has " + ids[b].length + " tokens, expected " + seqLen);
+            }
+            for (int t = 0; t < seqLen; t++) {
+                if (ids[b][t] < 0 || ids[b][t] >= config.vocabSize()) {
+                    throw new IllegalArgumentException(what + " [" + b + "][" + t + "] = " + ids[b][t]
+                            + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                }
+            }
+        }
+    }
+
+    private static int[] flatten(int[][] ids) {
+        int t = ids[0].length;
+        int[] flat = new int[ids.length * t];
+        for (int b = 0; b < ids.length; b++) System.arraycopy(ids[b], 0, flat, b * t, t);
+        return flat;
+    }
+}

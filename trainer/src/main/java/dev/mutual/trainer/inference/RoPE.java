@@ -1,0 +1,68 @@
+package dev.mutual.trainer.inference;
+
+import dev.mutual.trainer.model.ModelConfig;
+
+/**
+ * Rotary position embeddings in HF's rotate_half layout: dimension j of a head pairs with j + hd/2, both rotated
+ * by pos * invFreq[j]. Angles are computed as transformers does, in fp32 ({@code inv_freq} float, times the
+ * position as float), then cos/sin of that float.
+ */
+final class RoPE {
+    private RoPE() {}
+
+    /**
+     * invFreq[j] = theta^(-2j/hd), with llama3 scaling when configured (transformers
+     * {@code _compute_llama3_parameters}): long wavelengths divided by factor, short ones kept, smooth in between.
+     */
+    static float[] inverseFrequencies(ModelConfig c) {
+        int half = c.headDim() / 2;
+        float[] inv = new float[half];
+        for (int j = 0; j < half; j++) {
+            float base = (float) (1.0 / Math.pow(c.ropeTheta(), (double) (2 * j) / c.headDim()));
+            inv[j] = base;
+            ModelConfig.RopeScaling s = c.ropeScaling();
+            if (s != null) {
+                double lowWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
+                double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
+                double wavelen = 2 * Math.PI / base;
+                if (wavelen > lowWavelen) {
+                    inv[j] = (float) (base / s.factor());
+                } else if (wavelen >= highWavelen) {
+                    double smooth = (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+                    inv[j] = (float) ((1 - smooth) * base / s.factor() + smooth * base);
+                }
+            }
+        }
+        return inv;
+    }
+
+    /** {cos, sin}, each [rows, hd/2], for the given positions. */
+    static float[][] table(int[] positions, float[] invFreq) {
+        int half = invFreq.length;
+        float[] cos = new float[positions.length * half], sin = new float[positions.length * half];
+        for (int r = 0; r < positions.length; r++) {
+            for (int j = 0; j < half; j++) {
+                float angle = (float) positions[r] * invFreq[j];
+                cos[r * half + j] = (float) Math.cos(angle);
+                sin[r * half + j] = (float) Math.sin(angle);
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
+    /** In place on x [rows, heads * hd]: (a, b) -> (a cos - b sin, b cos + a sin) for a = x[j], b = x[j + hd/2]. */
+    static void apply(float[] x, int rows, int heads, int hd, float[][] cosSin) {
+        int half = hd / 2;
+        float[] cos = cosSin[0], sin = cosSin[1];
+        for (int r = 0; r < rows; r++) {
+            for (int h = 0; h < heads; h++) {
+                int o = (r * heads + h) * hd;
+                for (int j = 0; j < half; j++) {
+                    float a = x[o + j], b = x[o + j + half], cs = cos[r * half + j], sn = sin[r * half + j];
+                    x[o + j] = a * cs - b * sn;
+                    x[o + j + half] = b * cs + a * sn;
+                }
+            }
+        }
+    }
+}

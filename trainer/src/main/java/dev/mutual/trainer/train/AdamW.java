@@ -1,0 +1,115 @@
+package dev.mutual.trainer.train;
+
+import dev.mutual.trainer.graph.DecoderGraph;
+import dev.mutual.trainer.graph.DecoderParameters;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * AdamW with decoupled weight decay and global-norm clipping, step for step the arithmetic of
+ * {@code torch.optim.AdamW} (default, non-amsgrad) after {@code torch.nn.utils.clip_grad_norm_}:
+ * <pre>
+ *   g     *= min(1, max_norm / (||g||_2 + 1e-6))          over all parameters together
+ *   p     *= 1 - lr * wd                                  decayed parameters only
+ *   m      = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2
+ *   p     -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * </pre>
+ * Updates the parameter arrays in place and keeps one m and one v per parameter (off-heap, same type).
+ */
+public final class AdamW {
+
+    private final AdamWConfig config;
+    private final Map<String, INDArray> parameters;
+    private final Set<String> decayed;
+    private final Map<String, INDArray> m = new LinkedHashMap<>();
+    private final Map<String, INDArray> v = new LinkedHashMap<>();
+    private int step;
+
+    /**
+     * @param parameters live parameter arrays by name, updated in place by {@link #step}
+     * @param decayed    names that get weight decay
+     */
+    public AdamW(AdamWConfig config, Map<String, INDArray> parameters, Set<String> decayed) {
+        if (!parameters.keySet().containsAll(decayed)) {
+            throw new IllegalArgumentException("decayed names " + decayed + " are not all parameters");
+        }
+        this.config = config;
+        this.parameters = new LinkedHashMap<>(parameters);
+        this.decayed = Set.copyOf(decayed);
+        for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
+            m.put(e.getKey(), e.getValue().ulike().assign(0));
+            v.put(e.getKey(), e.getValue().ulike().assign(0));
+        }
+    }
+
+    /**
+     * For every parameter of {@code graph}; decay on the weight matrices only, not on norm gains, biases or the
+     * embedding (nor on a head tied to it), as HF's Trainer and nanoGPT's "no decay for 1-D" groups do.
+     */
+    public static AdamW forDecoder(AdamWConfig config, DecoderGraph graph) {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        Set<String> decayed = new TreeSet<>();
+        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(graph.config()).entrySet()) {
+            params.put(e.getKey(), graph.parameter(e.getKey()));
+            if (!DecoderParameters.isVector(e.getValue()) && !e.getKey().equals(DecoderParameters.EMBEDDING)) {
+                decayed.add(e.getKey());
+            }
+        }
+        return new AdamW(config, params, decayed);
+    }
+
+    public Set<String> decayed() {
+        return decayed;
+    }
+
+    /** Steps taken so far. */
+    public int stepCount() {
+        return step;
+    }
+
+    /**
+     * One update at learning rate {@code lr} (the schedule's value for this step). Clips {@code gradients} in
+     * place. Returns the global gradient norm before clipping.
+     */
+    public double step(Map<String, INDArray> gradients, double lr) {
+        if (!gradients.keySet().equals(parameters.keySet())) {
+            throw new IllegalArgumentException("gradients for " + gradients.keySet() + ", parameters are "
+                    + parameters.keySet());
+        }
+        double sumSquares = 0;
+        for (INDArray g : gradients.values()) {
+            double n = g.norm2Number().doubleValue();
+            sumSquares += n * n;
+        }
+        double norm = Math.sqrt(sumSquares);
+        if (!Double.isFinite(norm)) {
+            throw new IllegalStateException("gradient norm is " + norm + " at step " + (step + 1) + ": not updating");
+        }
+        double clip = config.maxGradNorm() > 0 ? Math.min(1.0, config.maxGradNorm() / (norm + 1e-6)) : 1.0;
+        step++;
+        double bias1 = 1 - Math.pow(config.beta1(), step);
+        double bias2 = 1 - Math.pow(config.beta2(), step);
+        for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
+            String name = e.getKey();
+            INDArray p = e.getValue();
+            INDArray g = gradients.get(name);
+            if (clip < 1.0) g.muli(clip);
+            if (decayed.contains(name)) p.muli(1 - lr * config.weightDecay());
+            INDArray mi = m.get(name);
+            INDArray vi = v.get(name);
+            try (INDArray gm = g.mul(1 - config.beta1()); INDArray g2 = g.mul(g).muli(1 - config.beta2())) {
+                mi.muli(config.beta1()).addi(gm);
+                vi.muli(config.beta2()).addi(g2);
+            }
+            try (INDArray denom = Transforms.sqrt(vi, true).divi(Math.sqrt(bias2)).addi(config.eps());
+                 INDArray update = mi.div(denom).muli(lr / bias1)) {
+                p.subi(update);
+            }
+        }
+        return norm;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.mutual.trainer.train;
+
+import dev.mutual.trainer.graph.DecoderGraph;
+import dev.mutual.trainer.graph.DecoderParameters;
+import dev.mutual.trainer.graph.LossAndGradients;
+import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.model.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.function.IntConsumer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Training throughput of the SameDiff decoder on random tokens: forward, backward and an AdamW step, the same
+ * work as {@code shared/bench/torch_llama_bench.py} (untied head, fp32).
+ */
+public final class TrainingBench {
+
+    /**
+     * @param config  the decoder, e.g. {@link #torchBenchConfig}
+     * @param batch   sequences per step, e.g. 8
+     * @param seqLen  tokens per sequence, e.g. 128
+     * @param warmup  untimed steps first, e.g. 2
+     * @param steps   timed steps, e.g. 10
+     */
+    public record Settings(ModelConfig config, int batch, int seqLen, int warmup, int steps) {
+        public Settings {
+            if (batch <= 0 || seqLen <= 0 || warmup < 0 || steps <= 0) {
+                throw new IllegalArgumentException("batch, seqLen and steps must be > 0 and warmup >= 0");
+            }
+        }
+    }
+
+    /**
+     * @param tokensPerSecond  batch * seqLen * steps / timed seconds
+     * @param modelGflopPerStep 6 * matmul params * tokens + 12 * layers * seqLen * q_dim * tokens (PaLM, appendix B)
+     * @param peakGflops       measured fp32 sgemm rate of this machine (2048^2, ND4J)
+     * @param mfu              achieved model GFLOP/s over peakGflops
+     * @param peakRssMb        VmHWM of this process
+     * @param firstLoss        loss of the first step (about ln vocab)
+     */
+    public record Result(double tokensPerSecond, double modelGflopPerStep, double peakGflops, double mfu,
+                         double peakRssMb, double firstLoss) {}
+
+    private TrainingBench() {}
+
+    /** d=256, 4 layers, 4 heads, 2 KV heads, ffn 688, untied: torch_llama_bench.py's defaults. */
+    public static ModelConfig torchBenchConfig(int vocab) {
+        return new ModelConfig("llama", 256, 688, 4, 4, 2, 64, vocab, 2048, 1e-5, 10000.0, null, false, false, 0,
+                -1, -1);
+    }
+
+    /** Runs the benchmark; {@code progress} hears each finished step (warm-up included). */
+    public static Result run(Settings s, IntConsumer progress) {
+        ModelConfig c = s.config();
+        DecoderGraph graph = DecoderGraph.build(c, DecoderParameters.random(c, 1, DataType.FLOAT), s.batch(),
+                s.seqLen(), DataType.FLOAT);
+        AdamW adamw = AdamW.forDecoder(new AdamWConfig(3e-4, 0.9, 0.95, 1e-8, 0.1, 1.0), graph);
+        Random rng = new Random(2);
+        double firstLoss = Double.NaN;
+        long start = 0;
+        for (int step = 0; step < s.warmup() + s.steps(); step++) {
+            if (step == s.warmup()) start = System.nanoTime();
+            int[][] ids = new int[s.batch()][s.seqLen() + 1];
+            for (int[] row : ids) for (int t = 0; t < row.length; t++) row[t] = rng.nextInt(c.vocabSize());
+            try (LossAndGradients lg = graph.lossAndGradients(TokenBatch.nextToken(ids))) {
+                if (step == 0) firstLoss = lg.loss();
+                adamw.step(lg.gradients(), 3e-4);
+            }
+            progress.accept(step + 1);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double tokens = (double) s.batch() * s.seqLen() * s.steps();
+        double gflopPerStep = modelFlopsPerToken(c, s.seqLen()) * s.batch() * s.seqLen() / 1e9;
+        double peak = sgemmGflops();
+        double achieved = gflopPerStep * s.steps() / seconds;
+        return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, peakRssMb(), firstLoss);
+    }
+
+    /** Training FLOPs per token: 6 per matmul weight (forward + 2x backward) plus attention scores and values. */
+    static double modelFlopsPerToken(ModelConfig c, int seqLen) {
+        long d = c.hiddenSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long perLayer = d * q + 2 * d * kv + q * d + 3 * d * c.intermediateSize();
+        long matmulParams = c.numLayers() * perLayer + (long) c.vocabSize() * d;
+        return 6.0 * matmulParams + 12.0 * c.numLayers() * seqLen * q;
+    }
+
+    /** fp32 2048x2048 matmul rate, best of 5 after 2 warm-ups (the MFU denominator). */
+    public static double sgemmGflops() {
+        int n = 2048;
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray out = Nd4j.create(DataType.FLOAT, n, n);
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 7; i++) {
+            long t0 = System.nanoTime();
+            a.mmuli(b, out);
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (i >= 2) best = Math.min(best, s);
+        }
+        a.close();
+        b.close();
+        out.close();
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
+    /** Peak resident set (VmHWM) from /proc, or NaN where there is none. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+}
