@@ -7,7 +7,10 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure speed: tokens/s, MFU against the measured matmul peak, peak RSS.",
         subcommands = {
+                BenchGenerateCommand.class,
+                BenchScoreCommand.class,
                 BenchTrainCommand.class,
+                BenchTokenizeCommand.class,
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec

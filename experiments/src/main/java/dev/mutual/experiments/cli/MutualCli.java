@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
         description = "Train and evaluate instruction-tuned language models with MAIN (Mutual Alignment Is Necessary).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                GenerateCommand.class,
+                ScoreCommand.class,
+                ConvertCommand.class,
                 BenchCommand.class,
         })
 public final class MutualCli implements Runnable {

@@ -78,7 +78,6 @@ public final class HfCheckpoint {
             ObjectNode gen = JSON.createObjectNode();
             if (c.bosTokenId() >= 0) gen.put("bos_token_id", c.bosTokenId());
             if (c.eosTokenId() >= 0) gen.put("eos_token_id", c.eosTokenId());
-            gen.put("transformers_version", "4.57.6");
             HfConfigFile.writeJsonAtomically(gen, dir.resolve("generation_config.json"));
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt"); // transformers refuses safetensors without format=pt
@@ -87,10 +86,10 @@ public final class HfCheckpoint {
                 if (!Files.isRegularFile(src)) throw new UserInputException(src + ": tokenizer file not found");
                 Path target = dir.resolve(src.getFileName().toString());
                 if (Files.exists(target) && Files.isSameFile(src, target)) continue;
-                Path tmp = Files.createTempFile(dir, src.getFileName().toString(), ".tmp");
+                Path tmp = AtomicWrite.tempBeside(target);
                 try {
                     Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    AtomicWrite.commit(tmp, target);
                 } finally {
                     Files.deleteIfExists(tmp);
                 }

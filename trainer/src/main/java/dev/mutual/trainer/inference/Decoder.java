@@ -31,13 +31,13 @@ public final class Decoder implements AutoCloseable {
     private final boolean vectorized;
     private final ForkJoinPool pool;
     private final float[] invFreq;
-    // Transposed [in, out] copies for the vector kernels (null on the scalar path).
+    // Panel-packed copies for the vector kernels (Kernels.pack; null on the scalar path).
     private final float[][] qT, kT, vT, oT, gateT, upT, downT;
     private final float[] headT;
 
     /**
      * @param weights    the model; not copied, not modified
-     * @param vectorized Vector API kernels (transposed weight copies, ~2x memory) or the scalar reference
+     * @param vectorized Vector API kernels (packed weight copies, ~2x memory) or the scalar reference
      * @param threads    threads for the matrix products (1 = the calling thread only)
      */
     public Decoder(DecoderWeights weights, boolean vectorized, int threads) {
@@ -53,15 +53,15 @@ public final class Decoder implements AutoCloseable {
             gateT = new float[n][]; upT = new float[n][]; downT = new float[n][];
             for (int l = 0; l < n; l++) {
                 DecoderWeights.Layer L = w.layers().get(l);
-                qT[l] = Kernels.transpose(L.qProj(), q, d);
-                kT[l] = Kernels.transpose(L.kProj(), kv, d);
-                vT[l] = Kernels.transpose(L.vProj(), kv, d);
-                oT[l] = Kernels.transpose(L.oProj(), d, q);
-                gateT[l] = Kernels.transpose(L.gateProj(), f, d);
-                upT[l] = Kernels.transpose(L.upProj(), f, d);
-                downT[l] = Kernels.transpose(L.downProj(), d, f);
+                qT[l] = Kernels.pack(L.qProj(), q, d);
+                kT[l] = Kernels.pack(L.kProj(), kv, d);
+                vT[l] = Kernels.pack(L.vProj(), kv, d);
+                oT[l] = Kernels.pack(L.oProj(), d, q);
+                gateT[l] = Kernels.pack(L.gateProj(), f, d);
+                upT[l] = Kernels.pack(L.upProj(), f, d);
+                downT[l] = Kernels.pack(L.downProj(), d, f);
             }
-            headT = Kernels.transpose(w.lmHead(), c.vocabSize(), d);
+            headT = Kernels.pack(w.lmHead(), c.vocabSize(), d);
         } else {
             qT = kT = vT = oT = gateT = upT = downT = null;
             headT = null;
@@ -123,20 +123,28 @@ public final class Decoder implements AutoCloseable {
             RoPE.apply(q, rows, c.numHeads(), hd, cosSin);
             RoPE.apply(k, rows, c.numKvHeads(), hd, cosSin);
             int row0 = 0;
-            for (Chunk ch : chunks) {
+            List<int[]> work = new java.util.ArrayList<>(); // {chunk, first row, row from, row to}
+            for (int ci = 0; ci < chunks.size(); ci++) {
+                Chunk ch = chunks.get(ci);
                 int n = ch.tokens().length, start = ch.cache().length();
                 System.arraycopy(k, row0 * kvDim, ch.cache().keys[l], start * kvDim, n * kvDim);
                 System.arraycopy(v, row0 * kvDim, ch.cache().values[l], start * kvDim, n * kvDim);
-                Attention.forward(att, q, row0, n, start, ch.cache().keys[l], ch.cache().values[l], c, vectorized);
+                for (int i = 0; i < n; i += 32) work.add(new int[] {ci, row0, i, Math.min(n, i + 32)});
                 row0 += n;
             }
+            int layer = l;
+            parallel(work.size(), rows > 1 && work.size() > 1, j -> {
+                int[] wk = work.get(j);
+                Chunk ch = chunks.get(wk[0]);
+                Attention.forward(att, q, wk[1], wk[2], wk[3], ch.cache().length(), ch.cache().keys[layer], ch.cache().values[layer], c, vectorized);
+            });
             matmul(tmp, att, rows, L.oProj(), vectorized ? oT[l] : null, null, d, qDim);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
             // MLP block: x += down(silu(gate(h)) * up(h)), h = rmsnorm(x)
             Kernels.rmsNorm(xb, x, L.postNorm(), rows, d, c.rmsNormEps());
             matmul(g, xb, rows, L.gateProj(), vectorized ? gateT[l] : null, null, f, d);
             matmul(u, xb, rows, L.upProj(), vectorized ? upT[l] : null, null, f, d);
-            for (int i = 0; i < rows * f; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+            Kernels.swiglu(g, u, rows * f, vectorized);
             matmul(tmp, g, rows, L.downProj(), vectorized ? downT[l] : null, null, d, f);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
         }
@@ -148,11 +156,14 @@ public final class Decoder implements AutoCloseable {
     /** Logits [rows, vocab] of hidden rows {@code row0 .. row0 + rows - 1} (from {@link #forward}). */
     public float[] logits(float[] hidden, int row0, int rows) {
         int d = c.hiddenSize();
-        float[] x = new float[rows * d];
+        // Zero rows pad to a multiple of 4 so that every row takes the 4-row register block: the one-row path is
+        // several times slower per row. Padding changes no value (each element is computed the same way in both).
+        int padded = rows >= 4 && vectorized ? (rows + 3) / 4 * 4 : rows;
+        float[] x = new float[padded * d];
         System.arraycopy(hidden, row0 * d, x, 0, rows * d);
-        float[] out = new float[rows * c.vocabSize()];
-        matmul(out, x, rows, w.lmHead(), headT, null, c.vocabSize(), d);
-        return out;
+        float[] out = new float[padded * c.vocabSize()];
+        matmul(out, x, padded, w.lmHead(), headT, null, c.vocabSize(), d);
+        return padded == rows ? out : java.util.Arrays.copyOf(out, rows * c.vocabSize());
     }
 
     /** log(sum(exp(logits[row]))) for one row of a [rows, vocab] logits array. */
@@ -160,11 +171,27 @@ public final class Decoder implements AutoCloseable {
         return Kernels.logSumExp(logits, row * c.vocabSize(), c.vocabSize(), vectorized);
     }
 
+    /** log-sum-exp of every row of a [rows, vocab] logits array, rows spread over the threads. */
+    public double[] logSumExps(float[] logits, int rows) {
+        double[] out = new double[rows];
+        parallel(rows, rows > 1, r -> out[r] = logSumExp(logits, r));
+        return out;
+    }
+
+    /** Runs task(0..n-1), on the pool when there is one and {@code worthIt}; each index must touch its own data. */
+    private void parallel(int n, boolean worthIt, java.util.function.IntConsumer task) {
+        if (pool == null || !worthIt) {
+            for (int i = 0; i < n; i++) task.accept(i);
+        } else {
+            pool.submit(() -> IntStream.range(0, n).parallel().forEach(task)).join();
+        }
+    }
+
     /** out[rows, n] = x[rows, k] . W^T (+ bias), split over column blocks when large enough to pay for threads. */
     private void matmul(float[] out, float[] x, int rows, float[] wHf, float[] wT, float[] bias, int n, int k) {
         int blocks = pool == null || (long) rows * n * k < PARALLEL_MIN_MACS ? 1 : pool.getParallelism() * 4;
         int step = (n + blocks - 1) / blocks;
-        if (vectorized) step = (step + 2 * Kernels.L - 1) / (2 * Kernels.L) * (2 * Kernels.L);
+        step = (step + Kernels.PANEL - 1) / Kernels.PANEL * Kernels.PANEL; // vector kernels start on a panel
         if (blocks == 1 || step >= n) {
             run(out, x, rows, wHf, wT, bias, 0, n, n, k);
             return;

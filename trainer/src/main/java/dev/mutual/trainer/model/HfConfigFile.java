@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.checkpoint.AtomicWrite;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Set;
 
 /**
@@ -172,12 +172,10 @@ public final class HfConfigFile {
     /** Writes pretty JSON to a temp file beside {@code file}, then renames it over {@code file}. */
     public static void writeJsonAtomically(JsonNode node, Path file) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            Path tmp = AtomicWrite.tempBeside(file);
             try {
                 JSON.writeValue(tmp.toFile(), node);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicWrite.commit(tmp, file);
             } finally {
                 Files.deleteIfExists(tmp);
             }

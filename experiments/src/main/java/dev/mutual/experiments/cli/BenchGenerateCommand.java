@@ -1,0 +1,77 @@
+package dev.mutual.experiments.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.inference.Decoder;
+import dev.mutual.trainer.inference.GenerationOptions;
+import dev.mutual.trainer.inference.Generator;
+import dev.mutual.trainer.model.DecoderWeights;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code mutual bench generate}: greedy tokens/s from BOS, llama2.c run.c style (one sequence, KV cache). */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Greedy generation speed (tokens/s) on stories260K by default; prints one JSON line per run.")
+final class BenchGenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "PATH", description = "llama2.c .bin or HF directory (default: shared stories260K).")
+    Path model;
+
+    @Option(names = "--tokens", defaultValue = "256", description = "New tokens per run (default: ${DEFAULT-VALUE}, as run.c's -n 256).")
+    int tokens;
+
+    @Option(names = "--runs", defaultValue = "10", description = "Measured runs after 30 warm-up runs (the JIT compiles the vector kernels late) (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--scalar", description = "Scalar reference kernels instead of the Vector API.")
+    boolean scalar;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Path path = model != null ? model : BenchScoreCommand.sharedData().resolve("models/stories260K/stories260K.bin");
+        if (!Files.exists(path)) throw new UserInputException("--model " + path + ": not found");
+        DecoderWeights w = Files.isDirectory(path) ? HfCheckpoint.load(path).weights() : Llama2cCheckpoint.read(path);
+        int n = Math.min(tokens, w.config().maxPositions() - 1);
+        ObjectMapper json = new ObjectMapper();
+        try (Decoder d = new Decoder(w, !scalar, threads)) {
+            Generator g = new Generator(d);
+            for (int i = 0; i < 30; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
+            for (int r = 0; r < runs; r++) {
+                long t0 = System.nanoTime(), c0 = BenchScoreCommand.processCpuNanos();
+                int produced = g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null).get(0).tokens().length;
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (BenchScoreCommand.processCpuNanos() - c0) / 1e9;
+                ObjectNode o = json.createObjectNode();
+                o.put("bench", "generate");
+                o.put("model", path.getFileName().toString());
+                o.put("path", scalar ? "scalar" : "vector");
+                o.put("threads", threads);
+                o.put("run", r);
+                o.put("tokens", produced);
+                o.put("seconds", s);
+                o.put("tokens_per_s", Math.round(produced / s));
+                // On a shared machine wall time includes waiting for a core; CPU time (all JVM threads) does not.
+                o.put("cpu_seconds", cpu);
+                o.put("tokens_per_cpu_s", Math.round(produced / cpu));
+                o.put("peak_rss_mb", BenchScoreCommand.peakRssMb());
+                spec.commandLine().getOut().println(o);
+                spec.commandLine().getOut().flush();
+            }
+        }
+        return 0;
+    }
+}

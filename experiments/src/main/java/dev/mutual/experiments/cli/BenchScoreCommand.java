@@ -1,0 +1,133 @@
+package dev.mutual.experiments.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.trainer.inference.Decoder;
+import dev.mutual.trainer.inference.Scorer;
+import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.ModelConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code mutual bench score}: scoring tokens/s (forward + log-softmax of every target token) on random weights,
+ * by default d=256, 4 layers, 4 heads, 2 KV heads, ffn 688, vocab 32000, seq 256: the config of
+ * shared/bench/torch_llama_bench.py, so the number sits beside PyTorch's training tokens/s.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "Scoring speed (tokens/s) at several batch sizes on a random model; one JSON line per batch size.")
+final class BenchScoreCommand implements Callable<Integer> {
+    @Option(names = "--dim", defaultValue = "256") int dim;
+    @Option(names = "--layers", defaultValue = "4") int layers;
+    @Option(names = "--heads", defaultValue = "4") int heads;
+    @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
+    @Option(names = "--ffn", defaultValue = "688") int ffn;
+    @Option(names = "--vocab", defaultValue = "32000") int vocab;
+    @Option(names = "--seq", defaultValue = "256", description = "Tokens per sequence: 1 prompt token (BOS) + seq-1 target tokens.") int seq;
+    @Option(names = "--batch", split = ",", defaultValue = "1,8,32", description = "Batch sizes (default: ${DEFAULT-VALUE}).") List<Integer> batches;
+    @Option(names = "--sequences", defaultValue = "64", description = "Sequences scored per batch size (default: ${DEFAULT-VALUE}).") int sequences;
+    @Option(names = "--threads", defaultValue = "2", description = "Threads (default: ${DEFAULT-VALUE}).") int threads;
+    @Option(names = "--scalar", description = "Scalar reference kernels instead of the Vector API.") boolean scalar;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        ModelConfig c = new ModelConfig("llama", dim, ffn, layers, heads, kvHeads, dim / heads, vocab, seq, 1e-5, 10000.0, null,
+                false, false, 0, 1, 2);
+        DecoderWeights w = randomWeights(c, 1234);
+        Random rng = new Random(99);
+        List<Scorer.Request> requests = new ArrayList<>();
+        for (int i = 0; i < sequences; i++) {
+            int[] target = new int[seq - 1];
+            for (int j = 0; j < target.length; j++) target[j] = rng.nextInt(vocab);
+            requests.add(new Scorer.Request(new int[] {1}, target));
+        }
+        ObjectMapper json = new ObjectMapper();
+        try (Decoder d = new Decoder(w, !scalar, threads)) {
+            new Scorer(d, Math.min(8, sequences)).score(requests.subList(0, Math.min(8, sequences)), null); // warm-up (JIT)
+            for (int b : batches) {
+                long t0 = System.nanoTime(), c0 = processCpuNanos();
+                double check = 0;
+                for (Scorer.Score s : new Scorer(d, b).score(requests, null)) check += s.sumLogprob();
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (processCpuNanos() - c0) / 1e9;
+                long tokens = (long) sequences * seq;
+                ObjectNode o = json.createObjectNode();
+                o.put("bench", "score");
+                o.put("config", "d=" + dim + " L=" + layers + " H=" + heads + " KV=" + kvHeads + " ffn=" + ffn + " V=" + vocab + " seq=" + seq);
+                o.put("path", scalar ? "scalar" : "vector");
+                o.put("threads", threads);
+                o.put("batch", b);
+                o.put("tokens", tokens);
+                o.put("seconds", s);
+                o.put("tokens_per_s", Math.round(tokens / s));
+                o.put("cpu_seconds", cpu);
+                o.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                o.put("mean_logprob", check / (sequences * (double) (seq - 1)));
+                o.put("peak_rss_mb", peakRssMb());
+                spec.commandLine().getOut().println(o);
+                spec.commandLine().getOut().flush();
+            }
+        }
+        return 0;
+    }
+
+    /** Weights ~ N(0, 0.02) (HF initializer_range), norms 1, as a freshly initialised HF model. */
+    static DecoderWeights randomWeights(ModelConfig c, long seed) {
+        Random r = new Random(seed);
+        int d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim(), f = c.intermediateSize();
+        List<DecoderWeights.Layer> ls = new ArrayList<>();
+        for (int l = 0; l < c.numLayers(); l++) {
+            ls.add(new DecoderWeights.Layer(ones(d), normal(r, q * d), null, normal(r, kv * d), null, normal(r, kv * d), null,
+                    normal(r, d * q), ones(d), normal(r, f * d), normal(r, f * d), normal(r, d * f)));
+        }
+        float[] embed = normal(r, c.vocabSize() * d);
+        return new DecoderWeights(c, embed, ls, ones(d), c.tieWordEmbeddings() ? embed : normal(r, c.vocabSize() * d));
+    }
+
+    private static float[] normal(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextGaussian() * 0.02);
+        return a;
+    }
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
+    }
+
+    /** CPU time of the whole JVM process (all threads, JIT and GC included). */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** VmHWM from /proc/self/status (Linux), in MB; -1 elsewhere. */
+    static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** shared/data beside the repository ($MUTUAL_HOME/../shared/data), or ../shared/data from here. */
+    static Path sharedData() {
+        String home = System.getenv("MUTUAL_HOME");
+        Path root = home != null ? Path.of(home) : Path.of(".");
+        return root.resolve("../shared/data").normalize();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.mutual.experiments.cli;
+
+import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.model.DecoderWeights;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code mutual convert --llama2c FILE --tokenizer FILE --output DIR}: a llama2.c checkpoint as an HF model directory. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = "Convert a llama2.c checkpoint to an HF model directory (config.json, model.safetensors, "
+                + "generation_config.json; the llama2.c tokenizer file is copied beside them).")
+final class ConvertCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ConvertCommand.class);
+
+    @Option(names = "--llama2c", required = true, paramLabel = "FILE", description = "llama2.c legacy checkpoint (.bin).")
+    Path llama2c;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer (.bin) to copy into the output.")
+    Path tokenizer;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output HF model directory.")
+    Path output;
+
+    @Override
+    public Integer call() {
+        if (tokenizer != null && !Files.isRegularFile(tokenizer)) throw new UserInputException("--tokenizer " + tokenizer + ": no such file");
+        if (Files.isRegularFile(output)) throw new UserInputException("--output " + output + ": is a file, expected a directory");
+        DecoderWeights w = Llama2cCheckpoint.read(llama2c);
+        HfCheckpoint.save(output, w, tokenizer == null ? List.of() : List.of(tokenizer));
+        log.info("wrote {} ({} parameters, {} layers, hidden {}, vocab {})", output, w.parameterCount(), w.config().numLayers(),
+                w.config().hiddenSize(), w.config().vocabSize());
+        return 0;
+    }
+}

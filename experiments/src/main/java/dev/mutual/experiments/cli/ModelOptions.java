@@ -1,0 +1,95 @@
+package dev.mutual.experiments.cli;
+
+import dev.mutual.data.UserInputException;
+import dev.mutual.data.tokenizer.TextTokenizer;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.inference.Decoder;
+import dev.mutual.trainer.model.DecoderWeights;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code --model PATH [--tokenizer FILE] [--threads N] [--scalar]}, shared by generate and score. PATH is an HF
+ * model directory or a llama2.c {@code .bin} checkpoint (which needs {@code --tokenizer} for text).
+ */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "HF model directory (config.json + model.safetensors) or llama2.c .bin checkpoint.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "Tokenizer: tokenizer.json, a folder, or a llama2.c tokenizer .bin (default: the one in the model directory).")
+    Path tokenizer;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Threads for the matrix products (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    /** Which matrix kernels: the Vector API ones, the scalar reference, or auto (see {@link #load(boolean)}). */
+    enum Kernels { auto, vector, scalar }
+
+    @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|vector|scalar",
+            description = "Vector API kernels (fast once the JIT has compiled them), the scalar reference kernels, or auto "
+                    + "(default): scalar for a short generate on a tiny model (under 5M parameters), where the JIT warm-up of "
+                    + "the vector code costs more than it saves, vector otherwise.")
+    Kernels kernels;
+
+    /** A model ready to run: weights, the decoder over them, stop ids and (maybe) a tokenizer. */
+    record Loaded(DecoderWeights weights, Decoder decoder, List<Integer> eosTokenIds, TextTokenizer tokenizer) implements AutoCloseable {
+        TextTokenizer requireTokenizer(String why) {
+            if (tokenizer == null) throw new UserInputException("no tokenizer found for the model; " + why + " needs one: pass --tokenizer FILE");
+            return tokenizer;
+        }
+
+        @Override
+        public void close() {
+            decoder.close();
+            if (tokenizer != null) tokenizer.close();
+        }
+    }
+
+    /** Below this many parameters a one-off generation finishes before the vector kernels are compiled (BENCHMARKS.md). */
+    static final long TINY_MODEL_PARAMETERS = 5_000_000;
+
+    /** @param shortRun the command does little work (one generation), so auto picks scalar kernels for tiny models */
+    Loaded load(boolean shortRun) {
+        if (threads < 1) throw new UserInputException("--threads must be >= 1, got " + threads);
+        if (!Files.exists(model)) throw new UserInputException("--model " + model + ": no such file or directory");
+        DecoderWeights weights;
+        List<Integer> eos;
+        Path tokenizerPath = tokenizer;
+        if (Files.isDirectory(model)) {
+            HfCheckpoint.Loaded hf = HfCheckpoint.load(model);
+            weights = hf.weights();
+            eos = hf.eosTokenIds();
+            if (tokenizerPath == null) tokenizerPath = tokenizerIn(model);
+        } else if (model.getFileName().toString().endsWith(".bin")) {
+            weights = Llama2cCheckpoint.read(model);
+            eos = List.of(2);
+        } else {
+            throw new UserInputException("--model " + model + ": expected an HF model directory or a llama2.c .bin file");
+        }
+        TextTokenizer tok = tokenizerPath == null ? null : TextTokenizer.load(tokenizerPath);
+        boolean vector = switch (kernels) {
+            case vector -> true;
+            case scalar -> false;
+            case auto -> !(shortRun && weights.parameterCount() < TINY_MODEL_PARAMETERS);
+        };
+        return new Loaded(weights, new Decoder(weights, vector, threads), eos, tok);
+    }
+
+    /** tokenizer.json if the directory has one, else a llama2.c tokenizer kept beside a converted model. */
+    static Path tokenizerIn(Path dir) {
+        if (Files.exists(dir.resolve("tokenizer.json"))) return dir;
+        for (String name : List.of("tokenizer.bin", "tok512.bin")) if (Files.exists(dir.resolve(name))) return dir.resolve(name);
+        try (var files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("tok") && p.getFileName().toString().endsWith(".bin"))
+                    .findFirst().orElse(null);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.mutual.experiments.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** generate, score, convert and bench through the real CLI on stories260K (llama2.c's greedy text as reference). */
+class ModelCommandsTest {
+    static final Path STORIES = Path.of("../../shared/data/models/stories260K");
+    /** llama2.c run.c greedy from BOS, 40 tokens (shared/data/models/stories260K/SOURCE.md). */
+    static final String GREEDY_40 = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
+            + "One day, she saw a big, r";
+
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cli = MutualCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void generatePrintsOnlyTheContinuationFromBinAndConvertedDirectory() {
+        Run bin = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
+                STORIES.resolve("tok512.bin").toString(), "--prompt", "", "--max-new-tokens", "40");
+        assertEquals(0, bin.code(), bin.err());
+        assertEquals(GREEDY_40 + System.lineSeparator(), bin.out());
+
+        Path hf = dir.resolve("stories-hf");
+        Run conv = run("convert", "--llama2c", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
+                STORIES.resolve("tok512.bin").toString(), "--output", hf.toString());
+        assertEquals(0, conv.code(), conv.err());
+        assertTrue(Files.exists(hf.resolve("config.json")) && Files.exists(hf.resolve("model.safetensors"))
+                && Files.exists(hf.resolve("generation_config.json")) && Files.exists(hf.resolve("tok512.bin")));
+
+        Run fromDir = run("generate", "--model", hf.toString(), "--prompt", "", "--max-new-tokens", "40");
+        assertEquals(0, fromDir.code(), fromDir.err());
+        assertEquals(bin.out(), fromDir.out());
+
+        // With a prompt: encoded as run.c does, so the greedy story continues after "Once upon a time"
+        Run prompted = run("generate", "--model", hf.toString(), "--prompt", "Once upon a time", "--max-new-tokens", "36", "--kernels", "vector");
+        assertEquals(GREEDY_40.substring("Once upon a time".length()) + System.lineSeparator(), prompted.out());
+    }
+
+    @Test
+    void chatWrapsThePromptInTheTemplate() {
+        String bin = STORIES.resolve("stories260K.bin").toString(), tok = STORIES.resolve("tok512.bin").toString();
+        // llama2.c's tokenizer has no chat_template of its own
+        Run r = run("generate", "--model", bin, "--tokenizer", tok, "--prompt", "Hi", "--chat");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("chat_template"), r.err());
+        // alpaca renders "<s>Below is an instruction ...### Response:\n": a different prompt, so a different greedy text
+        Run chat = run("generate", "--model", bin, "--tokenizer", tok, "--prompt", "Once upon a time", "--chat",
+                "--chat-template", "alpaca", "--max-new-tokens", "20");
+        Run plain = run("generate", "--model", bin, "--tokenizer", tok, "--prompt", "Once upon a time", "--max-new-tokens", "20");
+        assertEquals(0, chat.code(), chat.err());
+        assertFalse(chat.out().isBlank());
+        assertFalse(chat.out().equals(plain.out()));
+    }
+
+    @Test
+    void generateWithoutTokenizerOrWithBadOptionsIsBadInput() {
+        Run r = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--prompt", "Hi");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--tokenizer"), r.err());
+        r = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
+                STORIES.resolve("tok512.bin").toString(), "--prompt", "Hi", "--top-p", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("top-p"), r.err());
+        r = run("generate", "--model", dir.resolve("nothing").toString(), "--prompt", "Hi");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no such file"), r.err());
+    }
+
+    @Test
+    void scoreWritesPerTokenLogprobsForTextAndIdLines() throws IOException {
+        Path in = dir.resolve("pairs.jsonl"), out = dir.resolve("scores.jsonl");
+        // The id line holds what llama2.c's encoder gives: prompt ids, then the rest of encode(prompt + target).
+        int[] prompt, whole;
+        try (var tok = dev.mutual.data.tokenizer.Llama2cTokenizer.load(STORIES.resolve("tok512.bin"))) {
+            prompt = tok.encode("Once upon a time", true);
+            whole = tok.encode("Once upon a time, there was a little girl", true);
+        }
+        String promptIds = java.util.Arrays.toString(prompt);
+        String targetIds = java.util.Arrays.toString(java.util.Arrays.copyOfRange(whole, prompt.length, whole.length));
+        Files.writeString(in, String.join("\n",
+                "{\"id\": \"a\", \"prompt\": \"Once upon a time\", \"target\": \", there was a little girl\"}",
+                "{\"prompt_ids\": " + promptIds + ", \"target_ids\": " + targetIds + "}",
+                "{\"prompt\": \"\", \"target\": \"Once upon a time\"}",
+                "{\"prompt_ids\": [], \"target_ids\": [403, 407, 261, 378]}", ""));
+        Run r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
+                STORIES.resolve("tok512.bin").toString(), "--input", in.toString(), "--output", out.toString(), "--batch-size", "3");
+        assertEquals(0, r.code(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> rows = Files.readAllLines(out).stream().map(l -> {
+            try {
+                return json.readTree(l);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+        assertEquals(4, rows.size());
+        assertEquals("a", rows.get(0).get("id").asText());
+        for (JsonNode row : rows) {
+            double sum = 0;
+            for (JsonNode v : row.get("token_logprobs")) sum += v.doubleValue();
+            assertEquals(sum, row.get("sum_logprob").doubleValue(), 1e-9);
+            assertEquals(sum / row.get("num_tokens").intValue(), row.get("mean_logprob").doubleValue(), 1e-9);
+            assertTrue(sum < 0);
+        }
+        assertEquals("[1, 403, 407, 261, 378]", promptIds);
+        assertEquals(whole.length - prompt.length, rows.get(0).get("num_tokens").intValue());
+        assertEquals(rows.get(1).get("sum_logprob").doubleValue(), rows.get(0).get("sum_logprob").doubleValue(), 1e-9);
+        // empty prompt = BOS only, as prompt_ids []
+        assertEquals(rows.get(3).get("sum_logprob").doubleValue(), rows.get(2).get("sum_logprob").doubleValue(), 1e-9);
+    }
+
+    @Test
+    void scoreRejectsBadLinesByFileAndLineWithoutWritingOutput() throws IOException {
+        Path in = dir.resolve("bad.jsonl"), out = dir.resolve("scores.jsonl");
+        Files.writeString(in, "{\"prompt\": \"a\", \"target\": \"b\"}\n{\"prompt\": \"a\", \"answer\": \"b\"}\n");
+        Run r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
+                STORIES.resolve("tok512.bin").toString(), "--input", in.toString(), "--output", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains(in + " line 2") && r.err().contains("'target'"), r.err());
+        Files.writeString(in, "{\"prompt_ids\": [1], \"target_ids\": [5, 9999]}\n");
+        r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--input", in.toString(), "--output", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("line 1") && r.err().contains("9999") && r.err().contains("0..511"), r.err());
+        Files.writeString(in, "not json\n");
+        r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--input", in.toString(), "--output", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("line 1: not valid JSON"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void benchScoreGivesTheSameScoresAtEveryBatchSize() throws IOException {
+        Run r = run("bench", "score", "--dim", "32", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "48",
+                "--vocab", "100", "--seq", "12", "--sequences", "5", "--batch", "1,4", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length);
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(lines[0]), b = json.readTree(lines[1]);
+        assertEquals(a.get("mean_logprob").doubleValue(), b.get("mean_logprob").doubleValue(), 1e-9);
+        assertEquals(60, a.get("tokens").intValue());
+        assertTrue(a.get("peak_rss_mb").intValue() > 0);
+    }
+}

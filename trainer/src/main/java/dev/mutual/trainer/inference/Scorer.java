@@ -1,0 +1,98 @@
+package dev.mutual.trainer.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Log-likelihood of targets given prompts: log p(target | prompt) = sum over target tokens t_i of
+ * log softmax(logits at the position before t_i)[t_i]. Sequences of a batch are packed without padding, so a
+ * score does not depend on the batch it was computed in (see {@link Decoder}). Only the rows that predict target
+ * tokens go through the LM head, a few rows at a time, so memory stays at rows x vocab for a handful of rows.
+ */
+public final class Scorer {
+    /** LM-head rows per product: 64 x 32000 floats = 8 MB. */
+    private static final int HEAD_ROWS = 64;
+    private final Decoder decoder;
+    private final int batchSize;
+
+    /** @param batchSize sequences per packed forward pass, e.g. 8 */
+    public Scorer(Decoder decoder, int batchSize) {
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        this.decoder = decoder;
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * One pair to score. For log p(target) with no prompt (pointwise mutual information), the prompt is just BOS.
+     *
+     * @param prompt conditioning ids, at least one (normally starting with BOS)
+     * @param target ids whose log-probability is measured, at least one
+     */
+    public record Request(int[] prompt, int[] target) {
+        public Request {
+            if (prompt.length == 0) throw new IllegalArgumentException("prompt needs at least one token (BOS for an unconditional score)");
+            if (target.length == 0) throw new IllegalArgumentException("target needs at least one token");
+        }
+
+        public int length() {
+            return prompt.length + target.length;
+        }
+    }
+
+    /**
+     * @param sumLogprob     log p(target | prompt), natural log
+     * @param meanLogprob    sumLogprob / number of target tokens
+     * @param tokenLogprobs  log p of each target token, in order
+     */
+    public record Score(double sumLogprob, double meanLogprob, double[] tokenLogprobs) {}
+
+    /** Scores every request, in order; {@code progress} receives the number of requests done after each batch. */
+    public List<Score> score(List<Request> requests, IntConsumer progress) {
+        List<Score> out = new ArrayList<>(requests.size());
+        for (int b0 = 0; b0 < requests.size(); b0 += batchSize) {
+            List<Request> batch = requests.subList(b0, Math.min(requests.size(), b0 + batchSize));
+            out.addAll(scoreBatch(batch));
+            if (progress != null) progress.accept(out.size());
+        }
+        return out;
+    }
+
+    /** Scores one request. */
+    public Score score(Request r) {
+        return scoreBatch(List.of(r)).get(0);
+    }
+
+    private List<Score> scoreBatch(List<Request> batch) {
+        List<Decoder.Chunk> chunks = new ArrayList<>();
+        for (Request r : batch) {
+            if (r.length() > decoder.config().maxPositions()) {
+                throw new IllegalArgumentException("prompt + target is " + r.length() + " tokens, over max_position_embeddings "
+                        + decoder.config().maxPositions());
+            }
+            int[] seq = new int[r.length()];
+            System.arraycopy(r.prompt(), 0, seq, 0, r.prompt().length);
+            System.arraycopy(r.target(), 0, seq, r.prompt().length, r.target().length);
+            chunks.add(new Decoder.Chunk(seq, decoder.newCache(seq.length)));
+        }
+        float[] hidden = decoder.forward(chunks);
+        int vocab = decoder.config().vocabSize();
+        List<Score> scores = new ArrayList<>();
+        int offset = 0;
+        for (Request r : batch) {
+            double[] lp = new double[r.target().length];
+            int first = offset + r.prompt().length - 1; // the row predicting target[0]
+            for (int i0 = 0; i0 < lp.length; i0 += HEAD_ROWS) {
+                int n = Math.min(HEAD_ROWS, lp.length - i0);
+                float[] logits = decoder.logits(hidden, first + i0, n);
+                double[] logZ = decoder.logSumExps(logits, n);
+                for (int i = 0; i < n; i++) lp[i0 + i] = logits[i * vocab + r.target()[i0 + i]] - logZ[i];
+            }
+            double sum = 0;
+            for (double v : lp) sum += v;
+            scores.add(new Score(sum, sum / lp.length, lp));
+            offset += r.length();
+        }
+        return scores;
+    }
+}
