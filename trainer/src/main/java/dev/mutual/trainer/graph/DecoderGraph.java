@@ -332,6 +332,7 @@ public final class DecoderGraph {
             throw new IllegalArgumentException("graph built for [" + batch + ", " + seqLen + "], batch is ["
                     + b.batchSize() + ", " + b.seqLen() + "]");
         }
+        checkIds(b.inputIds(), "input id");
         checkIds(b.targetIds(), "target id");
         if (!(b.weightSum() > 0)) throw new IllegalArgumentException("all loss weights are 0: nothing to learn");
         double[] w = new double[batch * seqLen];
