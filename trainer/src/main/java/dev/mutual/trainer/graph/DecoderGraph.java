@@ -339,7 +339,7 @@ public final class DecoderGraph {
         for (int i = 0; i < batch; i++) System.arraycopy(b.lossWeights()[i], 0, w, i * seqLen, seqLen);
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(TARGETS, Nd4j.createFromArray(flatten(b.targetIds())));
-        ph.put(WEIGHTS, Nd4j.createFromArray(w).castTo(type));
+        ph.put(WEIGHTS, Nd4j.create(w, new long[] {w.length}, type));
         return ph;
     }
 
