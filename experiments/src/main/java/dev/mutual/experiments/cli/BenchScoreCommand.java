@@ -55,7 +55,8 @@ final class BenchScoreCommand implements Callable<Integer> {
         }
         ObjectMapper json = new ObjectMapper();
         try (Decoder d = new Decoder(w, !scalar, threads)) {
-            new Scorer(d, Math.min(8, sequences)).score(requests.subList(0, Math.min(8, sequences)), null); // warm-up (JIT)
+            // Warm-up: until C2 has compiled the vector kernels they run through slow fallbacks (BENCHMARKS.md).
+            for (int w = 0; w < 2; w++) new Scorer(d, Math.min(8, sequences)).score(requests.subList(0, Math.min(8, sequences)), null);
             for (int b : batches) {
                 long t0 = System.nanoTime(), c0 = processCpuNanos();
                 double check = 0;

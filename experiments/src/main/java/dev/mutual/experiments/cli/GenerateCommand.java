@@ -86,6 +86,12 @@ final class GenerateCommand implements Callable<Integer> {
             } else {
                 ids = tok.encode(prompt, true);
             }
+            for (int id : ids) {
+                if (id >= m.weights().config().vocabSize()) {
+                    throw new UserInputException("--prompt: the tokenizer produced id " + id + " but the model's vocab_size is "
+                            + m.weights().config().vocabSize() + " (tokenizer and model do not match?)");
+                }
+            }
             if (ids.length == 0) throw new UserInputException("--prompt encodes to no tokens and the tokenizer adds no BOS; give a non-empty prompt");
             int room = m.weights().config().maxPositions() - ids.length;
             if (room <= 0) throw new UserInputException("--prompt is " + ids.length + " tokens, the model's limit is " + m.weights().config().maxPositions());

@@ -78,6 +78,31 @@ class ModelCommandsTest {
     }
 
     @Test
+    void generateWithAnHfTokenizerOnARandomMistral() throws IOException {
+        // A random tiny Mistral whose vocabulary is the real Mistral tokenizer's (32768 ids), saved as an HF directory.
+        Path tokenizer = Path.of("../data/src/test/resources/tokenizers/mistral/tokenizer.json.gz");
+        var config = new dev.mutual.trainer.model.ModelConfig("mistral", 16, 32, 1, 2, 1, 8, 32768, 64, 1e-5, 10000.0, null,
+                false, false, 4, 1, 2);
+        Path model = dir.resolve("mistral-random");
+        dev.mutual.trainer.checkpoint.HfCheckpoint.save(model, BenchScoreCommand.randomWeights(config, 3), List.of());
+        Run vector = run("generate", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--prompt", "Hello world",
+                "--max-new-tokens", "6", "--kernels", "vector");
+        Run scalar = run("generate", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--prompt", "Hello world",
+                "--max-new-tokens", "6", "--kernels", "scalar");
+        assertEquals(0, vector.code(), vector.err());
+        assertFalse(vector.out().isBlank());
+        assertEquals(scalar.out(), vector.out());
+        // a tokenizer larger than the model's vocabulary is a mismatch, reported as bad input
+        Path small = dir.resolve("mistral-small-vocab");
+        var smallConfig = new dev.mutual.trainer.model.ModelConfig("mistral", 16, 32, 1, 2, 1, 8, 1000, 64, 1e-5, 10000.0, null,
+                false, false, 4, 1, 2);
+        dev.mutual.trainer.checkpoint.HfCheckpoint.save(small, BenchScoreCommand.randomWeights(smallConfig, 3), List.of());
+        Run r = run("generate", "--model", small.toString(), "--tokenizer", tokenizer.toString(), "--prompt", "Hello world");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("vocab_size is 1000"), r.err());
+    }
+
+    @Test
     void generateWithoutTokenizerOrWithBadOptionsIsBadInput() {
         Run r = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--prompt", "Hi");
         assertEquals(2, r.code());

@@ -16,9 +16,10 @@ import java.util.stream.IntStream;
  * <p>Several sequences are packed row after row (no padding): the projections run as one matrix product over all
  * rows, attention runs per sequence against its {@link KvCache}. Row results do not depend on what else is packed.
  *
- * <p>Why plain Java: measured on the 2-core dev machine (BENCHMARKS.md, "Inference"), per-op overhead of ND4J/SameDiff
- * (tens of microseconds per op, ~15 ops per layer) exceeds a whole stories260K token here (~50 us); the Vector API
- * kernels reach tens of GFLOP/s on the projections. {@code vectorized=false} selects the scalar reference kernels.
+ * <p>Why plain Java (measured, BENCHMARKS.md "Inference"): a stories260K token takes ~100 us here, less than the
+ * per-op overhead of a SameDiff graph for one layer; on the scoring benchmark's LM head the panel-packed Vector API
+ * kernel (63 GFLOP/s per core) beats ND4J's gemm (47-60) once ND4J's copy back to a Java array is counted.
+ * {@code vectorized=false} selects the scalar reference kernels, which the tests compare against.
  *
  * <p>Thread-safety: forward calls mutate the caches passed in; one Decoder may serve calls from one thread at a time.
  */
