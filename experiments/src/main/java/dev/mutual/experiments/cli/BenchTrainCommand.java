@@ -29,17 +29,22 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--gc-every-step", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "System.gc() after each step so SameDiff's per-step arrays are freed (default ${DEFAULT-VALUE})")
+    boolean gcEveryStep;
+
     @Override
     public Integer call() {
-        var settings = new TrainingBench.Settings(TrainingBench.torchBenchConfig(vocab), batch, seq, warmup, steps);
+        var settings = new TrainingBench.Settings(TrainingBench.torchBenchConfig(vocab), batch, seq, warmup, steps,
+                gcEveryStep);
         int total = warmup + steps;
         long start = System.nanoTime();
         TrainingBench.Result r = TrainingBench.run(settings, step -> System.err.printf(Locale.ROOT,
-                "step %d/%d (%s) %.1f s%n", step, total, step <= warmup ? "warm-up" : "timed",
-                (System.nanoTime() - start) / 1e9));
-        System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"vocab\":%d,\"batch\":%d,\"seq\":%d,\"steps\":%d,"
+                "step %d/%d (%s) %.1f s, RSS %.0f MB%n", step, total, step <= warmup ? "warm-up" : "timed",
+                (System.nanoTime() - start) / 1e9, TrainingBench.rssMb()));
+        System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"gc_every_step\":%b,\"vocab\":%d,\"batch\":%d,\"seq\":%d,\"steps\":%d,"
                         + "\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,\"peak_gflops\":%.1f,\"mfu\":%.4f,"
-                        + "\"peak_rss_mb\":%.0f,\"first_loss\":%.4f}%n", vocab, batch, seq, steps, r.tokensPerSecond(),
+                        + "\"peak_rss_mb\":%.0f,\"first_loss\":%.4f}%n", gcEveryStep, vocab, batch, seq, steps, r.tokensPerSecond(),
                 r.modelGflopPerStep(), r.peakGflops(), r.mfu(), r.peakRssMb(), r.firstLoss());
         return 0;
     }

@@ -59,18 +59,19 @@ public final class DecoderGraph {
     private final DataType type;
     private final SameDiff sd;
     private final INDArray embedding;
-    private final List<String> parameterNames;
+    /** Parameters held as SameDiff variables: all but an untied embedding, which lives outside the graph. */
+    private final List<String> graphVariables;
     private INDArray embedded;
 
     private DecoderGraph(ModelConfig config, int batch, int seqLen, DataType type, SameDiff sd, INDArray embedding,
-                         List<String> parameterNames) {
+                         List<String> graphVariables) {
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
         this.type = type;
         this.sd = sd;
         this.embedding = embedding;
-        this.parameterNames = parameterNames;
+        this.graphVariables = graphVariables;
     }
 
     /**
@@ -273,7 +274,7 @@ public final class DecoderGraph {
     /** The live array of a parameter (HF name); updating it in place changes the model. */
     public INDArray parameter(String name) {
         if (name.equals(EMBEDDING)) return embeddingArray();
-        if (!parameterNames.contains(name)) throw new IllegalArgumentException("no parameter '" + name + "'");
+        if (!graphVariables.contains(name)) throw new IllegalArgumentException("no parameter '" + name + "'");
         return sd.getArrForVarName(name);
     }
 
@@ -303,14 +304,14 @@ public final class DecoderGraph {
     public LossAndGradients lossAndGradients(TokenBatch batch) {
         Map<String, INDArray> ph = placeholders(batch);
         lookUp(batch.inputIds());
-        List<String> wrt = new ArrayList<>(parameterNames);
+        List<String> wrt = new ArrayList<>(graphVariables);
         wrt.add(EMBEDDED);
         OutAndGrad result = sd.calculateGradientsAndOutputs(ph, List.of(LOSS), wrt);
         INDArray lossArray = result.getOutputs().get(LOSS);
         double loss = lossArray.getDouble(0);
         lossArray.close();
         Map<String, INDArray> grads = new LinkedHashMap<>();
-        for (String name : parameterNames) grads.put(name, result.getGradients().get(name));
+        for (String name : graphVariables) grads.put(name, result.getGradients().get(name));
         // dLoss/dE: the head's share (tied only) plus the lookup's rows, added once per occurrence of each id.
         INDArray gradEmbedding = config.tieWordEmbeddings() ? grads.get(EMBEDDING)
                 : Nd4j.zeros(type, embedding.shape());
@@ -331,13 +332,14 @@ public final class DecoderGraph {
             throw new IllegalArgumentException("graph built for [" + batch + ", " + seqLen + "], batch is ["
                     + b.batchSize() + ", " + b.seqLen() + "]");
         }
+        checkIds(b.inputIds(), "input id");
         checkIds(b.targetIds(), "target id");
         if (!(b.weightSum() > 0)) throw new IllegalArgumentException("all loss weights are 0: nothing to learn");
         double[] w = new double[batch * seqLen];
         for (int i = 0; i < batch; i++) System.arraycopy(b.lossWeights()[i], 0, w, i * seqLen, seqLen);
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(TARGETS, Nd4j.createFromArray(flatten(b.targetIds())));
-        ph.put(WEIGHTS, Nd4j.createFromArray(w).castTo(type));
+        ph.put(WEIGHTS, Nd4j.create(w, new long[] {w.length}, type));
         return ph;
     }
 

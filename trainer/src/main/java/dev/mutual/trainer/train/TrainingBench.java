@@ -26,8 +26,10 @@ public final class TrainingBench {
      * @param seqLen  tokens per sequence, e.g. 128
      * @param warmup  untimed steps first, e.g. 2
      * @param steps   timed steps, e.g. 10
+     * @param gcEveryStep call System.gc() after each step: SameDiff leaves a step's intermediate arrays (about
+     *                    2.3 GB at V=32000) to the GC, and with a small heap the GC runs too rarely on its own
      */
-    public record Settings(ModelConfig config, int batch, int seqLen, int warmup, int steps) {
+    public record Settings(ModelConfig config, int batch, int seqLen, int warmup, int steps, boolean gcEveryStep) {
         public Settings {
             if (batch <= 0 || seqLen <= 0 || warmup < 0 || steps <= 0) {
                 throw new IllegalArgumentException("batch, seqLen and steps must be > 0 and warmup >= 0");
@@ -71,6 +73,7 @@ public final class TrainingBench {
                 if (step == 0) firstLoss = lg.loss();
                 adamw.step(lg.gradients(), 3e-4);
             }
+            if (s.gcEveryStep()) System.gc();
             progress.accept(step + 1);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -111,10 +114,19 @@ public final class TrainingBench {
     }
 
     /** Peak resident set (VmHWM) from /proc, or NaN where there is none. */
-    static double peakRssMb() {
+    public static double peakRssMb() {
+        return procStatusMb("VmHWM:");
+    }
+
+    /** Current resident set (VmRSS) from /proc, or NaN where there is none. */
+    public static double rssMb() {
+        return procStatusMb("VmRSS:");
+    }
+
+    private static double procStatusMb(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
             }
         } catch (IOException | NumberFormatException e) {
             return Double.NaN;

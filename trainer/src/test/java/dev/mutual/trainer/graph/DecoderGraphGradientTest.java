@@ -2,6 +2,7 @@ package dev.mutual.trainer.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.trainer.model.ModelConfig;
@@ -65,6 +66,53 @@ class DecoderGraphGradientTest {
     void tiedWithLlama3RopeScalingMatchesFiniteDifferences() {
         // original_max 16 with factors 1/4: wavelengths 6.3 (kept), 63 (scaled) with theta 50 and head dim 4.
         check(tiny(true, false, 0, new ModelConfig.RopeScaling(8, 1, 4, 16)), 12);
+    }
+
+    /** A token of weight 0 contributes exactly nothing: changing its target leaves loss and gradients bit-equal. */
+    @Test
+    void zeroWeightTokenContributesExactlyNothing() {
+        ModelConfig config = tiny(false, true, 0, null);
+        DecoderGraph graph = DecoderGraph.build(config, randomWeights(config, 13), BATCH, SEQ, DataType.DOUBLE);
+        TokenBatch a = batch();
+        int[][] targets = {a.targetIds()[0].clone(), a.targetIds()[1].clone()};
+        targets[0][0] = 9;   // weight 0 at [0][0] and [1][1]
+        targets[1][1] = 11;
+        TokenBatch b = new TokenBatch(a.inputIds(), targets, a.lossWeights());
+        try (LossAndGradients ga = graph.lossAndGradients(a); LossAndGradients gb = graph.lossAndGradients(b)) {
+            assertEquals(ga.loss(), gb.loss(), 0.0);
+            for (String name : graph.parameterNames()) {
+                double diff = ga.gradients().get(name).sub(gb.gradients().get(name)).amaxNumber().doubleValue();
+                assertEquals(0.0, diff, name);
+            }
+        }
+        targets[0][1] = 9;   // weight 1: now the loss must move
+        assertTrue(graph.loss(new TokenBatch(a.inputIds(), targets, a.lossWeights())) != graph.loss(a));
+    }
+
+    @Test
+    void rejectsBadBatchesAndWeights() {
+        ModelConfig config = tiny(true, false, 0, null);
+        Map<String, INDArray> weights = randomWeights(config, 14);
+        DecoderGraph graph = DecoderGraph.build(config, weights, BATCH, SEQ, DataType.DOUBLE);
+        TokenBatch ok = batch();
+        int[][] badIds = {ok.inputIds()[0].clone(), ok.inputIds()[1].clone()};
+        badIds[1][4] = 13;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> graph.loss(new TokenBatch(badIds, ok.targetIds(), ok.lossWeights())));
+        assertEquals("input id [1][4] = 13 is outside the vocabulary [0, 13)", e.getMessage());
+        double[][] zero = new double[BATCH][SEQ];
+        e = assertThrows(IllegalArgumentException.class,
+                () -> graph.loss(new TokenBatch(ok.inputIds(), ok.targetIds(), zero)));
+        assertEquals("all loss weights are 0: nothing to learn", e.getMessage());
+        double[][] negative = {ok.lossWeights()[0].clone(), ok.lossWeights()[1].clone()};
+        negative[0][2] = -1;
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TokenBatch(ok.inputIds(), ok.targetIds(), negative));
+        assertEquals("loss weight [0][2] must be finite and >= 0, got -1.0", e.getMessage());
+        weights.remove("model.layers.1.mlp.up_proj.weight");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DecoderGraph.build(config, weights, BATCH, SEQ, DataType.DOUBLE));
+        assertEquals("missing weight 'model.layers.1.mlp.up_proj.weight' (expected shape [12, 16])", e.getMessage());
     }
 
     /**
