@@ -1,5 +1,6 @@
 package dev.mutual.eval.alpaca;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mutual.data.UserInputException;
@@ -8,9 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,15 +35,7 @@ public final class ModelOutputs {
     /** Writes the outputs atomically (temp file in the same directory, then rename). */
     public static void write(Path file, List<ModelOutput> outputs) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), outputs);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFile.writeBytes(file, JSON.writeValueAsBytes(outputs));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model outputs to " + file, e);
         }

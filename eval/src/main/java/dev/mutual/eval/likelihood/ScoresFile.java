@@ -1,9 +1,9 @@
 package dev.mutual.eval.likelihood;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.UserInputException;
-import dev.mutual.eval.report.AtomicFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,7 +58,7 @@ public final class ScoresFile {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writeString(file, out.toString());
     }
 
     /** The scores of {@code requests}, in request order; every request must be answered exactly once. */

@@ -1,7 +1,7 @@
 package dev.mutual.eval.reasoning;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mutual.eval.report.AtomicFile;
 import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalSample;
@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,7 +142,7 @@ public final class ReasoningEvaluator {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writeString(file, out.toString());
         return n;
     }
 }

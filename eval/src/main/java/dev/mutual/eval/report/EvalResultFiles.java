@@ -1,17 +1,16 @@
 package dev.mutual.eval.report;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mutual.data.UserInputException;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,13 +32,13 @@ public final class EvalResultFiles {
     public static void write(Path dir, EvalResult result, List<EvalSample> samples) {
         try {
             Files.createDirectories(dir);
-            writeAtomically(dir.resolve(SAMPLES), out -> {
+            AtomicFile.write(dir.resolve(SAMPLES), out -> {
                 for (EvalSample s : samples) {
                     out.write(JSONL.writeValueAsString(s));
                     out.write('\n');
                 }
             });
-            writeAtomically(dir.resolve(RESULTS), out -> out.write(JSON.writeValueAsString(result)));
+            AtomicFile.write(dir.resolve(RESULTS), out -> out.write(JSON.writeValueAsString(result)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write evaluation results to " + dir + ": " + e.getMessage(), e);
         }
@@ -81,23 +80,6 @@ public final class EvalResultFiles {
             throw new UncheckedIOException("cannot read " + file, e);
         }
         return samples;
-    }
-
-    @FunctionalInterface
-    private interface Body {
-        void write(BufferedWriter out) throws IOException;
-    }
-
-    private static void writeAtomically(Path target, Body body) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(out);
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     private static String firstLine(IOException e) {
