@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,6 +35,42 @@ class DataCommandsTest {
         cli.setErr(new PrintWriter(err, true));
         int exit = cli.execute(args);
         return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** llama2.c's tokenizer of stories260K; token counts below are tools/llama2c_reference.py's, less the BOS. */
+    static final String TOK512 = "../../shared/data/models/stories260K/tok512.bin";
+    static final String LILY = "Once upon a time, there was a little girl named Lily.";  // 15 tokens
+    static final String TIM = "Tim said, \"I can't go!\" (maybe?)";                      // 21 tokens
+
+    /** Alpaca records: Lily/"Hello world" (15/6 tokens), Lily/"a" (15/1), Tim/"Hello world" (21/6). */
+    static Path tokenBoundsInput(Path dir) throws IOException {
+        Path file = dir.resolve("tokens.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"instruction\": \"" + LILY + "\", \"input\": \"\", \"output\": \"Hello world\"}",
+                "{\"instruction\": \"" + LILY + "\", \"input\": \"\", \"output\": \"a\"}",
+                "{\"instruction\": \"" + TIM.replace("\"", "\\\"") + "\", \"input\": \"\", \"output\": \"Hello world\"}") + "\n");
+        return file;
+    }
+
+    @Test
+    void prepareFiltersByTokensOfTheLlama2cTokenizer() throws IOException {
+        Path dir = tmp.resolve("tokens");
+        Run r = run("data", "prepare", "--input", tokenBoundsInput(tmp).toString(), "--output", dir.toString(), "--format", "alpaca",
+                "--no-dedup", "--no-decontaminate", "--tokenizer", TOK512, "--min-tokens", "2", "--max-tokens", "15");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("kept 1, dropped 2"), r.out());
+        List<String> kept = Files.readAllLines(dir.resolve("data.jsonl"));
+        assertEquals(1, kept.size());
+        assertTrue(kept.get(0).contains("\"response\":\"Hello world\""), kept.get(0));
+        List<JsonNode> dropped = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("dropped.jsonl"))) dropped.add(new ObjectMapper().readTree(line));
+        assertEquals(List.of("response shorter than min_tokens", "instruction longer than max_tokens"),
+                dropped.stream().map(d -> d.get("reason").asText()).toList());
+        assertEquals(List.of("1 tokens < 2", "21 tokens > 15"), dropped.stream().map(d -> d.get("detail").asText()).toList());
+
+        Run missing = run("data", "prepare", "--input", tokenBoundsInput(tmp).toString(), "--output", dir.toString(), "--max-tokens", "15");
+        assertEquals(2, missing.exit());
+        assertEquals("error: --min-tokens / --max-tokens need a tokenizer to count tokens: expected --tokenizer PATH, found none\n", missing.err());
     }
 
     /** The "must show": the Dolly file, format detected, default eval sets from ../shared/data. */
