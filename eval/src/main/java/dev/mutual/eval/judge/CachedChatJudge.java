@@ -1,5 +1,6 @@
 package dev.mutual.eval.judge;
 
+import dev.mutual.data.chat.ChatMessage;
 import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -77,7 +78,7 @@ public final class CachedChatJudge implements ChatJudge {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", model);
         ArrayNode msgs = root.putArray("messages");
-        for (ChatMessage m : messages) msgs.addObject().put("role", m.role()).put("content", m.content());
+        for (ChatMessage m : messages) msgs.addObject().put("role", m.role().hfName()).put("content", m.content());
         root.put("temperature", decoding.temperature());
         root.put("max_tokens", decoding.maxTokens());
         root.put("top_logprobs", decoding.topLogprobs());
