@@ -1,5 +1,6 @@
 package dev.mutual.eval.mtbench;
 
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatMessage;
 import dev.mutual.eval.judge.JudgePromptTemplate;

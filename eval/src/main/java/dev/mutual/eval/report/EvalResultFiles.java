@@ -1,14 +1,13 @@
 package dev.mutual.eval.report;
 
 import dev.mutual.data.AtomicFile;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,19 +64,13 @@ public final class EvalResultFiles {
             throw new UserInputException(file + ": missing (every evaluation directory has " + SAMPLES + ")");
         }
         List<EvalSample> samples = new ArrayList<>();
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) continue;
-                try {
-                    samples.add(JSONL.readValue(lines.get(i), new TypeReference<EvalSample>() {}));
-                } catch (IOException e) {
-                    throw new UserInputException(file + ":" + (i + 1) + ": not a sample line (expected JSON with "
-                            + "id, prompt, response, scores): " + e.getMessage().lines().findFirst().orElse(""));
-                }
+        for (JsonLines.Line line : JsonLines.read(file, "evaluation samples, JSON with id, prompt, response, scores")) {
+            try {
+                samples.add(JSONL.treeToValue(line.node(), EvalSample.class));
+            } catch (IOException | IllegalArgumentException e) {
+                throw line.error("not a sample line (expected JSON with id, prompt, response, scores): "
+                        + e.getMessage().lines().findFirst().orElse(""));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
         return samples;
     }
