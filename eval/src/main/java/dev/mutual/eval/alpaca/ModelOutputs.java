@@ -3,6 +3,7 @@ package dev.mutual.eval.alpaca;
 import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,18 +50,12 @@ public final class ModelOutputs {
      */
     public static List<ModelOutput> generate(List<AlpacaPrompt> prompts, OutputGenerator generator, String generatorName) {
         List<ModelOutput> outputs = new ArrayList<>(prompts.size());
-        long start = System.nanoTime();
-        long lastLog = start;
+        Progress progress = new Progress(LOG, "alpaca_eval outputs", prompts.size(), "generated", 5000);
         for (AlpacaPrompt p : prompts) {
             outputs.add(new ModelOutput(p.instruction(), generator.respond(p.instruction()), generatorName, p.dataset()));
-            long now = System.nanoTime();
-            if (now - lastLog > 5_000_000_000L || outputs.size() == prompts.size()) {
-                lastLog = now;
-                double rate = outputs.size() / ((now - start) / 1e9);
-                LOG.info("alpaca_eval outputs: {}/{} ({}/s, ETA {}s)", outputs.size(), prompts.size(),
-                        String.format("%.2f", rate), String.format("%.0f", (prompts.size() - outputs.size()) / rate));
-            }
+            progress.step();
         }
+        progress.finish();
         return outputs;
     }
 }
