@@ -5,7 +5,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,12 +42,5 @@ final class RunInfoOptions {
             Thread.currentThread().interrupt();
         }
         return "unknown";
-    }
-
-    /** A file under the shared data folder: MUTUAL_HOME/../shared/data when run by bin/mutual, else ../shared/data. */
-    static Path sharedData(String relative) {
-        String home = System.getenv("MUTUAL_HOME");
-        Path base = home == null ? Path.of("..", "shared", "data") : Path.of(home).resolve("../shared/data").normalize();
-        return base.resolve(relative);
     }
 }
