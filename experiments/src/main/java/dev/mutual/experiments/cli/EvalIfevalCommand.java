@@ -10,6 +10,7 @@ import dev.mutual.eval.ifeval.IfevalResultFiles;
 import dev.mutual.eval.report.EvalResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -41,6 +42,9 @@ final class EvalIfevalCommand implements Runnable {
             description = "IFEval prompts in input_data.jsonl format (default: the bundled 541 prompts).")
     Path input;
 
+    @Mixin
+    RunInfoOptions runInfoOptions;
+
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
@@ -59,7 +63,7 @@ final class EvalIfevalCommand implements Runnable {
         settings.put("prompts_file", input == null ? "bundled input_data.jsonl (541 prompts)" : input.toString());
         settings.put("responses_file", responses.toString());
         settings.put("language_detector", "com.cybozu.labs:langdetect 1.1-20120112, seed 0");
-        EvalResult.RunInfo runInfo = new EvalResult.RunInfo(responses.toString(), "unknown", "cli", "unknown");
+        EvalResult.RunInfo runInfo = runInfoOptions.toRunInfo(responses.toString(), "unknown");
         IfevalResultFiles.write(output, run, runInfo, settings);
 
         IfevalAccuracy acc = run.accuracy();
