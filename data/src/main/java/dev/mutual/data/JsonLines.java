@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,11 +22,11 @@ import java.util.List;
 public final class JsonLines {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One non-blank line: the file, its 1-based number and its object. */
-    public record Line(Path file, int number, JsonNode node) {
+    /** One non-blank line: its source (the file), its 1-based number and its object. */
+    public record Line(String source, int number, JsonNode node) {
         /** "FILE:LINE", the prefix of every error about this line. */
         public String where() {
-            return file + ":" + number;
+            return source + ":" + number;
         }
 
         /** A {@link UserInputException} "FILE:LINE: message". */
@@ -75,24 +76,31 @@ public final class JsonLines {
      */
     public static List<Line> read(Path file, String expected) {
         if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such file (expected " + expected + ")");
-        List<String> text;
-        try {
-            text = Files.readAllLines(file, StandardCharsets.UTF_8);
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return read(in, file.toString(), expected);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The same from an open reader (a classpath resource, say); {@code source} names it in errors.
+     */
+    public static List<Line> read(BufferedReader in, String source, String expected) throws IOException {
         List<Line> lines = new ArrayList<>();
-        for (int i = 0; i < text.size(); i++) {
-            if (text.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": not a JSON object (expected " + expected + "): ";
+        int number = 0;
+        for (String text = in.readLine(); text != null; text = in.readLine()) {
+            number++;
+            if (text.isBlank()) continue;
+            String where = source + ":" + number + ": not a JSON object (expected " + expected + "): ";
             JsonNode node;
             try {
-                node = JSON.readTree(text.get(i));
+                node = JSON.readTree(text);
             } catch (JsonProcessingException e) {
                 throw new UserInputException(where + e.getOriginalMessage().lines().findFirst().orElse(""));
             }
             if (!node.isObject()) throw new UserInputException(where + "found " + node.getNodeType().toString().toLowerCase());
-            lines.add(new Line(file, i + 1, node));
+            lines.add(new Line(source, number, node));
         }
         return lines;
     }

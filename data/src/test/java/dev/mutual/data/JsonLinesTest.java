@@ -3,7 +3,9 @@ package dev.mutual.data;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,6 +40,13 @@ class JsonLinesTest {
         assertEquals(file + ":4: expected a string field \"a\", found 2", lines.get(1).error("expected a string field \"a\", found 2").getMessage());
         assertEquals(file + ":4: expected a string field \"a\", found 2",
                 assertThrows(UserInputException.class, () -> lines.get(1).text("a")).getMessage());
+    }
+
+    @Test
+    void aReaderIsNamedByItsSource() throws IOException {
+        BufferedReader in = new BufferedReader(new StringReader("{\"key\": 1}\n\"text\"\n"));
+        assertEquals("classpath:/x.jsonl:2: not a JSON object (expected prompts): found string",
+                assertThrows(UserInputException.class, () -> JsonLines.read(in, "classpath:/x.jsonl", "prompts")).getMessage());
     }
 
     @Test
