@@ -2,12 +2,16 @@ package dev.mutual.data;
 
 import org.slf4j.Logger;
 
+import java.util.Locale;
+import java.util.function.Consumer;
+
 /**
- * Logs "what: done/total unit (pct) rate/s ETA" at most every {@code intervalMillis} and once at the end, so long
- * work shows progress without flooding the log.
+ * Reports "what: done/total unit (pct) rate/s ETA" at most every {@code intervalMillis} and once at the end, so long
+ * work shows progress without flooding the log. This is Mutual's one progress reporter (data preparation, judging,
+ * generation, scoring); it is not thread-safe: report from the thread that collects results.
  */
 public final class Progress {
-    private final Logger log;
+    private final Consumer<String> sink;
     private final String what;
     private final String unit;
     private final long total;
@@ -15,13 +19,20 @@ public final class Progress {
     private final long startNanos = System.nanoTime();
     private long lastLogNanos = startNanos;
     private long done;
+    private String note = "";
 
-    public Progress(Logger log, String what, long total, String unit, long intervalMillis) {
-        this.log = log;
+    /** Reports to {@code sink} (a console writer, say) instead of a logger. */
+    public Progress(Consumer<String> sink, String what, long total, String unit, long intervalMillis) {
+        this.sink = sink;
         this.what = what;
         this.total = total;
         this.unit = unit;
         this.intervalMillis = intervalMillis;
+    }
+
+    /** Logs at INFO to {@code log}. */
+    public Progress(Logger log, String what, long total, String unit, long intervalMillis) {
+        this(log::info, what, total, unit, intervalMillis);
     }
 
     /** Counts items, logging every 5 seconds. */
@@ -34,26 +45,34 @@ public final class Progress {
         update(done + 1);
     }
 
+    /** {@code done} items done so far, with a note appended to the line (e.g. "running exact_match 0.4100"). */
+    public void update(long done, String note) {
+        this.note = note == null || note.isEmpty() ? "" : ", " + note;
+        update(done);
+    }
+
     /** {@code done} items (or bytes) done so far. */
     public void update(long done) {
         this.done = done;
         long now = System.nanoTime();
         if ((now - lastLogNanos) / 1_000_000 >= intervalMillis) {
             lastLogNanos = now;
-            log.info(line(now));
+            sink.accept(line(now));
         }
     }
 
+    /** Reports the final line. */
     public void finish() {
-        log.info(line(System.nanoTime()));
+        sink.accept(line(System.nanoTime()));
     }
 
     /** "near_dedup: 12000/52000 items (23.1%) 4100/s ETA 10s" */
     public String line(long nowNanos) {
         double seconds = Math.max(1e-9, (nowNanos - startNanos) / 1e9);
         double rate = done / seconds;
-        String eta = rate > 0 && total > done ? String.format(" ETA %.0fs", (total - done) / rate) : "";
+        String eta = rate > 0 && total > done ? String.format(Locale.ROOT, " ETA %.0fs", (total - done) / rate) : "";
         double pct = total == 0 ? 100 : 100.0 * done / total;
-        return String.format("%s: %d/%d %s (%.1f%%) %.0f/s%s", what, done, total, unit, pct, rate, eta);
+        String r = String.format(Locale.ROOT, rate >= 10 ? "%.0f" : "%.2f", rate);
+        return String.format(Locale.ROOT, "%s: %d/%d %s (%.1f%%) %s/s%s%s", what, done, total, unit, pct, r, eta, note);
     }
 }

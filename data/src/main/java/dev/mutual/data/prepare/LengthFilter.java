@@ -1,6 +1,7 @@
 package dev.mutual.data.prepare;
 
 import dev.mutual.data.Example;
+import dev.mutual.data.tokenizer.TextTokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,14 @@ public final class LengthFilter implements Stage {
         this.minTokens = minTokens;
         this.maxTokens = maxTokens;
         this.tokenCounter = tokenCounter;
+    }
+
+    /**
+     * The token counter of {@code min_tokens} / {@code max_tokens}: the ids of the text alone, without the special
+     * tokens a tokenizer adds around it (no BOS/EOS), so a bound means the same whichever tokenizer adds what.
+     */
+    public static ToIntFunction<String> tokenCounter(TextTokenizer tokenizer) {
+        return text -> tokenizer.encode(text, false).length;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.mutual.eval.alpaca;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -7,9 +8,7 @@ import dev.mutual.data.UserInputException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,15 +53,7 @@ public final class AlpacaAnnotations {
     /** Writes annotations atomically, in alpaca_eval's layout. */
     public static void write(Path file, List<Annotation> annotations) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), annotations);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFile.writeBytes(file, JSON.writeValueAsBytes(annotations));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write annotations to " + file, e);
         }

@@ -1,8 +1,8 @@
 package dev.mutual.eval.alpaca;
 
 import dev.mutual.data.UserInputException;
-import dev.mutual.eval.judge.ChatMessage;
-import dev.mutual.eval.judge.ChatTemplate;
+import dev.mutual.data.chat.ChatMessage;
+import dev.mutual.eval.judge.JudgePromptTemplate;
 import dev.mutual.eval.judge.DecodingSettings;
 import dev.mutual.eval.judge.JudgeReply;
 
@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  *       1 token, top_logprobs 5.</li>
  * </ul>
  */
-public record AlpacaJudgePrompt(String name, ChatTemplate template, Format format) {
+public record AlpacaJudgePrompt(String name, JudgePromptTemplate template, Format format) {
     public enum Format { RANKING, MODEL_IDENTIFIER }
 
     /** What a reply meant: the preference relative to the prompt's output_1/output_2 (null if unparsable). */
@@ -50,7 +50,7 @@ public record AlpacaJudgePrompt(String name, ChatTemplate template, Format forma
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-        ChatTemplate template = ChatTemplate.parseChatMl(text, file.toString()).requirePlaceholders(PLACEHOLDERS, file.toString());
+        JudgePromptTemplate template = JudgePromptTemplate.parseChatMl(text, file.toString()).requirePlaceholders(PLACEHOLDERS, file.toString());
         Format format;
         if (text.contains("\"model_identifier\"")) format = Format.MODEL_IDENTIFIER;
         else if (text.contains("'rank'")) format = Format.RANKING;

@@ -2,12 +2,9 @@ package dev.mutual.eval.alpaca;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,23 +18,10 @@ public record AlpacaPrompt(int id, String dataset, String instruction) {
 
     /** Reads the prompts file; a bad line names the file and line. */
     public static List<AlpacaPrompt> read(Path file) {
-        if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such file (expected alpaca_eval_805_prompts.jsonl)");
         List<AlpacaPrompt> prompts = new ArrayList<>();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1);
-            JsonNode node;
-            try {
-                node = JSON.readTree(lines.get(i));
-            } catch (IOException e) {
-                throw new UserInputException(where + ": not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
-            }
+        for (JsonLines.Line line : JsonLines.read(file, "alpaca_eval_805_prompts.jsonl")) {
+            String where = line.where();
+            JsonNode node = line.node();
             if (!node.path("id").isInt() || !node.path("instruction").isTextual()) {
                 throw new UserInputException(where + ": expected {\"id\": int, \"dataset\": str, \"instruction\": str}, found " + node);
             }

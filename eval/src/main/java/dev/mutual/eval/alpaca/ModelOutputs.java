@@ -1,16 +1,16 @@
 package dev.mutual.eval.alpaca;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,15 +36,7 @@ public final class ModelOutputs {
     /** Writes the outputs atomically (temp file in the same directory, then rename). */
     public static void write(Path file, List<ModelOutput> outputs) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), outputs);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFile.writeBytes(file, JSON.writeValueAsBytes(outputs));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model outputs to " + file, e);
         }
@@ -58,18 +50,12 @@ public final class ModelOutputs {
      */
     public static List<ModelOutput> generate(List<AlpacaPrompt> prompts, OutputGenerator generator, String generatorName) {
         List<ModelOutput> outputs = new ArrayList<>(prompts.size());
-        long start = System.nanoTime();
-        long lastLog = start;
+        Progress progress = new Progress(LOG, "alpaca_eval outputs", prompts.size(), "generated", 5000);
         for (AlpacaPrompt p : prompts) {
             outputs.add(new ModelOutput(p.instruction(), generator.respond(p.instruction()), generatorName, p.dataset()));
-            long now = System.nanoTime();
-            if (now - lastLog > 5_000_000_000L || outputs.size() == prompts.size()) {
-                lastLog = now;
-                double rate = outputs.size() / ((now - start) / 1e9);
-                LOG.info("alpaca_eval outputs: {}/{} ({}/s, ETA {}s)", outputs.size(), prompts.size(),
-                        String.format("%.2f", rate), String.format("%.0f", (prompts.size() - outputs.size()) / rate));
-            }
+            progress.step();
         }
+        progress.finish();
         return outputs;
     }
 }

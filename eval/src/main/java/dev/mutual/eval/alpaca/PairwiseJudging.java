@@ -2,7 +2,7 @@ package dev.mutual.eval.alpaca;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.judge.ChatJudge;
-import dev.mutual.eval.judge.ChatMessage;
+import dev.mutual.data.chat.ChatMessage;
 import dev.mutual.eval.judge.JudgeReply;
 import dev.mutual.eval.judge.JudgeRunner;
 import org.slf4j.Logger;

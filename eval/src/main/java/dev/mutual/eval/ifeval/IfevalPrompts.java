@@ -2,6 +2,7 @@ package dev.mutual.eval.ifeval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.ifeval.Instruction.Relation;
 
@@ -58,18 +59,9 @@ public final class IfevalPrompts {
     private static List<IfevalPrompt> read(BufferedReader in, String source) throws IOException {
         List<IfevalPrompt> prompts = new ArrayList<>();
         Set<Integer> keys = new HashSet<>();
-        String line;
-        int lineNo = 0;
-        while ((line = in.readLine()) != null) {
-            lineNo++;
-            if (line.isBlank()) continue;
-            String where = source + ":" + lineNo;
-            JsonNode row;
-            try {
-                row = JSON.readTree(line);
-            } catch (IOException e) {
-                throw new UserInputException(where + ": not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
-            }
+        for (JsonLines.Line line : JsonLines.read(in, source, "IFEval prompts, one JSON object per line")) {
+            String where = line.where();
+            JsonNode row = line.node();
             int key = requireInt(row, "key", where);
             where = where + " (key " + key + ")";
             String prompt = requireText(row, "prompt", where);

@@ -2,12 +2,9 @@ package dev.mutual.eval.ifeval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,30 +22,13 @@ public final class IfevalResponses {
 
     /** Prompt text to response, in file order. */
     public static Map<String, String> read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserInputException(file + ": no such file (expected JSONL lines {\"prompt\": ..., \"response\": ...})");
-        }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
         Map<String, String> responses = new LinkedHashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1);
-            JsonNode row;
-            try {
-                row = JSON.readTree(lines.get(i));
-            } catch (IOException e) {
-                throw new UserInputException(where + ": not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
-            }
+        for (JsonLines.Line line : JsonLines.read(file, "JSONL lines {\"prompt\": ..., \"response\": ...}")) {
+            JsonNode row = line.node();
             JsonNode prompt = row.get("prompt");
             JsonNode response = row.get("response");
             if (prompt == null || !prompt.isTextual() || response == null || !response.isTextual()) {
-                throw new UserInputException(where + ": expected string fields 'prompt' and 'response', found "
-                        + (row.isObject() ? "fields " + fieldNames(row) : row.getNodeType()));
+                throw line.error("expected string fields 'prompt' and 'response', found fields " + fieldNames(row));
             }
             responses.put(prompt.asText(), response.asText());
         }

@@ -1,16 +1,14 @@
 package dev.mutual.eval.ifeval;
 
+import dev.mutual.data.AtomicFile;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
 import dev.mutual.eval.report.EvalSample;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,19 +62,13 @@ public final class IfevalResultFiles {
         return new EvalSample(String.valueOf(v.prompt().key()), v.prompt().prompt(), v.response(), scores, details);
     }
 
-    private static void writeReferenceFormat(Path target, List<IfevalVerdict> verdicts, boolean strict) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                for (IfevalVerdict v : verdicts) {
-                    out.write(referenceLine(v, strict));
-                    out.write('\n');
-                }
+    private static void writeReferenceFormat(Path target, List<IfevalVerdict> verdicts, boolean strict) {
+        AtomicFile.write(target, out -> {
+            for (IfevalVerdict v : verdicts) {
+                out.write(referenceLine(v, strict));
+                out.write('\n');
             }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** One line as the reference's {@code write_outputs} prints it. */

@@ -1,5 +1,7 @@
 package dev.mutual.eval.judge;
 
+import dev.mutual.data.chat.ChatMessage;
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -77,7 +78,7 @@ public final class CachedChatJudge implements ChatJudge {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", model);
         ArrayNode msgs = root.putArray("messages");
-        for (ChatMessage m : messages) msgs.addObject().put("role", m.role()).put("content", m.content());
+        for (ChatMessage m : messages) msgs.addObject().put("role", m.role().hfName()).put("content", m.content());
         root.put("temperature", decoding.temperature());
         root.put("max_tokens", decoding.maxTokens());
         root.put("top_logprobs", decoding.topLogprobs());
@@ -91,14 +92,7 @@ public final class CachedChatJudge implements ChatJudge {
 
     private static void write(Path file, JudgeReply reply) {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), reply);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFile.writeBytes(file, JSON.writeValueAsBytes(reply));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write judge cache file " + file, e);
         }

@@ -1,5 +1,6 @@
 package dev.mutual.eval.judge;
 
+import dev.mutual.data.chat.ChatMessage;
 import java.util.List;
 
 /**

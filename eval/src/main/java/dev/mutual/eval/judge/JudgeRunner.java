@@ -1,5 +1,6 @@
 package dev.mutual.eval.judge;
 
+import dev.mutual.data.Progress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +19,7 @@ import java.util.function.IntFunction;
  */
 public final class JudgeRunner {
     private static final Logger LOG = LoggerFactory.getLogger(JudgeRunner.class);
-    private static final long LOG_EVERY_NANOS = 5_000_000_000L;
+    private static final long LOG_EVERY_MILLIS = 5000;
 
     private final int maxConcurrency;
 
@@ -41,20 +42,12 @@ public final class JudgeRunner {
                 futures.add(pool.submit(() -> task.apply(index)));
             }
             List<R> results = new ArrayList<>(n);
-            long start = System.nanoTime();
-            long lastLog = start;
+            Progress progress = new Progress(LOG, label, n, "judged", LOG_EVERY_MILLIS);
             for (int i = 0; i < n; i++) {
                 results.add(await(futures.get(i)));
-                long now = System.nanoTime();
-                if (now - lastLog >= LOG_EVERY_NANOS || i == n - 1) {
-                    lastLog = now;
-                    double seconds = (now - start) / 1e9;
-                    double rate = (i + 1) / Math.max(seconds, 1e-9);
-                    LOG.info("{}: {}/{} judged ({}%), {}/s, ETA {}s", label, i + 1, n,
-                            String.format("%.1f", 100.0 * (i + 1) / n), String.format("%.2f", rate),
-                            String.format("%.0f", (n - i - 1) / rate));
-                }
+                progress.step();
             }
+            progress.finish();
             return results;
         } finally {
             pool.shutdownNow();

@@ -1,5 +1,6 @@
 package dev.mutual.eval.judge;
 
+import dev.mutual.data.chat.ChatMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -132,7 +133,7 @@ public final class OpenAiChatClient implements ChatJudge {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", endpoint.model());
         ArrayNode msgs = root.putArray("messages");
-        for (ChatMessage m : messages) msgs.addObject().put("role", m.role()).put("content", m.content());
+        for (ChatMessage m : messages) msgs.addObject().put("role", m.role().hfName()).put("content", m.content());
         root.put("temperature", decoding.temperature());
         root.put("max_tokens", decoding.maxTokens());
         if (decoding.topLogprobs() > 0) {

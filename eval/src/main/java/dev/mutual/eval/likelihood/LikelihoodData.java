@@ -1,13 +1,9 @@
 package dev.mutual.eval.likelihood;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,25 +80,9 @@ public final class LikelihoodData {
     private record Row(JsonNode json, int index, String where) {}
 
     private static List<Row> rows(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            if (!Files.exists(file)) throw new UserInputException(file + ": no such file");
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        ObjectMapper json = new ObjectMapper();
         List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": ";
-            try {
-                JsonNode node = json.readTree(lines.get(i));
-                if (!node.isObject()) throw new UserInputException(where + "expected a JSON object, found " + node.getNodeType());
-                rows.add(new Row(node, rows.size(), where));
-            } catch (IOException e) {
-                throw new UserInputException(where + "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-            }
+        for (JsonLines.Line line : JsonLines.read(file, "likelihood items, one JSON object per line")) {
+            rows.add(new Row(line.node(), rows.size(), line.where() + ": "));
         }
         return rows;
     }

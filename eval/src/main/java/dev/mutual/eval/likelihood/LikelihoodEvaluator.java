@@ -1,5 +1,6 @@
 package dev.mutual.eval.likelihood;
 
+import dev.mutual.data.Progress;
 import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalSample;
@@ -9,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,7 +27,7 @@ public final class LikelihoodEvaluator {
     /** Scores every request with {@code scorer}, in chunks, logging done/total, rate and ETA. */
     public static List<ContinuationScore> scoreAll(List<ScoringRequest> requests, LogLikelihoodScorer scorer) {
         List<ContinuationScore> out = new ArrayList<>(requests.size());
-        long start = System.nanoTime();
+        Progress progress = new Progress(log, "likelihood", requests.size(), "requests scored", 5000);
         for (int from = 0; from < requests.size(); from += CHUNK) {
             List<ScoringRequest> chunk = requests.subList(from, Math.min(requests.size(), from + CHUNK));
             List<ContinuationScore> scored = scorer.score(chunk);
@@ -35,10 +35,9 @@ public final class LikelihoodEvaluator {
                 throw new IllegalStateException("scorer returned " + scored.size() + " scores for " + chunk.size() + " requests");
             }
             out.addAll(scored);
-            double secs = (System.nanoTime() - start) / 1e9, rate = out.size() / Math.max(secs, 1e-9);
-            log.info(String.format(Locale.ROOT, "scored %d/%d requests (%.1f/s, ETA %.0fs)", out.size(), requests.size(),
-                    rate, (requests.size() - out.size()) / rate));
+            progress.update(out.size());
         }
+        progress.finish();
         return out;
     }
 

@@ -1,14 +1,13 @@
 package dev.mutual.eval.likelihood;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
-import dev.mutual.eval.report.AtomicFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,31 +57,17 @@ public final class ScoresFile {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writeString(file, out.toString());
     }
 
     /** The scores of {@code requests}, in request order; every request must be answered exactly once. */
     public static List<ContinuationScore> read(Path file, List<LabelledRequest> requests) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            if (!Files.exists(file)) throw new UserInputException(file + ": no such scores file");
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        ObjectMapper json = new ObjectMapper();
         ContinuationScore[] scores = new ContinuationScore[requests.size()];
         int[] lineOf = new int[requests.size()];
         Arrays.fill(lineOf, -1);
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": ";
-            JsonNode j;
-            try {
-                j = json.readTree(lines.get(i));
-            } catch (IOException e) {
-                throw new UserInputException(where + "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-            }
+        for (JsonLines.Line line : JsonLines.read(file, "scores, {\"request\", \"logprob\", \"tokens\"} per line")) {
+            String where = line.where() + ": ";
+            JsonNode j = line.node();
             JsonNode k = j.get("request");
             if (k == null || !k.isIntegralNumber() || k.asInt() < 0 || k.asInt() >= requests.size()) {
                 throw new UserInputException(where + "expected \"request\" between 0 and " + (requests.size() - 1) + ", found " + k);
@@ -101,7 +86,7 @@ public final class ScoresFile {
                 throw new UserInputException(where + "expected \"tokens\": an integer >= 1, found " + t);
             }
             scores[r] = new ContinuationScore(lp.asDouble(), t.asInt(), j.path("greedy").asBoolean(false));
-            lineOf[r] = i + 1;
+            lineOf[r] = line.number();
         }
         for (int r = 0; r < scores.length; r++) {
             if (scores[r] == null) {

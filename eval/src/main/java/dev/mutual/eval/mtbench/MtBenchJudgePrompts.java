@@ -1,8 +1,9 @@
 package dev.mutual.eval.mtbench;
 
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
-import dev.mutual.eval.judge.ChatMessage;
-import dev.mutual.eval.judge.ChatTemplate;
+import dev.mutual.data.chat.ChatMessage;
+import dev.mutual.eval.judge.JudgePromptTemplate;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,7 +23,7 @@ import java.util.Set;
 public record MtBenchJudgePrompts(NamedTemplate general, NamedTemplate math, NamedTemplate generalMultiTurn,
                                   NamedTemplate mathMultiTurn) {
     /** A judge prompt and its name in judge_prompts.jsonl (kept in every judgement). */
-    public record NamedTemplate(String name, ChatTemplate template) {}
+    public record NamedTemplate(String name, JudgePromptTemplate template) {}
 
     private static final Map<String, Set<String>> PLACEHOLDERS = Map.of(
             "single-v1", Set.of("question", "answer"),
@@ -40,7 +41,7 @@ public record MtBenchJudgePrompts(NamedTemplate general, NamedTemplate math, Nam
                 throw new UserInputException(line.where() + ": prompt " + name + " should ask for \"[[rating]]\", found "
                         + line.text("output_format"));
             }
-            ChatTemplate template = new ChatTemplate(List.of(ChatMessage.system(line.text("system_prompt")),
+            JudgePromptTemplate template = new JudgePromptTemplate(List.of(ChatMessage.system(line.text("system_prompt")),
                     ChatMessage.user(line.text("prompt_template"))));
             byName.put(name, new NamedTemplate(name, template.requirePlaceholders(expected, line.where())));
         }

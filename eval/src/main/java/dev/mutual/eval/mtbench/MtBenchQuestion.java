@@ -1,5 +1,6 @@
 package dev.mutual.eval.mtbench;
 
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
 import java.nio.file.Path;

@@ -1,17 +1,12 @@
 package dev.mutual.eval.mtbench;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
 import dev.mutual.eval.report.EvalSample;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,29 +87,18 @@ public final class MtBenchReport {
     }
 
     private static void writeJudgments(Path file, List<MtBenchJudgement> judgements, String modelId, String judgeModel) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-            try {
-                try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    for (MtBenchJudgement j : judgements) {
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        row.put("question_id", j.questionId());
-                        row.put("model", modelId);
-                        row.put("judge", List.of(judgeModel, j.promptName()));
-                        row.put("judgment", j.judgeReply());
-                        row.put("score", j.rating() == null ? -1 : j.rating());
-                        row.put("turn", j.turn());
-                        out.write(JSON.writeValueAsString(row));
-                        out.write('\n');
-                    }
-                }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
+        AtomicFile.write(file, out -> {
+            for (MtBenchJudgement j : judgements) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("question_id", j.questionId());
+                row.put("model", modelId);
+                row.put("judge", List.of(judgeModel, j.promptName()));
+                row.put("judgment", j.judgeReply());
+                row.put("score", j.rating() == null ? -1 : j.rating());
+                row.put("turn", j.turn());
+                out.write(JSON.writeValueAsString(row));
+                out.write('\n');
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        });
     }
 }

@@ -1,7 +1,8 @@
 package dev.mutual.eval.reasoning;
 
+import dev.mutual.data.AtomicFile;
+import dev.mutual.data.Progress;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mutual.eval.report.AtomicFile;
 import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalSample;
@@ -11,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,7 +99,7 @@ public final class ReasoningEvaluator {
         Map<String, String> responses = new LinkedHashMap<>();
         AnswerExtraction primary = task.extractions().get(0);
         double correct = 0;
-        long start = System.nanoTime();
+        Progress progress = new Progress(log, task.name(), scored.size(), "generated", 5000);
         for (int from = 0; from < scored.size(); from += CHUNK) {
             List<ReasoningItem> chunk = scored.subList(from, Math.min(scored.size(), from + CHUNK));
             List<String> prompts = chunk.stream().map(i -> task.prompt(i.question())).toList();
@@ -112,11 +112,9 @@ public final class ReasoningEvaluator {
                 String answer = primary.extract(task.generation().cutAtStop(completions.get(i)));
                 correct += task.normalizer().exactMatch(answer, chunk.get(i).target());
             }
-            double secs = (System.nanoTime() - start) / 1e9, rate = responses.size() / Math.max(secs, 1e-9);
-            log.info(String.format(Locale.ROOT, "%s: generated %d/%d (%.2f/s, ETA %.0fs), running %s %.4f", task.name(),
-                    responses.size(), scored.size(), rate, (scored.size() - responses.size()) / rate,
-                    task.primaryMetric(), correct / responses.size()));
+            progress.update(responses.size(), String.format(Locale.ROOT, "running %s %.4f", task.primaryMetric(), correct / responses.size()));
         }
+        progress.finish();
         return score(task, items, responses, run);
     }
 
@@ -143,7 +141,7 @@ public final class ReasoningEvaluator {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writeString(file, out.toString());
         return n;
     }
 }

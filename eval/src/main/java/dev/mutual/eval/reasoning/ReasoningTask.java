@@ -1,13 +1,8 @@
 package dev.mutual.eval.reasoning;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,27 +95,12 @@ public record ReasoningTask(String name, ReasoningDataset dataset, int version, 
 
     /** Reads the task's dataset (see {@link ReasoningDataset}); ids must be unique. */
     public List<ReasoningItem> readItems(Path file) {
-        ObjectMapper json = new ObjectMapper();
         List<ReasoningItem> items = new ArrayList<>();
         Map<String, Integer> seen = new LinkedHashMap<>();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            if (!Files.exists(file)) throw new UserInputException(file + ": no such file (the " + name + " dataset)");
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": ";
-            JsonNode row;
-            try {
-                row = json.readTree(lines.get(i));
-            } catch (IOException e) {
-                throw new UserInputException(where + "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-            }
-            ReasoningItem item = dataset.parse(row, items.size(), where);
-            Integer before = seen.put(item.id(), i + 1);
+        for (JsonLines.Line line : JsonLines.read(file, "the " + name + " dataset, JSON lines with a \"question\"")) {
+            String where = line.where() + ": ";
+            ReasoningItem item = dataset.parse(line.node(), items.size(), where);
+            Integer before = seen.put(item.id(), line.number());
             if (before != null) throw new UserInputException(where + "id '" + item.id() + "' already used on line " + before);
             items.add(item);
         }

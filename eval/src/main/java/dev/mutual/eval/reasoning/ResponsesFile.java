@@ -1,13 +1,9 @@
 package dev.mutual.eval.reasoning;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,25 +27,11 @@ public final class ResponsesFile {
             byId.put(item.id(), item);
             byQuestion.putIfAbsent(item.question(), item);
         }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            if (!Files.exists(file)) throw new UserInputException(file + ": no such responses file");
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        ObjectMapper json = new ObjectMapper();
         Map<String, String> responses = new LinkedHashMap<>();
         Map<String, Integer> lineOf = new HashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": ";
-            JsonNode row;
-            try {
-                row = json.readTree(lines.get(i));
-            } catch (IOException e) {
-                throw new UserInputException(where + "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-            }
+        for (JsonLines.Line line : JsonLines.read(file, "responses, {\"response\"} with \"id\", \"index\" or \"question\"")) {
+            String where = line.where() + ": ";
+            JsonNode row = line.node();
             JsonNode response = row.has("response") ? row.get("response") : row.get("output");
             if (response == null || !response.isTextual()) {
                 throw new UserInputException(where + "expected a string \"response\" (or \"output\"), found " + response);
@@ -70,7 +52,7 @@ public final class ResponsesFile {
             } else {
                 throw new UserInputException(where + "expected \"id\", \"index\" or \"question\" naming the item answered");
             }
-            Integer before = lineOf.put(item.id(), i + 1);
+            Integer before = lineOf.put(item.id(), line.number());
             if (before != null) throw new UserInputException(where + "item '" + item.id() + "' already answered on line " + before);
             responses.put(item.id(), response.asText());
         }

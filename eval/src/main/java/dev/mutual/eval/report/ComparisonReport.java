@@ -1,6 +1,6 @@
 package dev.mutual.eval.report;
 
-import java.nio.charset.StandardCharsets;
+import dev.mutual.data.AtomicFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,14 +23,14 @@ public final class ComparisonReport {
             List<MetricComparison> primary = comparison.rowsOf(benchmark).stream().filter(MetricComparison::primary).toList();
             if (primary.isEmpty()) continue;
             Path png = dir.resolve(chartFileName(benchmark));
-            AtomicFile.write(png, DeltaChart.png(benchmark, primary.get(0).metric(), comparison.baseline().label(), primary));
+            AtomicFile.writeBytes(png, DeltaChart.png(benchmark, primary.get(0).metric(), comparison.baseline().label(), primary));
             written.add(png);
         }
         Path csv = dir.resolve(CSV);
-        AtomicFile.write(csv, csv(comparison).getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writeString(csv, csv(comparison));
         written.add(csv);
         Path md = dir.resolve(MARKDOWN);
-        AtomicFile.write(md, markdown(comparison).getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writeString(md, markdown(comparison));
         written.add(md);
         return written;
     }

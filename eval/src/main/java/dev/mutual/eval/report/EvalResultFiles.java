@@ -1,17 +1,15 @@
 package dev.mutual.eval.report;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,13 +31,13 @@ public final class EvalResultFiles {
     public static void write(Path dir, EvalResult result, List<EvalSample> samples) {
         try {
             Files.createDirectories(dir);
-            writeAtomically(dir.resolve(SAMPLES), out -> {
+            AtomicFile.write(dir.resolve(SAMPLES), out -> {
                 for (EvalSample s : samples) {
                     out.write(JSONL.writeValueAsString(s));
                     out.write('\n');
                 }
             });
-            writeAtomically(dir.resolve(RESULTS), out -> out.write(JSON.writeValueAsString(result)));
+            AtomicFile.write(dir.resolve(RESULTS), out -> out.write(JSON.writeValueAsString(result)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write evaluation results to " + dir + ": " + e.getMessage(), e);
         }
@@ -66,38 +64,15 @@ public final class EvalResultFiles {
             throw new UserInputException(file + ": missing (every evaluation directory has " + SAMPLES + ")");
         }
         List<EvalSample> samples = new ArrayList<>();
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) continue;
-                try {
-                    samples.add(JSONL.readValue(lines.get(i), new TypeReference<EvalSample>() {}));
-                } catch (IOException e) {
-                    throw new UserInputException(file + ":" + (i + 1) + ": not a sample line (expected JSON with "
-                            + "id, prompt, response, scores): " + e.getMessage().lines().findFirst().orElse(""));
-                }
+        for (JsonLines.Line line : JsonLines.read(file, "evaluation samples, JSON with id, prompt, response, scores")) {
+            try {
+                samples.add(JSONL.treeToValue(line.node(), EvalSample.class));
+            } catch (IOException | IllegalArgumentException e) {
+                throw line.error("not a sample line (expected JSON with id, prompt, response, scores): "
+                        + e.getMessage().lines().findFirst().orElse(""));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
         return samples;
-    }
-
-    @FunctionalInterface
-    private interface Body {
-        void write(BufferedWriter out) throws IOException;
-    }
-
-    private static void writeAtomically(Path target, Body body) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(out);
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     private static String firstLine(IOException e) {

@@ -1,7 +1,7 @@
 package dev.mutual.eval.alpaca;
 
 import dev.mutual.data.UserInputException;
-import dev.mutual.eval.judge.ChatMessage;
+import dev.mutual.data.chat.ChatMessage;
 import dev.mutual.eval.judge.JudgeReply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class AlpacaJudgePromptTest {
     @Test
     void rendersChatMlIntoSystemAndUserMessagesInsertingOutputsVerbatim() {
         List<ChatMessage> messages = RANKING.render("Say hi", "Hi {output_2}", "Hello $1 \\n");
-        assertEquals(List.of("system", "user"), messages.stream().map(ChatMessage::role).toList());
+        assertEquals(List.of("system", "user"), messages.stream().map(m -> m.role().hfName()).toList());
         assertEquals("You are a helpful assistant, that ranks models by the quality of their answers.", messages.get(0).content());
         String user = messages.get(1).content();
         assertTrue(user.contains("\"instruction\": \"\"\"Say hi\"\"\""), user);

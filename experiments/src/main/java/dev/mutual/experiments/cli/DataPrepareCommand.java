@@ -2,9 +2,11 @@ package dev.mutual.experiments.cli;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.prepare.DataPreparer;
+import dev.mutual.data.prepare.LengthFilter;
 import dev.mutual.data.prepare.PrepareConfig;
 import dev.mutual.data.prepare.PrepareStats;
 import dev.mutual.data.prepare.StageStats;
+import dev.mutual.data.tokenizer.TextTokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +21,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code mutual data prepare --input FILE --output DIR}: reads data files (format detected or named), normalises,
- * filters by length, removes exact and near duplicates, decontaminates against eval sets, and writes data.jsonl,
+ * filters by length (characters, and tokens of {@code --tokenizer}), removes exact and near duplicates, decontaminates against eval sets, and writes data.jsonl,
  * dropped.jsonl and stats.json into DIR.
  */
 @Command(name = "prepare", mixinStandardHelpOptions = true, sortOptions = false,
@@ -61,6 +63,15 @@ final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--max-chars", paramLabel = "N", description = "Drop items whose response or instruction has more characters.")
     Integer maxChars;
 
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer that counts tokens for --min-tokens/--max-tokens: a tokenizer.json, a folder holding one, or a llama2.c .bin. Tokens are counted without special tokens (no BOS).")
+    Path tokenizer;
+
+    @Option(names = "--min-tokens", paramLabel = "N", description = "Drop items whose response or instruction has fewer tokens (needs --tokenizer).")
+    Integer minTokens;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Drop items whose response or instruction has more tokens (needs --tokenizer).")
+    Integer maxTokens;
+
     @Option(names = "--no-dedup", description = "Skip exact and near-duplicate removal.")
     boolean noDedup;
 
@@ -96,11 +107,21 @@ final class DataPrepareCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<PrepareConfig.Source> sources = new ArrayList<>();
         for (Path input : inputs) sources.add(new PrepareConfig.Source(input, format, skipInvalid, limit, unlabelled));
-        PrepareConfig config = new PrepareConfig(sources, !noNormalize, minChars, maxChars, null, null, !noDedup,
+        PrepareConfig config = new PrepareConfig(sources, !noNormalize, minChars, maxChars, minTokens, maxTokens, !noDedup,
                 new PrepareConfig.NearDedup(!noDedup && !noNearDedup, shingleSize, numPerm, nearDedupThreshold, seed),
                 new PrepareConfig.Decontamination(!noDecontaminate, ngram, minPromptWords, noDecontaminate ? List.of() : evalSets(out)));
 
-        PrepareStats stats = DataPreparer.prepare(config, output, null);
+        if (config.needsTokenCounter() && tokenizer == null) {
+            throw new UserInputException("--min-tokens / --max-tokens need a tokenizer to count tokens: expected --tokenizer PATH, found none");
+        }
+        PrepareStats stats;
+        if (config.needsTokenCounter()) {
+            try (TextTokenizer counter = TextTokenizer.load(tokenizer)) {
+                stats = DataPreparer.prepare(config, output, LengthFilter.tokenCounter(counter));
+            }
+        } else {
+            stats = DataPreparer.prepare(config, output, null);
+        }
         printSummary(out, stats);
         return 0;
     }

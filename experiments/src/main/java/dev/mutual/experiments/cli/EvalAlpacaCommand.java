@@ -61,6 +61,9 @@ final class EvalAlpacaCommand implements Runnable {
     @Mixin
     JudgeOptions judge;
 
+    @Mixin
+    RunInfoOptions runInfo;
+
     @Override
     public void run() {
         if ((outputs == null) == (annotations == null)) {
@@ -80,7 +83,7 @@ final class EvalAlpacaCommand implements Runnable {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("annotations", annotations.toString());
         settings.put("annotator", read.get(0).annotator());
-        return AlpacaEvalReport.write(output, read, new EvalResult.RunInfo(model, "annotations file", "cli", "unknown"), settings);
+        return AlpacaEvalReport.write(output, read, runInfo.toRunInfo(model, "annotations file"), settings);
     }
 
     private EvalResult judgeOutputs() {
@@ -104,6 +107,6 @@ final class EvalAlpacaCommand implements Runnable {
         settings.put("http_requests", client.requestCount());
         spec.commandLine().getOut().printf("judge: %d cached, %d HTTP requests (%d retries)%n", cached.hits(), client.requestCount(), client.retryCount());
         return AlpacaEvalReport.write(output, judged,
-                new EvalResult.RunInfo(modelOutputs.get(0).generator(), "responses file", "cli", "unknown"), settings);
+                runInfo.toRunInfo(modelOutputs.get(0).generator(), "responses file"), settings);
     }
 }

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.Progress;
 import dev.mutual.eval.ifeval.IfevalAccuracy;
 import dev.mutual.eval.ifeval.IfevalEvaluator;
 import dev.mutual.eval.ifeval.IfevalPrompt;
@@ -9,6 +10,7 @@ import dev.mutual.eval.ifeval.IfevalResultFiles;
 import dev.mutual.eval.report.EvalResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -40,6 +42,9 @@ final class EvalIfevalCommand implements Runnable {
             description = "IFEval prompts in input_data.jsonl format (default: the bundled 541 prompts).")
     Path input;
 
+    @Mixin
+    RunInfoOptions runInfoOptions;
+
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
@@ -47,29 +52,24 @@ final class EvalIfevalCommand implements Runnable {
         List<IfevalPrompt> prompts = input == null ? IfevalPrompts.bundled() : IfevalPrompts.read(input);
         Map<String, String> answers = IfevalResponses.read(responses);
 
-        long start = System.nanoTime();
-        int total = prompts.size();
-        int every = Math.max(1, total / 10);
-        IfevalEvaluator.Run run = IfevalEvaluator.evaluate(prompts, answers, done -> {
-            if (done % every == 0 || done == total) {
-                double seconds = (System.nanoTime() - start) / 1e9;
-                double rate = done / Math.max(seconds, 1e-9);
-                err.printf("ifeval: %d/%d prompts scored (%.0f/s, ETA %.0fs)%n", done, total, rate, (total - done) / rate);
-                err.flush();
-            }
-        });
+        Progress progress = new Progress(line -> {
+            err.println(line);
+            err.flush();
+        }, "ifeval", prompts.size(), "prompts scored", 2000);
+        IfevalEvaluator.Run run = IfevalEvaluator.evaluate(prompts, answers, progress::update);
+        progress.finish();
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("prompts_file", input == null ? "bundled input_data.jsonl (541 prompts)" : input.toString());
         settings.put("responses_file", responses.toString());
         settings.put("language_detector", "com.cybozu.labs:langdetect 1.1-20120112, seed 0");
-        EvalResult.RunInfo runInfo = new EvalResult.RunInfo(responses.toString(), "unknown", "cli", "unknown");
+        EvalResult.RunInfo runInfo = runInfoOptions.toRunInfo(responses.toString(), "unknown");
         IfevalResultFiles.write(output, run, runInfo, settings);
 
         IfevalAccuracy acc = run.accuracy();
         if (!run.missingKeys().isEmpty()) {
             out.printf("note: %d of %d prompts have no response in %s and are not scored (keys %s)%n",
-                    run.missingKeys().size(), total, responses, run.missingKeys());
+                    run.missingKeys().size(), prompts.size(), responses, run.missingKeys());
         }
         if (run.unmatchedResponses() > 0) {
             out.printf("note: %d responses answer no IFEval prompt and were ignored%n", run.unmatchedResponses());

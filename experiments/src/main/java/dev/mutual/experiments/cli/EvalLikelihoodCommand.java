@@ -62,7 +62,7 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path file = data != null ? data : RunInfoOptions.sharedData("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl");
+        Path file = data != null ? data : SharedData.file("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl");
         String benchmark = name != null ? name : file.getFileName().toString().replaceFirst("\\.jsonl?$", "");
         boolean multipleChoice = LikelihoodData.isMultipleChoice(file);
         List<MultipleChoiceItem> mc = multipleChoice ? LikelihoodData.readMultipleChoice(file) : null;

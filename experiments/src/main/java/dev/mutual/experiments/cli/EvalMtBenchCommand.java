@@ -52,6 +52,9 @@ final class EvalMtBenchCommand implements Runnable {
     @Mixin
     JudgeOptions judge;
 
+    @Mixin
+    RunInfoOptions runInfo;
+
     @Override
     public void run() {
         List<MtBenchQuestion> qs = MtBenchQuestion.read(questions);
@@ -70,7 +73,7 @@ final class EvalMtBenchCommand implements Runnable {
         settings.put("cache_hits", cached.hits());
         settings.put("http_requests", client.requestCount());
         EvalResult result = MtBenchReport.write(output, judgements, model, client.model(),
-                new EvalResult.RunInfo(model, "responses file", "cli", "unknown"), settings);
+                runInfo.toRunInfo(model, "responses file"), settings);
         Map<String, Double> m = result.metrics();
         spec.commandLine().getOut().printf("judge: %d cached, %d HTTP requests (%d retries)%n", cached.hits(), client.requestCount(), client.retryCount());
         spec.commandLine().getOut().printf("mt_bench: score %.3f (turn 1 %.3f, turn 2 %.3f), %d judgements, %d unparsed%n",

@@ -13,16 +13,16 @@ import picocli.CommandLine.Command;
         versionProvider = MutualCli.Version.class,
         description = "Train and evaluate instruction-tuned language models with MAIN (Mutual Alignment Is Necessary).",
         subcommands = {
-                CommandLine.HelpCommand.class,
+                RunCommand.class,
+                ValidateCommand.class,
+                DataCommand.class,
                 EvalCommand.class,
                 CompareCommand.class,
                 GenerateCommand.class,
                 ScoreCommand.class,
                 ConvertCommand.class,
                 BenchCommand.class,
-                DataCommand.class,
-                RunCommand.class,
-                ValidateCommand.class,
+                CommandLine.HelpCommand.class,
         })
 public final class MutualCli implements Runnable {
 

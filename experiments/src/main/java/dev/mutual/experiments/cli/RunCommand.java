@@ -6,14 +6,13 @@ import dev.mutual.experiments.pipeline.RunDirectory;
 import dev.mutual.experiments.pipeline.StageOutcome;
 import dev.mutual.experiments.pipeline.Stages;
 import dev.mutual.experiments.recipe.Recipe;
-import dev.mutual.experiments.recipe.RecipeLoader;
 import dev.mutual.experiments.recipe.RecipeWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -36,19 +35,17 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "RECIPE", description = "the recipe YAML file")
-    Path recipeFile;
-
-    @Parameters(index = "1..*", paramLabel = "key.path=value", description = "overrides, e.g. seed=7 stages.prepare_seed.min_chars=20")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    RecipeArguments recipeArguments;
 
     @Option(names = "--force", paramLabel = "STAGE", description = "rerun this stage and everything downstream of it even if cached (repeatable)")
     List<String> force = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException {
-        Path cwd = Path.of("").toAbsolutePath();
-        Recipe recipe = RecipeLoader.load(recipeFile, overrides, System.getenv(), cwd);
+        Recipe recipe = recipeArguments.load();
+        Path recipeFile = recipeArguments.recipeFile;
+        List<String> overrides = recipeArguments.overrides;
         Pipeline pipeline = Stages.pipeline(recipe);
         pipeline.withDownstream(new LinkedHashSet<>(force));  // checks the stage names before any work
         String resolved = RecipeWriter.toYaml(recipe);
@@ -58,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
                 + "# by mutual " + MutualVersion.VERSION + " at " + now + "; mutual run this file to repeat the run.\n";
         PrintWriter out = spec.commandLine().getOut();
         List<StageOutcome> outcomes;
-        try (RunDirectory run = RunDirectory.open(cwd.resolve(recipe.paths().runs()), recipe.name(), resolved, header, now)) {
+        try (RunDirectory run = RunDirectory.open(Path.of("").toAbsolutePath().resolve(recipe.paths().runs()), recipe.name(), resolved, header, now)) {
             out.println("run directory: " + run.dir() + (run.resumed() ? " (resuming an earlier run of this recipe)" : ""));
             out.flush();
             log.info("recipe {}{}: resolved in {}", recipeFile, overrides.isEmpty() ? "" : " with overrides " + overrides,

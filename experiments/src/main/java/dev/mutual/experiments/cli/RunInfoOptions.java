@@ -5,7 +5,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,12 +12,12 @@ import java.util.concurrent.TimeUnit;
  * {@code mutual compare}. Shared by the evaluate-from-responses commands as a picocli mixin.
  */
 final class RunInfoOptions {
-    @Option(names = "--model-name", defaultValue = "unknown", paramLabel = "NAME",
-            description = "model that produced the responses, shown in reports (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model-name", paramLabel = "NAME",
+            description = "model that produced the responses, shown in reports (default: named by the responses file, else unknown)")
     String model;
 
-    @Option(names = "--data-strategy", defaultValue = "unknown", paramLabel = "NAME",
-            description = "data strategy of that model, e.g. seed-only, main-mutual-filter (default: ${DEFAULT-VALUE})")
+    @Option(names = "--data-strategy", paramLabel = "NAME",
+            description = "data strategy of that model, e.g. seed-only, main-mutual-filter (default: unknown)")
     String dataStrategy;
 
     @Option(names = "--recipe", defaultValue = "cli", paramLabel = "FILE",
@@ -26,7 +25,13 @@ final class RunInfoOptions {
     String recipe;
 
     EvalResult.RunInfo toRunInfo() {
-        return new EvalResult.RunInfo(model, dataStrategy, recipe, gitHash());
+        return toRunInfo("unknown", "unknown");
+    }
+
+    /** With the model and strategy the responses file names (e.g. alpaca_eval's "generator") unless given. */
+    EvalResult.RunInfo toRunInfo(String fileModel, String fileStrategy) {
+        return new EvalResult.RunInfo(model != null ? model : fileModel, dataStrategy != null ? dataStrategy : fileStrategy,
+                recipe, gitHash());
     }
 
     /** Mutual's commit, from git in MUTUAL_HOME (set by bin/mutual) or the working directory; "unknown" without git. */
@@ -43,12 +48,5 @@ final class RunInfoOptions {
             Thread.currentThread().interrupt();
         }
         return "unknown";
-    }
-
-    /** A file under the shared data folder: MUTUAL_HOME/../shared/data when run by bin/mutual, else ../shared/data. */
-    static Path sharedData(String relative) {
-        String home = System.getenv("MUTUAL_HOME");
-        Path base = home == null ? Path.of("..", "shared", "data") : Path.of(home).resolve("../shared/data").normalize();
-        return base.resolve(relative);
     }
 }

@@ -20,6 +20,15 @@ final class SharedData {
         return Files.isDirectory(shared) ? shared : null;
     }
 
+    /**
+     * A file under the shared data folder, e.g. {@code gsm8k/test.jsonl}; without a shared data folder, that file
+     * under {@code ../shared/data}, whose absence the reader then reports by name.
+     */
+    static Path file(String relative) {
+        Path folder = folder();
+        return (folder != null ? folder : Path.of("..", "shared", "data")).resolve(relative);
+    }
+
     static Path repositoryRoot() {
         String home = System.getenv("MUTUAL_HOME");
         if (home != null && !home.isBlank()) return Path.of(home).toAbsolutePath();

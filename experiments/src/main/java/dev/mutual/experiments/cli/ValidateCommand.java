@@ -3,15 +3,13 @@ package dev.mutual.experiments.cli;
 import dev.mutual.experiments.pipeline.PipelineStage;
 import dev.mutual.experiments.pipeline.Stages;
 import dev.mutual.experiments.recipe.Recipe;
-import dev.mutual.experiments.recipe.RecipeLoader;
 import dev.mutual.experiments.recipe.RecipeWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,22 +23,19 @@ final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "RECIPE", description = "the recipe YAML file")
-    Path recipeFile;
-
-    @Parameters(index = "1..*", paramLabel = "key.path=value", description = "overrides, e.g. seed=7 stages.prepare_seed.min_chars=20")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    RecipeArguments recipeArguments;
 
     @Option(names = "--print", description = "print the resolved recipe (defaults filled in, paths absolute)")
     boolean print;
 
     @Override
     public Integer call() {
-        Recipe recipe = RecipeLoader.load(recipeFile, overrides, System.getenv(), Path.of("").toAbsolutePath());
+        Recipe recipe = recipeArguments.load();
         List<String> stages = new ArrayList<>();
         for (PipelineStage s : Stages.pipeline(recipe).stages()) stages.add(s.name() + " (" + s.type() + ")");
         if (print) spec.commandLine().getOut().print(RecipeWriter.toYaml(recipe));
-        spec.commandLine().getOut().println("ok: " + recipeFile + ": recipe '" + recipe.name() + "', " + stages.size()
+        spec.commandLine().getOut().println("ok: " + recipeArguments.recipeFile + ": recipe '" + recipe.name() + "', " + stages.size()
                 + " stage" + (stages.size() == 1 ? "" : "s") + ": " + String.join(", ", stages));
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.pipeline;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -48,7 +49,7 @@ public record Manifest(String stage, String type, String cacheKey, Map<String, S
     }
 
     void writeTo(Path dir) throws IOException {
-        AtomicFile.write(dir.resolve(FILE), JSON.writeValueAsString(this));
+        AtomicFile.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
     }
 
     /** The manifest in {@code dir}, or null when there is none or it cannot be read (an unfinished stage). */

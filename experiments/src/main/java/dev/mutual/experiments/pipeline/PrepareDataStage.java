@@ -3,12 +3,15 @@ package dev.mutual.experiments.pipeline;
 import dev.mutual.data.prepare.DataPreparer;
 import dev.mutual.data.prepare.PrepareConfig;
 import dev.mutual.data.prepare.PrepareStats;
+import dev.mutual.data.prepare.LengthFilter;
+import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.experiments.recipe.DataSourceConfig;
 import dev.mutual.experiments.recipe.EvalSetConfig;
 import dev.mutual.experiments.recipe.NearDedupConfig;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +20,8 @@ import java.util.Map;
 
 /**
  * Stage {@code prepare_data}: {@link DataPreparer} on the recipe's sources. Outputs {@code data.jsonl},
- * {@code dropped.jsonl} and {@code stats.json}. Preparation is one pass over files that fit in memory, so it is
+ * {@code dropped.jsonl} and {@code stats.json}. Token bounds count with the stage's {@code tokenizer}, without
+ * special tokens. Preparation is one pass over files that fit in memory, so it is
  * not {@link #resumable()}: an interrupted attempt starts over.
  */
 final class PrepareDataStage implements Stage {
@@ -26,9 +30,11 @@ final class PrepareDataStage implements Stage {
     static final int CODE_VERSION = 1;
 
     private final PrepareConfig config;
+    private final Path tokenizer;
 
     PrepareDataStage(PrepareDataConfig recipe, long recipeSeed) {
         this.config = toPrepareConfig(recipe, recipeSeed);
+        this.tokenizer = recipe.tokenizer();
     }
 
     static PrepareConfig toPrepareConfig(PrepareDataConfig r, long recipeSeed) {
@@ -44,7 +50,7 @@ final class PrepareDataStage implements Stage {
         for (EvalSetConfig e : r.decontamination().evalSets()) evalSets.add(new PrepareConfig.EvalSet(e.name(), e.path()));
         PrepareConfig.Decontamination decontamination = new PrepareConfig.Decontamination(r.decontamination().enabled(),
                 r.decontamination().ngram(), r.decontamination().minPromptWords(), evalSets);
-        return new PrepareConfig(sources, r.normalize(), r.minChars(), r.maxChars(), null, null, r.exactDedup(),
+        return new PrepareConfig(sources, r.normalize(), r.minChars(), r.maxChars(), r.minTokens(), r.maxTokens(), r.exactDedup(),
                 nearDedup, decontamination);
     }
 
@@ -58,12 +64,26 @@ final class PrepareDataStage implements Stage {
         List<Path> files = new ArrayList<>();
         for (PrepareConfig.Source s : config.sources()) files.add(s.path());
         for (PrepareConfig.EvalSet e : config.decontamination().evalSets()) files.add(e.path());
+        if (tokenizer != null && config.needsTokenCounter()) {
+            // A tokenizer folder counts by the files TextTokenizer.load reads from it.
+            if (!Files.isDirectory(tokenizer)) files.add(tokenizer);
+            for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+                if (Files.isDirectory(tokenizer) && Files.isRegularFile(tokenizer.resolve(f))) files.add(tokenizer.resolve(f));
+            }
+        }
         return files;
     }
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
-        PrepareStats stats = DataPreparer.prepare(config, ctx.workDir(), null);
+        PrepareStats stats;
+        if (config.needsTokenCounter()) {
+            try (TextTokenizer counter = TextTokenizer.load(tokenizer)) {
+                stats = DataPreparer.prepare(config, ctx.workDir(), LengthFilter.tokenCounter(counter));
+            }
+        } else {
+            stats = DataPreparer.prepare(config, ctx.workDir(), null);
+        }
         Map<String, Number> metrics = new LinkedHashMap<>();
         long read = 0;
         for (PrepareStats.SourceStats s : stats.sources()) read += s.examples();

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.pipeline;
 
+import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
@@ -84,7 +85,7 @@ public final class RunDirectory implements AutoCloseable {
         Path dir = existing != null ? existing : recipeDir.resolve(STAMP.format(now) + "-" + hash);
         Files.createDirectories(dir);
         // Also on resume: a run killed right after creating its directory has no resolved recipe yet.
-        if (!Files.exists(dir.resolve(RESOLVED_RECIPE))) AtomicFile.write(dir.resolve(RESOLVED_RECIPE), header + resolvedYaml);
+        if (!Files.exists(dir.resolve(RESOLVED_RECIPE))) AtomicFile.writeString(dir.resolve(RESOLVED_RECIPE), header + resolvedYaml);
         return new RunDirectory(dir, existing != null, header, resolvedYaml);
     }
 

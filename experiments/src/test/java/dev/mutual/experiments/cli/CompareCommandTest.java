@@ -5,11 +5,8 @@ import dev.mutual.eval.report.EvalResultFiles;
 import dev.mutual.eval.report.EvalSample;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,17 +26,6 @@ class CompareCommandTest {
                 new EvalResult.RunInfo(model, model + "-data", "recipes/quickstart.yaml", "abc"), Map.of()), samples);
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cli = MutualCli.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void compareWritesMarkdownCsvAndPngForTwoResultSets(@TempDir Path tmp) throws Exception {
         writeEval(tmp.resolve("runs/seed/eval/gsm8k"), "gsm8k", "seed", 20, 100);
@@ -48,7 +34,7 @@ class CompareCommandTest {
         writeEval(tmp.resolve("runs/main/eval/strategyqa"), "strategyqa", "main", 50, 100);
         Path out = tmp.resolve("report");
 
-        Run r = run("compare", tmp.resolve("runs/main").toString(), "--baseline", tmp.resolve("runs/seed").toString(),
+        CliRun r = CliRun.of("compare", tmp.resolve("runs/main").toString(), "--baseline", tmp.resolve("runs/seed").toString(),
                 "--output", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("gsm8k") && r.out().contains("delta +0.1000"), r.out());
@@ -63,7 +49,7 @@ class CompareCommandTest {
     @Test
     void missingBaselineIsBadInput(@TempDir Path tmp) {
         writeEval(tmp.resolve("a"), "gsm8k", "a", 1, 2);
-        Run r = run("compare", tmp.resolve("a").toString(), "--baseline", tmp.resolve("nope").toString(),
+        CliRun r = CliRun.of("compare", tmp.resolve("a").toString(), "--baseline", tmp.resolve("nope").toString(),
                 "--output", tmp.resolve("out").toString());
         assertEquals(MutualCli.EXIT_BAD_INPUT, r.code());
         assertTrue(r.err().contains("nope: no such file or directory"), r.err());

@@ -7,11 +7,8 @@ import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -28,17 +25,6 @@ class EvalJudgeCommandsTest {
     private static final Path ALPACA = Path.of("../../shared/data/alpaca_eval");
     private static final Path MT_BENCH = Path.of("../../shared/data/mt_bench");
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run mutual(String... args) {
-        CommandLine cli = MutualCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** A judge on 127.0.0.1 that answers every request with {@code reply}; counts requests. */
     private static HttpServer judge(String reply, AtomicInteger requests) throws Exception {
@@ -60,9 +46,9 @@ class EvalJudgeCommandsTest {
 
     @Test
     void recomputesWinRatesFromAnnotations(@TempDir Path tmp) {
-        Run run = mutual("eval", "alpaca", "--annotations", ALPACA.resolve("annotations/alpaca-7b__alpaca_eval_gpt4.json").toString(),
+        CliRun run = CliRun.of("eval", "alpaca", "--annotations", ALPACA.resolve("annotations/alpaca-7b__alpaca_eval_gpt4.json").toString(),
                 "--output", tmp.toString());
-        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("win rate 26.46 ± 1.54"), run.out());
         EvalResult result = EvalResultFiles.readResult(tmp);
         assertEquals("alpaca_eval", result.benchmark());
@@ -86,8 +72,8 @@ class EvalJudgeCommandsTest {
                     "--judge-prompt", ALPACA.resolve("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt").toString(),
                     "--judge-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "--judge-model", "loopback",
                     "--api-key-env", "", "--output", tmp.resolve("out").toString(), "--seed", "3"};
-            Run run = mutual(args);
-            assertEquals(0, run.exitCode(), run.err());
+            CliRun run = CliRun.of(args);
+            assertEquals(0, run.code(), run.err());
             assertEquals(10, requests.get());
             EvalResult result = EvalResultFiles.readResult(tmp.resolve("out"));
             assertEquals(10.0, result.metrics().get("n_total"));
@@ -97,8 +83,8 @@ class EvalJudgeCommandsTest {
             for (JsonNode a : annotations) if (a.get("is_swapped").asBoolean()) swapped++;
             assertEquals(100.0 * swapped / 10, result.metrics().get("win_rate"), 1e-9);
 
-            Run rerun = mutual(args);
-            assertEquals(0, rerun.exitCode(), rerun.err());
+            CliRun rerun = CliRun.of(args);
+            assertEquals(0, rerun.code(), rerun.err());
             assertEquals(10, requests.get(), "the re-run is answered from OUTPUT/judge_cache");
             assertTrue(rerun.out().contains("judge: 10 cached, 0 HTTP requests"), rerun.out());
         } finally {
@@ -108,12 +94,12 @@ class EvalJudgeCommandsTest {
 
     @Test
     void missingApiKeyVariableIsABadInputNamingIt(@TempDir Path tmp) {
-        Run run = mutual("eval", "alpaca", "--outputs", ALPACA.resolve("model_outputs/alpaca-7b.json").toString(),
+        CliRun run = CliRun.of("eval", "alpaca", "--outputs", ALPACA.resolve("model_outputs/alpaca-7b.json").toString(),
                 "--reference", ALPACA.resolve("model_outputs/text_davinci_003.json").toString(),
                 "--judge-prompt", ALPACA.resolve("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt").toString(),
                 "--judge-url", "http://127.0.0.1:9/v1", "--judge-model", "m",
                 "--api-key-env", "MUTUAL_TEST_SURELY_UNSET_KEY", "--output", tmp.toString());
-        assertEquals(MutualCli.EXIT_BAD_INPUT, run.exitCode());
+        assertEquals(MutualCli.EXIT_BAD_INPUT, run.code());
         assertTrue(run.err().contains("MUTUAL_TEST_SURELY_UNSET_KEY"), run.err());
     }
 
@@ -123,13 +109,13 @@ class EvalJudgeCommandsTest {
         HttpServer server = judge("Solid answer.\nRating: [[6]]", requests);
         try {
             // GPT-4's reference answers double as a model's answers to the 30 math/reasoning/coding questions.
-            Run run = mutual("eval", "mt-bench", "--answers", MT_BENCH.resolve("reference_answer/gpt-4.jsonl").toString(),
+            CliRun run = CliRun.of("eval", "mt-bench", "--answers", MT_BENCH.resolve("reference_answer/gpt-4.jsonl").toString(),
                     "--questions", MT_BENCH.resolve("question.jsonl").toString(),
                     "--judge-prompts", MT_BENCH.resolve("judge_prompts.jsonl").toString(),
                     "--reference-answers", MT_BENCH.resolve("reference_answer/gpt-4.jsonl").toString(),
                     "--judge-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "--judge-model", "loopback",
                     "--api-key-env", "", "--output", tmp.toString());
-            assertEquals(0, run.exitCode(), run.err());
+            assertEquals(0, run.code(), run.err());
             assertEquals(60, requests.get(), "30 questions x 2 turns");
             EvalResult result = EvalResultFiles.readResult(tmp);
             assertEquals(6.0, result.metrics().get("score"));

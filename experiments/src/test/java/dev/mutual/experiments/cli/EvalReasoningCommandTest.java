@@ -4,10 +4,7 @@ import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,20 +15,10 @@ class EvalReasoningCommandTest {
     private static final String SQA = "../../shared/data/strategyqa/test.jsonl";
     private static final String GSM = "../../shared/data/gsm8k/test.jsonl";
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cli = MutualCli.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        return new Run(cli.execute(args), out.toString(), err.toString());
-    }
-
     @Test
     void strategyqaWritesPromptsThenScoresResponses(@TempDir Path tmp) throws Exception {
         Path prompts = tmp.resolve("prompts.jsonl");
-        Run w = run("eval", "strategyqa", "--data", SQA, "--num-fewshot", "2", "--write-prompts", prompts.toString());
+        CliRun w = CliRun.of("eval", "strategyqa", "--data", SQA, "--num-fewshot", "2", "--write-prompts", prompts.toString());
         assertEquals(0, w.code(), w.err());
         assertEquals(2288, Files.readAllLines(prompts).size(), "2,290 items minus the 2 used as exemplars");
 
@@ -43,7 +30,7 @@ class EvalReasoningCommandTest {
                 {"index": 2, "response": "Pears are dense. So the answer is yes."}
                 """);
         Path out = tmp.resolve("eval");
-        Run r = run("eval", "strategyqa", "--data", SQA, "--num-fewshot", "2", "--responses", responses.toString(),
+        CliRun r = CliRun.of("eval", "strategyqa", "--data", SQA, "--num-fewshot", "2", "--responses", responses.toString(),
                 "--output", out.toString(), "--model-name", "m1", "--data-strategy", "seed-only");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("exact_match_strict-match        33.33%"), r.out());
@@ -57,15 +44,15 @@ class EvalReasoningCommandTest {
 
     @Test
     void gsm8kRejectsTooManyShotsAndMissingOutput(@TempDir Path tmp) throws Exception {
-        Run r = run("eval", "gsm8k", "--data", GSM, "--num-fewshot", "9", "--write-prompts", tmp.resolve("p").toString());
+        CliRun r = CliRun.of("eval", "gsm8k", "--data", GSM, "--num-fewshot", "9", "--write-prompts", tmp.resolve("p").toString());
         assertEquals(MutualCli.EXIT_BAD_INPUT, r.code());
         assertTrue(r.err().contains("between 0 and 8"), r.err());
         Path responses = tmp.resolve("r.jsonl");
         Files.writeString(responses, "{\"id\": \"0\", \"response\": \"The answer is 18.\"}\n");
-        Run noOut = run("eval", "gsm8k", "--data", GSM, "--responses", responses.toString());
+        CliRun noOut = CliRun.of("eval", "gsm8k", "--data", GSM, "--responses", responses.toString());
         assertEquals(MutualCli.EXIT_BAD_INPUT, noOut.code());
         assertTrue(noOut.err().contains("--output DIR is required"), noOut.err());
-        Run both = run("eval", "gsm8k", "--responses", "a", "--write-prompts", "b");
+        CliRun both = CliRun.of("eval", "gsm8k", "--responses", "a", "--write-prompts", "b");
         assertEquals(MutualCli.EXIT_BAD_INPUT, both.code(), "the two modes are mutually exclusive");
         assertEquals(List.of(), List.of(tmp.toFile().list()).stream().filter(f -> !f.equals("r.jsonl")).toList());
     }

@@ -55,7 +55,7 @@ class RecipeCommandsTest {
         assertEquals(2, mutual("validate", copy.toString()));
         assertEquals("error: " + copy + ":" + line + ":5: unknown key 'stages.prepare_pool.min_chras'; did you mean "
                 + "'min_chars'? (valid keys in stages.prepare_pool: type, sources, normalize, min_chars, max_chars, "
-                + "exact_dedup, near_dedup, decontamination)\n", err.toString());
+                + "tokenizer, min_tokens, max_tokens, exact_dedup, near_dedup, decontamination)\n", err.toString());
         assertEquals("", out.toString());
     }
 
@@ -89,6 +89,40 @@ class RecipeCommandsTest {
         assertEquals(0, mutual("run", QUICKSTART.toString(), runs, "--force", "prepare_pool"), err::toString);
         assertTrue(out.toString().contains("  prepare_seed: cached {") && out.toString().contains("  prepare_pool: ran {"), out::toString);
         assertEquals(6, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+    }
+
+    /** The prepare stage's tokenizer key counts tokens as {@code data prepare --tokenizer} does (same input, same drops). */
+    @Test
+    void prepareStageFiltersByTokensOfItsTokenizer() throws IOException {
+        Path input = DataCommandsTest.tokenBoundsInput(tmp);
+        Path recipe = tmp.resolve("tokens.yaml");
+        Files.writeString(recipe, String.join("\n",
+                "name: tokens",
+                "seed: 1",
+                "stages:",
+                "  prepare:",
+                "    type: prepare_data",
+                "    sources:",
+                "      - path: " + input.getFileName(),
+                "        format: alpaca",
+                "    tokenizer: " + Path.of(DataCommandsTest.TOK512).toAbsolutePath(),
+                "    min_tokens: 2",
+                "    max_tokens: 15",
+                "    exact_dedup: false",
+                "    near_dedup:",
+                "      enabled: false",
+                ""));
+        assertEquals(0, mutual("run", recipe.toString(), "paths.runs=" + tmp.resolve("runs")), err::toString);
+        Path dir;
+        try (Stream<Path> d = Files.list(tmp.resolve("runs/tokens"))) {
+            dir = d.findFirst().orElseThrow();
+        }
+        JsonNode metrics = new ObjectMapper().readTree(dir.resolve("prepare/_SUCCESS.json").toFile()).get("metrics");
+        assertEquals(1, metrics.get("kept").asLong());
+        assertEquals(2, metrics.get("dropped_length_filter").asLong());
+
+        assertEquals(2, mutual("validate", recipe.toString(), "stages.prepare.tokenizer=null"));
+        assertTrue(err.toString().contains("min_tokens / max_tokens need a tokenizer to count tokens"), err::toString);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.mutual.eval.judge;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.chat.ChatMessage;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,12 +17,12 @@ import java.util.regex.Pattern;
  * a {@code {identifier}} (the JSON-like braces of AlpacaEval's prompts) stay as they are, which is what
  * alpaca_eval's and FastChat's formatting produce for these templates.
  */
-public record ChatTemplate(List<ChatMessage> messages) {
+public record JudgePromptTemplate(List<ChatMessage> messages) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final String START = "<|im_start|>";
     private static final String END = "<|im_end|>";
 
-    public ChatTemplate {
+    public JudgePromptTemplate {
         if (messages.isEmpty()) throw new IllegalArgumentException("a chat template needs at least one message");
         messages = List.copyOf(messages);
     }
@@ -32,7 +33,7 @@ public record ChatTemplate(List<ChatMessage> messages) {
      *
      * @param source file name for error messages
      */
-    public static ChatTemplate parseChatMl(String text, String source) {
+    public static JudgePromptTemplate parseChatMl(String text, String source) {
         String t = text.strip();
         if (!t.startsWith(START) || !t.endsWith(END)) {
             throw new UserInputException(source + ": not a ChatML judge prompt (expected it to start with " + START
@@ -48,13 +49,17 @@ public record ChatTemplate(List<ChatMessage> messages) {
                 throw new UserInputException(source + ": message " + i + " is not 'ROLE\\nCONTENT" + END + "'");
             }
             String role = block.substring(0, nl).strip();
-            try {
-                messages.add(new ChatMessage(role, block.substring(nl + 1, end).strip()));
-            } catch (IllegalArgumentException e) {
-                throw new UserInputException(source + ": message " + i + ": " + e.getMessage());
-            }
+            messages.add(new ChatMessage(role(role, source + ": message " + i), block.substring(nl + 1, end).strip()));
         }
-        return new ChatTemplate(messages);
+        return new JudgePromptTemplate(messages);
+    }
+
+    /** The role named in a ChatML block: "system", "user" or "assistant". */
+    private static ChatMessage.Role role(String name, String where) {
+        for (ChatMessage.Role r : ChatMessage.Role.values()) {
+            if (r.hfName().equals(name)) return r;
+        }
+        throw new UserInputException(where + ": chat role must be one of [system, user, assistant], found '" + name + "'");
     }
 
     /** Names of the {@code {name}} placeholders, in order of first appearance. */
@@ -68,7 +73,7 @@ public record ChatTemplate(List<ChatMessage> messages) {
     }
 
     /** Fails unless the template has exactly the {@code expected} placeholders. */
-    public ChatTemplate requirePlaceholders(Set<String> expected, String source) {
+    public JudgePromptTemplate requirePlaceholders(Set<String> expected, String source) {
         if (!placeholders().equals(expected)) {
             throw new UserInputException(source + ": expected the placeholders " + expected + ", found " + placeholders());
         }

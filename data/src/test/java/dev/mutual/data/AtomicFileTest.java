@@ -1,0 +1,70 @@
+package dev.mutual.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AtomicFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesTextLinesAndBytesIntoMissingFolders() throws IOException {
+        Path text = dir.resolve("a/b/notes.txt");
+        AtomicFile.writeString(text, "héllo\n");
+        assertEquals("héllo\n", Files.readString(text, StandardCharsets.UTF_8));
+        assertEquals(7, Files.size(text), "é is two bytes in UTF-8");
+
+        Path jsonl = dir.resolve("rows.jsonl");
+        AtomicFile.write(jsonl, out -> {
+            for (int i = 0; i < 3; i++) out.write("{\"i\":" + i + "}\n");
+        });
+        assertEquals(List.of("{\"i\":0}", "{\"i\":1}", "{\"i\":2}"), Files.readAllLines(jsonl));
+
+        Path png = dir.resolve("chart.png");
+        byte[] bytes = {(byte) 0x89, 'P', 'N', 'G', 0, (byte) 0xff};
+        AtomicFile.writeBytes(png, bytes);
+        assertArrayEquals(bytes, Files.readAllBytes(png));
+        assertEquals(List.of("a", "chart.png", "rows.jsonl"), listing());
+    }
+
+    @Test
+    void failedWriteKeepsTheOldFileAndLeavesNoTempFile() throws IOException {
+        Path target = dir.resolve("results.json");
+        AtomicFile.writeString(target, "old");
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> AtomicFile.write(target, out -> {
+            out.write("half a fi");
+            throw new IllegalStateException("generator died");
+        }));
+        assertEquals("generator died", thrown.getMessage());
+        assertEquals("old", Files.readString(target));
+        assertEquals(List.of("results.json"), listing());
+    }
+
+    @Test
+    void unwritableTargetNamesTheFile() throws IOException {
+        Path blocker = dir.resolve("blocker");
+        Files.writeString(blocker, "a file where a folder should be");
+        Path target = blocker.resolve("out.txt");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFile.writeString(target, "x"));
+        assertTrue(e.getMessage().startsWith("cannot write " + target), e.getMessage());
+    }
+
+    private List<String> listing() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.mutual.data;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProgressTest {
+    @Test
+    void reportsDoneTotalPercentRateEtaAndNoteToItsSink() {
+        List<String> lines = new ArrayList<>();
+        // An hour between reports: only finish() reports here, whatever the machine's speed.
+        Progress progress = new Progress(lines::add, "gsm8k", 8, "generated", 3_600_000);
+        for (int i = 0; i < 3; i++) progress.step();
+        progress.update(6, "running exact_match 0.5000");
+        assertEquals(List.of(), lines);
+        progress.finish();
+        assertEquals(1, lines.size());
+        String line = lines.get(0);
+        assertTrue(line.startsWith("gsm8k: 6/8 generated (75.0%) "), line);
+        assertTrue(line.matches("gsm8k: 6/8 generated \\(75\\.0%\\) [0-9.]+/s ETA [0-9]+s, running exact_match 0\\.5000"), line);
+
+        progress.update(8, "");
+        progress.finish();
+        assertTrue(lines.get(1).matches("gsm8k: 8/8 generated \\(100\\.0%\\) [0-9.]+/s"), lines.get(1));
+    }
+}
