@@ -106,7 +106,8 @@ final class EvalIfevalCommand implements Runnable {
         out.println("instruction-level accuracy by group (strict / loose):");
         IfevalAccuracy.byGroup(run.verdicts()).forEach((group, a) ->
                 out.printf("  %-20s %6.2f / %6.2f%n", group, 100 * a[0], 100 * a[1]));
-        out.printf("wrote %s, %s, results.json, samples.jsonl in %s%n", IfevalResultFiles.STRICT, IfevalResultFiles.LOOSE, output);
+        out.printf("wrote %s, %s, results.json, samples.jsonl%s in %s%n", IfevalResultFiles.STRICT, IfevalResultFiles.LOOSE,
+                source.model == null ? "" : ", " + ModelEvalOptions.RESPONSES, output);
         out.flush();
     }
 
