@@ -1,5 +1,7 @@
 package dev.mutual.eval.alpaca;
 
+import dev.mutual.eval.GenerationSettings;
+import dev.mutual.eval.TextGenerator;
 import dev.mutual.data.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -43,17 +45,35 @@ public final class ModelOutputs {
     }
 
     /**
-     * Answers every prompt with {@code generator}, in order, logging progress; the result is what {@link #write}
-     * saves for alpaca_eval.
+     * How AlpacaEval outputs are generated: one user turn of the chat template, greedy, up to 2048 new tokens
+     * (long enough for AlpacaEval's longest reference answers), no stop strings beyond end of turn.
+     */
+    public static final GenerationSettings GENERATION = GenerationSettings.greedy(2048, List.of(), true);
+
+    /** Prompts per generator call: large enough to batch, small enough to report progress. */
+    static final int CHUNK = 16;
+
+    /**
+     * Answers every prompt with {@code generator}, in order, {@link #CHUNK} at a time, logging progress; the result
+     * is what {@link #write} saves for alpaca_eval.
      *
      * @param generatorName the model's name for the "generator" field
      */
-    public static List<ModelOutput> generate(List<AlpacaPrompt> prompts, OutputGenerator generator, String generatorName) {
+    public static List<ModelOutput> generate(List<AlpacaPrompt> prompts, TextGenerator generator, GenerationSettings settings,
+                                             String generatorName) {
         List<ModelOutput> outputs = new ArrayList<>(prompts.size());
         Progress progress = new Progress(LOG, "alpaca_eval outputs", prompts.size(), "generated", 5000);
-        for (AlpacaPrompt p : prompts) {
-            outputs.add(new ModelOutput(p.instruction(), generator.respond(p.instruction()), generatorName, p.dataset()));
-            progress.step();
+        for (int from = 0; from < prompts.size(); from += CHUNK) {
+            List<AlpacaPrompt> chunk = prompts.subList(from, Math.min(prompts.size(), from + CHUNK));
+            List<String> answers = generator.generate(chunk.stream().map(AlpacaPrompt::instruction).toList(), settings);
+            if (answers.size() != chunk.size()) {
+                throw new IllegalStateException("generator returned " + answers.size() + " outputs for " + chunk.size() + " prompts");
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                AlpacaPrompt p = chunk.get(i);
+                outputs.add(new ModelOutput(p.instruction(), answers.get(i), generatorName, p.dataset()));
+            }
+            progress.update(outputs.size());
         }
         progress.finish();
         return outputs;

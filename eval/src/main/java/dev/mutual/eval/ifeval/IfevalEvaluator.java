@@ -1,6 +1,8 @@
 package dev.mutual.eval.ifeval;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.eval.GenerationSettings;
+import dev.mutual.eval.TextGenerator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,13 +65,31 @@ public final class IfevalEvaluator {
         return new Run(verdicts, missing, responses.size() - matched);
     }
 
-    /** Asks {@code generator} for a response to every prompt, in order; the result feeds {@link #evaluate}. */
-    public static Map<String, String> generateResponses(List<IfevalPrompt> prompts, ResponseGenerator generator,
-                                                        IntConsumer progress) {
+    /** Prompts per generator call: large enough to batch, small enough to report progress. */
+    static final int CHUNK = 16;
+
+    /**
+     * How IFEval responses are generated: each prompt as one user turn of the chat template, greedy, up to 1024
+     * new tokens (room for the longest length constraints, "at least 800 words"), no stop strings (the end-of-turn
+     * token ends a reply).
+     */
+    public static final GenerationSettings GENERATION = GenerationSettings.greedy(1024, List.of(), true);
+
+    /**
+     * Asks {@code generator} for a response to every prompt, in order, {@link #CHUNK} at a time; the result
+     * (prompt text to response) feeds {@link #evaluate}.
+     */
+    public static Map<String, String> generateResponses(List<IfevalPrompt> prompts, TextGenerator generator,
+                                                        GenerationSettings settings, IntConsumer progress) {
         Map<String, String> responses = new LinkedHashMap<>();
-        for (int i = 0; i < prompts.size(); i++) {
-            responses.put(prompts.get(i).prompt(), generator.respond(prompts.get(i).prompt()));
-            progress.accept(i + 1);
+        for (int from = 0; from < prompts.size(); from += CHUNK) {
+            List<String> chunk = prompts.subList(from, Math.min(prompts.size(), from + CHUNK)).stream().map(IfevalPrompt::prompt).toList();
+            List<String> answers = generator.generate(chunk, settings);
+            if (answers.size() != chunk.size()) {
+                throw new IllegalStateException("generator returned " + answers.size() + " responses for " + chunk.size() + " prompts");
+            }
+            for (int i = 0; i < chunk.size(); i++) responses.put(chunk.get(i), answers.get(i));
+            progress.accept(responses.size());
         }
         return responses;
     }

@@ -3,6 +3,7 @@ package dev.mutual.eval.reasoning;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.Progress;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.eval.TextGenerator;
 import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalSample;
@@ -93,7 +94,7 @@ public final class ReasoningEvaluator {
      * Generates a response for every scored item with {@code generator}, {@link #CHUNK} prompts at a time, logging
      * done/total, rate, ETA and the running primary metric, then scores them.
      */
-    public static EvalOutcome generateAndScore(ReasoningTask task, List<ReasoningItem> items, CompletionGenerator generator,
+    public static EvalOutcome generateAndScore(ReasoningTask task, List<ReasoningItem> items, TextGenerator generator,
                                                EvalResult.RunInfo run) {
         List<ReasoningItem> scored = items.stream().filter(i -> !task.isExemplar(i)).toList();
         Map<String, String> responses = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package dev.mutual.eval.reasoning;
 
 import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
+import dev.mutual.eval.GenerationSettings;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public record ReasoningTask(String name, ReasoningDataset dataset, int version, 
      */
     public static ReasoningTask gsm8k(int numFewshot) {
         return new ReasoningTask("gsm8k", ReasoningDataset.GSM8K, 1, "", CotExemplars.GSM8K, numFewshot,
-                new GenerationSettings(256, 0.0, List.of("Q:", "</s>", "<|im_end|>")),
+                GenerationSettings.greedy(256, List.of("Q:", "</s>", "<|im_end|>"), false),
                 List.of(AnswerExtraction.gsm8kStrict(), AnswerExtraction.gsm8kFlexible()), AnswerNormalizer.numbers());
     }
 
@@ -57,8 +58,13 @@ public record ReasoningTask(String name, ReasoningDataset dataset, int version, 
      */
     public static ReasoningTask strategyQa(int numFewshot) {
         return new ReasoningTask("strategyqa", ReasoningDataset.STRATEGYQA, 1, "Yes or no: ", CotExemplars.STRATEGYQA, numFewshot,
-                new GenerationSettings(256, 0.0, List.of("Q:", "</s>", "<|im_end|>")),
+                GenerationSettings.greedy(256, List.of("Q:", "</s>", "<|im_end|>"), false),
                 List.of(AnswerExtraction.yesNoStrict(), AnswerExtraction.yesNoFlexible()), AnswerNormalizer.caseOnly());
+    }
+
+    /** The same task generating under {@code settings} (e.g. a smaller --max-new-tokens). */
+    public ReasoningTask withGeneration(GenerationSettings settings) {
+        return new ReasoningTask(name, dataset, version, questionPrefix, exemplars, numFewshot, settings, extractions, normalizer);
     }
 
     /** The metric name of an extraction, e.g. "exact_match_strict-match". */

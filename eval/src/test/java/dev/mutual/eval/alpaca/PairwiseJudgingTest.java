@@ -159,7 +159,8 @@ class PairwiseJudgingTest {
         // A generator that answers with the reference output: the export must then equal the reference file's entries.
         Map<String, String> answers = new java.util.HashMap<>();
         for (ModelOutput r : reference) answers.put(r.instruction(), r.output());
-        List<ModelOutput> generated = ModelOutputs.generate(prompts, answers::get, "text_davinci_003");
+        List<ModelOutput> generated = ModelOutputs.generate(prompts,
+                (ps, settings) -> ps.stream().map(answers::get).toList(), ModelOutputs.GENERATION, "text_davinci_003");
         Path file = tmp.resolve("model_outputs.json");
         ModelOutputs.write(file, generated);
 

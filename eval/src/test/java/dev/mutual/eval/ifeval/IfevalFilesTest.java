@@ -110,7 +110,8 @@ class IfevalFilesTest {
     void runWritesReferenceFilesAndSharedFormat(@TempDir Path dir) throws Exception {
         List<IfevalPrompt> prompts = IfevalPrompts.bundled().subList(0, 3);
         // Echoing the prompt follows some instructions and not others; a response generator stands in for a model.
-        Map<String, String> responses = IfevalEvaluator.generateResponses(prompts.subList(0, 2), p -> p.toUpperCase(), done -> {});
+        Map<String, String> responses = IfevalEvaluator.generateResponses(prompts.subList(0, 2),
+                (ps, settings) -> ps.stream().map(String::toUpperCase).toList(), IfevalEvaluator.GENERATION, done -> {});
         IfevalEvaluator.Run run = IfevalEvaluator.evaluate(prompts, responses, done -> {});
         assertEquals(List.of(prompts.get(2).key()), run.missingKeys());
         IfevalResultFiles.write(dir, run, new EvalResult.RunInfo("echo", "none", "test", "abc"), Map.of("note", "test"));

@@ -1,5 +1,6 @@
 package dev.mutual.eval.reasoning;
 
+import dev.mutual.eval.TextGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.report.EvalResult;
@@ -91,7 +92,7 @@ class ReasoningEvaluatorTest {
         List<Integer> callSizes = new ArrayList<>();
         List<String> seenPrompts = new ArrayList<>();
         // a fixed-output generator: right on every third prompt it is given (by its own count), else "0"
-        CompletionGenerator fixed = (prompts, settings) -> {
+        TextGenerator fixed = (prompts, settings) -> {
             callSizes.add(prompts.size());
             List<String> out = new ArrayList<>();
             for (String p : prompts) {

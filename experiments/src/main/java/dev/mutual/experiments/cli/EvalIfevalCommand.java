@@ -8,20 +8,24 @@ import dev.mutual.eval.ifeval.IfevalPrompts;
 import dev.mutual.eval.ifeval.IfevalResponses;
 import dev.mutual.eval.ifeval.IfevalResultFiles;
 import dev.mutual.eval.report.EvalResult;
+import dev.mutual.eval.GenerationSettings;
+import dev.mutual.eval.model.ModelTextGenerator;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code mutual eval ifeval --responses FILE --output DIR}: scores responses on IFEval (541 prompts, 25 rule-based
- * instruction checkers), writes the reference's {@code eval_results_{strict,loose}.jsonl} plus {@code results.json}
+ * {@code mutual eval ifeval (--responses FILE | --model PATH) --output DIR}: scores responses on IFEval (541 prompts,
+ * 25 rule-based instruction checkers), generated first by the model when given one (saved as responses.jsonl), writes the reference's {@code eval_results_{strict,loose}.jsonl} plus {@code results.json}
  * and {@code samples.jsonl} into DIR, and prints the four accuracies.
  */
 @Command(name = "ifeval", mixinStandardHelpOptions = true,
@@ -30,9 +34,21 @@ final class EvalIfevalCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--responses", required = true, paramLabel = "FILE",
-            description = "JSONL lines {\"prompt\": ..., \"response\": ...}, matched to the benchmark by exact prompt text.")
-    Path responses;
+    /** Exactly one source of responses: a file, or a model that generates them. */
+    static final class Source {
+        @Option(names = "--responses", required = true, paramLabel = "FILE",
+                description = "JSONL lines {\"prompt\": ..., \"response\": ...}, matched to the benchmark by exact prompt text.")
+        Path responses;
+
+        @ArgGroup(exclusive = false, multiplicity = "1", heading = "Generate the responses with a model:%n")
+        ModelOptions model;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Mixin
+    ModelEvalOptions modelEval;
 
     @Option(names = "--output", required = true, paramLabel = "DIR",
             description = "Directory for eval_results_strict.jsonl, eval_results_loose.jsonl, results.json, samples.jsonl.")
@@ -49,8 +65,21 @@ final class EvalIfevalCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<IfevalPrompt> prompts = input == null ? IfevalPrompts.bundled() : IfevalPrompts.read(input);
-        Map<String, String> answers = IfevalResponses.read(responses);
+        modelEval.check(source.model != null);
+        List<IfevalPrompt> prompts = modelEval.limit(input == null ? IfevalPrompts.bundled() : IfevalPrompts.read(input));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("prompts_file", input == null ? "bundled input_data.jsonl (541 prompts)" : input.toString());
+        Map<String, String> answers;
+        String responsesName;
+        if (source.model == null) {
+            answers = IfevalResponses.read(source.responses);
+            responsesName = source.responses.toString();
+            settings.put("responses_file", responsesName);
+            settings.put("limit", modelEval.limit == null ? "none" : modelEval.limit + " (" + prompts.size() + " prompts evaluated)");
+        } else {
+            answers = generate(prompts, settings, err);
+            responsesName = output.resolve(ModelEvalOptions.RESPONSES).toString();
+        }
 
         Progress progress = new Progress(line -> {
             err.println(line);
@@ -59,17 +88,15 @@ final class EvalIfevalCommand implements Runnable {
         IfevalEvaluator.Run run = IfevalEvaluator.evaluate(prompts, answers, progress::update);
         progress.finish();
 
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("prompts_file", input == null ? "bundled input_data.jsonl (541 prompts)" : input.toString());
-        settings.put("responses_file", responses.toString());
         settings.put("language_detector", "com.cybozu.labs:langdetect 1.1-20120112, seed 0");
-        EvalResult.RunInfo runInfo = runInfoOptions.toRunInfo(responses.toString(), "unknown");
+        EvalResult.RunInfo runInfo = source.model == null ? runInfoOptions.toRunInfo(responsesName, "unknown")
+                : runInfoOptions.toRunInfo(source.model.model.toString(), "unknown");
         IfevalResultFiles.write(output, run, runInfo, settings);
 
         IfevalAccuracy acc = run.accuracy();
         if (!run.missingKeys().isEmpty()) {
             out.printf("note: %d of %d prompts have no response in %s and are not scored (keys %s)%n",
-                    run.missingKeys().size(), prompts.size(), responses, run.missingKeys());
+                    run.missingKeys().size(), prompts.size(), responsesName, run.missingKeys());
         }
         if (run.unmatchedResponses() > 0) {
             out.printf("note: %d responses answer no IFEval prompt and were ignored%n", run.unmatchedResponses());
@@ -79,7 +106,33 @@ final class EvalIfevalCommand implements Runnable {
         out.println("instruction-level accuracy by group (strict / loose):");
         IfevalAccuracy.byGroup(run.verdicts()).forEach((group, a) ->
                 out.printf("  %-20s %6.2f / %6.2f%n", group, 100 * a[0], 100 * a[1]));
-        out.printf("wrote %s, %s, results.json, samples.jsonl in %s%n", IfevalResultFiles.STRICT, IfevalResultFiles.LOOSE, output);
+        out.printf("wrote %s, %s, results.json, samples.jsonl%s in %s%n", IfevalResultFiles.STRICT, IfevalResultFiles.LOOSE,
+                source.model == null ? "" : ", " + ModelEvalOptions.RESPONSES, output);
         out.flush();
+    }
+
+    /** Generates a response to every prompt with --model and writes them to DIR/responses.jsonl. */
+    private Map<String, String> generate(List<IfevalPrompt> prompts, Map<String, Object> settings, PrintWriter err) {
+        GenerationSettings generation = modelEval.settings(IfevalEvaluator.GENERATION);
+        try (ModelOptions.Loaded m = source.model.load(false)) {
+            ModelTextGenerator generator = modelEval.generator(m, generation.chat());
+            Progress progress = new Progress(line -> {
+                err.println(line);
+                err.flush();
+            }, "ifeval", prompts.size(), "responses generated", 5000);
+            Map<String, String> answers = IfevalEvaluator.generateResponses(prompts, generator, generation, progress::update);
+            progress.finish();
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (IfevalPrompt p : prompts) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("key", p.key());
+                row.put("prompt", p.prompt());
+                row.put("response", answers.get(p.prompt()));
+                rows.add(row);
+            }
+            ModelEvalOptions.writeResponses(output, rows);
+            settings.putAll(modelEval.record(source.model, generation, prompts.size()));
+            return answers;
+        }
     }
 }

@@ -6,7 +6,10 @@ import dev.mutual.eval.likelihood.LikelihoodData;
 import dev.mutual.eval.likelihood.LikelihoodEvaluator;
 import dev.mutual.eval.likelihood.MultipleChoiceItem;
 import dev.mutual.eval.likelihood.ScoresFile;
+import dev.mutual.eval.likelihood.LogLikelihoodScorer;
+import dev.mutual.eval.model.ModelLogLikelihoodScorer;
 import dev.mutual.eval.report.EvalOutcome;
+import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -16,19 +19,22 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
  * {@code mutual eval likelihood}: multiple choice by log-likelihood (any JSONL with "choices": acc, acc_norm) or
- * held-out likelihood of reference responses (loglik, perplexity, bits per byte), from scores computed elsewhere.
+ * held-out likelihood of reference responses (loglik, perplexity, bits per byte), from scores computed elsewhere or by
+ * scoring with {@code --model} directly.
  */
 @Command(name = "likelihood", mixinStandardHelpOptions = true,
         description = "Log-likelihood evaluation: multiple choice (files whose lines have \"choices\"; acc and "
                 + "acc_norm as lm-evaluation-harness) or held-out prompt/response pairs (mean log-likelihood, "
-                + "perplexity, bits per byte). Write the scoring requests, score them with any model, then pass the "
-                + "scores back.")
+                + "perplexity, bits per byte). Score with --model directly, or write the scoring requests, score them with any "
+                + "model, then pass the scores back.")
 final class EvalLikelihoodCommand implements Callable<Integer> {
     static final class Mode {
         @Option(names = "--write-requests", paramLabel = "FILE", required = true,
@@ -38,6 +44,9 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
         @Option(names = "--scores", paramLabel = "FILE", required = true,
                 description = "JSONL answering every request: {\"request\": k, \"logprob\": sum of ln p, \"tokens\": n}")
         Path scores;
+
+        @ArgGroup(exclusive = false, multiplicity = "1", heading = "Score with a model directly:%n")
+        ModelOptions model;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -53,6 +62,13 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", description = "evaluation directory to write (with --scores)")
     Path output;
 
+    @Option(names = "--limit", paramLabel = "N", description = "evaluate only the first N items (recorded in results.json as 'limit')")
+    Integer limit;
+
+    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
+            description = "with --model: sequences per packed forward pass (default: ${DEFAULT-VALUE}); scores do not depend on it")
+    int batchSize;
+
     @Mixin
     RunInfoOptions runInfo;
 
@@ -65,8 +81,10 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
         Path file = data != null ? data : SharedData.file("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl");
         String benchmark = name != null ? name : file.getFileName().toString().replaceFirst("\\.jsonl?$", "");
         boolean multipleChoice = LikelihoodData.isMultipleChoice(file);
-        List<MultipleChoiceItem> mc = multipleChoice ? LikelihoodData.readMultipleChoice(file) : null;
-        List<HeldOutItem> heldOut = multipleChoice ? null : LikelihoodData.readHeldOut(file);
+        if (limit != null && limit < 1) throw new UserInputException("--limit must be >= 1, got " + limit);
+        if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
+        List<MultipleChoiceItem> mc = multipleChoice ? limited(LikelihoodData.readMultipleChoice(file)) : null;
+        List<HeldOutItem> heldOut = multipleChoice ? null : limited(LikelihoodData.readHeldOut(file));
         List<ScoresFile.LabelledRequest> requests = multipleChoice ? ScoresFile.requests(mc) : ScoresFile.heldOutRequests(heldOut);
         if (mode.writeRequests != null) {
             ScoresFile.writeRequests(requests, mode.writeRequests);
@@ -75,16 +93,49 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        if (output == null) throw new UserInputException("--output DIR is required with --scores");
-        var scores = ScoresFile.read(mode.scores, requests);
-        EvalOutcome outcome = multipleChoice
-                ? LikelihoodEvaluator.multipleChoice(benchmark, mc, scores, runInfo.toRunInfo())
-                : LikelihoodEvaluator.heldOut(benchmark, heldOut, scores, runInfo.toRunInfo());
+        if (output == null) throw new UserInputException("--output DIR is required with --scores or --model");
+        EvalOutcome outcome;
+        if (mode.model == null) {
+            var scores = ScoresFile.read(mode.scores, requests);
+            outcome = multipleChoice
+                    ? LikelihoodEvaluator.multipleChoice(benchmark, mc, scores, runInfo.toRunInfo())
+                    : LikelihoodEvaluator.heldOut(benchmark, heldOut, scores, runInfo.toRunInfo());
+        } else {
+            EvalResult.RunInfo run = runInfo.toRunInfo(mode.model.model.toString(), "unknown");
+            try (ModelOptions.Loaded m = mode.model.load(false)) {
+                LogLikelihoodScorer scorer = new ModelLogLikelihoodScorer(m.decoder(), m.requireTokenizer("scoring text"), startToken(m), batchSize);
+                outcome = multipleChoice
+                        ? LikelihoodEvaluator.multipleChoice(benchmark, mc, scorer, run)
+                        : LikelihoodEvaluator.heldOut(benchmark, heldOut, scorer, run);
+            }
+        }
+        Map<String, Object> settings = new LinkedHashMap<>(outcome.result().settings());
+        if (mode.model != null) {
+            settings.put("model", mode.model.model.toString());
+            if (mode.model.tokenizer != null) settings.put("tokenizer", mode.model.tokenizer.toString());
+            settings.put("context_tokens", "encode(context) with BOS; continuation = the rest of encode(context + continuation)");
+        }
+        settings.put("limit", limit == null ? "none" : limit + " (" + outcome.result().n() + " items evaluated)");
+        EvalResult r = outcome.result();
+        outcome = new EvalOutcome(new EvalResult(r.benchmark(), r.version(), r.metrics(), r.primaryMetric(), r.n(), r.run(), settings),
+                outcome.samples());
         EvalResultFiles.write(output, outcome.result(), outcome.samples());
         out.printf(Locale.ROOT, "%s (%d items)%n", benchmark, outcome.result().n());
         for (var e : outcome.result().metrics().entrySet()) out.printf(Locale.ROOT, "  %-18s %.4f%n", e.getKey(), e.getValue());
         out.println("wrote " + output.resolve(EvalResultFiles.RESULTS) + " and " + EvalResultFiles.SAMPLES);
         out.flush();
         return 0;
+    }
+
+    private <T> List<T> limited(List<T> items) {
+        return limit == null || limit >= items.size() ? items : items.subList(0, limit);
+    }
+
+    /** BOS, or EOS for tokenizers without BOS (Qwen2), as lm-evaluation-harness's prefix token for an empty context. */
+    private static int startToken(ModelOptions.Loaded m) {
+        if (m.tokenizer() != null && m.tokenizer().bosId().isPresent()) return m.tokenizer().bosId().getAsInt();
+        if (m.weights().config().bosTokenId() >= 0) return m.weights().config().bosTokenId();
+        if (!m.eosTokenIds().isEmpty()) return m.eosTokenIds().get(0);
+        throw new UserInputException("--model: the model has neither a BOS nor an EOS id to start an empty context from");
     }
 }

@@ -5,7 +5,10 @@ import dev.mutual.eval.reasoning.ReasoningEvaluator;
 import dev.mutual.eval.reasoning.ReasoningItem;
 import dev.mutual.eval.reasoning.ReasoningTask;
 import dev.mutual.eval.reasoning.ResponsesFile;
+import dev.mutual.eval.report.EvalOutcome;
+import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
+import dev.mutual.eval.report.EvalSample;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
@@ -13,6 +16,8 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,12 +35,15 @@ final class ReasoningEvalRun {
         @Option(names = "--write-prompts", paramLabel = "FILE", required = true,
                 description = "write the few-shot prompts (JSONL: id, index, question, prompt, stop) and exit")
         Path writePrompts;
+
+        @ArgGroup(exclusive = false, multiplicity = "1", heading = "Generate the responses with a model:%n")
+        ModelOptions model;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Mode mode;
 
-    @Option(names = "--output", paramLabel = "DIR", description = "evaluation directory to write (with --responses)")
+    @Option(names = "--output", paramLabel = "DIR", description = "evaluation directory to write (with --responses or --model)")
     Path output;
 
     @Option(names = "--data", paramLabel = "FILE", description = "dataset JSONL (default: the shared test set)")
@@ -47,21 +55,55 @@ final class ReasoningEvalRun {
     @Mixin
     RunInfoOptions runInfo;
 
-    int run(ReasoningTask task, Path defaultData, CommandLine cli) {
+    @Mixin
+    ModelEvalOptions modelEval;
+
+    int run(ReasoningTask benchmarkTask, Path defaultData, CommandLine cli) {
         PrintWriter out = cli.getOut();
+        modelEval.check(mode.model != null);
+        ReasoningTask task = mode.model == null ? benchmarkTask : benchmarkTask.withGeneration(modelEval.settings(benchmarkTask.generation()));
         Path dataFile = data == null ? defaultData : data;
-        List<ReasoningItem> items = task.readItems(dataFile);
+        List<ReasoningItem> all = task.readItems(dataFile);
+        // --limit counts evaluated items; exemplars of the prompt are never evaluated, so they do not count
+        List<ReasoningItem> items = modelEval.limit == null ? all : modelEval.limit(all.stream().filter(i -> !task.isExemplar(i)).toList());
         if (mode.writePrompts != null) {
             int n = ReasoningEvaluator.writePrompts(task, items, mode.writePrompts);
             out.printf(Locale.ROOT, "wrote %d %s prompts (%d-shot) to %s%n", n, task.name(), task.numFewshot(), mode.writePrompts);
             out.flush();
             return 0;
         }
-        if (output == null) throw new UserInputException("--output DIR is required with --responses");
-        Map<String, String> responses = ResponsesFile.read(mode.responses, items);
-        var outcome = ReasoningEvaluator.score(task, items, responses, runInfo.toRunInfo());
+        if (output == null) throw new UserInputException("--output DIR is required with --responses or --model");
+        EvalOutcome outcome;
+        String source;
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (mode.model == null) {
+            Map<String, String> responses = ResponsesFile.read(mode.responses, items);
+            outcome = ReasoningEvaluator.score(task, items, responses, runInfo.toRunInfo());
+            source = mode.responses.toString();
+            extra.put("limit", modelEval.limit == null ? "none" : modelEval.limit + " (" + items.size() + " items evaluated)");
+        } else {
+            EvalResult.RunInfo run = runInfo.toRunInfo(mode.model.model.toString(), "unknown");
+            try (ModelOptions.Loaded m = mode.model.load(false)) {
+                outcome = ReasoningEvaluator.generateAndScore(task, items, modelEval.generator(m, task.generation().chat()), run);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (EvalSample s : outcome.samples()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("id", s.id());
+                row.put("prompt", s.prompt());
+                row.put("response", s.response());
+                rows.add(row);
+            }
+            source = ModelEvalOptions.writeResponses(output, rows).toString();
+            extra.putAll(modelEval.record(mode.model, task.generation(), items.size()));
+        }
+        Map<String, Object> settings = new LinkedHashMap<>(outcome.result().settings());
+        settings.putAll(extra);
+        EvalResult r = outcome.result();
+        outcome = new EvalOutcome(new EvalResult(r.benchmark(), r.version(), r.metrics(), r.primaryMetric(), r.n(), r.run(), settings),
+                outcome.samples());
         EvalResultFiles.write(output, outcome.result(), outcome.samples());
-        out.printf(Locale.ROOT, "%s (%d-shot, %d items from %s)%n", task.name(), task.numFewshot(), outcome.result().n(), mode.responses);
+        out.printf(Locale.ROOT, "%s (%d-shot, %d items from %s)%n", task.name(), task.numFewshot(), outcome.result().n(), source);
         for (var e : outcome.result().metrics().entrySet()) {
             out.printf(Locale.ROOT, "  %-30s %6.2f%%%n", e.getKey(), 100 * e.getValue());
         }
