@@ -3,7 +3,9 @@ package dev.mutual.experiments.cli;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.alpaca.AlpacaAnnotations;
 import dev.mutual.eval.alpaca.AlpacaEvalReport;
+import dev.mutual.eval.GenerationSettings;
 import dev.mutual.eval.alpaca.AlpacaJudgePrompt;
+import dev.mutual.eval.alpaca.AlpacaPrompt;
 import dev.mutual.eval.alpaca.Annotation;
 import dev.mutual.eval.alpaca.ModelOutput;
 import dev.mutual.eval.alpaca.ModelOutputs;
@@ -13,6 +15,7 @@ import dev.mutual.eval.judge.JudgeRunner;
 import dev.mutual.eval.judge.OpenAiChatClient;
 import dev.mutual.eval.report.EvalResult;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,12 +28,15 @@ import java.util.Map;
 /**
  * {@code mutual eval alpaca}: AlpacaEval win rates, either by judging a model_outputs file against a reference
  * through an OpenAI-compatible judge, or by recomputing them from an existing alpaca_eval annotations file.
- * Writes OUTPUT/annotations.json, samples.jsonl and results.json.
+ * With {@code --model}, the model first answers the 805 AlpacaEval prompts and the answers are written as
+ * OUTPUT/model_outputs.json (alpaca_eval's format, readable by the Python tool unchanged); they are then judged when
+ * a judge is given. Writes OUTPUT/annotations.json, samples.jsonl and results.json.
  */
 @Command(name = "alpaca", mixinStandardHelpOptions = true,
         description = {"AlpacaEval: pairwise win rate (with standard error) and length-controlled win rate against a reference.",
                 "Judge:      mutual eval alpaca --outputs MODEL.json --reference REF.json --judge-prompt PROMPT.txt "
                         + "--judge-url URL --judge-model NAME --output DIR",
+                "Generate:   mutual eval alpaca --model PATH [--tokenizer FILE] --output DIR [judge options to judge them too]",
                 "Recompute:  mutual eval alpaca --annotations annotations.json --output DIR"})
 final class EvalAlpacaCommand implements Runnable {
     @CommandLine.Spec
@@ -52,6 +58,16 @@ final class EvalAlpacaCommand implements Runnable {
     @Option(names = "--annotations", paramLabel = "FILE", description = "Recompute the metrics from an alpaca_eval annotations.json instead of judging.")
     Path annotations;
 
+    @ArgGroup(exclusive = false, heading = "Generate the outputs with a model (written as OUTPUT/model_outputs.json):%n")
+    ModelOptions model;
+
+    @Mixin
+    ModelEvalOptions modelEval;
+
+    @Option(names = "--prompts", paramLabel = "FILE",
+            description = "With --model: the AlpacaEval prompts (default: shared/data/alpaca_eval/alpaca_eval_805_prompts.jsonl).")
+    Path prompts;
+
     @Option(names = "--output", paramLabel = "DIR", required = true, description = "Evaluation directory to write.")
     Path output;
 
@@ -66,8 +82,20 @@ final class EvalAlpacaCommand implements Runnable {
 
     @Override
     public void run() {
-        if ((outputs == null) == (annotations == null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give either --outputs FILE (to judge) or --annotations FILE (to recompute)");
+        int sources = (outputs == null ? 0 : 1) + (annotations == null ? 0 : 1) + (model == null ? 0 : 1);
+        if (sources != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give exactly one of --outputs FILE (to judge), --model PATH (to generate, then judge) or --annotations FILE (to recompute)");
+        }
+        modelEval.check(model != null);
+        if (prompts != null && model == null) throw new UserInputException("--prompts needs --model (it names what the model answers)");
+        if (model != null) {
+            outputs = generateOutputs();
+            if (judge.judgeUrl == null) {
+                spec.commandLine().getOut().println("wrote " + outputs + "; give --reference, --judge-prompt, --judge-url and "
+                        + "--judge-model to judge them (or run alpaca_eval on that file)");
+                return;
+            }
         }
         EvalResult result = annotations != null ? recompute() : judgeOutputs();
         Map<String, Double> m = result.metrics();
@@ -75,6 +103,24 @@ final class EvalAlpacaCommand implements Runnable {
                 m.get("win_rate"), m.get("standard_error"), m.get("length_controlled_winrate"), m.get("n_total").intValue(),
                 m.get("n_wins").intValue(), m.get("n_wins_base").intValue(), m.get("n_draws").intValue(), m.get("n_unparsed").intValue());
         spec.commandLine().getOut().println("wrote " + output.resolve("results.json"));
+    }
+
+    /** How the outputs were generated, when --model generated them; recorded in results.json. */
+    private Map<String, Object> generated;
+
+    /** Answers the AlpacaEval prompts with --model (one user turn of the chat template, greedy) into OUTPUT/model_outputs.json. */
+    private Path generateOutputs() {
+        List<AlpacaPrompt> items = modelEval.limit(AlpacaPrompt.read(
+                prompts != null ? prompts : SharedData.file("alpaca_eval/alpaca_eval_805_prompts.jsonl")));
+        GenerationSettings generation = modelEval.settings(ModelOutputs.GENERATION);
+        Path file = output.resolve("model_outputs.json");
+        try (ModelOptions.Loaded m = model.load(false)) {
+            String name = runInfo.model != null ? runInfo.model : model.model.getFileName().toString();
+            ModelOutputs.write(file, ModelOutputs.generate(items, modelEval.generator(m, generation.chat()), generation, name));
+        }
+        generated = new LinkedHashMap<>(modelEval.record(model, generation, items.size()));
+        generated.put("responses_file", file.getFileName().toString());
+        return file;
     }
 
     private EvalResult recompute() {
@@ -103,6 +149,7 @@ final class EvalAlpacaCommand implements Runnable {
         settings.put("seed", seed);
         settings.put("outputs", outputs.toString());
         settings.put("reference", reference.toString());
+        if (generated != null) settings.put("generation", generated);
         settings.put("cache_hits", cached.hits());
         settings.put("http_requests", client.requestCount());
         spec.commandLine().getOut().printf("judge: %d cached, %d HTTP requests (%d retries)%n", cached.hits(), client.requestCount(), client.retryCount());

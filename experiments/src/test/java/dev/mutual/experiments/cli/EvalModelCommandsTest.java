@@ -1,5 +1,13 @@
 package dev.mutual.experiments.cli;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.mutual.eval.report.EvalResult;
+import dev.mutual.eval.report.EvalResultFiles;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.chat.ChatEncoder;
@@ -179,5 +187,61 @@ class EvalModelCommandsTest {
         assertEquals(2, noTemplate.code());
         assertTrue(noTemplate.err().contains("chat_template"), noTemplate.err());
         assertFalse(Files.exists(dir.resolve("o").resolve("results.json")));
+    }
+
+    @Test
+    void alpacaWithModelExportsModelOutputsThenJudgesThem() throws Exception {
+        Path prompts = Path.of("../../shared/data/alpaca_eval/alpaca_eval_805_prompts.jsonl");
+        CliRun r = CliRun.of("eval", "alpaca", "--model", MODEL, "--tokenizer", TOKENIZER, "--kernels", "scalar", "--chat-template", "alpaca",
+                "--limit", "3", "--max-new-tokens", "16", "--output", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("model_outputs.json"), r.out());
+
+        // alpaca_eval's model_outputs format: exactly instruction, output, generator, dataset, in prompt order
+        JsonNode outputs = JSON.readTree(dir.resolve("model_outputs.json").toFile());
+        assertEquals(3, outputs.size());
+        List<JsonNode> first3 = lines(prompts).subList(0, 3);
+        ChatEncoder alpaca = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer("alpaca", tokenizer));
+        for (int i = 0; i < 3; i++) {
+            JsonNode o = outputs.get(i);
+            List<String> keys = new ArrayList<>();
+            o.fieldNames().forEachRemaining(keys::add);
+            assertEquals(List.of("instruction", "output", "generator", "dataset"), keys);
+            assertEquals(first3.get(i).get("instruction").asText(), o.get("instruction").asText());
+            assertEquals(first3.get(i).get("dataset").asText(), o.get("dataset").asText());
+            assertEquals("stories260K.bin", o.get("generator").asText());
+            assertEquals(greedy(alpaca.promptIds(List.of(ChatMessage.user(o.get("instruction").asText()))), 16), o.get("output").asText(), "prompt " + i);
+        }
+
+        // the same command with a judge (loopback, always ranks the first output shown best) judges what it generated
+        HttpServer judge = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        judge.createContext("/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            var body = JSON.createObjectNode();
+            body.putArray("choices").addObject().putObject("message").put("role", "assistant")
+                    .put("content", "[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]");
+            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream o = exchange.getResponseBody()) {
+                o.write(bytes);
+            }
+        });
+        judge.start();
+        try {
+            Path judged = dir.resolve("judged");
+            CliRun j = CliRun.of("eval", "alpaca", "--model", MODEL, "--tokenizer", TOKENIZER, "--kernels", "scalar", "--chat-template", "alpaca",
+                    "--limit", "3", "--max-new-tokens", "16", "--output", judged.toString(),
+                    "--reference", "../../shared/data/alpaca_eval/model_outputs/text_davinci_003.json",
+                    "--judge-prompt", "../../shared/data/alpaca_eval/judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt",
+                    "--judge-url", "http://127.0.0.1:" + judge.getAddress().getPort() + "/v1", "--judge-model", "loopback", "--api-key-env", "");
+            assertEquals(0, j.code(), j.err());
+            assertEquals(Files.readString(dir.resolve("model_outputs.json")), Files.readString(judged.resolve("model_outputs.json")));
+            EvalResult result = EvalResultFiles.readResult(judged);
+            assertEquals(3.0, result.metrics().get("n_total"));
+            assertEquals("stories260K.bin", result.run().model());
+            assertEquals(16, ((Map<?, ?>) result.settings().get("generation")).get("max_new_tokens"));
+        } finally {
+            judge.stop(0);
+        }
     }
 }
