@@ -63,12 +63,35 @@ public final class ModelTextGenerator implements TextGenerator {
 
     @Override
     public List<String> generate(List<String> prompts, GenerationSettings settings) {
+        List<int[]> ids = new ArrayList<>(prompts.size());
+        for (String prompt : prompts) ids.add(promptIds(prompt, settings.chat()));
+        return generateFromIds(ids, prompts, settings);
+    }
+
+    /**
+     * The assistant's next reply to each conversation (multi-turn benchmarks such as MT-Bench): each conversation is
+     * rendered with the chat template up to a new assistant turn. {@code settings.chat()} must be on.
+     */
+    public List<String> generateReplies(List<List<ChatMessage>> conversations, GenerationSettings settings) {
+        if (!settings.chat()) throw new IllegalArgumentException("replies to conversations need chat settings");
+        if (chatTemplate == null) throw new UserInputException("this evaluation holds conversations in a chat template, but none was given: pass --chat-template NAME");
+        ChatEncoder encoder = new ChatEncoder(tokenizer, chatTemplate);
+        List<int[]> ids = new ArrayList<>(conversations.size());
+        List<String> labels = new ArrayList<>(conversations.size());
+        for (List<ChatMessage> conversation : conversations) {
+            ids.add(encoder.promptIds(conversation));
+            labels.add(conversation.get(conversation.size() - 1).content());
+        }
+        return generateFromIds(ids, labels, settings);
+    }
+
+    /** Generates after each prompt's ids; {@code labels} name the prompts in error messages. */
+    private List<String> generateFromIds(List<int[]> ids, List<String> labels, GenerationSettings settings) {
         int maxPositions = decoder.config().maxPositions(), vocab = decoder.config().vocabSize();
-        List<int[]> ids = new ArrayList<>();
         // prompt index by new-token budget, in order: each group is generated with one budget
         Map<Integer, List<Integer>> byBudget = new LinkedHashMap<>();
-        for (int i = 0; i < prompts.size(); i++) {
-            int[] p = promptIds(prompts.get(i), settings.chat());
+        for (int i = 0; i < ids.size(); i++) {
+            int[] p = ids.get(i);
             if (p.length == 0) throw new UserInputException("prompt " + i + " encodes to no tokens and the tokenizer adds no BOS");
             for (int id : p) {
                 if (id >= vocab) throw new UserInputException("prompt " + i + ": the tokenizer produced id " + id
@@ -76,20 +99,19 @@ public final class ModelTextGenerator implements TextGenerator {
             }
             int room = maxPositions - p.length;
             if (room < 1) throw new UserInputException("prompt " + i + " is " + p.length + " tokens; the model's limit is " + maxPositions
-                    + " positions, leaving no room to generate (\"" + abbreviate(prompts.get(i)) + "\")");
+                    + " positions, leaving no room to generate (\"" + abbreviate(labels.get(i)) + "\")");
             int budget = Math.min(settings.maxNewTokens(), room);
             if (budget < settings.maxNewTokens()) {
                 log.warn("prompt {} ({} tokens): max new tokens lowered from {} to {} (max_position_embeddings {})",
                         i, p.length, settings.maxNewTokens(), budget, maxPositions);
             }
-            ids.add(p);
             byBudget.computeIfAbsent(budget, k -> new ArrayList<>()).add(i);
         }
         List<Integer> stopIds = new ArrayList<>(eosTokenIds);
         if (settings.chat()) stopIds.addAll(endOfTurnIds());
-        String[] out = new String[prompts.size()];
+        String[] out = new String[ids.size()];
         Generator generator = new Generator(decoder);
-        Progress progress = new Progress(log, "generate", prompts.size(), "responses", 5000);
+        Progress progress = new Progress(log, "generate", ids.size(), "responses", 5000);
         int done = 0;
         long newTokens = 0;
         for (var group : byBudget.entrySet()) {

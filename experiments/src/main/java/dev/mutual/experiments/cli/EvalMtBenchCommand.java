@@ -3,7 +3,9 @@ package dev.mutual.experiments.cli;
 import dev.mutual.eval.judge.CachedChatJudge;
 import dev.mutual.eval.judge.JudgeRunner;
 import dev.mutual.eval.judge.OpenAiChatClient;
+import dev.mutual.eval.GenerationSettings;
 import dev.mutual.eval.mtbench.MtBenchAnswer;
+import dev.mutual.eval.mtbench.MtBenchAnswering;
 import dev.mutual.eval.mtbench.MtBenchGrading;
 import dev.mutual.eval.mtbench.MtBenchJudgePrompts;
 import dev.mutual.eval.mtbench.MtBenchJudgement;
@@ -11,6 +13,7 @@ import dev.mutual.eval.mtbench.MtBenchQuestion;
 import dev.mutual.eval.mtbench.MtBenchReport;
 import dev.mutual.eval.report.EvalResult;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +25,8 @@ import java.util.Map;
 
 /**
  * {@code mutual eval mt-bench}: single-answer grading (1-10 per turn) of a FastChat answer file. Writes
- * OUTPUT/judgments.jsonl, samples.jsonl and results.json.
+ * OUTPUT/judgments.jsonl, samples.jsonl and results.json. With {@code --model} instead of {@code --answers}, the model
+ * first answers both turns of every question (OUTPUT/model_answer.jsonl, FastChat's format), which are then graded.
  */
 @Command(name = "mt-bench", mixinStandardHelpOptions = true,
         description = {"MT-Bench single-answer grading: a judge rates both turns 1-10; per-turn and per-category means.",
@@ -32,9 +36,21 @@ final class EvalMtBenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--answers", paramLabel = "FILE", required = true,
-            description = "Model answers in FastChat's model_answer JSONL format (question_id, model_id, choices[0].turns).")
-    Path answers;
+    /** Exactly one source of answers: a file, or a model that writes them. */
+    static final class Source {
+        @Option(names = "--answers", paramLabel = "FILE", required = true,
+                description = "Model answers in FastChat's model_answer JSONL format (question_id, model_id, choices[0].turns).")
+        Path answers;
+
+        @ArgGroup(exclusive = false, multiplicity = "1", heading = "Generate the answers with a model (OUTPUT/model_answer.jsonl):%n")
+        ModelOptions model;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Mixin
+    ModelEvalOptions modelEval;
 
     @Option(names = "--questions", paramLabel = "FILE", required = true, description = "shared/data/mt_bench/question.jsonl")
     Path questions;
@@ -57,9 +73,16 @@ final class EvalMtBenchCommand implements Runnable {
 
     @Override
     public void run() {
-        List<MtBenchQuestion> qs = MtBenchQuestion.read(questions);
+        modelEval.check(source.model != null);
+        List<MtBenchQuestion> qs = modelEval.limit(MtBenchQuestion.read(questions));
         MtBenchJudgePrompts prompts = MtBenchJudgePrompts.read(judgePrompts);
         Map<Integer, MtBenchAnswer> refs = MtBenchAnswer.read(referenceAnswers);
+        Map<String, Object> generated = source.model == null ? null : generateAnswers(qs);
+        Path answers = source.model == null ? source.answers : output.resolve(ANSWERS);
+        if (generated != null && judge.judgeUrl == null) {
+            spec.commandLine().getOut().println("wrote " + answers + "; give --judge-url and --judge-model to grade them");
+            return;
+        }
         Map<Integer, MtBenchAnswer> modelAnswers = MtBenchAnswer.read(answers);
         OpenAiChatClient client = judge.client();
         CachedChatJudge cached = judge.cachedJudge(client, output);
@@ -69,6 +92,7 @@ final class EvalMtBenchCommand implements Runnable {
         String model = modelAnswers.isEmpty() ? "unknown" : modelAnswers.values().iterator().next().modelId();
         Map<String, Object> settings = new LinkedHashMap<>(judge.settings());
         settings.put("answers", answers.toString());
+        if (generated != null) settings.put("generation", generated);
         settings.put("decoding", MtBenchGrading.DECODING);
         settings.put("cache_hits", cached.hits());
         settings.put("http_requests", client.requestCount());
@@ -80,5 +104,21 @@ final class EvalMtBenchCommand implements Runnable {
                 m.get("score"), m.getOrDefault("score_turn_1", Double.NaN), m.getOrDefault("score_turn_2", Double.NaN),
                 m.get("n_judgements").intValue(), m.get("n_unparsed").intValue());
         spec.commandLine().getOut().println("wrote " + output.resolve("results.json"));
+    }
+
+    /** Name of the answers file --model writes into OUTPUT. */
+    static final String ANSWERS = "model_answer.jsonl";
+
+    /** Both turns of every question answered by --model, written as OUTPUT/model_answer.jsonl; returns the settings. */
+    private Map<String, Object> generateAnswers(List<MtBenchQuestion> qs) {
+        GenerationSettings generation = modelEval.settings(MtBenchAnswering.GENERATION);
+        try (ModelOptions.Loaded m = source.model.load(false)) {
+            String name = runInfo.model != null ? runInfo.model : source.model.model.getFileName().toString();
+            MtBenchAnswering.write(output.resolve(ANSWERS),
+                    MtBenchAnswering.answer(qs, modelEval.generator(m, true), generation, name));
+        }
+        Map<String, Object> record = new LinkedHashMap<>(modelEval.record(source.model, generation, qs.size()));
+        record.put("responses_file", ANSWERS);
+        return record;
     }
 }

@@ -244,4 +244,57 @@ class EvalModelCommandsTest {
             judge.stop(0);
         }
     }
+
+    @Test
+    void mtBenchWithModelAnswersBothTurnsInOneConversationThenGradesThem() throws Exception {
+        Path mt = Path.of("../../shared/data/mt_bench");
+        String[] generate = {"eval", "mt-bench", "--model", MODEL, "--tokenizer", TOKENIZER, "--kernels", "scalar", "--chat-template", "alpaca",
+                "--limit", "2", "--max-new-tokens", "12", "--questions", mt.resolve("question.jsonl").toString(),
+                "--judge-prompts", mt.resolve("judge_prompts.jsonl").toString(),
+                "--reference-answers", mt.resolve("reference_answer/gpt-4.jsonl").toString(), "--output", dir.toString()};
+        CliRun r = CliRun.of(generate);
+        assertEquals(0, r.code(), r.err());
+
+        // FastChat's model_answer format; turn 2 is asked after the model's own turn-1 answer
+        List<JsonNode> answers = lines(dir.resolve("model_answer.jsonl"));
+        List<JsonNode> questions = lines(mt.resolve("question.jsonl")).subList(0, 2);
+        ChatEncoder alpaca = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer("alpaca", tokenizer));
+        assertEquals(2, answers.size());
+        for (int i = 0; i < 2; i++) {
+            JsonNode a = answers.get(i), q = questions.get(i);
+            assertEquals(q.get("question_id").asInt(), a.get("question_id").asInt());
+            JsonNode turns = a.get("choices").get(0).get("turns");
+            String q1 = q.get("turns").get(0).asText(), q2 = q.get("turns").get(1).asText();
+            String a1 = greedy(alpaca.promptIds(List.of(ChatMessage.user(q1))), 12);
+            assertEquals(a1, turns.get(0).asText(), "question " + i + " turn 1");
+            String a2 = greedy(alpaca.promptIds(List.of(ChatMessage.user(q1), ChatMessage.assistant(a1), ChatMessage.user(q2))), 12);
+            assertEquals(a2, turns.get(1).asText(), "question " + i + " turn 2");
+        }
+
+        HttpServer judge = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        judge.createContext("/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            var body = JSON.createObjectNode();
+            body.putArray("choices").addObject().putObject("message").put("role", "assistant").put("content", "Weak.\nRating: [[2]]");
+            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream o = exchange.getResponseBody()) {
+                o.write(bytes);
+            }
+        });
+        judge.start();
+        try {
+            List<String> args = new ArrayList<>(List.of(generate));
+            args.set(args.indexOf("--output") + 1, dir.resolve("graded").toString());
+            args.addAll(List.of("--judge-url", "http://127.0.0.1:" + judge.getAddress().getPort() + "/v1", "--judge-model", "loopback", "--api-key-env", ""));
+            CliRun g = CliRun.of(args.toArray(String[]::new));
+            assertEquals(0, g.code(), g.err());
+            assertEquals(Files.readString(dir.resolve("model_answer.jsonl")), Files.readString(dir.resolve("graded/model_answer.jsonl")));
+            EvalResult result = EvalResultFiles.readResult(dir.resolve("graded"));
+            assertEquals(2.0, result.metrics().get("score"), 1e-12);
+            assertEquals(12, ((Map<?, ?>) result.settings().get("generation")).get("max_new_tokens"));
+        } finally {
+            judge.stop(0);
+        }
+    }
 }
