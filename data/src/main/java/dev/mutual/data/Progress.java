@@ -66,6 +66,11 @@ public final class Progress {
         sink.accept(line(System.nanoTime()));
     }
 
+    /** Seconds since this reporter was made (for a final throughput line). */
+    public double seconds() {
+        return Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+    }
+
     /** "near_dedup: 12000/52000 items (23.1%) 4100/s ETA 10s" */
     public String line(long nowNanos) {
         double seconds = Math.max(1e-9, (nowNanos - startNanos) / 1e9);

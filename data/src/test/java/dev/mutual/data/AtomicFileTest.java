@@ -5,9 +5,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -41,6 +43,26 @@ class AtomicFileTest {
     }
 
     @Test
+    void writesThroughAChannelAndCopiesReadableByOthers() throws IOException {
+        Path bin = dir.resolve("model/weights.bin");
+        AtomicFile.writeChannel(bin, ch -> {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            ch.write(ByteBuffer.wrap(new byte[] {4}));
+        });
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, Files.readAllBytes(bin));
+
+        Path source = dir.resolve("tokenizer.json");
+        Files.writeString(source, "{\"model\":{}}");
+        Path copy = dir.resolve("model/tokenizer.json");
+        AtomicFile.copy(source, copy);
+        assertEquals("{\"model\":{}}", Files.readString(copy));
+        // createTempFile alone would leave rw-------, unreadable to other users of a shared model folder
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(bin)));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
+        assertEquals(List.of("tokenizer.json", "weights.bin"), listing(dir.resolve("model")));
+    }
+
+    @Test
     void failedWriteKeepsTheOldFileAndLeavesNoTempFile() throws IOException {
         Path target = dir.resolve("results.json");
         AtomicFile.writeString(target, "old");
@@ -63,6 +85,10 @@ class AtomicFileTest {
     }
 
     private List<String> listing() throws IOException {
+        return listing(dir);
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).sorted().toList();
         }

@@ -3,6 +3,7 @@ package dev.mutual.experiments.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.ProcessUsage;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
 import dev.mutual.trainer.inference.Decoder;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,7 +43,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path path = model != null ? model : BenchScoreCommand.sharedData().resolve("models/stories260K/stories260K.bin");
+        Path path = model != null ? model : SharedData.file("models/stories260K/stories260K.bin");
         if (!Files.exists(path)) throw new UserInputException("--model " + path + ": not found");
         DecoderWeights w = Files.isDirectory(path) ? HfCheckpoint.load(path).weights() : Llama2cCheckpoint.read(path);
         int n = Math.min(tokens, w.config().maxPositions() - 1);
@@ -52,9 +52,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
             Generator g = new Generator(d);
             for (int i = 0; i < 30; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
             for (int r = 0; r < runs; r++) {
-                long t0 = System.nanoTime(), c0 = BenchScoreCommand.processCpuNanos();
+                long t0 = System.nanoTime(), c0 = ProcessUsage.cpuNanos();
                 int produced = g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null).get(0).tokens().length;
-                double s = (System.nanoTime() - t0) / 1e9, cpu = (BenchScoreCommand.processCpuNanos() - c0) / 1e9;
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (ProcessUsage.cpuNanos() - c0) / 1e9;
                 ObjectNode o = json.createObjectNode();
                 o.put("bench", "generate");
                 o.put("model", path.getFileName().toString());
@@ -67,7 +67,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                 // On a shared machine wall time includes waiting for a core; CPU time (all JVM threads) does not.
                 o.put("cpu_seconds", cpu);
                 o.put("tokens_per_cpu_s", Math.round(produced / cpu));
-                o.put("peak_rss_mb", BenchScoreCommand.peakRssMb());
+                o.put("peak_rss_mb", (long) ProcessUsage.peakRssMb());
                 spec.commandLine().getOut().println(o);
                 spec.commandLine().getOut().flush();
             }

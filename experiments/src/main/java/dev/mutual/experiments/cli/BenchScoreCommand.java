@@ -2,6 +2,7 @@ package dev.mutual.experiments.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.trainer.ProcessUsage;
 import dev.mutual.trainer.inference.Decoder;
 import dev.mutual.trainer.inference.Scorer;
 import dev.mutual.trainer.model.DecoderWeights;
@@ -10,9 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -58,10 +56,10 @@ final class BenchScoreCommand implements Callable<Integer> {
             // Warm-up: until C2 has compiled the vector kernels they run through slow fallbacks (BENCHMARKS.md).
             for (int pass = 0; pass < 2; pass++) new Scorer(d, Math.min(8, sequences)).score(requests.subList(0, Math.min(8, sequences)), null);
             for (int b : batches) {
-                long t0 = System.nanoTime(), c0 = processCpuNanos();
+                long t0 = System.nanoTime(), c0 = ProcessUsage.cpuNanos();
                 double check = 0;
                 for (Scorer.Score s : new Scorer(d, b).score(requests, null)) check += s.sumLogprob();
-                double s = (System.nanoTime() - t0) / 1e9, cpu = (processCpuNanos() - c0) / 1e9;
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (ProcessUsage.cpuNanos() - c0) / 1e9;
                 long tokens = (long) sequences * seq;
                 ObjectNode o = json.createObjectNode();
                 o.put("bench", "score");
@@ -75,7 +73,7 @@ final class BenchScoreCommand implements Callable<Integer> {
                 o.put("cpu_seconds", cpu);
                 o.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 o.put("mean_logprob", check / (sequences * (double) (seq - 1)));
-                o.put("peak_rss_mb", peakRssMb());
+                o.put("peak_rss_mb", (long) ProcessUsage.peakRssMb());
                 spec.commandLine().getOut().println(o);
                 spec.commandLine().getOut().flush();
             }
@@ -106,29 +104,5 @@ final class BenchScoreCommand implements Callable<Integer> {
         float[] a = new float[n];
         java.util.Arrays.fill(a, 1f);
         return a;
-    }
-
-    /** CPU time of the whole JVM process (all threads, JIT and GC included). */
-    static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
-    /** VmHWM from /proc/self/status (Linux), in MB; -1 elsewhere. */
-    static long peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    /** shared/data beside the repository ($MUTUAL_HOME/../shared/data), or ../shared/data from here. */
-    static Path sharedData() {
-        String home = System.getenv("MUTUAL_HOME");
-        Path root = home != null ? Path.of(home) : Path.of(".");
-        return root.resolve("../shared/data").normalize();
     }
 }

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.trainer.ProcessUsage;
 import dev.mutual.trainer.train.TrainingBench;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -41,7 +42,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         TrainingBench.Result r = TrainingBench.run(settings, step -> System.err.printf(Locale.ROOT,
                 "step %d/%d (%s) %.1f s, RSS %.0f MB%n", step, total, step <= warmup ? "warm-up" : "timed",
-                (System.nanoTime() - start) / 1e9, TrainingBench.rssMb()));
+                (System.nanoTime() - start) / 1e9, ProcessUsage.rssMb()));
         System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"gc_every_step\":%b,\"vocab\":%d,\"batch\":%d,\"seq\":%d,\"steps\":%d,"
                         + "\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,\"peak_gflops\":%.1f,\"mfu\":%.4f,"
                         + "\"peak_rss_mb\":%.0f,\"first_loss\":%.4f}%n", gcEveryStep, vocab, batch, seq, steps, r.tokensPerSecond(),

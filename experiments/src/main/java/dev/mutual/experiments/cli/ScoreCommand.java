@@ -3,9 +3,10 @@ package dev.mutual.experiments.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.AtomicFile;
+import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.TextTokenizer;
-import dev.mutual.trainer.checkpoint.AtomicWrite;
 import dev.mutual.trainer.inference.Scorer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -79,8 +79,9 @@ final class ScoreCommand implements Callable<Integer> {
             long total = 0;
             for (Scorer.Request r : requests) total += r.length();
             log.info("scoring {} pairs ({} tokens) from {}", requests.size(), total, input);
-            Progress progress = new Progress("score", requests.size());
+            Progress progress = new Progress(log, "score", requests.size(), "pairs", 2000);
             List<Scorer.Score> scores = new Scorer(m.decoder(), batchSize).score(requests, progress::update);
+            progress.finish();
             for (int i = 0; i < rows.size(); i++) {
                 Scorer.Score s = scores.get(i);
                 ObjectNode row = rows.get(i);
@@ -169,21 +170,11 @@ final class ScoreCommand implements Callable<Integer> {
     }
 
     private void write(List<ObjectNode> rows) {
-        try {
-            Path tmp = AtomicWrite.tempBeside(output);
-            try {
-                try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    for (ObjectNode row : rows) {
-                        w.write(JSON.writeValueAsString(row));
-                        w.newLine();
-                    }
-                }
-                AtomicWrite.commit(tmp, output);
-            } finally {
-                Files.deleteIfExists(tmp);
+        AtomicFile.write(output, w -> {
+            for (ObjectNode row : rows) {
+                w.write(JSON.writeValueAsString(row));
+                w.write('\n');
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + output, e);
-        }
+        });
     }
 }

@@ -3,6 +3,7 @@ package dev.mutual.trainer.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.HfConfigFile;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,13 +86,7 @@ public final class HfCheckpoint {
                 if (!Files.isRegularFile(src)) throw new UserInputException(src + ": tokenizer file not found");
                 Path target = dir.resolve(src.getFileName().toString());
                 if (Files.exists(target) && Files.isSameFile(src, target)) continue;
-                Path tmp = AtomicWrite.tempBeside(target);
-                try {
-                    Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    AtomicWrite.commit(tmp, target);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
+                AtomicFile.copy(src, target);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model directory " + dir, e);

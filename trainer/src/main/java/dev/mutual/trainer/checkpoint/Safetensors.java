@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
 
 import java.io.IOException;
@@ -276,41 +277,30 @@ public final class Safetensors {
             throw new IllegalStateException(e);
         }
         int padded = (json.length + 7) / 8 * 8;
-        try {
-            Path tmp = AtomicWrite.tempBeside(file);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(padded).put(json);
-                while (head.hasRemaining()) head.put((byte) ' ');
-                head.flip();
-                writeFully(ch, head);
-                ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                for (Tensor t : tensors.values()) {
-                    for (float v : t.values()) {
-                        if (buf.remaining() < 4) {
-                            buf.flip();
-                            writeFully(ch, buf);
-                            buf.clear();
-                        }
-                        switch (dtype) {
-                            case F32 -> buf.putFloat(v);
-                            case BF16 -> buf.putShort(floatToBf16(v));
-                            case F16 -> buf.putShort(floatToHalf(v));
-                        }
+        AtomicFile.writeChannel(file, ch -> {
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(json);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            head.flip();
+            writeFully(ch, head);
+            ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (Tensor t : tensors.values()) {
+                for (float v : t.values()) {
+                    if (buf.remaining() < 4) {
+                        buf.flip();
+                        writeFully(ch, buf);
+                        buf.clear();
+                    }
+                    switch (dtype) {
+                        case F32 -> buf.putFloat(v);
+                        case BF16 -> buf.putShort(floatToBf16(v));
+                        case F16 -> buf.putShort(floatToHalf(v));
                     }
                 }
-                buf.flip();
-                writeFully(ch, buf);
-                ch.force(true);
             }
-            try {
-                AtomicWrite.commit(tmp, file);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+            buf.flip();
+            writeFully(ch, buf);
+        });
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -8,6 +8,7 @@ import static dev.mutual.trainer.graph.DecoderParameters.layer;
 import dev.mutual.trainer.checkpoint.Tensor;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
+import dev.mutual.trainer.model.RopeFrequencies;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -209,7 +210,7 @@ public final class DecoderGraph {
 
     /** cos or sin table tiled to [N, heads*hd]: row b*T + t uses position t, the same for every head. */
     private static INDArray ropeTable(ModelConfig c, int batch, int seqLen, int heads, boolean cos, DataType type) {
-        double[][] t = cos ? RotaryTables.cos(c, seqLen) : RotaryTables.sin(c, seqLen);
+        double[][] t = cos ? RopeFrequencies.cos(c, seqLen) : RopeFrequencies.sin(c, seqLen);
         int hd = c.headDim();
         double[][] tiled = new double[batch * seqLen][heads * hd];
         for (int b = 0; b < batch; b++) {

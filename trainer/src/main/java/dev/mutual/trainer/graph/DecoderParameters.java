@@ -1,6 +1,8 @@
 package dev.mutual.trainer.graph;
 
+import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -24,32 +26,15 @@ public final class DecoderParameters {
         return "model.layers." + i + "." + suffix;
     }
 
-    /** Every trainable tensor in checkpoint order; {@code lm_head.weight} only when the head is untied. */
+    /**
+     * Every trainable tensor in checkpoint order; {@code lm_head.weight} only when the head is untied. The table is
+     * {@link DecoderWeights#hfShapes}, so the graph trains exactly the tensors a checkpoint holds.
+     */
     public static Map<String, long[]> shapes(ModelConfig c) {
-        long d = c.hiddenSize();
-        long q = (long) c.numHeads() * c.headDim();
-        long kv = (long) c.numKvHeads() * c.headDim();
-        long f = c.intermediateSize();
         Map<String, long[]> s = new LinkedHashMap<>();
-        s.put(EMBEDDING, new long[] {c.vocabSize(), d});
-        for (int i = 0; i < c.numLayers(); i++) {
-            s.put(layer(i, "input_layernorm.weight"), new long[] {d});
-            s.put(layer(i, "self_attn.q_proj.weight"), new long[] {q, d});
-            s.put(layer(i, "self_attn.k_proj.weight"), new long[] {kv, d});
-            s.put(layer(i, "self_attn.v_proj.weight"), new long[] {kv, d});
-            if (c.attentionBias()) {
-                s.put(layer(i, "self_attn.q_proj.bias"), new long[] {q});
-                s.put(layer(i, "self_attn.k_proj.bias"), new long[] {kv});
-                s.put(layer(i, "self_attn.v_proj.bias"), new long[] {kv});
-            }
-            s.put(layer(i, "self_attn.o_proj.weight"), new long[] {d, q});
-            s.put(layer(i, "post_attention_layernorm.weight"), new long[] {d});
-            s.put(layer(i, "mlp.gate_proj.weight"), new long[] {f, d});
-            s.put(layer(i, "mlp.up_proj.weight"), new long[] {f, d});
-            s.put(layer(i, "mlp.down_proj.weight"), new long[] {d, f});
+        for (Map.Entry<String, int[]> e : DecoderWeights.hfShapes(c).entrySet()) {
+            s.put(e.getKey(), Arrays.stream(e.getValue()).asLongStream().toArray());
         }
-        s.put(FINAL_NORM, new long[] {d});
-        if (!c.tieWordEmbeddings()) s.put(LM_HEAD, new long[] {c.vocabSize(), d});
         return s;
     }
 

@@ -1,39 +1,22 @@
 package dev.mutual.trainer.inference;
 
 import dev.mutual.trainer.model.ModelConfig;
+import dev.mutual.trainer.model.RopeFrequencies;
 
 /**
  * Rotary position embeddings in HF's rotate_half layout: dimension j of a head pairs with j + hd/2, both rotated
  * by pos * invFreq[j]. Angles are computed as transformers does, in fp32 ({@code inv_freq} float, times the
- * position as float), then cos/sin of that float.
+ * position as float), then cos/sin of that float. The frequencies come from {@link RopeFrequencies}.
  */
 final class RoPE {
     private RoPE() {}
 
-    /**
-     * invFreq[j] = theta^(-2j/hd), with llama3 scaling when configured (transformers
-     * {@code _compute_llama3_parameters}): long wavelengths divided by factor, short ones kept, smooth in between.
-     */
+    /** invFreq[j] = theta^(-2j/hd) in float32 as transformers holds it, llama3-scaled when configured. */
     static float[] inverseFrequencies(ModelConfig c) {
-        int half = c.headDim() / 2;
-        float[] inv = new float[half];
-        for (int j = 0; j < half; j++) {
-            float base = (float) (1.0 / Math.pow(c.ropeTheta(), (double) (2 * j) / c.headDim()));
-            inv[j] = base;
-            ModelConfig.RopeScaling s = c.ropeScaling();
-            if (s != null) {
-                double lowWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
-                double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
-                double wavelen = 2 * Math.PI / base;
-                if (wavelen > lowWavelen) {
-                    inv[j] = (float) (base / s.factor());
-                } else if (wavelen >= highWavelen) {
-                    double smooth = (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
-                    inv[j] = (float) ((1 - smooth) * base / s.factor() + smooth * base);
-                }
-            }
-        }
-        return inv;
+        double[] inv = RopeFrequencies.inverseFrequencies(c, true);
+        float[] out = new float[inv.length];
+        for (int j = 0; j < inv.length; j++) out[j] = (float) inv[j];
+        return out;
     }
 
     /** {cos, sin}, each [rows, hd/2], for the given positions. */

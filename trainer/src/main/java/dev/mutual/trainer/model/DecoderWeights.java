@@ -81,51 +81,79 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
      * {@code lm_head.weight} in the file is ignored, as transformers does.
      */
     public static DecoderWeights fromHfTensors(ModelConfig c, Map<String, Tensor> tensors, String source) {
-        int d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim(), f = c.intermediateSize();
-        Lookup t = new Lookup(tensors, source);
-        float[] embed = t.get("model.embed_tokens.weight", c.vocabSize(), d);
+        Lookup t = new Lookup(tensors, hfShapes(c), source);
+        float[] embed = t.get("model.embed_tokens.weight");
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             layers.add(new Layer(
-                    t.get(p + "input_layernorm.weight", d),
-                    t.get(p + "self_attn.q_proj.weight", q, d), c.attentionBias() ? t.get(p + "self_attn.q_proj.bias", q) : null,
-                    t.get(p + "self_attn.k_proj.weight", kv, d), c.attentionBias() ? t.get(p + "self_attn.k_proj.bias", kv) : null,
-                    t.get(p + "self_attn.v_proj.weight", kv, d), c.attentionBias() ? t.get(p + "self_attn.v_proj.bias", kv) : null,
-                    t.get(p + "self_attn.o_proj.weight", d, q),
-                    t.get(p + "post_attention_layernorm.weight", d),
-                    t.get(p + "mlp.gate_proj.weight", f, d), t.get(p + "mlp.up_proj.weight", f, d),
-                    t.get(p + "mlp.down_proj.weight", d, f)));
+                    t.get(p + "input_layernorm.weight"),
+                    t.get(p + "self_attn.q_proj.weight"), c.attentionBias() ? t.get(p + "self_attn.q_proj.bias") : null,
+                    t.get(p + "self_attn.k_proj.weight"), c.attentionBias() ? t.get(p + "self_attn.k_proj.bias") : null,
+                    t.get(p + "self_attn.v_proj.weight"), c.attentionBias() ? t.get(p + "self_attn.v_proj.bias") : null,
+                    t.get(p + "self_attn.o_proj.weight"),
+                    t.get(p + "post_attention_layernorm.weight"),
+                    t.get(p + "mlp.gate_proj.weight"), t.get(p + "mlp.up_proj.weight"),
+                    t.get(p + "mlp.down_proj.weight")));
         }
-        float[] norm = t.get("model.norm.weight", d);
-        float[] head = c.tieWordEmbeddings() ? embed : t.get("lm_head.weight", c.vocabSize(), d);
+        float[] norm = t.get("model.norm.weight");
+        float[] head = c.tieWordEmbeddings() ? embed : t.get("lm_head.weight");
         return new DecoderWeights(c, embed, layers, norm, head);
+    }
+
+    /**
+     * Every tensor's HF name and shape, in the order save_pretrained writes them; biases only with attention bias,
+     * {@code lm_head.weight} only when untied. The one table of names and shapes: the training graph's parameters
+     * ({@code graph.DecoderParameters}) are these tensors too.
+     */
+    public static Map<String, int[]> hfShapes(ModelConfig c) {
+        int d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim(), f = c.intermediateSize();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("model.embed_tokens.weight", new int[] {c.vocabSize(), d});
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            s.put(p + "input_layernorm.weight", new int[] {d});
+            s.put(p + "self_attn.q_proj.weight", new int[] {q, d});
+            if (c.attentionBias()) s.put(p + "self_attn.q_proj.bias", new int[] {q});
+            s.put(p + "self_attn.k_proj.weight", new int[] {kv, d});
+            if (c.attentionBias()) s.put(p + "self_attn.k_proj.bias", new int[] {kv});
+            s.put(p + "self_attn.v_proj.weight", new int[] {kv, d});
+            if (c.attentionBias()) s.put(p + "self_attn.v_proj.bias", new int[] {kv});
+            s.put(p + "self_attn.o_proj.weight", new int[] {d, q});
+            s.put(p + "post_attention_layernorm.weight", new int[] {d});
+            s.put(p + "mlp.gate_proj.weight", new int[] {f, d});
+            s.put(p + "mlp.up_proj.weight", new int[] {f, d});
+            s.put(p + "mlp.down_proj.weight", new int[] {d, f});
+        }
+        s.put("model.norm.weight", new int[] {d});
+        if (!c.tieWordEmbeddings()) s.put("lm_head.weight", new int[] {c.vocabSize(), d});
+        return s;
     }
 
     /** The HF-named tensors, in HF order; {@code lm_head.weight} is left out when tied (as save_pretrained does). */
     public Map<String, Tensor> toHfTensors() {
-        int d = config.hiddenSize(), q = config.numHeads() * config.headDim(), kv = config.numKvHeads() * config.headDim();
-        int f = config.intermediateSize();
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        out.put("model.embed_tokens.weight", new Tensor(new int[] {config.vocabSize(), d}, embedTokens));
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        arrays.put("model.embed_tokens.weight", embedTokens);
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             String p = "model.layers." + i + ".";
-            out.put(p + "input_layernorm.weight", new Tensor(new int[] {d}, l.inputNorm));
-            out.put(p + "self_attn.q_proj.weight", new Tensor(new int[] {q, d}, l.qProj));
-            if (l.qBias != null) out.put(p + "self_attn.q_proj.bias", new Tensor(new int[] {q}, l.qBias));
-            out.put(p + "self_attn.k_proj.weight", new Tensor(new int[] {kv, d}, l.kProj));
-            if (l.kBias != null) out.put(p + "self_attn.k_proj.bias", new Tensor(new int[] {kv}, l.kBias));
-            out.put(p + "self_attn.v_proj.weight", new Tensor(new int[] {kv, d}, l.vProj));
-            if (l.vBias != null) out.put(p + "self_attn.v_proj.bias", new Tensor(new int[] {kv}, l.vBias));
-            out.put(p + "self_attn.o_proj.weight", new Tensor(new int[] {d, q}, l.oProj));
-            out.put(p + "post_attention_layernorm.weight", new Tensor(new int[] {d}, l.postNorm));
-            out.put(p + "mlp.gate_proj.weight", new Tensor(new int[] {f, d}, l.gateProj));
-            out.put(p + "mlp.up_proj.weight", new Tensor(new int[] {f, d}, l.upProj));
-            out.put(p + "mlp.down_proj.weight", new Tensor(new int[] {d, f}, l.downProj));
+            arrays.put(p + "input_layernorm.weight", l.inputNorm);
+            arrays.put(p + "self_attn.q_proj.weight", l.qProj);
+            arrays.put(p + "self_attn.q_proj.bias", l.qBias);
+            arrays.put(p + "self_attn.k_proj.weight", l.kProj);
+            arrays.put(p + "self_attn.k_proj.bias", l.kBias);
+            arrays.put(p + "self_attn.v_proj.weight", l.vProj);
+            arrays.put(p + "self_attn.v_proj.bias", l.vBias);
+            arrays.put(p + "self_attn.o_proj.weight", l.oProj);
+            arrays.put(p + "post_attention_layernorm.weight", l.postNorm);
+            arrays.put(p + "mlp.gate_proj.weight", l.gateProj);
+            arrays.put(p + "mlp.up_proj.weight", l.upProj);
+            arrays.put(p + "mlp.down_proj.weight", l.downProj);
         }
-        out.put("model.norm.weight", new Tensor(new int[] {d}, norm));
-        if (!config.tieWordEmbeddings()) out.put("lm_head.weight", new Tensor(new int[] {config.vocabSize(), d}, lmHead));
+        arrays.put("model.norm.weight", norm);
+        arrays.put("lm_head.weight", lmHead);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : hfShapes(config).entrySet()) out.put(e.getKey(), new Tensor(e.getValue(), arrays.get(e.getKey())));
         return out;
     }
 
@@ -136,8 +164,9 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
         return n;
     }
 
-    private record Lookup(Map<String, Tensor> tensors, String source) {
-        float[] get(String name, int... shape) {
+    private record Lookup(Map<String, Tensor> tensors, Map<String, int[]> shapes, String source) {
+        float[] get(String name) {
+            int[] shape = shapes.get(name);
             Tensor t = tensors.get(name);
             if (t == null) throw new UserInputException(source + ": tensor '" + name + "' is missing; expected shape " + Arrays.toString(shape));
             if (!Arrays.equals(t.shape(), shape)) {

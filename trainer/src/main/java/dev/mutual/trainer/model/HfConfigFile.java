@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
-import dev.mutual.trainer.checkpoint.AtomicWrite;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -171,17 +169,7 @@ public final class HfConfigFile {
 
     /** Writes pretty JSON to a temp file beside {@code file}, then renames it over {@code file}. */
     public static void writeJsonAtomically(JsonNode node, Path file) {
-        try {
-            Path tmp = AtomicWrite.tempBeside(file);
-            try {
-                JSON.writeValue(tmp.toFile(), node);
-                AtomicWrite.commit(tmp, file);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        AtomicFile.write(file, out -> JSON.writeValue(out, node));
     }
 
     /** Typed access to one JSON object, with errors that name the source and the key. */

@@ -1,13 +1,11 @@
 package dev.mutual.trainer.train;
 
+import dev.mutual.trainer.ProcessUsage;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.graph.LossAndGradients;
 import dev.mutual.trainer.graph.TokenBatch;
 import dev.mutual.trainer.model.ModelConfig;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Random;
 import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -81,7 +79,7 @@ public final class TrainingBench {
         double gflopPerStep = modelFlopsPerToken(c, s.seqLen()) * s.batch() * s.seqLen() / 1e9;
         double peak = sgemmGflops();
         double achieved = gflopPerStep * s.steps() / seconds;
-        return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, peakRssMb(), firstLoss);
+        return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, ProcessUsage.peakRssMb(), firstLoss);
     }
 
     /** Training FLOPs per token: 6 per matmul weight (forward + 2x backward) plus attention scores and values. */
@@ -111,26 +109,5 @@ public final class TrainingBench {
         b.close();
         out.close();
         return 2.0 * n * n * n / best / 1e9;
-    }
-
-    /** Peak resident set (VmHWM) from /proc, or NaN where there is none. */
-    public static double peakRssMb() {
-        return procStatusMb("VmHWM:");
-    }
-
-    /** Current resident set (VmRSS) from /proc, or NaN where there is none. */
-    public static double rssMb() {
-        return procStatusMb("VmRSS:");
-    }
-
-    private static double procStatusMb(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
-            }
-        } catch (IOException | NumberFormatException e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
     }
 }
