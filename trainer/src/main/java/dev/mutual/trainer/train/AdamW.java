@@ -62,6 +62,10 @@ public final class AdamW {
         return new AdamW(config, params, decayed);
     }
 
+    public AdamWConfig config() {
+        return config;
+    }
+
     public Set<String> decayed() {
         return decayed;
     }

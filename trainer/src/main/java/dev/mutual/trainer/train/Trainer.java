@@ -1,0 +1,115 @@
+package dev.mutual.trainer.train;
+
+import dev.mutual.trainer.graph.DecoderGraph;
+import dev.mutual.trainer.graph.LossAndGradients;
+import dev.mutual.trainer.graph.TokenBatch;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The training loop, in the spirit of nanoGPT's train.py: per optimizer step, forward/backward over
+ * {@code accumulation} micro-batches, one AdamW update at the schedule's learning rate, one callback.
+ *
+ * <p>Gradient accumulation reproduces the large batch exactly. Each micro-batch i returns the gradient of its own
+ * mean loss L_i = sum_i(w nll) / W_i; the step's loss is normalised by the total weight W = sum_i W_i:
+ * <pre>
+ *   L = sum_i W_i L_i / W          dL/dp = sum_i W_i dL_i/dp / W
+ * </pre>
+ * so micro-batches with more weighted tokens count for more, as they would inside one batch (torchtune and HF
+ * since 4.46 normalise the same way; dividing by the number of micro-batches would not).
+ * A micro-batch whose weights are all 0 contributes nothing and is skipped.
+ */
+public final class Trainer {
+
+    private final DecoderGraph graph;
+    private final AdamW adamw;
+    private final LrSchedule schedule;
+    private final int accumulation;
+    /** Accumulated gradient per parameter, allocated once and zeroed every step. */
+    private final Map<String, INDArray> gradients = new LinkedHashMap<>();
+
+    /**
+     * @param graph        the model; its parameters are updated in place through {@code adamw}
+     * @param adamw        optimizer over the graph's parameters (e.g. {@link AdamW#forDecoder}); its learning rate
+     *                     is the schedule's peak
+     * @param accumulation micro-batches per optimizer step, e.g. 4 (effective batch = 4 * graph batch size)
+     */
+    public Trainer(DecoderGraph graph, AdamW adamw, LrSchedule schedule, int accumulation) {
+        if (accumulation < 1) {
+            throw new IllegalArgumentException("gradient_accumulation must be >= 1, got " + accumulation);
+        }
+        this.graph = graph;
+        this.adamw = adamw;
+        this.schedule = schedule;
+        this.accumulation = accumulation;
+        for (String name : graph.parameterNames()) gradients.put(name, graph.parameter(name).ulike());
+    }
+
+    /**
+     * Runs {@code steps} optimizer steps, each taking {@code accumulation} micro-batches from {@code microBatches},
+     * and calls {@code onStep} after each update. Continues the optimizer's step count (the schedule is indexed by
+     * it), so a second call resumes where the first stopped.
+     *
+     * @throws IllegalStateException when a loss is NaN or infinite (before the update: the weights are those of
+     *                               the last good step), or when {@code microBatches} runs out
+     */
+    public void train(Iterator<TokenBatch> microBatches, int steps, Consumer<TrainStep> onStep) {
+        if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        for (int i = 0; i < steps; i++) {
+            int step = adamw.stepCount() + 1;
+            long start = System.nanoTime();
+            for (INDArray g : gradients.values()) g.assign(0);
+            double weightedLoss = 0;   // sum_i W_i L_i
+            double weightSum = 0;      // W
+            long tokens = 0;
+            for (int micro = 1; micro <= accumulation; micro++) {
+                TokenBatch batch = next(microBatches, step, micro);
+                double w = batch.weightSum();
+                if (w == 0) continue;
+                try (LossAndGradients lg = graph.lossAndGradients(batch)) {
+                    if (!Double.isFinite(lg.loss())) {
+                        throw new IllegalStateException("loss is " + lg.loss() + " at step " + step
+                                + " (micro-batch " + micro + " of " + accumulation + "); the weights are those after"
+                                + " step " + (step - 1) + ". Hint: lower the learning rate or raise warmup_steps");
+                    }
+                    weightedLoss += w * lg.loss();
+                    weightSum += w;
+                    tokens += countWeighted(batch);
+                    for (Map.Entry<String, INDArray> e : lg.gradients().entrySet()) {
+                        gradients.get(e.getKey()).addi(e.getValue().muli(w));
+                    }
+                }
+            }
+            if (weightSum == 0) {
+                throw new IllegalStateException("step " + step + ": all " + accumulation
+                        + " micro-batches have only zero loss weights, nothing to learn");
+            }
+            for (INDArray g : gradients.values()) g.divi(weightSum);
+            double lr = schedule.learningRate(step - 1, adamw.config().learningRate());
+            double gradNorm = adamw.step(gradients, lr);
+            // SameDiff leaves each pass's intermediate arrays to the GC (DEVELOPERS.md): without this RSS climbs.
+            System.gc();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            onStep.accept(new TrainStep(step, weightedLoss / weightSum, lr, gradNorm, tokens, weightSum, seconds));
+        }
+    }
+
+    private static TokenBatch next(Iterator<TokenBatch> microBatches, int step, int micro) {
+        try {
+            return microBatches.next();
+        } catch (NoSuchElementException e) {
+            throw new IllegalStateException("ran out of micro-batches at step " + step + " (micro-batch " + micro
+                    + "): give an endless sequence such as ShuffledBatches", e);
+        }
+    }
+
+    private static long countWeighted(TokenBatch batch) {
+        long n = 0;
+        for (double[] row : batch.lossWeights()) for (double w : row) if (w != 0) n++;
+        return n;
+    }
+}
