@@ -10,11 +10,16 @@ import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.graph.TokenBatch;
 import dev.mutual.trainer.model.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** The training loop on a tiny random decoder: accumulation, reproducibility, divergence. */
@@ -121,15 +126,21 @@ class TrainerTest {
     }
 
     @Test
-    void reportsScheduleAndStepsAndResumes() {
+    void reportsScheduleAndStepsAndResumes(@TempDir Path dir) throws IOException {
         DecoderGraph graph = DecoderGraph.build(TINY, DecoderParameters.random(TINY, 5, DataType.FLOAT), 2, SEQ,
                 DataType.FLOAT);
         AdamW adamw = adamw(graph);
         Trainer trainer = new Trainer(graph, adamw, LrSchedule.linear(2, 6), 1);
         ShuffledBatches batches = new ShuffledBatches(rows(), 2, 1);
         List<TrainStep> steps = new ArrayList<>();
-        trainer.train(batches, 3, steps::add);
-        trainer.train(batches, 3, steps::add);
+        Consumer<TrainStep> record = steps::add;
+        try (MetricsLog log = new MetricsLog(dir.resolve("metrics.jsonl"))) {
+            trainer.train(batches, 3, record.andThen(log));
+            trainer.train(batches, 3, record.andThen(log));
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(6, lines.size());
+        assertTrue(lines.get(5).startsWith("{\"step\":6,\"loss\":" + steps.get(5).loss() + ","), lines.get(5));
         double[] lr = steps.stream().mapToDouble(TrainStep::learningRate).toArray();
         // linear, warmup 2 of 6: 0, 1/2, then (6 - s) / 4 for s = 2..5, times the peak 1e-2
         assertArrayEquals(new double[] {0, 5e-3, 1e-2, 7.5e-3, 5e-3, 2.5e-3}, lr, 1e-15);

@@ -1,0 +1,61 @@
+package dev.mutual.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetricsLogTest {
+
+    @Test
+    void writesOneFlushedJsonLinePerStep(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("run/metrics.jsonl");
+        try (MetricsLog log = new MetricsLog(file)) {
+            log.accept(new TrainStep(1, 2.5, 3e-4, 1.75, 200, 150.5, 0.5));
+            // Readable before close: each step is flushed as it ends.
+            assertEquals(1, Files.readAllLines(file).size());
+            log.accept(new TrainStep(2, 2.25, 2e-4, 0.5, 300, 300, 1.5));
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode first = json.readTree(lines.get(0));
+        assertEquals(1, first.get("step").intValue());
+        assertEquals(2.5, first.get("loss").doubleValue(), 0);
+        assertEquals(3e-4, first.get("lr").doubleValue(), 0);
+        assertEquals(1.75, first.get("grad_norm").doubleValue(), 0);
+        assertEquals(200, first.get("tokens").longValue());
+        assertEquals(150.5, first.get("weight_sum").doubleValue(), 0);
+        assertEquals(400.0, first.get("tokens_per_s").doubleValue(), 1e-12, "200 tokens in 0.5 s");
+        assertTrue(first.get("rss_mb").doubleValue() > 10, "resident memory of this JVM: " + first.get("rss_mb"));
+        JsonNode second = json.readTree(lines.get(1));
+        assertEquals(200.0, second.get("tokens_per_s").doubleValue(), 1e-12, "300 tokens in 1.5 s");
+        assertEquals(2.0, second.get("elapsed_s").doubleValue(), 1e-12, "0.5 + 1.5");
+    }
+
+    @Test
+    void replacesAnEarlierLogAndNamesTheFileWhenItCannotWrite(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("metrics.jsonl");
+        Files.writeString(file, "{\"step\":99}\n");
+        try (MetricsLog log = new MetricsLog(file)) {
+            log.accept(new TrainStep(1, 1, 1e-3, 1, 1, 1, 1));
+        }
+        assertFalse(Files.readString(file).contains("99"));
+
+        Path notAFolder = dir.resolve("plain-file");
+        Files.writeString(notAFolder, "x");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                () -> new MetricsLog(notAFolder.resolve("metrics.jsonl")));
+        assertTrue(e.getMessage().contains("plain-file/metrics.jsonl"), e.getMessage());
+    }
+}
