@@ -69,7 +69,10 @@ public final class DecoderGraph {
     private final DataType type;
     private final SameDiff sd;
     private final INDArray embedding;
-    /** Parameters held as SameDiff variables: all but an untied embedding, which lives outside the graph. */
+    /**
+     * Parameters held as SameDiff variables: all but an untied embedding, which lives outside the graph; with a
+     * LoRA adapter only its A and B.
+     */
     private final List<String> graphVariables;
     /** The adapter whose A and B are the trainable variables, or null when every base weight trains. */
     private final LoraConfig lora;
@@ -158,9 +161,9 @@ public final class DecoderGraph {
                 names.add(e.getKey());
             }
         }
-        Adapter ad = new Adapter(sd, p, lora == null ? null : lora.config(), config, batch * seqLen, type);
 
         int n = batch * seqLen;
+        Linears lin = new Linears(sd, p, lora == null ? null : lora.config(), config, n, type);
         int h = config.numHeads();
         int k = config.numKvHeads();
         int r = config.groupSize();
@@ -187,9 +190,9 @@ public final class DecoderGraph {
         for (int i = 0; i < config.numLayers(); i++) {
             // Attention block: x + o_proj(attn(rope(q), rope(k), v)) on input_layernorm(x).
             SDVariable a = rmsNorm(sd, x, p.get(layer(i, "input_layernorm.weight")), config.rmsNormEps());
-            SDVariable q = ad.apply(a, linear(sd, a, p, layer(i, "self_attn.q_proj"), config.attentionBias()), i, LoraModule.Q_PROJ);   // [N, H*hd]
-            SDVariable kk = ad.apply(a, linear(sd, a, p, layer(i, "self_attn.k_proj"), config.attentionBias()), i, LoraModule.K_PROJ);  // [N, K*hd]
-            SDVariable vv = ad.apply(a, linear(sd, a, p, layer(i, "self_attn.v_proj"), config.attentionBias()), i, LoraModule.V_PROJ);  // [N, K*hd]
+            SDVariable q = lin.apply(a, i, LoraModule.Q_PROJ, config.attentionBias());   // [N, H*hd]
+            SDVariable kk = lin.apply(a, i, LoraModule.K_PROJ, config.attentionBias());  // [N, K*hd]
+            SDVariable vv = lin.apply(a, i, LoraModule.V_PROJ, config.attentionBias());  // [N, K*hd]
             q = q.mul(cosQ).add(sd.mmul(q, rotQ).mul(sinQ));
             kk = kk.mul(cosK).add(sd.mmul(kk, rotK).mul(sinK));
             // GQA without repeat_kv: fold the R query heads of each KV head into its rows,
@@ -202,14 +205,14 @@ public final class DecoderGraph {
             SDVariable probs = sd.nn.softmax(scores, -1);
             SDVariable ctx = sd.mmul(probs, v4);                                                     // [B,K,R*T,hd]
             ctx = sd.reshape(sd.permute(sd.reshape(ctx, batch, h, seqLen, hd), 0, 2, 1, 3), n, (long) h * hd);
-            x = x.add(ad.apply(ctx, linear(sd, ctx, p, layer(i, "self_attn.o_proj"), false), i, LoraModule.O_PROJ));
+            x = x.add(lin.apply(ctx, i, LoraModule.O_PROJ, false));
 
             // MLP block: x + down(silu(gate(m)) * up(m)) on post_attention_layernorm(x).
             SDVariable m = rmsNorm(sd, x, p.get(layer(i, "post_attention_layernorm.weight")), config.rmsNormEps());
-            SDVariable gate = ad.apply(m, linear(sd, m, p, layer(i, "mlp.gate_proj"), false), i, LoraModule.GATE_PROJ);
-            SDVariable up = ad.apply(m, linear(sd, m, p, layer(i, "mlp.up_proj"), false), i, LoraModule.UP_PROJ);
+            SDVariable gate = lin.apply(m, i, LoraModule.GATE_PROJ, false);
+            SDVariable up = lin.apply(m, i, LoraModule.UP_PROJ, false);
             SDVariable act = gate.mul(sd.nn.sigmoid(gate)).mul(up);
-            x = x.add(ad.apply(act, linear(sd, act, p, layer(i, "mlp.down_proj"), false), i, LoraModule.DOWN_PROJ));
+            x = x.add(lin.apply(act, i, LoraModule.DOWN_PROJ, false));
         }
         SDVariable out = rmsNorm(sd, x, p.get(FINAL_NORM), config.rmsNormEps());
         SDVariable head = config.tieWordEmbeddings() ? p.get(EMBEDDING) : p.get(LM_HEAD);
@@ -240,12 +243,13 @@ public final class DecoderGraph {
     }
 
     /**
-     * Adds the LoRA branch to adapted linears: y + (alpha / r) * (dropout(x) @ A^T) @ B^T (PEFT lora.Linear.forward);
-     * other linears, and every linear without an adapter, pass y through. The dropout mask is a placeholder
+     * The linears of a decoder layer: y = x @ W^T (+ b), plus for a LoRA-adapted module the branch
+     * (alpha / r) * (dropout(x) @ A^T) @ B^T (PEFT lora.Linear.forward). The dropout mask is a placeholder
      * {@code [N, in]} per adapted module, filled by {@link #dropoutMasks}.
      */
-    private record Adapter(SameDiff sd, Map<String, SDVariable> p, LoraConfig lora, ModelConfig model, int n, DataType type) {
-        SDVariable apply(SDVariable x, SDVariable y, int layer, LoraModule m) {
+    private record Linears(SameDiff sd, Map<String, SDVariable> p, LoraConfig lora, ModelConfig model, int n, DataType type) {
+        SDVariable apply(SDVariable x, int layer, LoraModule m, boolean bias) {
+            SDVariable y = linear(sd, x, p, layer(layer, m.path), bias);
             if (lora == null || !lora.modules().contains(m)) return y;
             SDVariable in = lora.dropout() > 0 ? x.mul(sd.placeHolder(dropoutName(layer, m), type, n, m.inFeatures(model))) : x;
             SDVariable low = sd.mmul(in, p.get(LoraWeights.aName(layer, m)), false, true, false);      // [N, r]
