@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 ScoreCommand.class,
                 ConvertCommand.class,
+                MergeCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })

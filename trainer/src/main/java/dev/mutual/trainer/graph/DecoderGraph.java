@@ -6,6 +6,9 @@ import static dev.mutual.trainer.graph.DecoderParameters.LM_HEAD;
 import static dev.mutual.trainer.graph.DecoderParameters.layer;
 
 import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.lora.LoraConfig;
+import dev.mutual.trainer.lora.LoraModule;
+import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
@@ -15,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -43,6 +47,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Parameters live in the graph as variables named by their HF tensor names. {@link #parameter} returns the
  * live array, which an optimizer updates in place. Not thread-safe.
+ *
+ * <p>With a LoRA adapter ({@link #buildWithLora}) the base weights are constants and the only variables are the
+ * adapter's A and B (PEFT names): each adapted linear computes x @ W^T + (alpha / r) * (dropout(x) @ A^T) @ B^T,
+ * as PEFT's {@code lora.Linear.forward}. Dropout (inverted, one mask per adapted module as PEFT's per-module
+ * {@code lora_dropout}) applies only in {@link #lossAndGradients}; {@link #logits} and {@link #loss} run without.
  */
 public final class DecoderGraph {
 
@@ -60,12 +69,20 @@ public final class DecoderGraph {
     private final DataType type;
     private final SameDiff sd;
     private final INDArray embedding;
-    /** Parameters held as SameDiff variables: all but an untied embedding, which lives outside the graph. */
+    /**
+     * Parameters held as SameDiff variables: all but an untied embedding, which lives outside the graph; with a
+     * LoRA adapter only its A and B.
+     */
     private final List<String> graphVariables;
+    /** The adapter whose A and B are the trainable variables, or null when every base weight trains. */
+    private final LoraConfig lora;
+    private final SplittableRandom dropoutRng;
     private INDArray embedded;
 
     private DecoderGraph(ModelConfig config, int batch, int seqLen, DataType type, SameDiff sd, INDArray embedding,
-                         List<String> graphVariables) {
+                         List<String> graphVariables, LoraConfig lora, long dropoutSeed) {
+        this.lora = lora;
+        this.dropoutRng = new SplittableRandom(dropoutSeed);
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
@@ -83,6 +100,29 @@ public final class DecoderGraph {
      */
     public static DecoderGraph build(ModelConfig config, Map<String, INDArray> weights, int batch, int seqLen,
                                      DataType type) {
+        return build(config, weights, null, batch, seqLen, type, 0);
+    }
+
+    /**
+     * The graph of a base model with a LoRA adapter: {@code weights} (as in {@link #build}) become constants that
+     * receive no gradient; the adapter's A and B (copied, as {@code type}) are the only parameters.
+     *
+     * @param dropoutSeed seeds the dropout masks drawn in each {@link #lossAndGradients}
+     */
+    public static DecoderGraph buildWithLora(ModelConfig config, Map<String, INDArray> weights, LoraWeights lora,
+                                             int batch, int seqLen, DataType type, long dropoutSeed) {
+        if (!lora.model().equals(config)) throw new IllegalArgumentException("the adapter was made for another model config");
+        return build(config, weights, lora, batch, seqLen, type, dropoutSeed);
+    }
+
+    /** {@link #buildWithLora} from the weights the inference engine uses. */
+    public static DecoderGraph buildWithLora(DecoderWeights base, LoraWeights lora, int batch, int seqLen, DataType type,
+                                             long dropoutSeed) {
+        return buildWithLora(base.config(), toArrays(base, type), lora, batch, seqLen, type, dropoutSeed);
+    }
+
+    private static DecoderGraph build(ModelConfig config, Map<String, INDArray> weights, LoraWeights lora, int batch,
+                                      int seqLen, DataType type, long dropoutSeed) {
         if (batch <= 0 || seqLen <= 0) {
             throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + ", " + seqLen);
         }
@@ -107,11 +147,23 @@ public final class DecoderGraph {
         List<String> names = new ArrayList<>();
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             if (e.getKey().equals(EMBEDDING) && !config.tieWordEmbeddings()) continue;
+            if (lora != null) {
+                p.put(e.getKey(), sd.constant(e.getKey(), e.getValue())); // frozen: no gradient, no optimizer state
+                continue;
+            }
             p.put(e.getKey(), sd.var(e.getKey(), e.getValue()));
             names.add(e.getKey());
         }
+        if (lora != null) {
+            for (Map.Entry<String, Tensor> e : lora.tensors().entrySet()) {
+                long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+                p.put(e.getKey(), sd.var(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type)));
+                names.add(e.getKey());
+            }
+        }
 
         int n = batch * seqLen;
+        Linears lin = new Linears(sd, p, lora == null ? null : lora.config(), config, n, type);
         int h = config.numHeads();
         int k = config.numKvHeads();
         int r = config.groupSize();
@@ -138,9 +190,9 @@ public final class DecoderGraph {
         for (int i = 0; i < config.numLayers(); i++) {
             // Attention block: x + o_proj(attn(rope(q), rope(k), v)) on input_layernorm(x).
             SDVariable a = rmsNorm(sd, x, p.get(layer(i, "input_layernorm.weight")), config.rmsNormEps());
-            SDVariable q = linear(sd, a, p, layer(i, "self_attn.q_proj"), config.attentionBias());   // [N, H*hd]
-            SDVariable kk = linear(sd, a, p, layer(i, "self_attn.k_proj"), config.attentionBias());  // [N, K*hd]
-            SDVariable vv = linear(sd, a, p, layer(i, "self_attn.v_proj"), config.attentionBias());  // [N, K*hd]
+            SDVariable q = lin.apply(a, i, LoraModule.Q_PROJ, config.attentionBias());   // [N, H*hd]
+            SDVariable kk = lin.apply(a, i, LoraModule.K_PROJ, config.attentionBias());  // [N, K*hd]
+            SDVariable vv = lin.apply(a, i, LoraModule.V_PROJ, config.attentionBias());  // [N, K*hd]
             q = q.mul(cosQ).add(sd.mmul(q, rotQ).mul(sinQ));
             kk = kk.mul(cosK).add(sd.mmul(kk, rotK).mul(sinK));
             // GQA without repeat_kv: fold the R query heads of each KV head into its rows,
@@ -153,14 +205,14 @@ public final class DecoderGraph {
             SDVariable probs = sd.nn.softmax(scores, -1);
             SDVariable ctx = sd.mmul(probs, v4);                                                     // [B,K,R*T,hd]
             ctx = sd.reshape(sd.permute(sd.reshape(ctx, batch, h, seqLen, hd), 0, 2, 1, 3), n, (long) h * hd);
-            x = x.add(linear(sd, ctx, p, layer(i, "self_attn.o_proj"), false));
+            x = x.add(lin.apply(ctx, i, LoraModule.O_PROJ, false));
 
             // MLP block: x + down(silu(gate(m)) * up(m)) on post_attention_layernorm(x).
             SDVariable m = rmsNorm(sd, x, p.get(layer(i, "post_attention_layernorm.weight")), config.rmsNormEps());
-            SDVariable gate = linear(sd, m, p, layer(i, "mlp.gate_proj"), false);
-            SDVariable up = linear(sd, m, p, layer(i, "mlp.up_proj"), false);
+            SDVariable gate = lin.apply(m, i, LoraModule.GATE_PROJ, false);
+            SDVariable up = lin.apply(m, i, LoraModule.UP_PROJ, false);
             SDVariable act = gate.mul(sd.nn.sigmoid(gate)).mul(up);
-            x = x.add(linear(sd, act, p, layer(i, "mlp.down_proj"), false));
+            x = x.add(lin.apply(act, i, LoraModule.DOWN_PROJ, false));
         }
         SDVariable out = rmsNorm(sd, x, p.get(FINAL_NORM), config.rmsNormEps());
         SDVariable head = config.tieWordEmbeddings() ? p.get(EMBEDDING) : p.get(LM_HEAD);
@@ -172,25 +224,83 @@ public final class DecoderGraph {
         SDVariable targetLogit = logits.mul(sd.oneHot(targets, v, -1, 1.0, 0.0, type)).sum(true, 1);
         SDVariable nll = sd.reshape(logSumExp.sub(targetLogit), n);
         nll.mul(lossWeights).sum().div(LOSS, lossWeights.sum());
-        return new DecoderGraph(config, batch, seqLen, type, sd, embedding, List.copyOf(names));
+        return new DecoderGraph(config, batch, seqLen, type, sd, embedding, List.copyOf(names),
+                lora == null ? null : lora.config(), dropoutSeed);
     }
 
     /** Builds the graph from the weights the inference engine uses (copied into ND4J arrays of {@code type}). */
     public static DecoderGraph build(DecoderWeights weights, int batch, int seqLen, DataType type) {
+        return build(weights.config(), toArrays(weights, type), batch, seqLen, type);
+    }
+
+    private static Map<String, INDArray> toArrays(DecoderWeights weights, DataType type) {
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : weights.toHfTensors().entrySet()) {
             long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
             arrays.put(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type));
         }
-        return build(weights.config(), arrays, batch, seqLen, type);
+        return arrays;
     }
 
-    /** The current parameter values as fp32 {@link DecoderWeights} (for inference or saving a checkpoint). */
+    /**
+     * The linears of a decoder layer: y = x @ W^T (+ b), plus for a LoRA-adapted module the branch
+     * (alpha / r) * (dropout(x) @ A^T) @ B^T (PEFT lora.Linear.forward). The dropout mask is a placeholder
+     * {@code [N, in]} per adapted module, filled by {@link #dropoutMasks}.
+     */
+    private record Linears(SameDiff sd, Map<String, SDVariable> p, LoraConfig lora, ModelConfig model, int n, DataType type) {
+        SDVariable apply(SDVariable x, int layer, LoraModule m, boolean bias) {
+            SDVariable y = linear(sd, x, p, layer(layer, m.path), bias);
+            if (lora == null || !lora.modules().contains(m)) return y;
+            SDVariable in = lora.dropout() > 0 ? x.mul(sd.placeHolder(dropoutName(layer, m), type, n, m.inFeatures(model))) : x;
+            SDVariable low = sd.mmul(in, p.get(LoraWeights.aName(layer, m)), false, true, false);      // [N, r]
+            SDVariable delta = sd.mmul(low, p.get(LoraWeights.bName(layer, m)), false, true, false);   // [N, out]
+            return y.add(delta.mul(lora.scale()));
+        }
+    }
+
+    private static String dropoutName(int layer, LoraModule m) {
+        return "loraDropout." + layer + "." + m.hfName;
+    }
+
+    /**
+     * One inverted-dropout mask per adapted module: each entry 0 with probability p, else 1 / (1 - p), as
+     * torch's nn.Dropout in training; all ones (no dropout) when {@code training} is false.
+     */
+    private Map<String, INDArray> dropoutMasks(boolean training) {
+        Map<String, INDArray> masks = new HashMap<>();
+        if (lora == null || lora.dropout() == 0) return masks;
+        int n = batch * seqLen;
+        double keep = 1 - lora.dropout();
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (LoraModule m : lora.modules()) {
+                double[] v = new double[n * m.inFeatures(config)];
+                for (int i = 0; i < v.length; i++) v[i] = !training ? 1 : dropoutRng.nextDouble() < lora.dropout() ? 0 : 1 / keep;
+                masks.put(dropoutName(l, m), Nd4j.create(v, new long[] {n, m.inFeatures(config)}, type));
+            }
+        }
+        return masks;
+    }
+
+    /** The current LoRA A and B as fp32 {@link LoraWeights} (to save as a PEFT adapter or merge). */
+    public LoraWeights loraWeights() {
+        if (lora == null) throw new IllegalStateException("this graph has no LoRA adapter");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : LoraWeights.shapes(lora, config).entrySet()) {
+            tensors.put(e.getKey(), new Tensor(e.getValue(), sd.getArrForVarName(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat()));
+        }
+        return new LoraWeights(lora, config, tensors);
+    }
+
+    /**
+     * The current base weights as fp32 {@link DecoderWeights} (for inference or saving a checkpoint); with a LoRA
+     * adapter these are the frozen base weights, without the adapter (see {@code LoraMerge}).
+     */
     public DecoderWeights toWeights() {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
             int[] shape = Arrays.stream(e.getValue()).mapToInt(Math::toIntExact).toArray();
-            float[] values = parameter(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat();
+            INDArray live = e.getKey().equals(EMBEDDING) ? embeddingArray() : sd.getArrForVarName(e.getKey());
+            float[] values = live.castTo(DataType.FLOAT).dup('c').data().asFloat();
             tensors.put(e.getKey(), new Tensor(shape, values));
         }
         return DecoderWeights.fromHfTensors(config, tensors, "DecoderGraph");
@@ -267,14 +377,15 @@ public final class DecoderGraph {
         return seqLen;
     }
 
-    /** HF names of all trainable tensors, embedding included. */
+    /** Names of all trainable tensors: HF names, embedding included; with LoRA only the adapter's A and B. */
     public List<String> parameterNames() {
+        if (lora != null) return graphVariables;
         return List.copyOf(DecoderParameters.shapes(config).keySet());
     }
 
     /** The live array of a parameter (HF name); updating it in place changes the model. */
     public INDArray parameter(String name) {
-        if (name.equals(EMBEDDING)) return embeddingArray();
+        if (name.equals(EMBEDDING) && lora == null) return embeddingArray();
         if (!graphVariables.contains(name)) throw new IllegalArgumentException("no parameter '" + name + "'");
         return sd.getArrForVarName(name);
     }
@@ -283,7 +394,9 @@ public final class DecoderGraph {
     public INDArray logits(int[][] inputIds) {
         checkIds(inputIds, "input id");
         lookUp(inputIds);
-        Map<String, INDArray> out = sd.output(new HashMap<>(), LOGITS);
+        Map<String, INDArray> masks = dropoutMasks(false);
+        Map<String, INDArray> out = sd.output(masks, LOGITS);
+        masks.values().forEach(INDArray::close);
         INDArray flat = out.get(LOGITS);
         INDArray logits = flat.reshape(batch, seqLen, config.vocabSize()).dup();
         flat.close();
@@ -293,6 +406,7 @@ public final class DecoderGraph {
     /** The weighted loss only (forward pass): what {@link #lossAndGradients} differentiates. */
     public double loss(TokenBatch batch) {
         Map<String, INDArray> ph = placeholders(batch);
+        ph.putAll(dropoutMasks(false));
         lookUp(batch.inputIds());
         INDArray loss = sd.output(ph, LOSS).get(LOSS);
         double value = loss.getDouble(0);
@@ -301,10 +415,24 @@ public final class DecoderGraph {
         return value;
     }
 
-    /** Forward and backward pass: the weighted loss and its gradient for every parameter. */
+    /**
+     * Forward and backward pass: the weighted loss and its gradient for every parameter ({@link #parameterNames});
+     * with LoRA, dropout is on and only A and B get gradients.
+     */
     public LossAndGradients lossAndGradients(TokenBatch batch) {
         Map<String, INDArray> ph = placeholders(batch);
         lookUp(batch.inputIds());
+        if (lora != null) {
+            ph.putAll(dropoutMasks(true));
+            OutAndGrad result = sd.calculateGradientsAndOutputs(ph, List.of(LOSS), graphVariables);
+            INDArray lossArray = result.getOutputs().get(LOSS);
+            double loss = lossArray.getDouble(0);
+            lossArray.close();
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            for (String name : graphVariables) grads.put(name, result.getGradients().get(name));
+            ph.values().forEach(INDArray::close);
+            return new LossAndGradients(loss, batch.weightSum(), grads);
+        }
         List<String> wrt = new ArrayList<>(graphVariables);
         wrt.add(EMBEDDED);
         OutAndGrad result = sd.calculateGradientsAndOutputs(ph, List.of(LOSS), wrt);

@@ -25,13 +25,13 @@ class DecoderGraphGradientTest {
     private static final double EPS = 1e-6;
 
     /** hidden 16, 4 heads of dim 4, 2 KV heads, ffn 12, vocab 13: every code path at a size FD can afford. */
-    private static ModelConfig tiny(boolean tied, boolean bias, int slidingWindow, ModelConfig.RopeScaling scaling) {
+    static ModelConfig tiny(boolean tied, boolean bias, int slidingWindow, ModelConfig.RopeScaling scaling) {
         return new ModelConfig("llama", 16, 12, 2, 4, 2, 4, 13, 64, 1e-5, 50.0, scaling, tied, bias,
                 slidingWindow, 1, 2);
     }
 
     /** Weights big enough for non-trivial attention and gradients (HF's 0.02 init would make them tiny). */
-    private static Map<String, INDArray> randomWeights(ModelConfig c, long seed) {
+    static Map<String, INDArray> randomWeights(ModelConfig c, long seed) {
         Random rng = new Random(seed);
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : DecoderParameters.shapes(c).entrySet()) {
@@ -50,7 +50,7 @@ class DecoderGraphGradientTest {
     }
 
     /** Repeated ids within and across sequences; weights 0 (a masked token), 0.5, 1 and 2. */
-    private static TokenBatch batch() {
+    static TokenBatch batch() {
         int[][] in = {{3, 7, 3, 3, 12, 0}, {7, 5, 5, 9, 3, 1}};
         int[][] out = {{7, 3, 3, 12, 0, 7}, {5, 5, 9, 3, 1, 1}};
         double[][] w = {{0, 1, 1, 0.5, 2, 1}, {1, 0, 1, 1, 1, 2}};
