@@ -126,4 +126,40 @@ class TrainStageTest {
             }
         }
     }
+
+    @Test
+    void badTrainKeysAreRejectedNamingTheKey() throws IOException {
+        String base = """
+                name: bad
+                stages:
+                  sft:
+                    type: train
+                    data: %s
+                    init: {hidden_size: 32, layers: 2, heads: 4, kv_heads: 2, intermediate_size: 64}
+                    tokenizer: %s
+                    steps: 4
+                """.formatted(SEED, TOKENIZER);
+        assertEquals("", validate(base));
+        assertTrue(validate(base + "    data_stage: prepare\n").contains("expected exactly one of 'data: PATH' and "
+                + "'data_stage: STAGE', found both"));
+        assertTrue(validate(base + "    model: " + TOKENIZER + "\n").contains("expected exactly one of 'model: PATH' "
+                + "and 'init: {...}', found both"));
+        assertTrue(validate(base + "    schedule: cosin\n").contains("schedule: expected one of [cosine, linear, "
+                + "constant], found \"cosin\""));
+        assertTrue(validate(base + "    warmup_steps: 4\n").contains("warmup_steps: expected 0..3 (below steps), found 4"));
+        assertTrue(validate(base.replace("heads: 4, kv_heads: 2", "heads: 4, kv_heads: 3"))
+                .contains("kv_heads: expected a divisor of heads (4), found 3"));
+    }
+
+    /** {@code mutual validate} on a recipe text: "" when it exits 0, else what it printed to stderr. */
+    private String validate(String yaml) throws IOException {
+        Path recipe = Files.writeString(tmp.resolve("bad.yaml"), yaml);
+        StringWriter err = new StringWriter();
+        CommandLine cli = MutualCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("validate", recipe.toString());
+        assertEquals(code == 0 ? 0 : 2, code, err::toString);
+        return code == 0 ? "" : err.toString();
+    }
 }
