@@ -6,7 +6,6 @@ import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.data.read.DataReader;
-import dev.mutual.data.read.Format;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.experiments.recipe.InitConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
@@ -75,8 +74,8 @@ final class TrainStage implements Stage {
     @Override
     public StageResult run(StageContext ctx) throws IOException {
         Path data = config.data() != null ? dataFile(config.data()) : dataFile(ctx.upstreamDir(config.dataStage()));
-        List<Example> examples = DataReader.read(data, new DataReader.Options(Format.PREPARED, false, null, false))
-                .examples();
+        // Format detected from the first record: a prepared data.jsonl, or any pair format the readers know.
+        List<Example> examples = DataReader.read(data, DataReader.Options.defaults()).examples();
         if (examples.isEmpty()) throw new UserInputException(data + ": no examples to train on");
         try (TextTokenizer tokenizer = TextTokenizer.load(config.tokenizer())) {
             ChatEncoder encoder = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer(config.chatTemplate(), tokenizer));

@@ -9,7 +9,8 @@ import java.util.List;
  * with AdamW, gradient accumulation and a warmup + decay schedule. Writes {@code metrics.jsonl} (one line per
  * optimizer step) and {@code model/} (an HF model directory).
  *
- * @param data          a prepared {@code data.jsonl} (or a folder holding one); exactly one of data, data_stage
+ * @param data          a prepared {@code data.jsonl} (or a folder holding one), or any pair file the readers detect;
+ *                      exactly one of data, data_stage
  * @param dataStage     the name of a {@code prepare_data} stage of this recipe whose {@code data.jsonl} to train on
  * @param model         the model to start from: an HF model directory or a llama2.c {@code .bin}; exactly one of
  *                      model, init
