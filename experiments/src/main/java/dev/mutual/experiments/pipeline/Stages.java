@@ -2,6 +2,7 @@ package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
+import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
 import dev.mutual.experiments.recipe.StageConfig;
@@ -27,6 +28,7 @@ public final class Stages {
     /** The implementation of one stage config. A new stage type adds its case here. */
     static Stage create(StageConfig config, Recipe recipe) {
         if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
+        if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }

@@ -39,8 +39,8 @@ class RecipeCommandsTest {
     @Test
     void quickstartValidates() {
         assertEquals(0, mutual("validate", QUICKSTART.toString()), err::toString);
-        assertEquals("ok: ../recipes/quickstart.yaml: recipe 'quickstart', 2 stages: prepare_seed (prepare_data), "
-                + "prepare_pool (prepare_data)\n", out.toString());
+        assertEquals("ok: ../recipes/quickstart.yaml: recipe 'quickstart', 3 stages: prepare_seed (prepare_data), "
+                + "prepare_pool (prepare_data), train_forward (train)\n", out.toString());
     }
 
     @Test
@@ -76,6 +76,9 @@ class RecipeCommandsTest {
             assertEquals(kept, Files.readAllLines(dir.resolve(stage + "/data.jsonl")).size(), stage);
             assertEquals(manifest.get("metrics").get("examples_read").asLong(), kept + manifest.get("metrics").get("dropped").asLong());
         }
+        assertTrue(out.toString().contains("  train_forward: ran {"), out::toString);
+        assertEquals(8, Files.readAllLines(dir.resolve("train_forward/metrics.jsonl")).size());
+        assertTrue(Files.isRegularFile(dir.resolve("train_forward/model/model.safetensors")));
         // The resolved recipe reads back as the same recipe.
         assertEquals(RecipeLoader.load(QUICKSTART, List.of(runs), Map.of(), Path.of("")),
                 RecipeLoader.load(dir.resolve("recipe.resolved.yaml"), List.of(), Map.of(), Path.of("")));
@@ -83,12 +86,13 @@ class RecipeCommandsTest {
         out.getBuffer().setLength(0);
         assertEquals(0, mutual("run", QUICKSTART.toString(), runs), err::toString);
         assertTrue(out.toString().contains("(resuming an earlier run of this recipe)"), out::toString);
-        assertTrue(out.toString().contains("  prepare_seed: cached {") && out.toString().contains("  prepare_pool: cached {"), out::toString);
+        assertTrue(out.toString().contains("  prepare_seed: cached {") && out.toString().contains("  prepare_pool: cached {")
+                && out.toString().contains("  train_forward: cached {"), out::toString);
 
         out.getBuffer().setLength(0);
         assertEquals(0, mutual("run", QUICKSTART.toString(), runs, "--force", "prepare_pool"), err::toString);
         assertTrue(out.toString().contains("  prepare_seed: cached {") && out.toString().contains("  prepare_pool: ran {"), out::toString);
-        assertEquals(6, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+        assertEquals(9, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
     }
 
     /** The prepare stage's tokenizer key counts tokens as {@code data prepare --tokenizer} does (same input, same drops). */
@@ -128,7 +132,7 @@ class RecipeCommandsTest {
     @Test
     void badUsageAndBadInputExit2() {
         assertEquals(2, mutual("run", QUICKSTART.toString(), "paths.runs=" + tmp, "--force", "prepare_sed"));
-        assertEquals("error: --force prepare_sed: no such stage; did you mean 'prepare_seed'? (stages: prepare_seed, prepare_pool)\n", err.toString());
+        assertEquals("error: --force prepare_sed: no such stage; did you mean 'prepare_seed'? (stages: prepare_seed, prepare_pool, train_forward)\n", err.toString());
         err.getBuffer().setLength(0);
         assertEquals(2, mutual("validate", tmp.resolve("none.yaml").toString()));
         assertEquals("error: recipe " + tmp.resolve("none.yaml") + ": no such file\n", err.toString());

@@ -1,0 +1,88 @@
+package dev.mutual.experiments.recipe;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Stage {@code train}: supervised fine-tuning of a decoder on instruction-response pairs (loss on the replies),
+ * with AdamW, gradient accumulation and a warmup + decay schedule. Writes {@code metrics.jsonl} (one line per
+ * optimizer step) and {@code model/} (an HF model directory).
+ *
+ * @param data          a prepared {@code data.jsonl} (or a folder holding one), or any pair file the readers detect;
+ *                      exactly one of data, data_stage
+ * @param dataStage     the name of a {@code prepare_data} stage of this recipe whose {@code data.jsonl} to train on
+ * @param model         the model to start from: an HF model directory or a llama2.c {@code .bin}; exactly one of
+ *                      model, init
+ * @param init          a small random model to start from instead
+ * @param tokenizer     a {@code tokenizer.json}, a folder holding one, or a llama2.c tokenizer {@code .bin}
+ * @param chatTemplate  "model" (the tokenizer's own chat_template) or a built-in name such as "alpaca"
+ * @param seqLen        tokens per row; longer conversations are cut from the right
+ * @param microBatch    rows per forward/backward pass
+ * @param gradAccum     micro-batches per optimizer step
+ * @param steps         optimizer steps
+ * @param lr            peak learning rate
+ * @param schedule      cosine, linear or constant (after warmup)
+ * @param warmupSteps   linear warmup steps from 0
+ * @param minLrRatio    cosine floor as a fraction of lr
+ * @param weightDecay   AdamW decoupled weight decay (matrices only)
+ * @param clip          global gradient-norm clipping threshold, 0 for none
+ * @param seed          seed of the random init and the data order, or null for the recipe's seed
+ */
+@StageType("train")
+public record TrainConfig(
+        @Default("null") Path data,
+        @Default("null") String dataStage,
+        @Default("null") Path model,
+        @Default("null") InitConfig init,
+        Path tokenizer,
+        @Default("alpaca") String chatTemplate,
+        @Default("256") int seqLen,
+        @Default("4") int microBatch,
+        @Default("1") int gradAccum,
+        int steps,
+        @Default("3e-4") double lr,
+        @Default("cosine") String schedule,
+        @Default("0") int warmupSteps,
+        @Default("0.1") double minLrRatio,
+        @Default("0.0") double weightDecay,
+        @Default("1.0") double clip,
+        @Default("null") Long seed) implements StageConfig {
+
+    public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
+
+    public TrainConfig {
+        if ((data == null) == (dataStage == null)) {
+            throw new IllegalArgumentException("expected exactly one of 'data: PATH' and 'data_stage: STAGE', found "
+                    + (data == null ? "neither" : "both"));
+        }
+        if (data != null && !Files.exists(data)) throw new IllegalArgumentException("data: no such file or folder " + data);
+        if ((model == null) == (init == null)) {
+            throw new IllegalArgumentException("expected exactly one of 'model: PATH' and 'init: {...}', found "
+                    + (model == null ? "neither" : "both"));
+        }
+        if (model != null && !Files.exists(model)) throw new IllegalArgumentException("model: no such file or folder " + model);
+        if (!Files.exists(tokenizer)) throw new IllegalArgumentException("tokenizer: no such file or folder " + tokenizer);
+        if (seqLen < 2) throw new IllegalArgumentException("seq_len: expected >= 2, found " + seqLen);
+        if (microBatch < 1) throw new IllegalArgumentException("micro_batch: expected >= 1, found " + microBatch);
+        if (gradAccum < 1) throw new IllegalArgumentException("grad_accum: expected >= 1, found " + gradAccum);
+        if (steps < 1) throw new IllegalArgumentException("steps: expected >= 1, found " + steps);
+        if (!(lr > 0)) throw new IllegalArgumentException("lr: expected > 0, found " + lr);
+        if (!SCHEDULES.contains(schedule)) {
+            throw new IllegalArgumentException("schedule: expected one of " + SCHEDULES + ", found \"" + schedule + "\"");
+        }
+        if (warmupSteps < 0 || warmupSteps >= steps) {
+            throw new IllegalArgumentException("warmup_steps: expected 0.." + (steps - 1) + " (below steps), found " + warmupSteps);
+        }
+        if (!(minLrRatio >= 0 && minLrRatio <= 1)) {
+            throw new IllegalArgumentException("min_lr_ratio: expected 0..1, found " + minLrRatio);
+        }
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight_decay: expected >= 0, found " + weightDecay);
+        if (!(clip >= 0)) throw new IllegalArgumentException("clip: expected >= 0, found " + clip);
+    }
+
+    @Override
+    public List<String> upstream() {
+        return dataStage == null ? List.of() : List.of(dataStage);
+    }
+}
