@@ -78,6 +78,7 @@ final class RecordParser {
         }
         if (instruction != null) nonBlank(instruction, "field 'instruction'");
         JsonNode line = r.get("source_line");
+        if (line == null) throw new InvalidRecordException("missing field 'source_line'", "expected a line number (a record written by data prepare), found no such key");
         if (!line.canConvertToLong()) throw new InvalidRecordException("field 'source_line' is not a number", "expected a line number, found " + kind(line));
         List<Turn> turns = r.has("turns") ? turns(r, "turns", "role", "content") : List.of();
         return new Example(id, instruction, optional(r, "input"), text(r, "response"), gold, optionalOrNull(r, "category"),

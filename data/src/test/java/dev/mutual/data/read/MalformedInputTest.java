@@ -194,4 +194,12 @@ class MalformedInputTest {
         assertEquals(4, deep.turns().size());
         assertEquals(new Example.Turn("assistant", "Knock knock."), deep.turns().get(1));
     }
+
+    @Test
+    void aFileForcedToTheWrongFormatNamesTheMissingField() throws IOException {
+        Path p = write("dolly.jsonl", "{\"instruction\": \"Why is the sky blue?\", \"response\": \"Rayleigh scattering.\"}\n");
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> DataReader.read(p, new DataReader.Options(Format.PREPARED, false, null, false)));
+        assertTrue(e.getMessage().startsWith(p + ":1: missing field 'source_line' (expected a line number"), e.getMessage());
+    }
 }
