@@ -41,7 +41,11 @@ public final class MutualCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.setOut(new java.io.PrintStream(new Nd4jChatterFilter(new java.io.FileOutputStream(java.io.FileDescriptor.out)), true,
+                java.nio.charset.StandardCharsets.UTF_8));
+        int code = commandLine().execute(args);
+        System.out.flush();
+        System.exit(code);
     }
 
     /** The configured command line, shared by {@link #main} and the tests. */
