@@ -133,14 +133,8 @@ class DecoderGraphGradientTest {
                 INDArray param = graph.parameter(name);
                 INDArray grad = lg.gradients().get(name);
                 assertArrayEquals(param.shape(), grad.shape(), name);
-                INDArray original = param.dup();
                 INDArray u = Nd4j.randn(DataType.DOUBLE, param.shape());
-                param.assign(original.add(u.mul(EPS)));
-                double plus = graph.loss(batch);
-                param.assign(original.sub(u.mul(EPS)));
-                double minus = graph.loss(batch);
-                param.assign(original);
-                double numeric = (plus - minus) / (2 * EPS);
+                double numeric = centralDifference(graph, batch, param, u);
                 double analytic = grad.mul(u).sumNumber().doubleValue();
                 double diff = Math.abs(numeric - analytic);
                 assertTrue(Math.abs(analytic) > 1e-3, name + ": directional derivative ~0 (" + analytic
@@ -168,5 +162,19 @@ class DecoderGraphGradientTest {
                         + "max relative = %.2e%n", config.tieWordEmbeddings(), config.attentionBias(),
                 config.slidingWindow(), graph.parameterNames().size(), maxDiff, maxRelative);
         assertTrue(maxRelative < 1e-6, "max relative difference " + maxRelative + " (absolute " + maxDiff + ")");
+    }
+
+    /**
+     * (L(p + eps u) - L(p - eps u)) / 2 eps: the loss's derivative along {@code u} by central differences, with
+     * {@code param} restored afterwards.
+     */
+    static double centralDifference(DecoderGraph graph, TokenBatch batch, INDArray param, INDArray u) {
+        INDArray original = param.dup();
+        param.assign(original.add(u.mul(EPS)));
+        double plus = graph.loss(batch);
+        param.assign(original.sub(u.mul(EPS)));
+        double minus = graph.loss(batch);
+        param.assign(original);
+        return (plus - minus) / (2 * EPS);
     }
 }

@@ -35,7 +35,6 @@ import org.nd4j.linalg.factory.Nd4j;
 class DecoderGraphLoraTest {
     private static final Path BASE = Path.of("src/test/resources/parity/llama");
     private static final Path PEFT_ADAPTER = Path.of("src/test/resources/lora/llama-adapter");
-    private static final double EPS = 1e-6;
 
     /** Every A and B from N(0, 0.3): B nonzero so A's gradient is too. */
     private static LoraWeights randomAdapter(LoraConfig c, ModelConfig m, long seed) {
@@ -93,14 +92,8 @@ class DecoderGraphLoraTest {
                 INDArray param = graph.parameter(name);
                 INDArray grad = lg.gradients().get(name);
                 assertArrayEquals(param.shape(), grad.shape(), name);
-                INDArray original = param.dup();
                 INDArray u = Nd4j.randn(DataType.DOUBLE, param.shape());
-                param.assign(original.add(u.mul(EPS)));
-                double plus = graph.loss(batch);
-                param.assign(original.sub(u.mul(EPS)));
-                double minus = graph.loss(batch);
-                param.assign(original);
-                double numeric = (plus - minus) / (2 * EPS);
+                double numeric = DecoderGraphGradientTest.centralDifference(graph, batch, param, u);
                 double analytic = grad.mul(u).sumNumber().doubleValue();
                 // Relative to |grad| |u| (the largest |grad . u| can be): a direction nearly orthogonal to the
                 // gradient must not make the check look worse or, with a zero gradient, vacuous.
