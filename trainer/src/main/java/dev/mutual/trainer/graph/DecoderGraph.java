@@ -12,6 +12,7 @@ import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
+import dev.mutual.trainer.train.TrainableModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -53,7 +54,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * as PEFT's {@code lora.Linear.forward}. Dropout (inverted, one mask per adapted module as PEFT's per-module
  * {@code lora_dropout}) applies only in {@link #lossAndGradients}; {@link #logits} and {@link #loss} run without.
  */
-public final class DecoderGraph {
+public final class DecoderGraph implements TrainableModel {
 
     static final String EMBEDDED = "embedded";
     static final String TARGETS = "targets";
@@ -295,6 +296,7 @@ public final class DecoderGraph {
      * The current base weights as fp32 {@link DecoderWeights} (for inference or saving a checkpoint); with a LoRA
      * adapter these are the frozen base weights, without the adapter (see {@code LoraMerge}).
      */
+    @Override
     public DecoderWeights toWeights() {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
@@ -365,25 +367,30 @@ public final class DecoderGraph {
         return Nd4j.create(m).castTo(type);
     }
 
+    @Override
     public ModelConfig config() {
         return config;
     }
 
+    @Override
     public int batchSize() {
         return batch;
     }
 
+    @Override
     public int seqLen() {
         return seqLen;
     }
 
     /** Names of all trainable tensors: HF names, embedding included; with LoRA only the adapter's A and B. */
+    @Override
     public List<String> parameterNames() {
         if (lora != null) return graphVariables;
         return List.copyOf(DecoderParameters.shapes(config).keySet());
     }
 
     /** The live array of a parameter (HF name); updating it in place changes the model. */
+    @Override
     public INDArray parameter(String name) {
         if (name.equals(EMBEDDING) && lora == null) return embeddingArray();
         if (!graphVariables.contains(name)) throw new IllegalArgumentException("no parameter '" + name + "'");
@@ -404,6 +411,7 @@ public final class DecoderGraph {
     }
 
     /** The weighted loss only (forward pass): what {@link #lossAndGradients} differentiates. */
+    @Override
     public double loss(TokenBatch batch) {
         Map<String, INDArray> ph = placeholders(batch);
         ph.putAll(dropoutMasks(false));
@@ -419,6 +427,7 @@ public final class DecoderGraph {
      * Forward and backward pass: the weighted loss and its gradient for every parameter ({@link #parameterNames});
      * with LoRA, dropout is on and only A and B get gradients.
      */
+    @Override
     public LossAndGradients lossAndGradients(TokenBatch batch) {
         Map<String, INDArray> ph = placeholders(batch);
         lookUp(batch.inputIds());

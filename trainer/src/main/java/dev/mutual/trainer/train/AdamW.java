@@ -1,6 +1,5 @@
 package dev.mutual.trainer.train;
 
-import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,11 +49,11 @@ public final class AdamW {
      * For every parameter of {@code graph}; decay on the weight matrices only, not on norm gains, biases or the
      * embedding (nor on a head tied to it), as HF's Trainer and nanoGPT's "no decay for 1-D" groups do.
      */
-    public static AdamW forDecoder(AdamWConfig config, DecoderGraph graph) {
+    public static AdamW forDecoder(AdamWConfig config, TrainableModel model) {
         Map<String, INDArray> params = new LinkedHashMap<>();
         Set<String> decayed = new TreeSet<>();
-        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(graph.config()).entrySet()) {
-            params.put(e.getKey(), graph.parameter(e.getKey()));
+        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(model.config()).entrySet()) {
+            params.put(e.getKey(), model.parameter(e.getKey()));
             if (!DecoderParameters.isVector(e.getValue()) && !e.getKey().equals(DecoderParameters.EMBEDDING)) {
                 decayed.add(e.getKey());
             }

@@ -1,6 +1,5 @@
 package dev.mutual.trainer.train;
 
-import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.LossAndGradients;
 import dev.mutual.trainer.graph.TokenBatch;
 import java.util.Iterator;
@@ -25,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Trainer {
 
-    private final DecoderGraph graph;
+    private final TrainableModel model;
     private final AdamW adamw;
     private final LrSchedule schedule;
     private final int accumulation;
@@ -33,20 +32,20 @@ public final class Trainer {
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
 
     /**
-     * @param graph        the model; its parameters are updated in place through {@code adamw}
+     * @param model        the model; its parameters are updated in place through {@code adamw}
      * @param adamw        optimizer over the graph's parameters (e.g. {@link AdamW#forDecoder}); its learning rate
      *                     is the schedule's peak
      * @param accumulation micro-batches per optimizer step, e.g. 4 (effective batch = 4 * graph batch size)
      */
-    public Trainer(DecoderGraph graph, AdamW adamw, LrSchedule schedule, int accumulation) {
+    public Trainer(TrainableModel model, AdamW adamw, LrSchedule schedule, int accumulation) {
         if (accumulation < 1) {
             throw new IllegalArgumentException("gradient_accumulation must be >= 1, got " + accumulation);
         }
-        this.graph = graph;
+        this.model = model;
         this.adamw = adamw;
         this.schedule = schedule;
         this.accumulation = accumulation;
-        for (String name : graph.parameterNames()) gradients.put(name, graph.parameter(name).ulike());
+        for (String name : model.parameterNames()) gradients.put(name, model.parameter(name).ulike());
     }
 
     /**
@@ -70,7 +69,7 @@ public final class Trainer {
                 TokenBatch batch = next(microBatches, step, micro);
                 double w = batch.weightSum();
                 if (w == 0) continue;
-                try (LossAndGradients lg = graph.lossAndGradients(batch)) {
+                try (LossAndGradients lg = model.lossAndGradients(batch)) {
                     if (!Double.isFinite(lg.loss())) {
                         throw new IllegalStateException("loss is " + lg.loss() + " at step " + step
                                 + " (micro-batch " + micro + " of " + accumulation + "); the weights are those after"

@@ -1,0 +1,39 @@
+package dev.mutual.trainer.train;
+
+import dev.mutual.trainer.graph.LossAndGradients;
+import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.ModelConfig;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What the training loop needs from a model, whatever computes it: the SameDiff graph
+ * ({@link dev.mutual.trainer.graph.DecoderGraph}) or another engine. Parameters are live ND4J arrays keyed by HF
+ * tensor names; the optimizer updates them in place.
+ */
+public interface TrainableModel {
+
+    ModelConfig config();
+
+    /** Sequences per micro-batch this model takes. */
+    int batchSize();
+
+    /** Tokens per sequence this model takes. */
+    int seqLen();
+
+    /** Names of the trainable tensors (HF names; with a LoRA adapter, the adapter's). */
+    List<String> parameterNames();
+
+    /** The live array of a trainable tensor; updating it in place changes the model. */
+    INDArray parameter(String name);
+
+    /** The weighted mean loss of a batch, no gradients (validation). */
+    double loss(TokenBatch batch);
+
+    /** Forward and backward: the weighted mean loss and d loss / d parameter for every {@link #parameterNames}. */
+    LossAndGradients lossAndGradients(TokenBatch batch);
+
+    /** The current (base) weights as fp32, to save as a checkpoint or to run inference. */
+    DecoderWeights toWeights();
+}
