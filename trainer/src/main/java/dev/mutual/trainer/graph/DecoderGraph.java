@@ -77,13 +77,15 @@ public final class DecoderGraph implements TrainableModel {
     private final List<String> graphVariables;
     /** The adapter whose A and B are the trainable variables, or null when every base weight trains. */
     private final LoraConfig lora;
-    private final SplittableRandom dropoutRng;
+    /** Dropout masks of draw k come from a generator seeded by (dropoutSeed, k): a checkpoint needs only k. */
+    private final long dropoutSeed;
+    private long dropoutDraws;
     private INDArray embedded;
 
     private DecoderGraph(ModelConfig config, int batch, int seqLen, DataType type, SameDiff sd, INDArray embedding,
                          List<String> graphVariables, LoraConfig lora, long dropoutSeed) {
         this.lora = lora;
-        this.dropoutRng = new SplittableRandom(dropoutSeed);
+        this.dropoutSeed = dropoutSeed;
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
@@ -272,6 +274,7 @@ public final class DecoderGraph implements TrainableModel {
         if (lora == null || lora.dropout() == 0) return masks;
         int n = batch * seqLen;
         double keep = 1 - lora.dropout();
+        SplittableRandom dropoutRng = training ? new SplittableRandom(drawSeed(dropoutSeed, dropoutDraws++)) : null;
         for (int l = 0; l < config.numLayers(); l++) {
             for (LoraModule m : lora.modules()) {
                 double[] v = new double[n * m.inFeatures(config)];
@@ -280,6 +283,27 @@ public final class DecoderGraph implements TrainableModel {
             }
         }
         return masks;
+    }
+
+    /** A well-mixed seed per draw (SplittableRandom's first output is a strong 64-bit hash of its seed). */
+    private static long drawSeed(long seed, long draw) {
+        return new SplittableRandom(seed + draw * 0xD1B54A32D192ED03L).nextLong();
+    }
+
+    /** {@code [dropout seed, dropout draws so far]}; empty without LoRA dropout. */
+    @Override
+    public long[] randomState() {
+        return lora == null || lora.dropout() == 0 ? new long[0] : new long[] {dropoutSeed, dropoutDraws};
+    }
+
+    @Override
+    public void restoreRandomState(long[] state) {
+        long[] mine = randomState();
+        if (state.length != mine.length || (state.length == 2 && state[0] != dropoutSeed)) {
+            throw new IllegalArgumentException("random state " + Arrays.toString(state)
+                    + " does not fit this graph (dropout seed and draws: " + Arrays.toString(mine) + ")");
+        }
+        if (state.length == 2) dropoutDraws = state[1];
     }
 
     /** The current LoRA A and B as fp32 {@link LoraWeights} (to save as a PEFT adapter or merge). */

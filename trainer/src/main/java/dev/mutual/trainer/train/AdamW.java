@@ -1,6 +1,8 @@
 package dev.mutual.trainer.train;
 
 import dev.mutual.trainer.graph.DecoderParameters;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -72,6 +74,41 @@ public final class AdamW {
     /** Steps taken so far. */
     public int stepCount() {
         return step;
+    }
+
+    /** The live first moments (torch's {@code exp_avg}) by parameter name, for a checkpoint. */
+    public Map<String, INDArray> firstMoments() {
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The live second moments (torch's {@code exp_avg_sq}) by parameter name, for a checkpoint. */
+    public Map<String, INDArray> secondMoments() {
+        return Collections.unmodifiableMap(v);
+    }
+
+    /**
+     * Continues from a checkpoint: copies {@code firstMoments} and {@code secondMoments} (same names and shapes
+     * as this optimizer's) into its state and sets the step count, which the bias correction and the schedule use.
+     */
+    public void restore(int stepCount, Map<String, INDArray> firstMoments, Map<String, INDArray> secondMoments) {
+        if (stepCount < 0) throw new IllegalArgumentException("step count must be >= 0, got " + stepCount);
+        if (!firstMoments.keySet().equals(m.keySet()) || !secondMoments.keySet().equals(v.keySet())) {
+            throw new IllegalArgumentException("optimizer state for " + firstMoments.keySet() + " / "
+                    + secondMoments.keySet() + ", parameters are " + m.keySet());
+        }
+        for (String name : m.keySet()) {
+            copyInto(name, firstMoments.get(name), m.get(name));
+            copyInto(name, secondMoments.get(name), v.get(name));
+        }
+        step = stepCount;
+    }
+
+    private static void copyInto(String name, INDArray from, INDArray to) {
+        if (!Arrays.equals(from.shape(), to.shape())) {
+            throw new IllegalArgumentException("optimizer state '" + name + "' has shape " + Arrays.toString(from.shape())
+                    + ", expected " + Arrays.toString(to.shape()));
+        }
+        to.assign(from);
     }
 
     /**

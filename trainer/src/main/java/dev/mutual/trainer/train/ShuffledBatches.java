@@ -61,6 +61,21 @@ public final class ShuffledBatches implements Iterator<TokenBatch> {
         return new TokenBatch(in, out, w);
     }
 
+    /**
+     * Moves past the next {@code n} micro-batches without building them: the sequence then continues exactly as if
+     * they had been drawn (a resumed run skips what it trained before the checkpoint).
+     */
+    public void skip(long n) {
+        if (n < 0) throw new IllegalArgumentException("cannot skip " + n + " micro-batches");
+        for (long rowsLeft = n * microBatchSize; rowsLeft > 0; ) {
+            if (position == order.length) shuffle();
+            if (position == 0) epoch++;
+            int take = (int) Math.min(rowsLeft, order.length - position);
+            position += take;
+            rowsLeft -= take;
+        }
+    }
+
     /** Fisher-Yates with this sequence's Random. */
     private void shuffle() {
         for (int i = 0; i < order.length; i++) order[i] = i;

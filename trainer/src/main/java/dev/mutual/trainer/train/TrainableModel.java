@@ -36,4 +36,19 @@ public interface TrainableModel {
 
     /** The current (base) weights as fp32, to save as a checkpoint or to run inference. */
     DecoderWeights toWeights();
+
+    /**
+     * The state of the model's own randomness (LoRA dropout) that a checkpoint saves so a resumed run draws what
+     * the uninterrupted run would have drawn; empty for a model without randomness.
+     */
+    default long[] randomState() {
+        return new long[0];
+    }
+
+    /** Continues from a {@link #randomState} saved earlier by a model of the same kind. */
+    default void restoreRandomState(long[] state) {
+        if (state.length != 0) {
+            throw new IllegalArgumentException("this model has no random state, got " + state.length + " values");
+        }
+    }
 }
