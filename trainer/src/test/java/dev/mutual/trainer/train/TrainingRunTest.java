@@ -182,6 +182,51 @@ class TrainingRunTest {
 
     private static final class StopHere extends RuntimeException {}
 
+    /** skip(n) lands where drawing n micro-batches would, across epoch boundaries (7 rows, 3 per batch). */
+    @Test
+    void shuffledBatchesSkipLandsWhereDrawingWould() {
+        TokenBatch rows = TinyRun.rows();
+        TokenBatch seven = new TokenBatch(Arrays.copyOf(rows.inputIds(), 7), Arrays.copyOf(rows.targetIds(), 7),
+                Arrays.copyOf(rows.lossWeights(), 7));
+        for (int n : new int[] {0, 1, 2, 3, 7, 12}) {
+            ShuffledBatches drawn = new ShuffledBatches(seven, 3, 4);
+            for (int i = 0; i < n; i++) drawn.next();
+            ShuffledBatches skipped = new ShuffledBatches(seven, 3, 4);
+            skipped.skip(n);
+            assertEquals(drawn.epoch(), skipped.epoch(), "epoch after " + n);
+            for (int i = 0; i < 5; i++) {
+                TokenBatch a = drawn.next();
+                TokenBatch b = skipped.next();
+                assertTrue(Arrays.deepEquals(a.inputIds(), b.inputIds()), "batch " + i + " after skipping " + n);
+                assertTrue(Arrays.deepEquals(a.lossWeights(), b.lossWeights()));
+            }
+        }
+    }
+
+    /** Each row lands on exactly one side; the last validation batch is padded with weight-0 rows. */
+    @Test
+    void validationSplitPartitionsTheRows() {
+        TokenBatch rows = TinyRun.rows();
+        ValidationSplit split = ValidationSplit.of(rows, 0.2, 1, 4); // 5 of 24 rows: batches of 4 and 1 + 3 padding
+        assertEquals(19, split.trainRows().batchSize());
+        assertEquals(2, split.validationBatches().size());
+        TokenBatch last = split.validationBatches().get(1);
+        for (int r = 1; r < 4; r++) assertEquals(0, Arrays.stream(last.lossWeights()[r]).sum());
+        List<String> seen = new ArrayList<>();
+        for (int[] r : split.trainRows().inputIds()) seen.add(Arrays.toString(r));
+        for (TokenBatch b : split.validationBatches()) {
+            for (int r = 0; r < b.batchSize(); r++) {
+                if (Arrays.stream(b.lossWeights()[r]).sum() > 0) seen.add(Arrays.toString(b.inputIds()[r]));
+            }
+        }
+        List<String> all = new ArrayList<>();
+        for (int[] r : rows.inputIds()) all.add(Arrays.toString(r));
+        seen.sort(null);
+        all.sort(null);
+        assertEquals(all, seen);
+        assertThrows(IllegalArgumentException.class, () -> ValidationSplit.of(rows, 0.99, 1, 4));
+    }
+
     /** Every 2 steps with keep 3: the newest three remain; a save never deletes before the new one is complete. */
     @Test
     void keepsTheLastKCheckpoints() {
