@@ -1,7 +1,10 @@
 package dev.mutual.trainer.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.AtomicFile;
+import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.ProcessUsage;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -9,6 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -33,14 +39,57 @@ public final class MetricsLog implements Consumer<TrainStep>, AutoCloseable {
 
     /** Creates {@code file} (and its folder), replacing an earlier log of the same name. */
     public MetricsLog(Path file) {
+        this(file, false, 0);
+    }
+
+    private MetricsLog(Path file, boolean append, double elapsed) {
         this.file = file;
+        this.elapsed = elapsed;
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+            this.out = append
+                    ? Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+                    : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create metrics log " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The log of a run resumed from the checkpoint of {@code step}: keeps the lines of steps up to {@code step}
+     * (the steps after it are trained again), drops the rest and a last line cut short by a crash, and appends
+     * from there; {@code elapsed_s} continues from the last kept line.
+     */
+    public static MetricsLog continuing(Path file, int step) {
+        List<String> kept = new ArrayList<>();
+        double elapsed = 0;
+        if (Files.exists(file)) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read metrics log " + file + ": " + e.getMessage(), e);
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                JsonNode line;
+                try {
+                    line = JSON.readTree(lines.get(i));
+                } catch (IOException e) {
+                    if (i == lines.size() - 1) break; // the line a kill cut short
+                    throw new UserInputException(file + ":" + (i + 1) + ": not a JSON object (" + e.getMessage() + ")", e);
+                }
+                if (line == null || !line.path("step").isInt()) {
+                    if (i == lines.size() - 1) break;
+                    throw new UserInputException(file + ":" + (i + 1) + ": expected a metrics line with an integer 'step'");
+                }
+                if (line.get("step").intValue() > step) break;
+                kept.add(lines.get(i));
+                elapsed = line.path("elapsed_s").asDouble(elapsed);
+            }
+        }
+        AtomicFile.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+        return new MetricsLog(file, true, elapsed);
     }
 
     public Path file() {

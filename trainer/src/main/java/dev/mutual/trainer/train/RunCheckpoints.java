@@ -11,6 +11,7 @@ import dev.mutual.trainer.checkpoint.Tensor;
 import dev.mutual.trainer.model.HfConfigFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -116,7 +117,12 @@ public final class RunCheckpoints {
             adamw.secondMoments().forEach((name, a) -> moments.put("exp_avg_sq." + name, tensor(name, a)));
             Safetensors.write(temp.resolve(OPTIMIZER), moments, Map.of("format", "pt"), Safetensors.DType.F32);
             HfConfigFile.write(model.config(), temp.resolve(CONFIG));
-            AtomicFile.writeString(temp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(state)));
+            // Forced to disk like the tensors, so that after a power loss a renamed checkpoint is a whole one.
+            byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(state));
+            AtomicFile.writeChannel(temp.resolve(STATE), ch -> {
+                ByteBuffer buf = ByteBuffer.wrap(json);
+                while (buf.hasRemaining()) ch.write(buf);
+            });
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
@@ -179,18 +185,7 @@ public final class RunCheckpoints {
     public static RunState load(Path checkpoint, TrainableModel model, AdamW adamw, Map<String, String> identity) {
         RunState state = readState(checkpoint);
         checkIdentity(checkpoint.resolve(STATE), state.identity(), identity);
-        Path paramsFile = checkpoint.resolve(PARAMETERS);
-        Map<String, Tensor> params = Safetensors.read(paramsFile);
-        if (!params.keySet().equals(new HashSet<>(model.parameterNames()))) {
-            throw new UserInputException(paramsFile + ": holds tensors " + new TreeSet<>(params.keySet())
-                    + ", expected the model's trainable tensors " + new TreeSet<>(model.parameterNames()));
-        }
-        for (String name : model.parameterNames()) {
-            INDArray live = model.parameter(name);
-            try (INDArray saved = array(paramsFile, name, params.get(name), live.shape())) {
-                live.assign(saved);
-            }
-        }
+        loadTrainable(checkpoint, model);
         Path optimizerFile = checkpoint.resolve(OPTIMIZER);
         Map<String, Tensor> moments = Safetensors.read(optimizerFile);
         Map<String, INDArray> m = new LinkedHashMap<>();
@@ -206,6 +201,25 @@ public final class RunCheckpoints {
         v.values().forEach(INDArray::close);
         model.restoreRandomState(state.modelRandomState());
         return state;
+    }
+
+    /**
+     * Copies a checkpoint's trainable tensors into {@code model}, whatever its batch shape: to export the best
+     * validation step's weights, or to evaluate a checkpoint.
+     */
+    public static void loadTrainable(Path checkpoint, TrainableModel model) {
+        Path paramsFile = checkpoint.resolve(PARAMETERS);
+        Map<String, Tensor> params = Safetensors.read(paramsFile);
+        if (!params.keySet().equals(new HashSet<>(model.parameterNames()))) {
+            throw new UserInputException(paramsFile + ": holds tensors " + new TreeSet<>(params.keySet())
+                    + ", expected the model's trainable tensors " + new TreeSet<>(model.parameterNames()));
+        }
+        for (String name : model.parameterNames()) {
+            INDArray live = model.parameter(name);
+            try (INDArray saved = array(paramsFile, name, params.get(name), live.shape())) {
+                live.assign(saved);
+            }
+        }
     }
 
     /** Refuses to continue a different run: lists every key whose value differs or is missing on one side. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.UserInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -57,5 +58,35 @@ class MetricsLogTest {
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> new MetricsLog(notAFolder.resolve("metrics.jsonl")));
         assertTrue(e.getMessage().contains("plain-file/metrics.jsonl"), e.getMessage());
+    }
+
+    /** Resumed from checkpoint 2: steps 1-2 stay, step 3 and a line cut short by the kill go, step 3 is appended. */
+    @Test
+    void continuingKeepsTheStepsUpToTheCheckpoint(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("metrics.jsonl");
+        try (MetricsLog log = new MetricsLog(file)) {
+            for (int step = 1; step <= 3; step++) log.accept(new TrainStep(step, 3 - step * 0.1, 1e-3, 1, 10, 10, 0.5));
+        }
+        Files.writeString(file, Files.readString(file) + "{\"step\":4,\"lo");
+        try (MetricsLog log = MetricsLog.continuing(file, 2)) {
+            log.accept(new TrainStep(3, 2.75, 1e-3, 1, 10, 10, 0.25));
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(List.of(1, 2, 3), lines.stream().map(l -> {
+            try {
+                return json.readTree(l).get("step").intValue();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList());
+        JsonNode third = json.readTree(lines.get(2));
+        assertEquals(2.75, third.get("loss").doubleValue(), 0);
+        assertEquals(1.25, third.get("elapsed_s").doubleValue(), 1e-12, "0.5 + 0.5 before the resume, then 0.25");
+
+        Files.writeString(file, "{\"step\":1}\nnot json\n{\"step\":2}\n");
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> MetricsLog.continuing(file, 5));
+        assertTrue(e.getMessage().contains("metrics.jsonl:2: not a JSON object"), e.getMessage());
     }
 }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.data.UserInputException;
-import dev.mutual.trainer.checkpoint.Safetensors;
-import dev.mutual.trainer.checkpoint.Tensor;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.graph.TokenBatch;
@@ -31,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** Runs that survive: kill -9 and exact resume, keep-last-K, atomic checkpoints, refusals, NaN, early stopping. */
 class TrainingRunTest {
@@ -384,7 +381,7 @@ class TrainingRunTest {
         TokenBatch all = concat(split.validationBatches());
         DecoderGraph one = DecoderGraph.build(TinyRun.CONFIG, DecoderParameters.random(TinyRun.CONFIG, 0, DataType.FLOAT),
                 all.batchSize(), TinyRun.SEQ, DataType.FLOAT);
-        loadWeights(dir.resolve("checkpoint-8"), one);
+        RunCheckpoints.loadTrainable(dir.resolve("checkpoint-8"), one);
         assertEquals(one.loss(all), events.validations.get(3).loss(), 1e-6);
 
         // Resuming a run that stopped early does nothing more.
@@ -406,16 +403,6 @@ class TrainingRunTest {
                 new TrainingRun.Options(20, new CheckpointPolicy(dir, 2, 1),
                         new ValidationPolicy(split.validationBatches(), 2, 3, 10.0), resume, Map.of()));
         return run.run(new ShuffledBatches(split.trainRows(), TinyRun.BATCH, TinyRun.SEED), listener);
-    }
-
-    /** The trainable tensors of a checkpoint into a model of another batch shape. */
-    private static void loadWeights(Path checkpoint, DecoderGraph model) {
-        Map<String, Tensor> t = Safetensors.read(
-                checkpoint.resolve(RunCheckpoints.PARAMETERS));
-        for (String name : model.parameterNames()) {
-            INDArray live = model.parameter(name);
-            live.assign(Nd4j.create(t.get(name).values(), live.shape(), 'c'));
-        }
     }
 
     private static TokenBatch concat(List<TokenBatch> batches) {
