@@ -119,6 +119,11 @@ public final class TrainingRun {
             int bad = state.evalsWithoutImprovement();
             if (val != null && step % val.every() == 0) {
                 double loss = validationLoss(val);
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("training stopped at step " + step + ": the validation loss is "
+                            + loss + ". " + (lastCheckpoint == null ? "No checkpoint was written yet."
+                            : "The last good checkpoint is " + lastCheckpoint + " (left as it was)."));
+                }
                 boolean improved = bestStep == 0 || loss < bestLoss - val.minDelta();
                 if (improved) {
                     bestStep = step;
