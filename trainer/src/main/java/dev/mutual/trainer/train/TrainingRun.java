@@ -109,9 +109,7 @@ public final class TrainingRun {
             try {
                 trainer.train(counted, 1, listener::onStep);
             } catch (IllegalStateException e) {
-                throw new IllegalStateException("training stopped at step " + (step + 1) + ": " + e.getMessage() + ". "
-                        + (lastCheckpoint == null ? "No checkpoint was written yet."
-                        : "The last good checkpoint is " + lastCheckpoint + " (left as it was)."), e);
+                throw new IllegalStateException(stopped(step + 1, e.getMessage(), lastCheckpoint), e);
             }
             step++;
             int bestStep = state.bestStep();
@@ -120,9 +118,7 @@ public final class TrainingRun {
             if (val != null && step % val.every() == 0) {
                 double loss = validationLoss(val);
                 if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException("training stopped at step " + step + ": the validation loss is "
-                            + loss + ". " + (lastCheckpoint == null ? "No checkpoint was written yet."
-                            : "The last good checkpoint is " + lastCheckpoint + " (left as it was)."));
+                    throw new IllegalStateException(stopped(step, "the validation loss is " + loss, lastCheckpoint));
                 }
                 boolean improved = bestStep == 0 || loss < bestLoss - val.minDelta();
                 if (improved) {
@@ -146,6 +142,11 @@ public final class TrainingRun {
             }
         }
         return new RunResult(step, resumedFrom, stopEarly, state.bestStep(), state.bestLoss(), lastCheckpoint);
+    }
+
+    private static String stopped(int step, String why, Path lastCheckpoint) {
+        return "training stopped at step " + step + ": " + why + ". " + (lastCheckpoint == null
+                ? "No checkpoint was written yet." : "The last good checkpoint is " + lastCheckpoint + " (left as it was).");
     }
 
     /** Weighted mean loss over every validation batch, no gradients. */
