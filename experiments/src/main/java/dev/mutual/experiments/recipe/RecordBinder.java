@@ -41,6 +41,14 @@ final class RecordBinder {
         return type.cast(bind(node, type, "", false));
     }
 
+    /**
+     * Binds the keys of {@code map} that belong to {@code type}, accepting {@code otherKeys} (bound elsewhere) too:
+     * two records read from one mapping, as a training recipe's head and its train stage are.
+     */
+    static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, Set<String> otherKeys) {
+        return type.cast(bindFields(map, type, "", otherKeys));
+    }
+
     static String child(String parent, String key) {
         return parent.isEmpty() ? key : parent + "." + key;
     }
