@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -87,8 +88,11 @@ public final class RecipeLoader {
         Interpolation.apply(map, "", env);
         if (!training) return RecordBinder.bindRecord(map, Recipe.class);
 
-        Set<String> headKeys = keysOf(TrainingRecipeHead.class);
-        TrainConfig train = RecordBinder.bindRecord(map, TrainConfig.class, headKeys);
+        // 'seed' is the recipe's (the stage's own seed stays null and defaults to it), as in the full form.
+        LinkedHashMap<String, RecipeNode.Entry> stageEntries = new LinkedHashMap<>(map.entries());
+        stageEntries.remove("seed");
+        TrainConfig train = RecordBinder.bindRecord(new RecipeNode.Mapping(stageEntries, map.at()), TrainConfig.class,
+                keysOf(TrainingRecipeHead.class));
         TrainingRecipeHead head = RecordBinder.bindRecord(map, TrainingRecipeHead.class, keysOf(TrainConfig.class));
         if (train.dataStage() != null) {
             throw new UserInputException(map.entries().get("data_stage").keyAt() + ": data_stage: a training recipe has"

@@ -187,7 +187,7 @@ final class RecordBinder {
     private static Object bindFields(RecipeNode.Mapping map, Class<?> recordClass, String keyPath, Set<String> extraKeys) {
         RecordComponent[] components = recordClass.getRecordComponents();
         List<String> keys = new ArrayList<>(extraKeys);
-        for (RecordComponent rc : components) keys.add(snake(rc.getName()));
+        for (RecordComponent rc : components) if (!keys.contains(snake(rc.getName()))) keys.add(snake(rc.getName()));
         for (Map.Entry<String, RecipeNode.Entry> e : map.entries().entrySet()) {
             if (!keys.contains(e.getKey())) {
                 if (recordClass == Recipe.class && PLANNED_SECTIONS.contains(e.getKey())) {
