@@ -36,10 +36,16 @@ final class TrainingPlot {
         double[] x = new double[steps.size()];
         double[] loss = new double[steps.size()];
         double[] lr = new double[steps.size()];
+        double maxLr = 0;
+        for (TrainStep s : steps) maxLr = Math.max(maxLr, s.learningRate());
+        // xchart 3.8.8 draws no tick labels for an axis spanning only ~1e-5, so the rate is plotted in units of its
+        // power of ten: 3e-5 shows as 3 on an axis titled "x 1e-5".
+        int exponent = maxLr > 0 ? (int) Math.floor(Math.log10(maxLr)) : 0;
+        double unit = Math.pow(10, exponent);
         for (int i = 0; i < x.length; i++) {
             x[i] = steps.get(i).step();
             loss[i] = steps.get(i).loss();
-            lr[i] = steps.get(i).learningRate();
+            lr[i] = steps.get(i).learningRate() / unit;
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("optimizer step").build();
@@ -47,10 +53,8 @@ final class TrainingPlot {
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.setYAxisGroupTitle(0, "loss");
-        chart.setYAxisGroupTitle(1, "learning rate");
+        chart.setYAxisGroupTitle(1, exponent == 0 ? "learning rate" : "learning rate (x 1e" + exponent + ")");
         chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
-        chart.getStyler().putYAxisGroupDecimalPatternMap(0, "0.###");
-        chart.getStyler().putYAxisGroupDecimalPatternMap(1, "0.0##E0");   // learning rates such as 3.0E-4
         // One point is no line: show markers on short runs.
         boolean markers = steps.size() <= 30;
         series(chart, "loss", x, loss, LOSS, 0, markers);
