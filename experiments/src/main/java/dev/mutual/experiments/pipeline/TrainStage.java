@@ -117,16 +117,18 @@ final class TrainStage implements Stage {
             Progress progress = new Progress(log, ctx.name(), config.steps(), "steps", 3000);
             List<TrainStep> steps = new ArrayList<>();
             long[] tokens = new long[1];
+            String[] note = new String[1];
             try (MetricsLog metrics = new MetricsLog(ctx.workDir().resolve("metrics.jsonl"), flopsPerStep, peakGflops * 1e9)) {
                 trainer.train(new ShuffledBatches(rows.batch(), config.microBatch(), seed), config.steps(), step -> {
                     metrics.accept(step);
                     steps.add(step);
                     tokens[0] += step.tokens();
-                    progress.update(step.step(), String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s",
-                            step.loss(), step.learningRate(), tokens[0] / progress.seconds()));
+                    note[0] = String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s", step.loss(),
+                            step.learningRate(), tokens[0] / progress.seconds());
+                    if (step.step() < config.steps()) progress.update(step.step(), note[0]);
                 });
             }
-            progress.finish();
+            progress.finish(config.steps(), note[0]);
             TrainingPlot.write(ctx.workDir().resolve("training.png"), ctx.name() + ": loss and learning rate", steps);
             save(ctx.workDir(), graph);
 
