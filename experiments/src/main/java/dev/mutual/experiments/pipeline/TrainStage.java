@@ -1,7 +1,6 @@
 package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.Example;
-import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatTemplate;
@@ -114,21 +113,18 @@ final class TrainStage implements Stage {
                     adamw.decayed().size(), String.format(Locale.ROOT, "%.2f", flopsPerStep / 1e9),
                     String.format(Locale.ROOT, "%.1f", peakGflops));
 
-            Progress progress = new Progress(log, ctx.name(), config.steps(), "steps", 3000);
             List<TrainStep> steps = new ArrayList<>();
-            long[] tokens = new long[1];
-            String[] note = new String[1];
-            try (MetricsLog metrics = new MetricsLog(ctx.workDir().resolve("metrics.jsonl"), flopsPerStep, peakGflops * 1e9)) {
+            long start = System.nanoTime();
+            double tokensPerSecond;
+            try (MetricsLog metrics = new MetricsLog(ctx.workDir().resolve("metrics.jsonl"), flopsPerStep, peakGflops * 1e9);
+                 TrainingProgress progress = new TrainingProgress(log::info, ctx.name(), config.steps(), TrainingProgress.terminal())) {
                 trainer.train(new ShuffledBatches(rows.batch(), config.microBatch(), seed), config.steps(), step -> {
                     metrics.accept(step);
                     steps.add(step);
-                    tokens[0] += step.tokens();
-                    note[0] = String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s", step.loss(),
-                            step.learningRate(), tokens[0] / progress.seconds());
-                    if (step.step() < config.steps()) progress.update(step.step(), note[0]);
+                    progress.step(step);
                 });
+                tokensPerSecond = progress.tokensPerSecond();
             }
-            progress.finish(config.steps(), note[0]);
             TrainingPlot.write(ctx.workDir().resolve("training.png"), ctx.name() + ": loss and learning rate", steps);
             save(ctx.workDir(), graph);
 
@@ -140,9 +136,9 @@ final class TrainStage implements Stage {
             result.put("steps", config.steps());
             result.put("first_loss", steps.get(0).loss());
             result.put("final_loss", steps.get(steps.size() - 1).loss());
-            result.put("tokens_per_s", tokens[0] / seconds);
+            result.put("tokens_per_s", tokensPerSecond);
             result.put("mfu", flopsPerStep * steps.size() / seconds / (peakGflops * 1e9));
-            result.put("seconds", progress.seconds());
+            result.put("seconds", (System.nanoTime() - start) / 1e9);
             return new StageResult(result);
         }
     }
