@@ -108,6 +108,7 @@ public final class RecipeLoader {
     private static boolean isTraining(RecipeNode.Mapping map) {
         if (map.entries().containsKey("stages")) return false;
         Set<String> trainKeys = keysOf(TrainConfig.class);
+        trainKeys.removeAll(keysOf(TrainingRecipeHead.class));   // 'seed' alone says nothing
         return map.entries().keySet().stream().anyMatch(trainKeys::contains);
     }
 

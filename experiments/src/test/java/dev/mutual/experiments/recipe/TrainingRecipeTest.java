@@ -122,7 +122,7 @@ class TrainingRecipeTest {
         assertEquals(recipe + ":1:1: expected a training recipe: the train stage's keys (tokenizer, steps, data, model "
                 + "or init, ...) at the top level, as in recipes/train_tiny.yaml; found keys [name, stage]",
                 error("name: tiny\nstage: {}\n"));
-        Files.writeString(recipe, "name: tiny\nstage: {}\n");
+        Files.writeString(recipe, "name: tiny\nseed: 1\nstage: {}\n");
         String msg = assertThrows(UserInputException.class,
                 () -> RecipeLoader.load(recipe, List.of(), Map.of(), dir)).getMessage();
         assertTrue(msg.contains("unknown key 'stage'; did you mean 'stages'?"), msg);
