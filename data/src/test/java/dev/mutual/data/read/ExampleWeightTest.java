@@ -37,6 +37,9 @@ class ExampleWeightTest {
         Path back = Files.writeString(dir.resolve("data.jsonl"), prepared);
         List<Example> again = DataReader.read(back, new DataReader.Options(Format.PREPARED, false, null, false)).examples();
         assertEquals(read.stream().map(Example::weight).toList(), again.stream().map(Example::weight).toList());
+        // Normalisation (the first prepare stage) keeps it.
+        assertEquals(List.of(0.25, 1.0, 0.0), new dev.mutual.data.prepare.TextNormalizer().apply(read).kept().stream()
+                .map(Example::weight).toList());
         // Read as unlabelled, the weight stays with the response.
         assertEquals(0.25, DataReader.read(alpaca, new DataReader.Options(null, false, null, true)).examples().get(0).weight());
     }
