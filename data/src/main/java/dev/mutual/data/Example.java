@@ -21,9 +21,11 @@ import java.util.Objects;
  * @param sourceFile      the file the item was read from, as given
  * @param line            1-based line of the record in that file (for a JSON array: the line its object starts on)
  * @param turns           the whole conversation of a multi-turn record, in order; empty for single-turn records
+ * @param weight          the example's loss weight in training (MAIN's weighted retraining), finite and >= 0; 1 unless
+ *                        the record carries a {@code weight} field; 0 means the example contributes nothing
  */
 public record Example(String id, String instruction, String input, String response, String goldInstruction,
-                      String category, String sourceFile, long line, List<Turn> turns) {
+                      String category, String sourceFile, long line, List<Turn> turns, double weight) {
 
     /** One message of a multi-turn conversation; role is "user", "assistant" or "system". */
     public record Turn(String role, String content) {
@@ -41,6 +43,20 @@ public record Example(String id, String instruction, String input, String respon
         if (instruction != null && goldInstruction != null) {
             throw new IllegalArgumentException("a pair keeps no goldInstruction (id " + id + ")");
         }
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("weight must be finite and >= 0, got " + weight + " (id " + id + ")");
+        }
+    }
+
+    /** An example of weight 1. */
+    public Example(String id, String instruction, String input, String response, String goldInstruction,
+                   String category, String sourceFile, long line, List<Turn> turns) {
+        this(id, instruction, input, response, goldInstruction, category, sourceFile, line, turns, 1.0);
+    }
+
+    /** This example with another loss weight. */
+    public Example withWeight(double weight) {
+        return new Example(id, instruction, input, response, goldInstruction, category, sourceFile, line, turns, weight);
     }
 
     /** A single-turn instruction-response pair. */

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The JSON object of an {@link Example} in prepared files (data.jsonl, dropped.jsonl):
- * {@code {id, instruction?, input?, response, gold_instruction?, category?, source_file, source_line, turns?}}.
- * Absent keys are null/empty fields. Such files read back with the "prepared" format, which keeps the original
+ * {@code {id, instruction?, input?, response, gold_instruction?, category?, source_file, source_line, turns?, weight?}}.
+ * Absent keys are null/empty fields; {@code weight} is written only when it is not 1. Such files read back with the "prepared" format, which keeps the original
  * file and line as provenance.
  */
 public final class ExampleJson {
@@ -28,6 +28,7 @@ public final class ExampleJson {
             ArrayNode turns = o.putArray("turns");
             for (Example.Turn t : e.turns()) turns.addObject().put("role", t.role()).put("content", t.content());
         }
+        if (e.weight() != 1.0) o.put("weight", e.weight());
         return o;
     }
 }

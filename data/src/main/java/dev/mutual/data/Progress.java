@@ -66,6 +66,13 @@ public final class Progress {
         sink.accept(line(System.nanoTime()));
     }
 
+    /** Reports the final line with the last count and note (so the last update need not log a line of its own). */
+    public void finish(long done, String note) {
+        this.done = done;
+        this.note = note == null || note.isEmpty() ? "" : ", " + note;
+        finish();
+    }
+
     /** Seconds since this reporter was made (for a final throughput line). */
     public double seconds() {
         return Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);

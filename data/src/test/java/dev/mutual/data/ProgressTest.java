@@ -27,4 +27,15 @@ class ProgressTest {
         progress.finish();
         assertTrue(lines.get(1).matches("gsm8k: 8/8 generated \\(100\\.0%\\) [0-9.]+/s"), lines.get(1));
     }
+
+    @Test
+    void finishWithCountAndNoteReportsThemOnce() {
+        List<String> lines = new ArrayList<>();
+        Progress progress = new Progress(lines::add, "train", 30, "steps", 3_600_000);
+        progress.update(29, "loss 4.9000");
+        progress.finish(30, "loss 4.7358, lr 3.09e-04, 65 tok/s");
+        assertEquals(1, lines.size());
+        assertTrue(lines.get(0).matches("train: 30/30 steps \\(100\\.0%\\) [0-9.]+/s, loss 4\\.7358, lr 3\\.09e-04, 65 tok/s"),
+                lines.get(0));
+    }
 }

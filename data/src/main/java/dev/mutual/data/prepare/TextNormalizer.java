@@ -45,7 +45,8 @@ public final class TextNormalizer implements Stage {
             String gold = e.goldInstruction() == null ? null : normalize(e.goldInstruction());
             List<Example.Turn> turns = new ArrayList<>(e.turns().size());
             for (Example.Turn t : e.turns()) turns.add(new Example.Turn(t.role(), normalize(t.content())));
-            kept.add(new Example(e.id(), instruction, normalize(e.input()), response, gold, e.category(), e.sourceFile(), e.line(), turns));
+            kept.add(new Example(e.id(), instruction, normalize(e.input()), response, gold, e.category(), e.sourceFile(), e.line(), turns,
+                    e.weight()));
         }
         return new Result(kept, dropped);
     }

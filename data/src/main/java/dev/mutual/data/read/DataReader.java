@@ -94,7 +94,8 @@ public final class DataReader {
     /** A pair turned into an unlabelled response when asked: its instruction (and input) become the gold instruction. */
     private static Example asRequested(Example e, boolean unlabelled) {
         if (!unlabelled || !e.isPair()) return e;
-        return new Example(e.id(), null, "", e.response(), e.fullInstruction(), e.category(), e.sourceFile(), e.line(), e.turns());
+        return new Example(e.id(), null, "", e.response(), e.fullInstruction(), e.category(), e.sourceFile(), e.line(), e.turns(),
+                e.weight());
     }
 
     static String stem(Path file) {

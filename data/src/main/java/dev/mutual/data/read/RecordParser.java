@@ -27,7 +27,7 @@ final class RecordParser {
 
     Example parse(Format format, JsonNode r, long line) throws InvalidRecordException {
         String id = idOf(r, line);
-        return switch (format) {
+        Example e = switch (format) {
             case ALPACA -> alpaca(r, id, line);
             // Dolly calls the extra text "context"; prepared files (ExampleJson) call it "input".
             case DOLLY -> Example.pair(id, text(r, "instruction"), r.has("context") ? optional(r, "context") : optional(r, "input"), text(r, "response"),
@@ -41,6 +41,22 @@ final class RecordParser {
             case PREPARED -> prepared(r, id);
             case OASST -> throw new IllegalStateException("OASST trees are read by OasstTrees");
         };
+        return r.has("weight") ? e.withWeight(weight(r.get("weight"))) : e;
+    }
+
+    /**
+     * The optional per-example loss weight any JSON record may carry (MAIN's weighted retraining writes it; a
+     * prepared data.jsonl keeps it): a finite number >= 0, where 0 drops the example from the loss.
+     */
+    static double weight(JsonNode v) throws InvalidRecordException {
+        if (v.isNull() || !v.isNumber()) {
+            throw new InvalidRecordException("field 'weight' is not a number", "expected a number >= 0, found " + kind(v));
+        }
+        double w = v.asDouble();
+        if (!(w >= 0) || Double.isInfinite(w)) {
+            throw new InvalidRecordException("bad field 'weight'", "expected a finite number >= 0, found " + v);
+        }
+        return w;
     }
 
     private Example alpaca(JsonNode r, String id, long line) throws InvalidRecordException {

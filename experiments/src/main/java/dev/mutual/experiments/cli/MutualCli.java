@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Train and evaluate instruction-tuned language models with MAIN (Mutual Alignment Is Necessary).",
         subcommands = {
                 RunCommand.class,
+                TrainCommand.class,
                 ValidateCommand.class,
                 DataCommand.class,
                 EvalCommand.class,

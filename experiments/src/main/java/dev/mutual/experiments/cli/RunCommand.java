@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code mutual run RECIPE [key.path=value ...] [--force STAGE]}: runs a recipe's stages in its run directory. */
@@ -44,28 +45,34 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Recipe recipe = recipeArguments.load();
-        Path recipeFile = recipeArguments.recipeFile;
-        List<String> overrides = recipeArguments.overrides;
+        run(recipe, recipeArguments.recipeFile, recipeArguments.overrides, new LinkedHashSet<>(force),
+                spec.commandLine().getOut());
+        return 0;
+    }
+
+    /**
+     * Runs {@code recipe} in its run directory (shared by {@code run} and {@code train --recipe}), printing the
+     * directory, each stage's outcome and numbers to {@code out}; returns the run directory.
+     */
+    static Path run(Recipe recipe, Path recipeFile, List<String> overrides, Set<String> force, PrintWriter out) throws IOException {
         Pipeline pipeline = Stages.pipeline(recipe);
-        pipeline.withDownstream(new LinkedHashSet<>(force));  // checks the stage names before any work
+        pipeline.withDownstream(force);  // checks the stage names before any work
         String resolved = RecipeWriter.toYaml(recipe);
         Instant now = Instant.now();
         String header = "# Resolved from " + recipeFile.toAbsolutePath().normalize()
                 + (overrides.isEmpty() ? "" : " with overrides " + String.join(" ", overrides)) + "\n"
                 + "# by mutual " + MutualVersion.VERSION + " at " + now + "; mutual run this file to repeat the run.\n";
-        PrintWriter out = spec.commandLine().getOut();
-        List<StageOutcome> outcomes;
         try (RunDirectory run = RunDirectory.open(Path.of("").toAbsolutePath().resolve(recipe.paths().runs()), recipe.name(), resolved, header, now)) {
             out.println("run directory: " + run.dir() + (run.resumed() ? " (resuming an earlier run of this recipe)" : ""));
             out.flush();
             log.info("recipe {}{}: resolved in {}", recipeFile, overrides.isEmpty() ? "" : " with overrides " + overrides,
                     run.dir().resolve(RunDirectory.RESOLVED_RECIPE));
-            outcomes = pipeline.run(run, new LinkedHashSet<>(force));
+            List<StageOutcome> outcomes = pipeline.run(run, force);
             for (StageOutcome o : outcomes) {
                 out.println("  " + o.name() + ": " + o.status().name().toLowerCase() + " " + o.manifest().metrics());
             }
             out.println("done: " + run.dir());
+            return run.dir();
         }
-        return 0;
     }
 }

@@ -1,7 +1,6 @@
 package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.Example;
-import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatTemplate;
@@ -13,6 +12,10 @@ import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
+import dev.mutual.trainer.lora.LoraAdapterFile;
+import dev.mutual.trainer.lora.LoraConfig;
+import dev.mutual.trainer.lora.LoraMerge;
+import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.train.AdamW;
@@ -21,7 +24,10 @@ import dev.mutual.trainer.train.LrSchedule;
 import dev.mutual.trainer.train.MetricsLog;
 import dev.mutual.trainer.train.SftBatches;
 import dev.mutual.trainer.train.ShuffledBatches;
+import dev.mutual.trainer.train.TrainStep;
 import dev.mutual.trainer.train.Trainer;
+import dev.mutual.trainer.train.TrainingBench;
+import dev.mutual.trainer.train.WeightDecayGroups;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,22 +36,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Stage {@code train}: SFT with {@link Trainer} on the examples of a prepared {@code data.jsonl}, every example with
- * weight 1. Writes {@code metrics.jsonl} as it goes and the final model to {@code model/} (HF format, with the
- * tokenizer files). The model folder is complete only when the pipeline publishes the stage folder (renamed from
- * {@code <stage>.partial/} after {@link #run} returns), so a killed run never leaves a half-written model.
- * Not resumable yet: an interrupted attempt starts over.
+ * Stage {@code train}: SFT with {@link Trainer} on the examples of a prepared {@code data.jsonl}, each weighted by its
+ * {@code weight} (1 when absent). Full fine-tuning, or LoRA on a pretrained model. Writes {@code metrics.jsonl} as it
+ * goes, {@code training.png} (loss and learning rate) at the end, and the final model to {@code model/} (HF format,
+ * with the tokenizer files; with LoRA the merged model, and the PEFT adapter in {@code adapter/}). The folder is
+ * complete only when the pipeline publishes it (renamed from {@code <stage>.partial/} after {@link #run} returns),
+ * so a killed run never leaves a half-written model. Not resumable yet: an interrupted attempt starts over.
+ * Packing (several examples per row) waits for the eager engine, whose attention can keep examples apart.
  */
 final class TrainStage implements Stage {
 
     /** Bump when a change here, in SftBatches or in Trainer alters metrics.jsonl or the model. */
-    static final int CODE_VERSION = 1;
+    static final int CODE_VERSION = 2;
 
     private static final Logger log = LoggerFactory.getLogger(TrainStage.class);
 
@@ -77,40 +85,74 @@ final class TrainStage implements Stage {
         // Format detected from the first record: a prepared data.jsonl, or any pair format the readers know.
         List<Example> examples = DataReader.read(data, DataReader.Options.defaults()).examples();
         if (examples.isEmpty()) throw new UserInputException(data + ": no examples to train on");
+        double[] weights = new double[examples.size()];
+        int weighted = 0;
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = examples.get(i).weight();
+            if (weights[i] != 1.0) weighted++;
+        }
         try (TextTokenizer tokenizer = TextTokenizer.load(config.tokenizer())) {
             ChatEncoder encoder = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer(config.chatTemplate(), tokenizer));
-            double[] weights = new double[examples.size()];
-            Arrays.fill(weights, 1.0);
             SftBatches.Rows rows = SftBatches.sft(examples, weights, encoder, config.seqLen());
-            log.info("{}: {} examples, {} truncated to seq_len {}, {} with nothing to learn", ctx.name(),
-                    examples.size(), rows.truncated(), config.seqLen(), rows.emptyRows());
+            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn",
+                    ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows());
+            if (rows.emptyRows() == examples.size()) {
+                throw new UserInputException(data + ": every example has weight 0 or loses its whole reply to seq_len "
+                        + config.seqLen() + ": nothing to learn");
+            }
 
             DecoderGraph graph = graph(tokenizer);
-            AdamW adamw = AdamW.forDecoder(new AdamWConfig(config.lr(), 0.9, 0.95, 1e-8, config.weightDecay(),
-                    config.clip()), graph);
+            AdamW adamw = WeightDecayGroups.adamw(new AdamWConfig(config.lr(), 0.9, 0.95, 1e-8, config.weightDecay(),
+                    config.clip()), graph, config.noDecay());
             Trainer trainer = new Trainer(graph, adamw, schedule(), config.gradAccum());
-            Progress progress = new Progress(log, ctx.name(), config.steps(), "steps", 5000);
-            double[] loss = new double[2];   // first and last step's loss
-            try (MetricsLog metrics = new MetricsLog(ctx.workDir().resolve("metrics.jsonl"))) {
+            // MFU's denominator, measured once per run: this machine's fp32 matmul rate through ND4J.
+            double peakGflops = TrainingBench.sgemmGflops();
+            double flopsPerStep = flopsPerToken(graph) * config.microBatch() * config.seqLen() * config.gradAccum();
+            log.info("{}: {} parameters trained{}, {} decayed; {} GFLOP per step, sgemm peak {} GFLOP/s", ctx.name(),
+                    trainedParameters(graph), config.lora() == null ? "" : " (LoRA rank " + config.lora().rank() + ")",
+                    adamw.decayed().size(), String.format(Locale.ROOT, "%.2f", flopsPerStep / 1e9),
+                    String.format(Locale.ROOT, "%.1f", peakGflops));
+
+            List<TrainStep> steps = new ArrayList<>();
+            long start = System.nanoTime();
+            double tokensPerSecond;
+            try (MetricsLog metrics = new MetricsLog(ctx.workDir().resolve("metrics.jsonl"), flopsPerStep, peakGflops * 1e9);
+                 TrainingProgress progress = new TrainingProgress(log::info, ctx.name(), config.steps(), TrainingProgress.terminal())) {
                 trainer.train(new ShuffledBatches(rows.batch(), config.microBatch(), seed), config.steps(), step -> {
                     metrics.accept(step);
-                    if (step.step() == 1) loss[0] = step.loss();
-                    loss[1] = step.loss();
-                    progress.update(step.step(), String.format("loss %.4f, lr %.2e", step.loss(), step.learningRate()));
+                    steps.add(step);
+                    progress.step(step);
                 });
+                tokensPerSecond = progress.tokensPerSecond();
             }
-            progress.finish();
-            HfCheckpoint.save(ctx.workDir().resolve("model"), graph.toWeights(), tokenizerFiles(config.tokenizer()));
+            TrainingPlot.write(ctx.workDir().resolve("training.png"), ctx.name() + ": loss and learning rate", steps);
+            save(ctx.workDir(), graph);
 
+            double seconds = 0;
+            for (TrainStep s : steps) seconds += s.seconds();
             Map<String, Number> result = new LinkedHashMap<>();
             result.put("examples", examples.size());
             result.put("truncated", rows.truncated());
             result.put("steps", config.steps());
-            result.put("first_loss", loss[0]);
-            result.put("final_loss", loss[1]);
-            result.put("seconds", progress.seconds());
+            result.put("first_loss", steps.get(0).loss());
+            result.put("final_loss", steps.get(steps.size() - 1).loss());
+            result.put("tokens_per_s", tokensPerSecond);
+            result.put("mfu", flopsPerStep * steps.size() / seconds / (peakGflops * 1e9));
+            result.put("seconds", (System.nanoTime() - start) / 1e9);
             return new StageResult(result);
         }
+    }
+
+    /** model/ (and with LoRA adapter/ first, the merged weights in model/). */
+    private void save(Path dir, DecoderGraph graph) {
+        List<Path> tokenizerFiles = tokenizerFiles(config.tokenizer());
+        if (config.lora() == null) {
+            HfCheckpoint.save(dir.resolve("model"), graph.toWeights(), tokenizerFiles);
+            return;
+        }
+        LoraWeights adapter = graph.loraWeights();
+        LoraAdapterFile.save(dir.resolve("adapter"), adapter, config.model().toString());
+        HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(graph.toWeights(), adapter), tokenizerFiles);
     }
 
     private DecoderGraph graph(TextTokenizer tokenizer) {
@@ -129,7 +171,22 @@ final class TrainStage implements Stage {
             throw new UserInputException("model " + m + ": vocab_size " + weights.config().vocabSize()
                     + " is smaller than the tokenizer's " + tokenizer.vocabSize() + " (" + config.tokenizer() + ")");
         }
-        return DecoderGraph.build(weights, config.microBatch(), config.seqLen(), DataType.FLOAT);
+        if (config.lora() == null) return DecoderGraph.build(weights, config.microBatch(), config.seqLen(), DataType.FLOAT);
+        LoraConfig lora = config.lora().toLoraConfig();
+        // PEFT's init: A random, B zero, so training starts from the base model's outputs.
+        return DecoderGraph.buildWithLora(weights, LoraWeights.init(lora, weights.config(), seed), config.microBatch(),
+                config.seqLen(), DataType.FLOAT, seed);
+    }
+
+    private double flopsPerToken(DecoderGraph graph) {
+        if (config.lora() == null) return TrainingBench.modelFlopsPerToken(graph.config(), config.seqLen());
+        return TrainingBench.modelFlopsPerToken(graph.config(), config.seqLen(), trainedParameters(graph));
+    }
+
+    private static long trainedParameters(DecoderGraph graph) {
+        long n = 0;
+        for (String name : graph.parameterNames()) n += graph.parameter(name).length();
+        return n;
     }
 
     private LrSchedule schedule() {

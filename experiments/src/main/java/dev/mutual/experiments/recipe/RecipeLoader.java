@@ -3,23 +3,52 @@ package dev.mutual.experiments.recipe;
 import dev.mutual.data.UserInputException;
 
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a recipe file into a {@link Recipe}: parse YAML with locations, apply {@code key.path=value}
  * overrides, interpolate {@code ${VAR}} / {@code ${VAR:-default}}, then bind strictly to records. Any problem is
  * one {@link UserInputException} thrown before any work starts. Relative paths in the file resolve against
  * the file's directory; relative paths in overrides against {@code cwd}.
+ *
+ * <p>A file without {@code stages} is a <b>training recipe</b> (torchtune's one-file-per-run configs): the keys of
+ * a {@code train} stage at the top level beside {@code name}, {@code seed} and {@code paths}. It reads as a recipe
+ * with that one stage, named {@value #TRAINING_STAGE}, so {@code mutual train --recipe}, {@code run} and
+ * {@code validate} treat it exactly as the same stage inside a full recipe.
  */
 public final class RecipeLoader {
 
+    /** The name of a training recipe's one stage (its folder in the run directory). */
+    public static final String TRAINING_STAGE = "train";
+
     private RecipeLoader() {}
+
+    /** A training recipe only: a file with {@code stages} is refused, naming the command that runs it. */
+    public static Recipe loadTraining(Path file, List<String> overrides, Map<String, String> env, Path cwd) {
+        RecipeNode.Mapping map = parse(file);
+        RecipeNode.Entry stages = map.entries().get("stages");
+        if (stages != null) {
+            throw new UserInputException(stages.keyAt() + ": expected a training recipe (the train stage's keys at the"
+                    + " top level, as in recipes/train_tiny.yaml), found 'stages': run a recipe with stages with"
+                    + " 'mutual run " + file + "'");
+        }
+        if (!isTraining(map)) {
+            throw new UserInputException(map.at() + ": expected a training recipe: the train stage's keys (tokenizer, "
+                    + "steps, data, model or init, ...) at the top level, as in recipes/train_tiny.yaml; found keys "
+                    + map.entries().keySet());
+        }
+        return bind(map, overrides, env, cwd);
+    }
 
     /**
      * @param file      the recipe; error messages name it as given
@@ -28,6 +57,10 @@ public final class RecipeLoader {
      * @param cwd       the directory relative override paths resolve against
      */
     public static Recipe load(Path file, List<String> overrides, Map<String, String> env, Path cwd) {
+        return bind(parse(file), overrides, env, cwd);
+    }
+
+    private static RecipeNode.Mapping parse(Path file) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -44,8 +77,44 @@ public final class RecipeLoader {
             throw new UserInputException(root.at() + ": expected a mapping with keys name, seed, paths, stages; found "
                     + RecipeNode.describe(root));
         }
+        return map;
+    }
+
+    private static Recipe bind(RecipeNode.Mapping map, List<String> overrides, Map<String, String> env, Path cwd) {
+        // Decided on the file as written, so an override cannot turn one kind into the other. A file with neither
+        // stages nor any train key is a full recipe missing its stages, and is reported as such.
+        boolean training = isTraining(map);
         for (String override : overrides) Overrides.apply(map, override, cwd.toAbsolutePath().normalize());
         Interpolation.apply(map, "", env);
-        return RecordBinder.bindRecord(map, Recipe.class);
+        if (!training) return RecordBinder.bindRecord(map, Recipe.class);
+
+        // 'seed' is the recipe's (the stage's own seed stays null and defaults to it), as in the full form.
+        LinkedHashMap<String, RecipeNode.Entry> stageEntries = new LinkedHashMap<>(map.entries());
+        stageEntries.remove("seed");
+        TrainConfig train = RecordBinder.bindRecord(new RecipeNode.Mapping(stageEntries, map.at()), TrainConfig.class,
+                keysOf(TrainingRecipeHead.class));
+        TrainingRecipeHead head = RecordBinder.bindRecord(map, TrainingRecipeHead.class, keysOf(TrainConfig.class));
+        if (train.dataStage() != null) {
+            throw new UserInputException(map.entries().get("data_stage").keyAt() + ": data_stage: a training recipe has"
+                    + " no other stages to read from; give 'data: PATH' (a prepared data.jsonl or a pair file)");
+        }
+        try {
+            return new Recipe(head.name(), head.seed(), head.paths(), Map.of(TRAINING_STAGE, train));
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(map.at() + ": recipe: " + e.getMessage());
+        }
+    }
+
+    private static boolean isTraining(RecipeNode.Mapping map) {
+        if (map.entries().containsKey("stages")) return false;
+        Set<String> trainKeys = keysOf(TrainConfig.class);
+        trainKeys.removeAll(keysOf(TrainingRecipeHead.class));   // 'seed' alone says nothing
+        return map.entries().keySet().stream().anyMatch(trainKeys::contains);
+    }
+
+    private static Set<String> keysOf(Class<?> record) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (RecordComponent rc : record.getRecordComponents()) keys.add(RecordBinder.snake(rc.getName()));
+        return keys;
     }
 }

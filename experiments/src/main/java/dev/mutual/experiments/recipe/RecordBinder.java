@@ -41,6 +41,14 @@ final class RecordBinder {
         return type.cast(bind(node, type, "", false));
     }
 
+    /**
+     * Binds the keys of {@code map} that belong to {@code type}, accepting {@code otherKeys} (bound elsewhere) too:
+     * two records read from one mapping, as a training recipe's head and its train stage are.
+     */
+    static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, Set<String> otherKeys) {
+        return type.cast(bindFields(map, type, "", otherKeys));
+    }
+
     static String child(String parent, String key) {
         return parent.isEmpty() ? key : parent + "." + key;
     }
@@ -179,7 +187,7 @@ final class RecordBinder {
     private static Object bindFields(RecipeNode.Mapping map, Class<?> recordClass, String keyPath, Set<String> extraKeys) {
         RecordComponent[] components = recordClass.getRecordComponents();
         List<String> keys = new ArrayList<>(extraKeys);
-        for (RecordComponent rc : components) keys.add(snake(rc.getName()));
+        for (RecordComponent rc : components) if (!keys.contains(snake(rc.getName()))) keys.add(snake(rc.getName()));
         for (Map.Entry<String, RecipeNode.Entry> e : map.entries().entrySet()) {
             if (!keys.contains(e.getKey())) {
                 if (recordClass == Recipe.class && PLANNED_SECTIONS.contains(e.getKey())) {

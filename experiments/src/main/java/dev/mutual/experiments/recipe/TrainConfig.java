@@ -1,13 +1,17 @@
 package dev.mutual.experiments.recipe;
 
+import dev.mutual.trainer.train.WeightDecayGroups;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Stage {@code train}: supervised fine-tuning of a decoder on instruction-response pairs (loss on the replies),
- * with AdamW, gradient accumulation and a warmup + decay schedule. Writes {@code metrics.jsonl} (one line per
- * optimizer step) and {@code model/} (an HF model directory).
+ * Stage {@code train}: supervised fine-tuning of a decoder on instruction-response pairs (loss on the replies,
+ * weighted by each example's {@code weight}), full or LoRA, with AdamW, gradient accumulation and a warmup + decay
+ * schedule. Writes {@code metrics.jsonl} (one line per optimizer step), {@code training.png} and {@code model/}
+ * (an HF model directory; with LoRA also {@code adapter/}). A training recipe ({@code mutual train --recipe}) is
+ * this record's keys at the top level beside name, seed and paths.
  *
  * @param data          a prepared {@code data.jsonl} (or a folder holding one), or any pair file the readers detect;
  *                      exactly one of data, data_stage
@@ -25,9 +29,12 @@ import java.util.List;
  * @param schedule      cosine, linear or constant (after warmup)
  * @param warmupSteps   linear warmup steps from 0
  * @param minLrRatio    cosine floor as a fraction of lr
- * @param weightDecay   AdamW decoupled weight decay (matrices only)
+ * @param weightDecay   AdamW decoupled weight decay
+ * @param noDecay       parameter groups left undecayed ({@link WeightDecayGroups#GROUPS})
  * @param clip          global gradient-norm clipping threshold, 0 for none
- * @param seed          seed of the random init and the data order, or null for the recipe's seed
+ * @param lora          train a LoRA adapter instead of every weight, or null for full fine-tuning
+ * @param seed          seed of the random init, the data order and LoRA's init and dropout, or null for the
+ *                      recipe's seed
  */
 @StageType("train")
 public record TrainConfig(
@@ -46,7 +53,9 @@ public record TrainConfig(
         @Default("0") int warmupSteps,
         @Default("0.1") double minLrRatio,
         @Default("0.0") double weightDecay,
+        @Default("[norm, bias, embedding]") List<String> noDecay,
         @Default("1.0") double clip,
+        @Default("null") LoraSettings lora,
         @Default("null") Long seed) implements StageConfig {
 
     public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
@@ -60,6 +69,10 @@ public record TrainConfig(
         if ((model == null) == (init == null)) {
             throw new IllegalArgumentException("expected exactly one of 'model: PATH' and 'init: {...}', found "
                     + (model == null ? "neither" : "both"));
+        }
+        if (lora != null && init != null) {
+            throw new IllegalArgumentException("lora: expected a pretrained 'model: PATH' to adapt, found 'init' (a random"
+                    + " model has nothing worth freezing; train it fully, then LoRA-tune the result)");
         }
         if (model != null && !Files.exists(model)) throw new IllegalArgumentException("model: no such file or folder " + model);
         if (!Files.exists(tokenizer)) throw new IllegalArgumentException("tokenizer: no such file or folder " + tokenizer);
@@ -78,6 +91,12 @@ public record TrainConfig(
             throw new IllegalArgumentException("min_lr_ratio: expected 0..1, found " + minLrRatio);
         }
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight_decay: expected >= 0, found " + weightDecay);
+        for (String g : noDecay) {
+            if (!WeightDecayGroups.GROUPS.contains(g)) {
+                throw new IllegalArgumentException("no_decay: expected groups from " + WeightDecayGroups.GROUPS
+                        + ", found '" + g + "'" + DidYouMean.hint(g, WeightDecayGroups.GROUPS));
+            }
+        }
         if (!(clip >= 0)) throw new IllegalArgumentException("clip: expected >= 0, found " + clip);
     }
 

@@ -11,6 +11,12 @@ import dev.mutual.data.read.Format;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.experiments.cli.MutualCli;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.lora.LoraAdapterFile;
+import dev.mutual.trainer.lora.LoraConfig;
+import dev.mutual.trainer.lora.LoraModule;
+import dev.mutual.trainer.lora.LoraWeights;
+import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.graph.TokenBatch;
@@ -33,6 +39,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -167,6 +174,134 @@ class TrainStageTest {
         assertEquals(64, c.hiddenSize());
         assertEquals(5, c.numLayers());
         assertEquals(4, c.numKvHeads());
+    }
+
+    /**
+     * LoRA on stories260K: only q_proj and v_proj adapters train; adapter/ holds them in PEFT's layout and model/ is
+     * W + alpha / r * B A for the adapted linears (checked here with plain loops) and the base elsewhere.
+     */
+    @Test
+    void loraSavesTheAdapterAndTheMergedModel() throws IOException {
+        Path stories = Path.of("../../shared/data/models/stories260K/stories260K.bin").toAbsolutePath().normalize();
+        Path recipe = Files.writeString(tmp.resolve("lora.yaml"), """
+                name: lora
+                seed: 5
+                data: %s
+                model: %s
+                tokenizer: %s
+                seq_len: 128
+                micro_batch: 2
+                steps: 2
+                lr: 0.01
+                schedule: constant
+                min_lr_ratio: 0
+                lora: {rank: 4, alpha: 8, dropout: 0.1, target_modules: [v_proj, q_proj]}
+                """.formatted(SEED, stories, TOKENIZER));
+        StringWriter err = new StringWriter();
+        CommandLine cli = MutualCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
+        assertEquals(0, cli.execute("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs")), err::toString);
+        Path dir;
+        try (Stream<Path> d = Files.list(tmp.resolve("runs/lora"))) {
+            dir = d.findFirst().orElseThrow().resolve("train");
+        }
+        assertEquals(2, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+
+        DecoderWeights base = Llama2cCheckpoint.read(stories);
+        LoraConfig saved = LoraAdapterFile.readConfig(dir.resolve("adapter"));
+        assertEquals(new LoraConfig(4, 8, 0.1, List.of("v_proj", "q_proj")), saved);
+        LoraWeights adapter = LoraAdapterFile.load(dir.resolve("adapter"), base.config());
+        DecoderWeights merged = HfCheckpoint.load(dir.resolve("model")).weights();
+        ModelConfig c = base.config();
+        double maxDiff = 0;
+        boolean moved = false;
+        for (int l = 0; l < c.numLayers(); l++) {
+            for (LoraModule m : LoraModule.values()) {
+                float[] w = m.weightOf(base.layers().get(l));
+                float[] got = m.weightOf(merged.layers().get(l));
+                if (!saved.targetModules().contains(m.hfName)) {
+                    assertArrayEquals(w, got, "layer " + l + " " + m.hfName + " is frozen and not adapted");
+                    continue;
+                }
+                float[] a = adapter.a(l, m);   // [r, in]
+                float[] b = adapter.b(l, m);   // [out, r]
+                int in = m.inFeatures(c), out = m.outFeatures(c), r = 4;
+                for (float v : b) moved |= v != 0;   // PEFT starts B at 0; training moved it
+                for (int o = 0; o < out; o++) {
+                    for (int i = 0; i < in; i++) {
+                        double delta = 0;
+                        for (int k = 0; k < r; k++) delta += (double) b[o * r + k] * a[k * in + i];
+                        maxDiff = Math.max(maxDiff, Math.abs(w[o * in + i] + 8.0 / 4 * delta - got[o * in + i]));
+                    }
+                }
+            }
+        }
+        assertTrue(moved, "B is still zero: the adapter did not train");
+        assertTrue(maxDiff < 1e-6, "merged weight vs W + alpha/r B A: max diff " + maxDiff);
+        assertArrayEquals(base.embedTokens(), merged.embedTokens());
+    }
+
+    /**
+     * Per-example weights from the data: with weights 0, 1, 0, 0 and one micro-batch holding all four rows, the first
+     * step's loss is the second example's mean loss alone, computed here on a batch of one.
+     */
+    @Test
+    void exampleWeightsFromTheDataWeightTheLoss() throws IOException {
+        List<String> dolly = Files.readAllLines(SEED).subList(0, 4);
+        double[] weights = {0, 1, 0, 0};
+        StringBuilder data = new StringBuilder();
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 0; i < 4; i++) {
+            data.append(((com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dolly.get(i))).put("weight", weights[i]))
+                    .append('\n');
+        }
+        Path file = Files.writeString(tmp.resolve("weighted.jsonl"), data);
+        Path recipe = Files.writeString(tmp.resolve("w.yaml"), """
+                name: weighted
+                seed: 11
+                data: %s
+                init: {hidden_size: 32, layers: 2, heads: 4, kv_heads: 2, intermediate_size: 64}
+                tokenizer: %s
+                seq_len: 192
+                micro_batch: 4
+                steps: 1
+                """.formatted(file, TOKENIZER));
+        StringWriter err = new StringWriter();
+        CommandLine cli = MutualCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
+        assertEquals(0, cli.execute("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs")), err::toString);
+        Path dir;
+        try (Stream<Path> d = Files.list(tmp.resolve("runs/weighted"))) {
+            dir = d.findFirst().orElseThrow().resolve("train");
+        }
+        JsonNode step = json.readTree(Files.readAllLines(dir.resolve("metrics.jsonl")).get(0));
+
+        List<Example> examples = DataReader.read(file, DataReader.Options.defaults()).examples();
+        assertEquals(1.0, examples.get(1).weight());
+        try (TextTokenizer tok = TextTokenizer.load(TOKENIZER)) {
+            ChatEncoder enc = new ChatEncoder(tok, ChatTemplate.forTokenizer("alpaca", tok));
+            TokenBatch alone = SftBatches.sft(List.of(examples.get(1)), new double[] {1}, enc, 192).batch();
+            ModelConfig c = new ModelConfig("llama", 32, 64, 2, 4, 2, 8, 512, 2048, 1e-5, 1e4, null, false, false, 0,
+                    tok.bosId().orElse(-1), tok.eosId().orElse(-1));
+            double expected = DecoderGraph.build(c, DecoderParameters.random(c, 11, DataType.FLOAT), 1, 192,
+                    DataType.FLOAT).loss(alone);
+            assertEquals(expected, step.get("loss").doubleValue(), 1e-5, "only the example of weight 1 counts");
+            double tokens = 0;
+            for (double w : alone.lossWeights()[0]) tokens += w;
+            assertEquals(tokens, step.get("weight_sum").doubleValue(), "the weight-0 rows add no weight");
+        }
+
+        // Every weight 0: nothing to learn, said before any step.
+        Path zeros = Files.writeString(tmp.resolve("zeros.jsonl"), data.toString().replace("\"weight\":1.0", "\"weight\":0.0"));
+        StringWriter err2 = new StringWriter();
+        CommandLine cli2 = MutualCli.commandLine();
+        cli2.setOut(new PrintWriter(new StringWriter(), true));
+        cli2.setErr(new PrintWriter(err2, true));
+        assertEquals(2, cli2.execute("train", "--recipe", recipe.toString(), "data=" + zeros, "paths.runs=" + tmp.resolve("runs")));
+        assertTrue(err2.toString().contains(zeros + ": every example has weight 0 or loses its whole reply to seq_len 192"),
+                err2.toString());
     }
 
     @Test

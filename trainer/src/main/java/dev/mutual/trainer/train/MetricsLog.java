@@ -24,10 +24,12 @@ import java.util.function.Consumer;
  * {@link Trainer#train} callback. Fields:
  * <pre>
  *   {"step":1,"loss":2.77,"lr":3.0E-4,"grad_norm":1.9,"tokens":512,"weight_sum":512.0,
- *    "seconds":0.41,"tokens_per_s":1248.8,"elapsed_s":0.41,"rss_mb":1830.5}
+ *    "seconds":0.41,"tokens_per_s":1248.8,"elapsed_s":0.41,"mfu":0.21,"rss_mb":1830.5}
  * </pre>
  * {@code tokens} counts positions with a non-zero loss weight; {@code rss_mb} is the process's resident memory after
- * the step (null where /proc is missing); {@code elapsed_s} sums the steps' seconds.
+ * the step (null where /proc is missing); {@code elapsed_s} sums the steps' seconds. {@code mfu} is the model FLOP
+ * utilisation: the step's model FLOPs (every position of every micro-batch, padding included, as PaLM's appendix B
+ * counts them) per second over the machine's peak, both given to the constructor; null when not given.
  */
 public final class MetricsLog implements Consumer<TrainStep>, AutoCloseable {
 
@@ -35,15 +37,28 @@ public final class MetricsLog implements Consumer<TrainStep>, AutoCloseable {
 
     private final Path file;
     private final BufferedWriter out;
+    private final double modelFlopsPerStep;
+    private final double peakFlops;
     private double elapsed;
 
-    /** Creates {@code file} (and its folder), replacing an earlier log of the same name. */
+    /** Creates {@code file} (and its folder), replacing an earlier log of the same name; {@code mfu} is null. */
     public MetricsLog(Path file) {
-        this(file, false, 0);
+        this(file, Double.NaN, Double.NaN);
     }
 
-    private MetricsLog(Path file, boolean append, double elapsed) {
+    /**
+     * @param modelFlopsPerStep model FLOPs of one optimizer step, e.g. {@link TrainingBench#modelFlopsPerToken}
+     *                          times the positions of all its micro-batches
+     * @param peakFlops         the machine's peak FLOP/s, e.g. {@link TrainingBench#sgemmGflops} * 1e9
+     */
+    public MetricsLog(Path file, double modelFlopsPerStep, double peakFlops) {
+        this(file, modelFlopsPerStep, peakFlops, false, 0);
+    }
+
+    private MetricsLog(Path file, double modelFlopsPerStep, double peakFlops, boolean append, double elapsed) {
         this.file = file;
+        this.modelFlopsPerStep = modelFlopsPerStep;
+        this.peakFlops = peakFlops;
         this.elapsed = elapsed;
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -62,6 +77,11 @@ public final class MetricsLog implements Consumer<TrainStep>, AutoCloseable {
      * from there; {@code elapsed_s} continues from the last kept line.
      */
     public static MetricsLog continuing(Path file, int step) {
+        return continuing(file, step, Double.NaN, Double.NaN);
+    }
+
+    /** {@link #continuing(Path, int)} with {@code mfu} as in {@link #MetricsLog(Path, double, double)}. */
+    public static MetricsLog continuing(Path file, int step, double modelFlopsPerStep, double peakFlops) {
         List<String> kept = new ArrayList<>();
         double elapsed = 0;
         if (Files.exists(file)) {
@@ -89,7 +109,7 @@ public final class MetricsLog implements Consumer<TrainStep>, AutoCloseable {
             }
         }
         AtomicFile.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
-        return new MetricsLog(file, true, elapsed);
+        return new MetricsLog(file, modelFlopsPerStep, peakFlops, true, elapsed);
     }
 
     public Path file() {
@@ -109,6 +129,8 @@ public final class MetricsLog implements Consumer<TrainStep>, AutoCloseable {
         line.put("seconds", s.seconds());
         line.put("tokens_per_s", s.tokensPerSecond());
         line.put("elapsed_s", elapsed);
+        double mfu = s.seconds() > 0 ? modelFlopsPerStep / s.seconds() / peakFlops : Double.NaN;
+        if (Double.isFinite(mfu)) line.put("mfu", mfu); else line.putNull("mfu");
         double rss = ProcessUsage.rssMb();
         // JSON has no NaN: a missing reading is null.
         if (Double.isFinite(rss)) line.put("rss_mb", rss); else line.putNull("rss_mb");

@@ -83,13 +83,30 @@ public final class TrainingBench {
     }
 
     /** Training FLOPs per token: 6 per matmul weight (forward + 2x backward) plus attention scores and values. */
-    static double modelFlopsPerToken(ModelConfig c, int seqLen) {
+    public static double modelFlopsPerToken(ModelConfig c, int seqLen) {
+        return 6.0 * matmulParameters(c) + attentionFlopsPerToken(c, seqLen);
+    }
+
+    /**
+     * The same for LoRA training: a frozen weight costs 4 FLOPs per token (forward and the input's gradient, no
+     * weight gradient), the adapter's {@code loraParameters} (A and B) the full 6.
+     */
+    public static double modelFlopsPerToken(ModelConfig c, int seqLen, long loraParameters) {
+        return 4.0 * matmulParameters(c) + 6.0 * loraParameters + attentionFlopsPerToken(c, seqLen);
+    }
+
+    /** Weights that multiply each token's activations: the layers' linears and the head (the lookup is free). */
+    private static long matmulParameters(ModelConfig c) {
         long d = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
         long kv = (long) c.numKvHeads() * c.headDim();
         long perLayer = d * q + 2 * d * kv + q * d + 3 * d * c.intermediateSize();
-        long matmulParams = c.numLayers() * perLayer + (long) c.vocabSize() * d;
-        return 6.0 * matmulParams + 12.0 * c.numLayers() * seqLen * q;
+        return c.numLayers() * perLayer + (long) c.vocabSize() * d;
+    }
+
+    /** Scores and weighted values: 2 matmuls of 2 FLOPs per multiply-add, times 3 for forward and backward. */
+    private static double attentionFlopsPerToken(ModelConfig c, int seqLen) {
+        return 12.0 * c.numLayers() * seqLen * c.numHeads() * c.headDim();
     }
 
     /** fp32 2048x2048 matmul rate, best of 5 after 2 warm-ups (the MFU denominator). */

@@ -42,6 +42,21 @@ class MetricsLogTest {
         JsonNode second = json.readTree(lines.get(1));
         assertEquals(200.0, second.get("tokens_per_s").doubleValue(), 1e-12, "300 tokens in 1.5 s");
         assertEquals(2.0, second.get("elapsed_s").doubleValue(), 1e-12, "0.5 + 1.5");
+        assertTrue(second.get("mfu").isNull(), "no FLOP counts given");
+    }
+
+    @Test
+    void mfuIsModelFlopsPerSecondOverThePeak(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("metrics.jsonl");
+        // 6e9 model FLOPs per step on a 1e10 FLOP/s machine: 0.6 s would be 100%.
+        try (MetricsLog log = new MetricsLog(file, 6e9, 1e10)) {
+            log.accept(new TrainStep(1, 2.5, 3e-4, 1.75, 200, 200, 2.0));
+            log.accept(new TrainStep(2, 2.5, 3e-4, 1.75, 200, 200, 0.75));
+        }
+        List<String> lines = Files.readAllLines(file);
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(0.3, json.readTree(lines.get(0)).get("mfu").doubleValue(), 1e-12);
+        assertEquals(0.8, json.readTree(lines.get(1)).get("mfu").doubleValue(), 1e-12);
     }
 
     @Test

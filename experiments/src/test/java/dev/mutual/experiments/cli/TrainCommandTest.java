@@ -1,0 +1,92 @@
+package dev.mutual.experiments.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code mutual train --recipe}: the shipped tiny recipe, shortened by overrides, end to end. */
+class TrainCommandTest {
+
+    static final Path TRAIN_TINY = Path.of("../recipes/train_tiny.yaml");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void trainTinyWritesMetricsPlotAndModelAndIsCachedTheSecondTime() throws IOException {
+        String runs = "paths.runs=" + tmp.resolve("runs");
+        CliRun first = CliRun.of("train", "--recipe", TRAIN_TINY.toString(), "steps=3", "warmup_steps=1", runs);
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().contains("  train: ran {examples=200, truncated="), first.out());
+        Path dir;
+        try (Stream<Path> d = Files.list(tmp.resolve("runs/train_tiny"))) {
+            dir = d.findFirst().orElseThrow().resolve("train");
+        }
+        assertTrue(first.out().contains("model: " + dir.resolve("model") + "\n"), first.out());
+        assertTrue(first.out().contains("plot: " + dir.resolve("training.png") + "\n"), first.out());
+
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(3, lines.size());
+        for (String l : lines) {
+            JsonNode line = json.readTree(l);
+            for (String key : List.of("loss", "lr", "grad_norm", "tokens_per_s", "mfu", "rss_mb")) {
+                assertTrue(line.get(key).isNumber(), key + " in " + l);
+            }
+            double mfu = line.get("mfu").doubleValue();
+            assertTrue(mfu > 0 && mfu < 1, "a fraction of the measured sgemm peak: " + l);
+            assertTrue(line.get("tokens_per_s").doubleValue() > 0, l);
+        }
+        // 1 warmup step of 3: lr 0, then the peak (cosine), as the recipe says.
+        assertEquals(0.0, json.readTree(lines.get(0)).get("lr").doubleValue());
+        assertEquals(3e-3, json.readTree(lines.get(1)).get("lr").doubleValue(), 1e-12);
+
+        BufferedImage png = ImageIO.read(dir.resolve("training.png").toFile());
+        assertNotNull(png, "training.png is a PNG");
+        assertEquals(900, png.getWidth());
+        assertEquals(64, HfCheckpoint.load(dir.resolve("model")).config().hiddenSize());
+        assertTrue(Files.isRegularFile(dir.resolve("model/tok512.bin")));
+        // The run directory's resolved recipe is the full form, which 'mutual run' accepts.
+        String resolved = Files.readString(dir.resolveSibling("recipe.resolved.yaml"));
+        assertTrue(resolved.contains("stages:\n  train:\n    type: train\n"), resolved);
+
+        CliRun again = CliRun.of("train", "--recipe", TRAIN_TINY.toString(), "steps=3", "warmup_steps=1", runs);
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("  train: cached "), again.out());
+    }
+
+    @Test
+    void badTrainingRecipesExitTwoNamingTheKey() throws IOException {
+        CliRun typo = CliRun.of("train", "--recipe", TRAIN_TINY.toString(), "stpes=3");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("override 'stpes=3': unknown key 'stpes'; did you mean 'steps'?"), typo.err());
+
+        CliRun full = CliRun.of("train", "--recipe", "../recipes/quickstart.yaml");
+        assertEquals(2, full.code());
+        assertTrue(full.err().contains("found 'stages': run a recipe with stages with 'mutual run ../recipes/quickstart.yaml'"),
+                full.err());
+
+        CliRun missing = CliRun.of("train");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("Missing required option: '--recipe=FILE'"), missing.err());
+
+        // validate reads training recipes too.
+        CliRun ok = CliRun.of("validate", TRAIN_TINY.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("recipe 'train_tiny', 1 stage: train (train)"), ok.out());
+    }
+}
