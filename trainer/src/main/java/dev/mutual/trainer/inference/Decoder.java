@@ -77,7 +77,7 @@ public final class Decoder implements AutoCloseable {
         return w;
     }
 
-    /** A new, empty cache for one sequence. */
+    /** A new, empty cache for one sequence; with a sliding window it never holds more than the window (a ring). */
     public KvCache newCache(int expectedLength) {
         return new KvCache(c, Math.min(expectedLength, Math.max(1, c.maxPositions())));
     }
@@ -126,19 +126,21 @@ public final class Decoder implements AutoCloseable {
             int row0 = 0;
             List<int[]> work = new java.util.ArrayList<>(); // {chunk, first row, row from, row to}
             for (int ci = 0; ci < chunks.size(); ci++) {
-                Chunk ch = chunks.get(ci);
-                int n = ch.tokens().length, start = ch.cache().length();
-                System.arraycopy(k, row0 * kvDim, ch.cache().keys[l], start * kvDim, n * kvDim);
-                System.arraycopy(v, row0 * kvDim, ch.cache().values[l], start * kvDim, n * kvDim);
+                int n = chunks.get(ci).tokens().length;
                 for (int i = 0; i < n; i += 32) work.add(new int[] {ci, row0, i, Math.min(n, i + 32)});
                 row0 += n;
             }
             int layer = l;
             parallel(work.size(), rows > 1 && work.size() > 1, j -> {
                 int[] wk = work.get(j);
-                Chunk ch = chunks.get(wk[0]);
-                Attention.forward(att, q, wk[1], wk[2], wk[3], ch.cache().length(), ch.cache().keys[layer], ch.cache().values[layer], c, vectorized);
+                Attention.forward(att, q, k, v, wk[1], wk[2], wk[3], chunks.get(wk[0]).cache(), layer, c, vectorized);
             });
+            // only now: a ring cache (sliding window) may overwrite positions that rows of this chunk still read above
+            row0 = 0;
+            for (Chunk ch : chunks) {
+                ch.cache().store(l, k, v, row0, ch.tokens().length);
+                row0 += ch.tokens().length;
+            }
             matmul(tmp, att, rows, L.oProj(), vectorized ? oT[l] : null, null, d, qDim);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
             // MLP block: x += down(silu(gate(h)) * up(h)), h = rmsnorm(x)
