@@ -34,20 +34,28 @@ final class Attention {
             for (int h = 0; h < heads; h++) {
                 int qo = (row0 + i) * heads * hd + h * hd, kvo = (h / group) * hd;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int j = first; j <= pos; j++) {
-                    float s = j < start
-                            ? Kernels.dot(q, qo, keys, cache.offset(j) + kvo, hd, vector)
-                            : Kernels.dot(q, qo, k, (row0 + j - start) * kvDim + kvo, hd, vector);
-                    s *= scale;
+                // positions first .. start-1 from the cache, walking its slots (a ring wraps at most once), then the chunk's
+                int cached = start, wrap = cache.capacity() * kvDim;
+                for (int j = first, so = first < cached ? cache.offset(first) : 0; j < cached; j++) {
+                    float s = Kernels.dot(q, qo, keys, so + kvo, hd, vector) * scale;
+                    scores[j] = s;
+                    if (s > max) max = s;
+                    if ((so += kvDim) == wrap) so = 0;
+                }
+                for (int j = Math.max(first, start); j <= pos; j++) {
+                    float s = Kernels.dot(q, qo, k, (row0 + j - start) * kvDim + kvo, hd, vector) * scale;
                     scores[j] = s;
                     if (s > max) max = s;
                 }
                 float sum = Kernels.expShifted(scores, first, pos + 1, max, vector);
                 int oo = (row0 + i) * heads * hd + h * hd;
                 java.util.Arrays.fill(out, oo, oo + hd, 0f);
-                for (int j = first; j <= pos; j++) {
-                    if (j < start) Kernels.axpy(out, oo, scores[j] / sum, values, cache.offset(j) + kvo, hd, vector);
-                    else Kernels.axpy(out, oo, scores[j] / sum, v, (row0 + j - start) * kvDim + kvo, hd, vector);
+                for (int j = first, so = first < cached ? cache.offset(first) : 0; j < cached; j++) {
+                    Kernels.axpy(out, oo, scores[j] / sum, values, so + kvo, hd, vector);
+                    if ((so += kvDim) == wrap) so = 0;
+                }
+                for (int j = Math.max(first, start); j <= pos; j++) {
+                    Kernels.axpy(out, oo, scores[j] / sum, v, (row0 + j - start) * kvDim + kvo, hd, vector);
                 }
             }
         }
