@@ -33,30 +33,24 @@ final class Attention {
             int first = c.slidingWindow() > 0 ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
             for (int h = 0; h < heads; h++) {
                 int qo = (row0 + i) * heads * hd + h * hd, kvo = (h / group) * hd;
+                // positions first .. start-1 from the cache: one run of slots, or two where a ring wraps; then the chunk's
+                int cachedRun = Math.min(start - first, cache.capacity() - (first < start ? cache.offset(first) / kvDim : 0));
+                int split = first + Math.max(0, cachedRun), from = Math.max(first, start);
                 float max = Float.NEGATIVE_INFINITY;
-                // positions first .. start-1 from the cache, walking its slots (a ring wraps at most once), then the chunk's
-                int cached = start, wrap = cache.capacity() * kvDim;
-                for (int j = first, so = first < cached ? cache.offset(first) : 0; j < cached; j++) {
-                    float s = Kernels.dot(q, qo, keys, so + kvo, hd, vector) * scale;
-                    scores[j] = s;
-                    if (s > max) max = s;
-                    if ((so += kvDim) == wrap) so = 0;
+                if (first < start) {
+                    max = Kernels.dots(scores, first, split, q, qo, keys, cache.offset(first) + kvo, kvDim, hd, scale, max, vector);
+                    max = Kernels.dots(scores, split, start, q, qo, keys, kvo, kvDim, hd, scale, max, vector);
                 }
-                for (int j = Math.max(first, start); j <= pos; j++) {
-                    float s = Kernels.dot(q, qo, k, (row0 + j - start) * kvDim + kvo, hd, vector) * scale;
-                    scores[j] = s;
-                    if (s > max) max = s;
-                }
+                max = Kernels.dots(scores, from, pos + 1, q, qo, k, (row0 + from - start) * kvDim + kvo, kvDim, hd, scale, max, vector);
                 float sum = Kernels.expShifted(scores, first, pos + 1, max, vector);
+                for (int j = first; j <= pos; j++) scores[j] /= sum;
                 int oo = (row0 + i) * heads * hd + h * hd;
                 java.util.Arrays.fill(out, oo, oo + hd, 0f);
-                for (int j = first, so = first < cached ? cache.offset(first) : 0; j < cached; j++) {
-                    Kernels.axpy(out, oo, scores[j] / sum, values, so + kvo, hd, vector);
-                    if ((so += kvDim) == wrap) so = 0;
+                if (first < start) {
+                    Kernels.weightedSum(out, oo, scores, first, split, values, cache.offset(first) + kvo, kvDim, hd, vector);
+                    Kernels.weightedSum(out, oo, scores, split, start, values, kvo, kvDim, hd, vector);
                 }
-                for (int j = Math.max(first, start); j <= pos; j++) {
-                    Kernels.axpy(out, oo, scores[j] / sum, v, (row0 + j - start) * kvDim + kvo, hd, vector);
-                }
+                Kernels.weightedSum(out, oo, scores, from, pos + 1, v, (row0 + from - start) * kvDim + kvo, kvDim, hd, vector);
             }
         }
     }

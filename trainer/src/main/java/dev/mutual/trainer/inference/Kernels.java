@@ -222,6 +222,56 @@ final class Kernels {
         return acc;
     }
 
+    /**
+     * Attention scores of one query against a run of keys: s[j] = dot(q[qo ..], keys[ko + (j - j0) * stride ..]) * scale
+     * for j in [j0, j1), each key hd floats, the dot as {@link #dot}. Returns the largest of them and {@code max}.
+     */
+    static float dots(float[] s, int j0, int j1, float[] q, int qo, float[] keys, int ko, int stride, int hd, float scale,
+                      float max, boolean vector) {
+        for (int j = j0; j < j1; j++, ko += stride) {
+            float v = dot(q, qo, keys, ko, hd, vector) * scale;
+            s[j] = v;
+            if (v > max) max = v;
+        }
+        return max;
+    }
+
+    /**
+     * out[oo + d] += sum over j in [j0, j1) of p[j] * values[vo + (j - j0) * stride + d], d < hd, in ascending j: per
+     * element the same fused multiply-adds as {@link #axpy} per row, but the output stays in registers across the
+     * rows (4 vectors at a time) instead of a load and store per row.
+     */
+    static void weightedSum(float[] out, int oo, float[] p, int j0, int j1, float[] values, int vo, int stride, int hd, boolean vector) {
+        int d = 0;
+        if (vector) {
+            for (; d + 4 * L <= hd; d += 4 * L) {
+                FloatVector a0 = FloatVector.fromArray(S, out, oo + d), a1 = FloatVector.fromArray(S, out, oo + d + L);
+                FloatVector a2 = FloatVector.fromArray(S, out, oo + d + 2 * L), a3 = FloatVector.fromArray(S, out, oo + d + 3 * L);
+                for (int j = j0, o = vo + d; j < j1; j++, o += stride) {
+                    FloatVector w = FloatVector.broadcast(S, p[j]);
+                    a0 = FloatVector.fromArray(S, values, o).fma(w, a0);
+                    a1 = FloatVector.fromArray(S, values, o + L).fma(w, a1);
+                    a2 = FloatVector.fromArray(S, values, o + 2 * L).fma(w, a2);
+                    a3 = FloatVector.fromArray(S, values, o + 3 * L).fma(w, a3);
+                }
+                a0.intoArray(out, oo + d);
+                a1.intoArray(out, oo + d + L);
+                a2.intoArray(out, oo + d + 2 * L);
+                a3.intoArray(out, oo + d + 3 * L);
+            }
+            for (; d + L <= hd; d += L) {
+                FloatVector a = FloatVector.fromArray(S, out, oo + d);
+                for (int j = j0, o = vo + d; j < j1; j++, o += stride) a = FloatVector.fromArray(S, values, o).fma(FloatVector.broadcast(S, p[j]), a);
+                a.intoArray(out, oo + d);
+            }
+        }
+        for (; d < hd; d++) {
+            float a = out[oo + d];
+            for (int j = j0, o = vo + d; j < j1; j++, o += stride) a += p[j] * values[o];
+            out[oo + d] = a;
+        }
+    }
+
     /** y[yo + i] += s * x[xo + i]. */
     static void axpy(float[] y, int yo, float s, float[] x, int xo, int n, boolean vector) {
         int i = 0;
