@@ -236,7 +236,36 @@ final class Kernels {
      */
     static float dots(float[] s, int j0, int j1, float[] q, int qo, float[] keys, int ko, int stride, int hd, float scale,
                       float max, boolean vector) {
-        for (int j = j0; j < j1; j++, ko += stride) {
+        int j = j0;
+        if (vector && hd >= L) {
+            // four keys at a time: each query vector loaded once for four keys; per key the operations of dot()
+            for (; j + 4 <= j1; j += 4, ko += 4 * stride) {
+                FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+                int d = 0;
+                for (; d + L <= hd; d += L) {
+                    FloatVector qv = FloatVector.fromArray(S, q, qo + d);
+                    s0 = qv.fma(FloatVector.fromArray(S, keys, ko + d), s0);
+                    s1 = qv.fma(FloatVector.fromArray(S, keys, ko + stride + d), s1);
+                    s2 = qv.fma(FloatVector.fromArray(S, keys, ko + 2 * stride + d), s2);
+                    s3 = qv.fma(FloatVector.fromArray(S, keys, ko + 3 * stride + d), s3);
+                }
+                float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
+                float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+                for (; d < hd; d++) {
+                    float qd = q[qo + d];
+                    r0 += qd * keys[ko + d];
+                    r1 += qd * keys[ko + stride + d];
+                    r2 += qd * keys[ko + 2 * stride + d];
+                    r3 += qd * keys[ko + 3 * stride + d];
+                }
+                s[j] = r0 * scale;
+                s[j + 1] = r1 * scale;
+                s[j + 2] = r2 * scale;
+                s[j + 3] = r3 * scale;
+                max = Math.max(max, Math.max(Math.max(s[j], s[j + 1]), Math.max(s[j + 2], s[j + 3])));
+            }
+        }
+        for (; j < j1; j++, ko += stride) {
             float v = dot(q, qo, keys, ko, hd, vector) * scale;
             s[j] = v;
             if (v > max) max = v;
