@@ -235,12 +235,7 @@ public final class DecoderGraph implements TrainableModel {
     }
 
     private static Map<String, INDArray> toArrays(DecoderWeights weights, DataType type) {
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : weights.toHfTensors().entrySet()) {
-            long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
-            arrays.put(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type));
-        }
-        return arrays;
+        return DecoderParameters.arrays(weights, type);
     }
 
     /**
@@ -367,6 +362,12 @@ public final class DecoderGraph implements TrainableModel {
         return Nd4j.create(m).castTo(type);
     }
 
+    /** SameDiff leaves each pass's intermediate arrays to the GC (DEVELOPERS.md): without this RSS climbs. */
+    @Override
+    public void afterStep() {
+        System.gc();
+    }
+
     @Override
     public ModelConfig config() {
         return config;
@@ -469,6 +470,11 @@ public final class DecoderGraph implements TrainableModel {
         if (b.batchSize() != batch || b.seqLen() != seqLen) {
             throw new IllegalArgumentException("graph built for [" + batch + ", " + seqLen + "], batch is ["
                     + b.batchSize() + ", " + b.seqLen() + "]");
+        }
+        if (!b.isUnpacked()) {
+            throw new IllegalArgumentException("DecoderGraph takes unpacked batches only (one example per row, positions"
+                    + " 0.." + (seqLen - 1) + "); packed rows need block-diagonal attention: use the eager engine"
+                    + " (dev.mutual.trainer.eager.EagerDecoder)");
         }
         checkIds(b.inputIds(), "input id");
         checkIds(b.targetIds(), "target id");

@@ -36,4 +36,7 @@ public interface TrainableModel {
 
     /** The current (base) weights as fp32, to save as a checkpoint or to run inference. */
     DecoderWeights toWeights();
+
+    /** Called by the training loop after each optimizer step: housekeeping such as freeing per-step arrays. */
+    default void afterStep() {}
 }
