@@ -29,7 +29,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The LLaMA / Mistral / Qwen2 decoder with a hand-written backward pass (in the manner of llm.c's
  * {@code train_gpt2.c}) for a fixed {@code [batch, seqLen]}: the same model as {@code graph.DecoderGraph} and HF's
  * eager attention, without SameDiff's per-op bookkeeping. Every parameter, activation and gradient is an ND4J array
- * allocated once in the constructor; matmuls run through {@code Nd4j.gemm} into those arrays (or views of them),
+ * allocated once in the constructor; matmuls run through OpenBLAS ({@link Blas}) into those arrays (or blocks of them),
  * the elementwise steps (RMSNorm, RoPE, masked softmax, SwiGLU, scatter-add) are plain Java loops over their memory
  * ({@link Dense}), and the big [N, V] cross-entropy uses ND4J's native exp / reductions in place. A step therefore
  * allocates no off-heap memory and RSS stays flat without {@code System.gc()}.
@@ -67,13 +67,13 @@ public final class EagerDecoder implements TrainableModel {
     // Scratch shared by all layers.
     private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
     private final INDArray ctxHead;            // [B*K, R*T, hd]
-    private final INDArray[] ctxHeadBlocks;
+    private final Blas.Mat[] ctxHeadBlocks;
     private final INDArray dResid, dNorm;      // [N, D]
     private final INDArray dAct, dGate, dUp;   // [N, F]
     private final INDArray dCtx, dQTok;        // [N, Q]
     private final INDArray dKTok, dVTok;       // [N, KV]
     private final INDArray dCtxHead, dQHead, dKHead, dVHead, dProbs;
-    private final INDArray[] dCtxBlocks, dQBlocks, dKBlocks, dVBlocks, dProbBlocks;
+    private final Blas.Mat[] dCtxBlocks, dQBlocks, dKBlocks, dVBlocks, dProbBlocks;
 
     // This pass's tokens, flat over N.
     private final int[] ids, targets, positions, segments;
@@ -86,7 +86,7 @@ public final class EagerDecoder implements TrainableModel {
     private record Layer(INDArray norm1, double[] rstd1, INDArray qHead, INDArray kHead, INDArray vHead,
                          INDArray probs, INDArray ctx, INDArray mid, INDArray norm2, double[] rstd2,
                          INDArray gate, INDArray sig, INDArray up, INDArray act,
-                         INDArray[] qBlocks, INDArray[] kBlocks, INDArray[] vBlocks, INDArray[] probBlocks) {}
+                         Blas.Mat[] qBlocks, Blas.Mat[] kBlocks, Blas.Mat[] vBlocks, Blas.Mat[] probBlocks) {}
 
     private EagerDecoder(ModelConfig config, Map<String, INDArray> weights, int batch, int seqLen, DataType type) {
         if (batch <= 0 || seqLen <= 0) {
@@ -197,10 +197,10 @@ public final class EagerDecoder implements TrainableModel {
         return Nd4j.create(type, shape);
     }
 
-    /** The [rows, cols] blocks of a [blocks, rows, cols] array: contiguous views made once, used as gemm operands. */
-    private static INDArray[] slices(INDArray a) {
-        INDArray[] s = new INDArray[(int) a.size(0)];
-        for (int i = 0; i < s.length; i++) s[i] = a.slice(i);
+    /** The [rows, cols] blocks of a [blocks, rows, cols] array as gemm operands, made once. */
+    private static Blas.Mat[] slices(INDArray a) {
+        Blas.Mat[] s = new Blas.Mat[(int) a.size(0)];
+        for (int i = 0; i < s.length; i++) s[i] = Blas.block(a, i);
         return s;
     }
 
@@ -347,16 +347,16 @@ public final class EagerDecoder implements TrainableModel {
         for (int l = 0; l < layers; l++) layerForward(l);
         rmsNorm(Dense.of(resid[layers]), p(FINAL_NORM), Dense.of(normF), rstdF);
         INDArray head = c.tieWordEmbeddings() ? params.get(EMBEDDING) : params.get(LM_HEAD);
-        Nd4j.gemm(normF, head, logits, false, true, 1, 0);                                // [N, V]
+        Blas.gemm(normF, false, head, true, logits, 1, 0);                                // [N, V]
     }
 
     private void layerForward(int l) {
         Layer a = act[l];
         // Attention block: mid = x + o_proj(attn(rope(q), rope(k), v)) on input_layernorm(x).
         rmsNorm(Dense.of(resid[l]), p(layer(l, "input_layernorm.weight")), Dense.of(a.norm1()), a.rstd1());
-        Nd4j.gemm(a.norm1(), w(l, "self_attn.q_proj.weight"), qTok, false, true, 1, 0);  // [N, Q]
-        Nd4j.gemm(a.norm1(), w(l, "self_attn.k_proj.weight"), kTok, false, true, 1, 0);  // [N, KV]
-        Nd4j.gemm(a.norm1(), w(l, "self_attn.v_proj.weight"), vTok, false, true, 1, 0);  // [N, KV]
+        Blas.gemm(a.norm1(), false, w(l, "self_attn.q_proj.weight"), true, qTok, 1, 0);  // [N, Q]
+        Blas.gemm(a.norm1(), false, w(l, "self_attn.k_proj.weight"), true, kTok, 1, 0);  // [N, KV]
+        Blas.gemm(a.norm1(), false, w(l, "self_attn.v_proj.weight"), true, vTok, 1, 0);  // [N, KV]
         if (c.attentionBias()) {
             addBias(Dense.of(qTok), p(layer(l, "self_attn.q_proj.bias")), qDim);
             addBias(Dense.of(kTok), p(layer(l, "self_attn.k_proj.bias")), kvDim);
@@ -368,23 +368,23 @@ public final class EagerDecoder implements TrainableModel {
         Dense probs = Dense.of(a.probs());
         for (int bg = 0; bg < batch * kvHeads; bg++) {
             // scores = q k^T / sqrt(hd): [R*T, T]; masked softmax per row; ctx = probs v: [R*T, hd]
-            Nd4j.gemm(a.qBlocks()[bg], a.kBlocks()[bg], a.probBlocks()[bg], false, true, scale, 0);
+            Blas.gemm(a.qBlocks()[bg], false, a.kBlocks()[bg], true, a.probBlocks()[bg], scale, 0);
             maskedSoftmax(probs, bg);
-            Nd4j.gemm(a.probBlocks()[bg], a.vBlocks()[bg], ctxHeadBlocks[bg], false, false, 1, 0);
+            Blas.gemm(a.probBlocks()[bg], false, a.vBlocks()[bg], false, ctxHeadBlocks[bg], 1, 0);
         }
         toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
         a.mid().assign(resid[l]);
-        Nd4j.gemm(a.ctx(), w(l, "self_attn.o_proj.weight"), a.mid(), false, true, 1, 1);
+        Blas.gemm(a.ctx(), false, w(l, "self_attn.o_proj.weight"), true, a.mid(), 1, 1);
 
         // MLP block: x' = mid + down(silu(gate(m)) * up(m)) on post_attention_layernorm(mid).
         rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
-        Nd4j.gemm(a.norm2(), w(l, "mlp.gate_proj.weight"), a.gate(), false, true, 1, 0);  // [N, F]
-        Nd4j.gemm(a.norm2(), w(l, "mlp.up_proj.weight"), a.up(), false, true, 1, 0);      // [N, F]
+        Blas.gemm(a.norm2(), false, w(l, "mlp.gate_proj.weight"), true, a.gate(), 1, 0);  // [N, F]
+        Blas.gemm(a.norm2(), false, w(l, "mlp.up_proj.weight"), true, a.up(), 1, 0);      // [N, F]
         Nd4j.exec(new Sigmoid(a.gate(), a.sig()));
         Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up()), out = Dense.of(a.act());
         for (int i = 0; i < n * ffn; i++) out.set(i, gate.get(i) * sig.get(i) * up.get(i));
         resid[l + 1].assign(a.mid());
-        Nd4j.gemm(a.act(), w(l, "mlp.down_proj.weight"), resid[l + 1], false, true, 1, 1);
+        Blas.gemm(a.act(), false, w(l, "mlp.down_proj.weight"), true, resid[l + 1], 1, 1);
     }
 
     /** out = x * rsqrt(mean(x^2) + eps) * gain per token (HF LlamaRMSNorm); keeps the rsqrt for the backward. */
@@ -504,8 +504,8 @@ public final class EagerDecoder implements TrainableModel {
     private void backward() {
         INDArray head = c.tieWordEmbeddings() ? params.get(EMBEDDING) : params.get(LM_HEAD);
         INDArray gHead = c.tieWordEmbeddings() ? grads.get(EMBEDDING) : grads.get(LM_HEAD);
-        Nd4j.gemm(logits, normF, gHead, true, false, 1, 0);                 // [V, D] = dlogits^T normF
-        Nd4j.gemm(logits, head, dNorm, false, false, 1, 0);                 // [N, D] = dlogits W
+        Blas.gemm(logits, true, normF, false, gHead, 1, 0);                 // [V, D] = dlogits^T normF
+        Blas.gemm(logits, false, head, false, dNorm, 1, 0);                 // [N, D] = dlogits W
         dResid.assign(0);
         rmsNormBackward(Dense.of(resid[layers]), rstdF, p(FINAL_NORM), Dense.of(dNorm), Dense.of(dResid),
                 Dense.of(grads.get(FINAL_NORM)));
@@ -524,8 +524,8 @@ public final class EagerDecoder implements TrainableModel {
     private void layerBackward(int l) {
         Layer a = act[l];
         // MLP: x' = mid + act @ Wdown^T, act = silu(gate) * up.
-        Nd4j.gemm(dResid, w(l, "mlp.down_proj.weight"), dAct, false, false, 1, 0);    // [N, F]
-        Nd4j.gemm(dResid, a.act(), g(l, "mlp.down_proj.weight"), true, false, 1, 0);  // [D, F]
+        Blas.gemm(dResid, false, w(l, "mlp.down_proj.weight"), false, dAct, 1, 0);    // [N, F]
+        Blas.gemm(dResid, true, a.act(), false, g(l, "mlp.down_proj.weight"), 1, 0);  // [D, F]
         Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up());
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
         for (int i = 0; i < n * ffn; i++) {
@@ -533,39 +533,39 @@ public final class EagerDecoder implements TrainableModel {
             du.set(i, grad * x * s);
             dg.set(i, grad * up.get(i) * s * (1 + x * (1 - s)));   // d silu(x) / dx
         }
-        Nd4j.gemm(dGate, a.norm2(), g(l, "mlp.gate_proj.weight"), true, false, 1, 0);  // [F, D]
-        Nd4j.gemm(dUp, a.norm2(), g(l, "mlp.up_proj.weight"), true, false, 1, 0);
-        Nd4j.gemm(dGate, w(l, "mlp.gate_proj.weight"), dNorm, false, false, 1, 0);    // [N, D]
-        Nd4j.gemm(dUp, w(l, "mlp.up_proj.weight"), dNorm, false, false, 1, 1);
+        Blas.gemm(dGate, true, a.norm2(), false, g(l, "mlp.gate_proj.weight"), 1, 0);  // [F, D]
+        Blas.gemm(dUp, true, a.norm2(), false, g(l, "mlp.up_proj.weight"), 1, 0);
+        Blas.gemm(dGate, false, w(l, "mlp.gate_proj.weight"), false, dNorm, 1, 0);    // [N, D]
+        Blas.gemm(dUp, false, w(l, "mlp.up_proj.weight"), false, dNorm, 1, 1);
         rmsNormBackward(Dense.of(a.mid()), a.rstd2(), p(layer(l, "post_attention_layernorm.weight")), Dense.of(dNorm),
                 Dense.of(dResid), Dense.of(g(l, "post_attention_layernorm.weight")));
 
         // Attention: mid = x + ctx @ Wo^T.
-        Nd4j.gemm(dResid, w(l, "self_attn.o_proj.weight"), dCtx, false, false, 1, 0);   // [N, Q]
-        Nd4j.gemm(dResid, a.ctx(), g(l, "self_attn.o_proj.weight"), true, false, 1, 0); // [D, Q]
+        Blas.gemm(dResid, false, w(l, "self_attn.o_proj.weight"), false, dCtx, 1, 0);   // [N, Q]
+        Blas.gemm(dResid, true, a.ctx(), false, g(l, "self_attn.o_proj.weight"), 1, 0); // [D, Q]
         toHeads(Dense.of(dCtx), Dense.of(dCtxHead), heads, false, false);
         Dense probs = Dense.of(a.probs()), dProb = Dense.of(dProbs);
         for (int bg = 0; bg < batch * kvHeads; bg++) {
-            Nd4j.gemm(a.probBlocks()[bg], dCtxBlocks[bg], dVBlocks[bg], true, false, 1, 0);  // dv = P^T dctx
-            Nd4j.gemm(dCtxBlocks[bg], a.vBlocks()[bg], dProbBlocks[bg], false, true, 1, 0);  // dP = dctx v^T
+            Blas.gemm(a.probBlocks()[bg], true, dCtxBlocks[bg], false, dVBlocks[bg], 1, 0);  // dv = P^T dctx
+            Blas.gemm(dCtxBlocks[bg], false, a.vBlocks()[bg], true, dProbBlocks[bg], 1, 0);  // dP = dctx v^T
             softmaxBackward(probs, dProb, bg);                                              // dP -> dscores
-            Nd4j.gemm(dProbBlocks[bg], a.kBlocks()[bg], dQBlocks[bg], false, false, scale, 0); // dq = dS k / sqrt(hd)
-            Nd4j.gemm(dProbBlocks[bg], a.qBlocks()[bg], dKBlocks[bg], true, false, scale, 0);  // dk = dS^T q / sqrt(hd)
+            Blas.gemm(dProbBlocks[bg], false, a.kBlocks()[bg], false, dQBlocks[bg], scale, 0); // dq = dS k / sqrt(hd)
+            Blas.gemm(dProbBlocks[bg], true, a.qBlocks()[bg], false, dKBlocks[bg], scale, 0);  // dk = dS^T q / sqrt(hd)
         }
         toHeads(Dense.of(dQTok), Dense.of(dQHead), heads, true, true);
         toHeads(Dense.of(dKTok), Dense.of(dKHead), kvHeads, true, true);
         toHeads(Dense.of(dVTok), Dense.of(dVHead), kvHeads, false, true);
-        Nd4j.gemm(dQTok, a.norm1(), g(l, "self_attn.q_proj.weight"), true, false, 1, 0);  // [Q, D]
-        Nd4j.gemm(dKTok, a.norm1(), g(l, "self_attn.k_proj.weight"), true, false, 1, 0);  // [KV, D]
-        Nd4j.gemm(dVTok, a.norm1(), g(l, "self_attn.v_proj.weight"), true, false, 1, 0);
+        Blas.gemm(dQTok, true, a.norm1(), false, g(l, "self_attn.q_proj.weight"), 1, 0);  // [Q, D]
+        Blas.gemm(dKTok, true, a.norm1(), false, g(l, "self_attn.k_proj.weight"), 1, 0);  // [KV, D]
+        Blas.gemm(dVTok, true, a.norm1(), false, g(l, "self_attn.v_proj.weight"), 1, 0);
         if (c.attentionBias()) {
             columnSums(Dense.of(dQTok), Dense.of(g(l, "self_attn.q_proj.bias")), qDim);
             columnSums(Dense.of(dKTok), Dense.of(g(l, "self_attn.k_proj.bias")), kvDim);
             columnSums(Dense.of(dVTok), Dense.of(g(l, "self_attn.v_proj.bias")), kvDim);
         }
-        Nd4j.gemm(dQTok, w(l, "self_attn.q_proj.weight"), dNorm, false, false, 1, 0);    // [N, D]
-        Nd4j.gemm(dKTok, w(l, "self_attn.k_proj.weight"), dNorm, false, false, 1, 1);
-        Nd4j.gemm(dVTok, w(l, "self_attn.v_proj.weight"), dNorm, false, false, 1, 1);
+        Blas.gemm(dQTok, false, w(l, "self_attn.q_proj.weight"), false, dNorm, 1, 0);    // [N, D]
+        Blas.gemm(dKTok, false, w(l, "self_attn.k_proj.weight"), false, dNorm, 1, 1);
+        Blas.gemm(dVTok, false, w(l, "self_attn.v_proj.weight"), false, dNorm, 1, 1);
         rmsNormBackward(Dense.of(resid[l]), a.rstd1(), p(layer(l, "input_layernorm.weight")), Dense.of(dNorm),
                 Dense.of(dResid), Dense.of(g(l, "input_layernorm.weight")));
     }
