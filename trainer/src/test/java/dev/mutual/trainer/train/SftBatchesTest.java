@@ -114,7 +114,14 @@ class SftBatchesTest {
         assertArrayEquals(new int[] {10, 11, 12, 2}, b.targetIds()[0]);
         assertArrayEquals(new int[] {2, 1, 20, 21}, b.inputIds()[1]);
         assertArrayEquals(new int[] {1, 20, 21, 22}, b.targetIds()[1]);
-        assertEquals(8.0, b.weightSum(), 0.0);
+        // Row 1 starts with stream 0's EOS (segment 0; its target is stream 1's BOS: weight 0), then stream 1 from
+        // position 0.
+        assertArrayEquals(new int[] {0, 0, 0, 0}, b.segments()[0]);
+        assertArrayEquals(new int[] {0, 1, 2, 3}, b.positions()[0]);
+        assertArrayEquals(new int[] {0, 1, 1, 1}, b.segments()[1]);
+        assertArrayEquals(new int[] {0, 0, 1, 2}, b.positions()[1]);
+        assertArrayEquals(new double[] {0, 1, 1, 1}, b.lossWeights()[1]);
+        assertEquals(7.0, b.weightSum(), 0.0);
         assertThrows(IllegalArgumentException.class, () -> SftBatches.packed(List.of(new int[] {1, 2}), 4));
     }
 }
