@@ -1,10 +1,13 @@
 package dev.mutual.trainer.train;
 
 import dev.mutual.trainer.graph.DecoderParameters;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -100,6 +103,8 @@ public final class AdamW {
             String name = e.getKey();
             INDArray p = e.getValue();
             INDArray g = gradients.get(name);
+            double decay = decayed.contains(name) ? 1 - lr * config.weightDecay() : 1;
+            if (fused(p, g, m.get(name), v.get(name), clip, decay, lr / bias1, Math.sqrt(bias2))) continue;
             if (clip < 1.0) g.muli(clip);
             if (decayed.contains(name)) p.muli(1 - lr * config.weightDecay());
             INDArray mi = m.get(name);
@@ -114,5 +119,47 @@ public final class AdamW {
             }
         }
         return norm;
+    }
+
+    /**
+     * The update above in one plain pass over the arrays' memory when all four are whole c-order arrays of one type
+     * (FLOAT or DOUBLE): about 16 ND4J passes and 4 temporaries per tensor become one read of p, g, m, v and one
+     * write, which matters at 17 M parameters (V=32000). Returns false (nothing done) for any other layout.
+     */
+    private boolean fused(INDArray p, INDArray g, INDArray m, INDArray v, double clip, double decay,
+                                 double stepSize, double sqrtBias2) {
+        for (INDArray a : new INDArray[] {p, g, m, v}) {
+            if (a.isView() || a.offset() != 0 || a.ordering() != 'c' || a.length() != a.data().length()
+                    || a.dataType() != p.dataType()) return false;
+        }
+        double b1 = config.beta1(), b2 = config.beta2(), eps = config.eps();
+        int n = (int) p.length();
+        if (p.dataType() == DataType.DOUBLE) {
+            DoubleBuffer pb = p.data().asNioDouble(), gb = g.data().asNioDouble(), mb = m.data().asNioDouble(),
+                    vb = v.data().asNioDouble();
+            for (int i = 0; i < n; i++) {
+                double gi = gb.get(i) * clip;
+                double mi = b1 * mb.get(i) + (1 - b1) * gi;
+                double vi = b2 * vb.get(i) + (1 - b2) * gi * gi;
+                gb.put(i, gi);
+                mb.put(i, mi);
+                vb.put(i, vi);
+                pb.put(i, pb.get(i) * decay - stepSize * mi / (Math.sqrt(vi) / sqrtBias2 + eps));
+            }
+            return true;
+        }
+        if (p.dataType() != DataType.FLOAT) return false;
+        FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(),
+                vb = v.data().asNioFloat();
+        for (int i = 0; i < n; i++) {
+            float gi = (float) (gb.get(i) * clip);
+            float mi = (float) (b1 * mb.get(i) + (1 - b1) * gi);
+            float vi = (float) (b2 * vb.get(i) + (1 - b2) * gi * gi);
+            gb.put(i, gi);
+            mb.put(i, mi);
+            vb.put(i, vi);
+            pb.put(i, (float) (pb.get(i) * decay - stepSize * mi / (Math.sqrt(vi) / sqrtBias2 + eps)));
+        }
+        return true;
     }
 }
