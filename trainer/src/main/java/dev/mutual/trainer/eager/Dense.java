@@ -1,15 +1,30 @@
 package dev.mutual.trainer.eager;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
+import java.lang.reflect.Field;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import sun.misc.Unsafe;
 
 /**
- * Plain-Java element access to a whole, c-ordered ND4J array (fp32 or fp64) through an NIO view of its off-heap
- * memory: no copy, no allocation per access. The engine's elementwise loops are written once in double arithmetic
- * against this; the JIT sees one subclass per run (fp32 in training, fp64 in the gradient checks).
+ * Plain-Java element access to a whole, c-ordered ND4J array (fp32 or fp64) at its off-heap address: no copy, no
+ * allocation per access. The engine's elementwise loops are written once in double arithmetic against this; the JIT
+ * sees one subclass per run (fp32 in training, fp64 in the gradient checks).
+ *
+ * <p>Why raw addresses rather than {@code data().asNioFloat()}: a direct FloatBuffer checks bounds and its memory
+ * scope on every get/put, which made these loops several times slower (BENCHMARKS.md "Training"). Indices are not
+ * checked here; every loop's index arithmetic is pinned by the fp64 tests against the SameDiff graph. The array must
+ * stay referenced while a Dense over it is used (the engine holds all its arrays for its lifetime).
  */
 abstract sealed class Dense permits Dense.F32, Dense.F64 {
+
+    private static final Unsafe U = unsafe();
+
+    final long address;
+    final int length;
+
+    private Dense(INDArray a) {
+        this.address = a.data().addressPointer().address();
+        this.length = (int) a.length();
+    }
 
     static Dense of(INDArray a) {
         if (a.isView() || a.offset() != 0 || a.ordering() != 'c' || a.length() != a.data().length()) {
@@ -17,8 +32,8 @@ abstract sealed class Dense permits Dense.F32, Dense.F64 {
                     + java.util.Arrays.toString(a.shape()));
         }
         return switch (a.dataType()) {
-            case FLOAT -> new F32(a.data().asNioFloat());
-            case DOUBLE -> new F64(a.data().asNioDouble());
+            case FLOAT -> new F32(a);
+            case DOUBLE -> new F64(a);
             default -> throw new IllegalArgumentException("the eager engine runs in FLOAT or DOUBLE, not " + a.dataType());
         };
     }
@@ -32,38 +47,44 @@ abstract sealed class Dense permits Dense.F32, Dense.F64 {
     }
 
     static final class F32 extends Dense {
-        private final FloatBuffer b;
-
-        F32(FloatBuffer b) {
-            this.b = b;
+        F32(INDArray a) {
+            super(a);
         }
 
         @Override
         double get(int i) {
-            return b.get(i);
+            return U.getFloat(address + 4L * i);
         }
 
         @Override
         void set(int i, double v) {
-            b.put(i, (float) v);
+            U.putFloat(address + 4L * i, (float) v);
         }
     }
 
     static final class F64 extends Dense {
-        private final DoubleBuffer b;
-
-        F64(DoubleBuffer b) {
-            this.b = b;
+        F64(INDArray a) {
+            super(a);
         }
 
         @Override
         double get(int i) {
-            return b.get(i);
+            return U.getDouble(address + 8L * i);
         }
 
         @Override
         void set(int i, double v) {
-            b.put(i, v);
+            U.putDouble(address + 8L * i, v);
+        }
+    }
+
+    private static Unsafe unsafe() {
+        try {
+            Field f = Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return (Unsafe) f.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("sun.misc.Unsafe is not accessible", e);
         }
     }
 }

@@ -30,6 +30,9 @@ public final class AdamW {
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
     private int step;
+    private static final int CHUNK = 8192;
+    /** Heap scratch for the fused fp32 update: p, g, m, v chunks. */
+    private final float[][] chunks = new float[4][CHUNK];
 
     /**
      * @param parameters live parameter arrays by name, updated in place by {@link #step}
@@ -149,16 +152,32 @@ public final class AdamW {
             return true;
         }
         if (p.dataType() != DataType.FLOAT) return false;
+        // Chunks copied to heap arrays and back: a direct FloatBuffer's per-element get/put is several times slower.
         FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(),
                 vb = v.data().asNioFloat();
-        for (int i = 0; i < n; i++) {
-            float gi = (float) (gb.get(i) * clip);
-            float mi = (float) (b1 * mb.get(i) + (1 - b1) * gi);
-            float vi = (float) (b2 * vb.get(i) + (1 - b2) * gi * gi);
-            gb.put(i, gi);
-            mb.put(i, mi);
-            vb.put(i, vi);
-            pb.put(i, (float) (pb.get(i) * decay - stepSize * mi / (Math.sqrt(vi) / sqrtBias2 + eps)));
+        float[] pc = chunks[0], gc = chunks[1], mc = chunks[2], vc = chunks[3];
+        float clipF = (float) clip, b1F = (float) b1, c1F = (float) (1 - b1), b2F = (float) b2, c2F = (float) (1 - b2);
+        float decayF = (float) decay, stepF = (float) stepSize, sqrtB2F = (float) sqrtBias2, epsF = (float) eps;
+        for (int from = 0; from < n; from += CHUNK) {
+            int len = Math.min(CHUNK, n - from);
+            pb.get(from, pc, 0, len);
+            gb.get(from, gc, 0, len);
+            mb.get(from, mc, 0, len);
+            vb.get(from, vc, 0, len);
+            // fp32 arithmetic as torch (and the op-by-op path) does for fp32 parameters; the loop vectorizes.
+            for (int i = 0; i < len; i++) {
+                float gi = gc[i] * clipF;
+                float mi = b1F * mc[i] + c1F * gi;
+                float vi = b2F * vc[i] + c2F * gi * gi;
+                gc[i] = gi;
+                mc[i] = mi;
+                vc[i] = vi;
+                pc[i] = pc[i] * decayF - stepF * mi / ((float) Math.sqrt(vi) / sqrtB2F + epsF);
+            }
+            pb.put(from, pc, 0, len);
+            gb.put(from, gc, 0, len);
+            mb.put(from, mc, 0, len);
+            vb.put(from, vc, 0, len);
         }
         return true;
     }
