@@ -9,6 +9,9 @@ import dev.mutual.trainer.checkpoint.Tensor;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.graph.LossAndGradients;
 import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.lora.LoraConfig;
+import dev.mutual.trainer.lora.LoraModule;
+import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
@@ -17,6 +20,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
@@ -42,6 +46,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Batches may be packed ({@link TokenBatch#positions}, {@link TokenBatch#segments}): a query attends to key j
  * when j <= t, both lie in the same segment and (Mistral) t - j < sliding_window.
  *
+ * <p>With a LoRA adapter ({@link #buildWithLora}) the base weights are frozen (no gradient is computed for them) and
+ * each adapted linear adds (alpha / r) * (dropout(x) A^T) B^T, as PEFT's {@code lora.Linear.forward}; dropout only in
+ * {@link #lossAndGradients}, with masks drawn in {@code DecoderGraph}'s order so the two engines agree exactly.
+ *
  * <p>Gradients come back borrowed ({@link LossAndGradients#ownsArrays} false): valid until the next pass.
  * Not thread-safe.
  */
@@ -52,8 +60,18 @@ public final class EagerDecoder implements TrainableModel {
     private final int batch, seqLen, n, d, heads, kvHeads, group, hd, qDim, kvDim, ffn, vocab, layers;
     private final double scale;
 
+    /** Every base tensor by HF name; trained in place unless a LoRA adapter is attached. */
+    private final Map<String, INDArray> weights = new LinkedHashMap<>();
+    /** The trainable tensors: {@link #weights}, or with LoRA only the adapter's A and B (PEFT names). */
     private final Map<String, INDArray> params = new LinkedHashMap<>();
     private final Map<String, INDArray> grads = new LinkedHashMap<>();
+    /** The adapter, or null when every base weight trains. */
+    private final LoraConfig lora;
+    private final SplittableRandom dropoutRng;
+    /** Per layer and adapted module (by ordinal): the LoRA branch's saved activations; null where not adapted. */
+    private final LoraBranch[][] branches;
+    /** True inside {@link #lossAndGradients}: LoRA dropout applies only there, as PEFT's in training mode. */
+    private boolean training;
 
     /** Per-layer activations kept for the backward pass. */
     private final Layer[] act;
@@ -82,13 +100,24 @@ public final class EagerDecoder implements TrainableModel {
     private double[] ropeSin = new double[0];
     private int ropePositions;
 
+    /**
+     * One adapted linear's LoRA branch: y += scale * (dropout(x) A^T) B^T (PEFT lora.Linear.forward).
+     *
+     * @param mask  inverted-dropout mask [N, in] (null without dropout); xd = x * mask [N, in]
+     * @param low   dropout(x) A^T [N, r]; dLow its gradient
+     * @param dXd   scratch [N, in] for the gradient through the mask
+     */
+    private record LoraBranch(INDArray a, INDArray b, INDArray gradA, INDArray gradB, INDArray mask, INDArray xd,
+                              INDArray low, INDArray dLow, INDArray dXd) {}
+
     /** One layer's saved activations. */
     private record Layer(INDArray norm1, double[] rstd1, INDArray qHead, INDArray kHead, INDArray vHead,
                          INDArray probs, INDArray ctx, INDArray mid, INDArray norm2, double[] rstd2,
                          INDArray gate, INDArray sig, INDArray up, INDArray act,
                          Blas.Mat[] qBlocks, Blas.Mat[] kBlocks, Blas.Mat[] vBlocks, Blas.Mat[] probBlocks) {}
 
-    private EagerDecoder(ModelConfig config, Map<String, INDArray> weights, int batch, int seqLen, DataType type) {
+    private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
+                         DataType type, long dropoutSeed) {
         if (batch <= 0 || seqLen <= 0) {
             throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + ", " + seqLen);
         }
@@ -97,6 +126,8 @@ public final class EagerDecoder implements TrainableModel {
         }
         this.c = config;
         this.type = type;
+        this.lora = adapter == null ? null : adapter.config();
+        this.dropoutRng = new SplittableRandom(dropoutSeed);
         this.batch = batch;
         this.seqLen = seqLen;
         this.n = batch * seqLen;
@@ -112,7 +143,7 @@ public final class EagerDecoder implements TrainableModel {
         this.layers = config.numLayers();
         this.scale = 1.0 / Math.sqrt(hd);
         for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
-            INDArray w = weights.get(e.getKey());
+            INDArray w = given.get(e.getKey());
             if (w == null) {
                 throw new IllegalArgumentException("missing weight '" + e.getKey() + "' (expected shape "
                         + Arrays.toString(e.getValue()) + ")");
@@ -123,8 +154,32 @@ public final class EagerDecoder implements TrainableModel {
             }
             // Used in place when already a whole c-order array of the type (the caller's array then trains).
             boolean usable = w.dataType() == type && !w.isView() && w.ordering() == 'c' && w.offset() == 0;
-            params.put(e.getKey(), usable ? w : w.castTo(type).dup('c'));
-            grads.put(e.getKey(), Nd4j.create(type, e.getValue()));
+            weights.put(e.getKey(), usable ? w : w.castTo(type).dup('c'));
+        }
+        branches = new LoraBranch[layers][LoraModule.values().length];
+        if (adapter == null) {
+            params.putAll(weights);
+            for (Map.Entry<String, INDArray> e : weights.entrySet()) {
+                grads.put(e.getKey(), Nd4j.create(type, e.getValue().shape()));
+            }
+        } else {
+            if (!adapter.model().equals(config)) throw new IllegalArgumentException("the adapter was made for another model config");
+            for (int l = 0; l < layers; l++) {
+                for (LoraModule m : lora.modules()) {
+                    INDArray a = Nd4j.create(adapter.a(l, m), new long[] {lora.r(), m.inFeatures(c)}, 'c').castTo(type).dup('c');
+                    INDArray b = Nd4j.create(adapter.b(l, m), new long[] {m.outFeatures(c), lora.r()}, 'c').castTo(type).dup('c');
+                    INDArray gradA = Nd4j.create(type, a.shape()), gradB = Nd4j.create(type, b.shape());
+                    params.put(LoraWeights.aName(l, m), a);
+                    params.put(LoraWeights.bName(l, m), b);
+                    grads.put(LoraWeights.aName(l, m), gradA);
+                    grads.put(LoraWeights.bName(l, m), gradB);
+                    int in = m.inFeatures(c);
+                    boolean dropout = lora.dropout() > 0;
+                    branches[l][m.ordinal()] = new LoraBranch(a, b, gradA, gradB, dropout ? zeros(n, in) : null,
+                            dropout ? zeros(n, in) : null, zeros(n, lora.r()), zeros(n, lora.r()),
+                            dropout ? zeros(n, in) : null);
+                }
+            }
         }
         resid = new INDArray[layers + 1];
         for (int l = 0; l <= layers; l++) resid[l] = zeros(n, d);
@@ -185,12 +240,31 @@ public final class EagerDecoder implements TrainableModel {
      */
     public static EagerDecoder build(ModelConfig config, Map<String, INDArray> weights, int batch, int seqLen,
                                      DataType type) {
-        return new EagerDecoder(config, weights, batch, seqLen, type);
+        return new EagerDecoder(config, weights, null, batch, seqLen, type, 0);
+    }
+
+    /**
+     * The engine with a LoRA adapter: {@code weights} (as in {@link #build}) are frozen (no gradient); the adapter's
+     * A and B (copied, as {@code type}) are the only parameters. Matches {@code DecoderGraph.buildWithLora}, dropout
+     * masks included: the same seed draws the same masks in the same order.
+     *
+     * @param dropoutSeed seeds the dropout masks drawn in each {@link #lossAndGradients}
+     */
+    public static EagerDecoder buildWithLora(ModelConfig config, Map<String, INDArray> weights, LoraWeights lora,
+                                             int batch, int seqLen, DataType type, long dropoutSeed) {
+        return new EagerDecoder(config, weights, lora, batch, seqLen, type, dropoutSeed);
+    }
+
+    /** {@link #buildWithLora} on a copy of the weights the inference engine uses. */
+    public static EagerDecoder buildWithLora(DecoderWeights base, LoraWeights lora, int batch, int seqLen, DataType type,
+                                             long dropoutSeed) {
+        return new EagerDecoder(base.config(), DecoderParameters.arrays(base, type), lora, batch, seqLen, type,
+                dropoutSeed);
     }
 
     /** The engine on a copy of the weights the inference engine uses. */
     public static EagerDecoder build(DecoderWeights weights, int batch, int seqLen, DataType type) {
-        return new EagerDecoder(weights.config(), DecoderParameters.arrays(weights, type), batch, seqLen, type);
+        return new EagerDecoder(weights.config(), DecoderParameters.arrays(weights, type), null, batch, seqLen, type, 0);
     }
 
     private INDArray zeros(long... shape) {
@@ -205,11 +279,17 @@ public final class EagerDecoder implements TrainableModel {
     }
 
     private Dense p(String name) {
-        return Dense.of(params.get(name));
+        return Dense.of(weights.get(name));
     }
 
     private INDArray w(int l, String suffix) {
-        return params.get(layer(l, suffix));
+        return weights.get(layer(l, suffix));
+    }
+
+    /** The gradient array of a base tensor, or null when the base is frozen (LoRA). */
+    private Dense gradOf(String name) {
+        INDArray g = grads.get(name);
+        return g == null ? null : Dense.of(g);
     }
 
     private INDArray g(int l, String suffix) {
@@ -256,10 +336,80 @@ public final class EagerDecoder implements TrainableModel {
     @Override
     public LossAndGradients lossAndGradients(TokenBatch b) {
         load(b, true);
-        forward();
-        double loss = crossEntropy(true);
-        backward();
-        return new LossAndGradients(loss, b.weightSum(), grads, false);
+        training = true;
+        try {
+            drawDropoutMasks();
+            forward();
+            double loss = crossEntropy(true);
+            backward();
+            return new LossAndGradients(loss, b.weightSum(), grads, false);
+        } finally {
+            training = false;
+        }
+    }
+
+    /** The current LoRA A and B as fp32 {@link LoraWeights} (to save as a PEFT adapter or merge). */
+    public LoraWeights loraWeights() {
+        if (lora == null) throw new IllegalStateException("this engine has no LoRA adapter");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : LoraWeights.shapes(lora, c).entrySet()) {
+            tensors.put(e.getKey(), new Tensor(e.getValue(), params.get(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat()));
+        }
+        return new LoraWeights(lora, c, tensors);
+    }
+
+    /**
+     * One inverted-dropout mask per adapted module, each entry 0 with probability p, else 1 / (1 - p) (torch's
+     * nn.Dropout in training), drawn layer by layer, module by module, as {@code DecoderGraph} draws them.
+     */
+    private void drawDropoutMasks() {
+        if (lora == null || lora.dropout() == 0) return;
+        double keep = 1 - lora.dropout();
+        for (int l = 0; l < layers; l++) {
+            for (LoraModule m : lora.modules()) {
+                Dense mask = Dense.of(branches[l][m.ordinal()].mask());
+                int size = n * m.inFeatures(c);
+                for (int i = 0; i < size; i++) mask.set(i, dropoutRng.nextDouble() < lora.dropout() ? 0 : 1 / keep);
+            }
+        }
+    }
+
+    /** y = x W^T (beta = 0) or y += x W^T (beta = 1), plus the LoRA branch when {@code m} is adapted. */
+    private void linear(int l, LoraModule m, INDArray x, INDArray y, double beta) {
+        Blas.gemm(x, false, w(l, m.path + ".weight"), true, y, 1, beta);
+        LoraBranch br = branches[l][m.ordinal()];
+        if (br == null) return;
+        INDArray in = x;
+        if (training && br.mask() != null) {
+            Dense xs = Dense.of(x), mask = Dense.of(br.mask()), xd = Dense.of(br.xd());
+            for (int i = 0; i < xd.length; i++) xd.set(i, xs.get(i) * mask.get(i));
+            in = br.xd();
+        }
+        Blas.gemm(in, false, br.a(), true, br.low(), 1, 0);               // [N, r]
+        Blas.gemm(br.low(), false, br.b(), true, y, lora.scale(), 1);      // y += scale * low B^T
+    }
+
+    /**
+     * Backward of {@link #linear}: dx = dy W (beta = 0) or dx += dy W (beta = 1), dW = dy^T x when the base trains,
+     * and for the LoRA branch dB = scale dy^T low, dA = dLow^T dropout(x), dx += (dLow A) * mask.
+     */
+    private void linearBackward(int l, LoraModule m, INDArray x, INDArray dy, INDArray dx, double beta) {
+        String weight = layer(l, m.path + ".weight");
+        if (lora == null) Blas.gemm(dy, true, x, false, grads.get(weight), 1, 0);
+        Blas.gemm(dy, false, weights.get(weight), false, dx, 1, beta);
+        LoraBranch br = branches[l][m.ordinal()];
+        if (br == null) return;
+        boolean dropout = br.mask() != null;
+        Blas.gemm(dy, true, br.low(), false, br.gradB(), lora.scale(), 0);     // [out, r]
+        Blas.gemm(dy, false, br.b(), false, br.dLow(), lora.scale(), 0);       // [N, r]
+        Blas.gemm(br.dLow(), true, dropout ? br.xd() : x, false, br.gradA(), 1, 0);   // [r, in]
+        if (!dropout) {
+            Blas.gemm(br.dLow(), false, br.a(), false, dx, 1, 1);
+            return;
+        }
+        Blas.gemm(br.dLow(), false, br.a(), false, br.dXd(), 1, 0);
+        Dense dxd = Dense.of(br.dXd()), mask = Dense.of(br.mask()), out = Dense.of(dx);
+        for (int i = 0; i < dxd.length; i++) out.add(i, dxd.get(i) * mask.get(i));
     }
 
     /** Logits {@code [batch, seqLen, vocab]} (a copy) for unpacked {@code [batch][seqLen]} input ids. */
@@ -274,7 +424,7 @@ public final class EagerDecoder implements TrainableModel {
     @Override
     public DecoderWeights toWeights() {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+        for (Map.Entry<String, INDArray> e : weights.entrySet()) {
             int[] shape = Arrays.stream(e.getValue().shape()).mapToInt(Math::toIntExact).toArray();
             tensors.put(e.getKey(), new Tensor(shape, e.getValue().castTo(DataType.FLOAT).dup('c').data().asFloat()));
         }
@@ -346,7 +496,7 @@ public final class EagerDecoder implements TrainableModel {
         }
         for (int l = 0; l < layers; l++) layerForward(l);
         rmsNorm(Dense.of(resid[layers]), p(FINAL_NORM), Dense.of(normF), rstdF);
-        INDArray head = c.tieWordEmbeddings() ? params.get(EMBEDDING) : params.get(LM_HEAD);
+        INDArray head = c.tieWordEmbeddings() ? weights.get(EMBEDDING) : weights.get(LM_HEAD);
         Blas.gemm(normF, false, head, true, logits, 1, 0);                                // [N, V]
     }
 
@@ -354,9 +504,9 @@ public final class EagerDecoder implements TrainableModel {
         Layer a = act[l];
         // Attention block: mid = x + o_proj(attn(rope(q), rope(k), v)) on input_layernorm(x).
         rmsNorm(Dense.of(resid[l]), p(layer(l, "input_layernorm.weight")), Dense.of(a.norm1()), a.rstd1());
-        Blas.gemm(a.norm1(), false, w(l, "self_attn.q_proj.weight"), true, qTok, 1, 0);  // [N, Q]
-        Blas.gemm(a.norm1(), false, w(l, "self_attn.k_proj.weight"), true, kTok, 1, 0);  // [N, KV]
-        Blas.gemm(a.norm1(), false, w(l, "self_attn.v_proj.weight"), true, vTok, 1, 0);  // [N, KV]
+        linear(l, LoraModule.Q_PROJ, a.norm1(), qTok, 0);  // [N, Q]
+        linear(l, LoraModule.K_PROJ, a.norm1(), kTok, 0);  // [N, KV]
+        linear(l, LoraModule.V_PROJ, a.norm1(), vTok, 0);  // [N, KV]
         if (c.attentionBias()) {
             addBias(Dense.of(qTok), p(layer(l, "self_attn.q_proj.bias")), qDim);
             addBias(Dense.of(kTok), p(layer(l, "self_attn.k_proj.bias")), kvDim);
@@ -374,17 +524,17 @@ public final class EagerDecoder implements TrainableModel {
         }
         toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
         a.mid().assign(resid[l]);
-        Blas.gemm(a.ctx(), false, w(l, "self_attn.o_proj.weight"), true, a.mid(), 1, 1);
+        linear(l, LoraModule.O_PROJ, a.ctx(), a.mid(), 1);
 
         // MLP block: x' = mid + down(silu(gate(m)) * up(m)) on post_attention_layernorm(mid).
         rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
-        Blas.gemm(a.norm2(), false, w(l, "mlp.gate_proj.weight"), true, a.gate(), 1, 0);  // [N, F]
-        Blas.gemm(a.norm2(), false, w(l, "mlp.up_proj.weight"), true, a.up(), 1, 0);      // [N, F]
+        linear(l, LoraModule.GATE_PROJ, a.norm2(), a.gate(), 0);  // [N, F]
+        linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
         Nd4j.exec(new Sigmoid(a.gate(), a.sig()));
         Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up()), out = Dense.of(a.act());
         for (int i = 0; i < n * ffn; i++) out.set(i, gate.get(i) * sig.get(i) * up.get(i));
         resid[l + 1].assign(a.mid());
-        Blas.gemm(a.act(), false, w(l, "mlp.down_proj.weight"), true, resid[l + 1], 1, 1);
+        linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
     }
 
     /** out = x * rsqrt(mean(x^2) + eps) * gain per token (HF LlamaRMSNorm); keeps the rsqrt for the backward. */
@@ -502,14 +652,15 @@ public final class EagerDecoder implements TrainableModel {
     // Backward
 
     private void backward() {
-        INDArray head = c.tieWordEmbeddings() ? params.get(EMBEDDING) : params.get(LM_HEAD);
+        INDArray head = c.tieWordEmbeddings() ? weights.get(EMBEDDING) : weights.get(LM_HEAD);
         INDArray gHead = c.tieWordEmbeddings() ? grads.get(EMBEDDING) : grads.get(LM_HEAD);
-        Blas.gemm(logits, true, normF, false, gHead, 1, 0);                 // [V, D] = dlogits^T normF
-        Blas.gemm(logits, false, head, false, dNorm, 1, 0);                 // [N, D] = dlogits W
+        if (gHead != null) Blas.gemm(logits, true, normF, false, gHead, 1, 0);   // [V, D] = dlogits^T normF
+        Blas.gemm(logits, false, head, false, dNorm, 1, 0);                      // [N, D] = dlogits W
         dResid.assign(0);
         rmsNormBackward(Dense.of(resid[layers]), rstdF, p(FINAL_NORM), Dense.of(dNorm), Dense.of(dResid),
-                Dense.of(grads.get(FINAL_NORM)));
+                gradOf(FINAL_NORM));
         for (int l = layers - 1; l >= 0; l--) layerBackward(l);
+        if (lora != null) return;   // frozen embedding
         // dE: the head's share (tied, already there) plus one row of dh0 per occurrence of each id.
         if (!c.tieWordEmbeddings()) grads.get(EMBEDDING).assign(0);
         Dense gE = Dense.of(grads.get(EMBEDDING));
@@ -524,8 +675,7 @@ public final class EagerDecoder implements TrainableModel {
     private void layerBackward(int l) {
         Layer a = act[l];
         // MLP: x' = mid + act @ Wdown^T, act = silu(gate) * up.
-        Blas.gemm(dResid, false, w(l, "mlp.down_proj.weight"), false, dAct, 1, 0);    // [N, F]
-        Blas.gemm(dResid, true, a.act(), false, g(l, "mlp.down_proj.weight"), 1, 0);  // [D, F]
+        linearBackward(l, LoraModule.DOWN_PROJ, a.act(), dResid, dAct, 0);          // dAct [N, F]
         Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up());
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
         for (int i = 0; i < n * ffn; i++) {
@@ -533,16 +683,13 @@ public final class EagerDecoder implements TrainableModel {
             du.set(i, grad * x * s);
             dg.set(i, grad * up.get(i) * s * (1 + x * (1 - s)));   // d silu(x) / dx
         }
-        Blas.gemm(dGate, true, a.norm2(), false, g(l, "mlp.gate_proj.weight"), 1, 0);  // [F, D]
-        Blas.gemm(dUp, true, a.norm2(), false, g(l, "mlp.up_proj.weight"), 1, 0);
-        Blas.gemm(dGate, false, w(l, "mlp.gate_proj.weight"), false, dNorm, 1, 0);    // [N, D]
-        Blas.gemm(dUp, false, w(l, "mlp.up_proj.weight"), false, dNorm, 1, 1);
+        linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
+        linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
         rmsNormBackward(Dense.of(a.mid()), a.rstd2(), p(layer(l, "post_attention_layernorm.weight")), Dense.of(dNorm),
-                Dense.of(dResid), Dense.of(g(l, "post_attention_layernorm.weight")));
+                Dense.of(dResid), gradOf(layer(l, "post_attention_layernorm.weight")));
 
         // Attention: mid = x + ctx @ Wo^T.
-        Blas.gemm(dResid, false, w(l, "self_attn.o_proj.weight"), false, dCtx, 1, 0);   // [N, Q]
-        Blas.gemm(dResid, true, a.ctx(), false, g(l, "self_attn.o_proj.weight"), 1, 0); // [D, Q]
+        linearBackward(l, LoraModule.O_PROJ, a.ctx(), dResid, dCtx, 0);            // dCtx [N, Q]
         toHeads(Dense.of(dCtx), Dense.of(dCtxHead), heads, false, false);
         Dense probs = Dense.of(a.probs()), dProb = Dense.of(dProbs);
         for (int bg = 0; bg < batch * kvHeads; bg++) {
@@ -555,19 +702,16 @@ public final class EagerDecoder implements TrainableModel {
         toHeads(Dense.of(dQTok), Dense.of(dQHead), heads, true, true);
         toHeads(Dense.of(dKTok), Dense.of(dKHead), kvHeads, true, true);
         toHeads(Dense.of(dVTok), Dense.of(dVHead), kvHeads, false, true);
-        Blas.gemm(dQTok, true, a.norm1(), false, g(l, "self_attn.q_proj.weight"), 1, 0);  // [Q, D]
-        Blas.gemm(dKTok, true, a.norm1(), false, g(l, "self_attn.k_proj.weight"), 1, 0);  // [KV, D]
-        Blas.gemm(dVTok, true, a.norm1(), false, g(l, "self_attn.v_proj.weight"), 1, 0);
-        if (c.attentionBias()) {
+        if (c.attentionBias() && lora == null) {
             columnSums(Dense.of(dQTok), Dense.of(g(l, "self_attn.q_proj.bias")), qDim);
             columnSums(Dense.of(dKTok), Dense.of(g(l, "self_attn.k_proj.bias")), kvDim);
             columnSums(Dense.of(dVTok), Dense.of(g(l, "self_attn.v_proj.bias")), kvDim);
         }
-        Blas.gemm(dQTok, false, w(l, "self_attn.q_proj.weight"), false, dNorm, 1, 0);    // [N, D]
-        Blas.gemm(dKTok, false, w(l, "self_attn.k_proj.weight"), false, dNorm, 1, 1);
-        Blas.gemm(dVTok, false, w(l, "self_attn.v_proj.weight"), false, dNorm, 1, 1);
+        linearBackward(l, LoraModule.Q_PROJ, a.norm1(), dQTok, dNorm, 0);          // dNorm [N, D]
+        linearBackward(l, LoraModule.K_PROJ, a.norm1(), dKTok, dNorm, 1);
+        linearBackward(l, LoraModule.V_PROJ, a.norm1(), dVTok, dNorm, 1);
         rmsNormBackward(Dense.of(resid[l]), a.rstd1(), p(layer(l, "input_layernorm.weight")), Dense.of(dNorm),
-                Dense.of(dResid), Dense.of(g(l, "input_layernorm.weight")));
+                Dense.of(dResid), gradOf(layer(l, "input_layernorm.weight")));
     }
 
     /**
@@ -588,7 +732,7 @@ public final class EagerDecoder implements TrainableModel {
                 dg[j] += dyv * xv * r;
             }
         }
-        for (int j = 0; j < d; j++) dGain.set(j, dg[j]);
+        if (dGain != null) for (int j = 0; j < d; j++) dGain.set(j, dg[j]);
     }
 
     /** dS = P * (dP - sum_j(dP * P)) per row of block bg, in place in dP; hidden keys (P = 0) get 0. */
