@@ -95,11 +95,11 @@ public final class TrainingBench {
             progress.accept(step + 1);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double rssEnd = ProcessUsage.rssMb();   // before the sgemm measurement below allocates its matrices
         double tokens = (double) s.batch() * s.seqLen() * s.steps();
         double gflopPerStep = modelFlopsPerToken(c, s.seqLen()) * s.batch() * s.seqLen() / 1e9;
         double peak = sgemmGflops();
         double achieved = gflopPerStep * s.steps() / seconds;
-        double rssEnd = ProcessUsage.rssMb();
         return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, ProcessUsage.peakRssMb(), firstLoss,
                 rssAfterWarmup, rssEnd);
     }
