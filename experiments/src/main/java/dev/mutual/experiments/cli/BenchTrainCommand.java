@@ -3,10 +3,13 @@ package dev.mutual.experiments.cli;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.ProcessUsage;
 import dev.mutual.trainer.train.TrainingBench;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code mutual bench train}: training tokens/s (eager engine or SameDiff graph) on shared/bench/torch_llama_bench.py's config, printing
@@ -30,6 +33,9 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
     int warmup;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--engine", defaultValue = "eager",
             description = "eager (hand-written backward pass) or samediff (default ${DEFAULT-VALUE})")
@@ -60,12 +66,14 @@ final class BenchTrainCommand implements Callable<Integer> {
                         step <= warmup ? "warm-up" : "timed", (System.nanoTime() - start) / 1e9, ProcessUsage.rssMb());
             }
         });
-        System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"engine\":\"%s\",\"gc_every_step\":%b,\"vocab\":%d,"
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "{\"bench\":\"train\",\"engine\":\"%s\",\"gc_every_step\":%b,\"vocab\":%d,"
                         + "\"batch\":%d,\"seq\":%d,\"steps\":%d,\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,"
                         + "\"peak_gflops\":%.1f,\"mfu\":%.4f,\"peak_rss_mb\":%.0f,\"rss_after_warmup_mb\":%.0f,"
                         + "\"rss_end_mb\":%.0f,\"first_loss\":%.4f}%n", engine, gc, vocab, batch, seq, steps,
                 r.tokensPerSecond(), r.modelGflopPerStep(), r.peakGflops(), r.mfu(), r.peakRssMb(),
                 r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss());
+        out.flush();
         return 0;
     }
 }
