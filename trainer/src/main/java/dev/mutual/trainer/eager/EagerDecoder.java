@@ -121,6 +121,11 @@ public final class EagerDecoder implements TrainableModel {
 
     private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
                          DataType type, long dropoutSeed) {
+        this(config, given, adapter, batch, seqLen, type, dropoutSeed, null);
+    }
+
+    private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
+                         DataType type, long dropoutSeed, Map<String, INDArray> sharedGrads) {
         if (batch <= 0 || seqLen <= 0) {
             throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + ", " + seqLen);
         }
@@ -163,7 +168,8 @@ public final class EagerDecoder implements TrainableModel {
         if (adapter == null) {
             params.putAll(weights);
             for (Map.Entry<String, INDArray> e : weights.entrySet()) {
-                grads.put(e.getKey(), Nd4j.create(type, e.getValue().shape()));
+                INDArray shared = sharedGrads == null ? null : sharedGrads.get(e.getKey());
+                grads.put(e.getKey(), shared != null ? shared : Nd4j.create(type, e.getValue().shape()));
             }
         } else {
             if (!adapter.model().equals(config)) throw new IllegalArgumentException("the adapter was made for another model config");
@@ -256,6 +262,16 @@ public final class EagerDecoder implements TrainableModel {
     public static EagerDecoder buildWithLora(ModelConfig config, Map<String, INDArray> weights, LoraWeights lora,
                                              int batch, int seqLen, DataType type, long dropoutSeed) {
         return new EagerDecoder(config, weights, lora, batch, seqLen, type, dropoutSeed);
+    }
+
+    /**
+     * An engine of another batch shape over the same parameters (used in place: whole c-order arrays of
+     * {@code type}) and the same gradient arrays (every pass overwrites all of them, so engines that never run at the
+     * same time can share them): {@link BucketedDecoder}'s engine per bucket length. Full fine-tuning only.
+     */
+    static EagerDecoder buildSharing(ModelConfig config, Map<String, INDArray> weights, Map<String, INDArray> grads,
+                                     int batch, int seqLen, DataType type) {
+        return new EagerDecoder(config, weights, null, batch, seqLen, type, 0, grads);
     }
 
     /** {@link #buildWithLora} on a copy of the weights the inference engine uses. */

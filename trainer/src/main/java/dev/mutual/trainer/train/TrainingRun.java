@@ -72,7 +72,7 @@ public final class TrainingRun {
     /**
      * Trains to {@link Options#totalSteps} (or until early stopping), continuing from the newest checkpoint when
      * resuming. {@code microBatches} must be the run's sequence from its start, seeded as in the first attempt
-     * (e.g. a new {@link ShuffledBatches} with the same seed): on resume the micro-batches already trained are
+     * (e.g. a new {@link ShuffledBatches} or {@link LengthBuckets} with the same seed): on resume the micro-batches already trained are
      * skipped.
      *
      * @throws IllegalStateException when the loss or gradient norm turns NaN or infinite; the message names the
@@ -201,6 +201,10 @@ public final class TrainingRun {
     private static void skip(Iterator<TokenBatch> batches, long n) {
         if (batches instanceof ShuffledBatches s) {
             s.skip(n);
+            return;
+        }
+        if (batches instanceof LengthBuckets b) {
+            b.skip(n);
             return;
         }
         for (long i = 0; i < n; i++) batches.next();
