@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 BenchGenerateCommand.class,
                 BenchScoreCommand.class,
                 BenchTrainCommand.class,
+                BenchSftCommand.class,
                 BenchTokenizeCommand.class,
         })
 final class BenchCommand implements Runnable {

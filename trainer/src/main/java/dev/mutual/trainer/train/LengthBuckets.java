@@ -12,6 +12,9 @@ import java.util.Random;
  * the shortest bucket of {@link BucketLengths} that holds their used length (one past the last non-zero weight),
  * and each batch is {@code [microBatchSize, bucket length]}, so short examples do not pay for seq_len.
  *
+ * <p>Rows without a non-zero weight (a reply cut away by truncation, an example of weight 0) train nothing and are
+ * left out: gathered in one bucket they would make whole batches of nothing.
+ *
  * <p>Each epoch shuffles the rows of every bucket, cuts each bucket into micro-batches (the last one filled up with
  * rows of weight 0 so every batch keeps its shape; they add nothing to the loss), and shuffles the order of all
  * batches, with one {@link Random}. Every row is trained exactly once per epoch, and an epoch never shares a batch
@@ -48,6 +51,7 @@ public final class LengthBuckets implements Iterator<TokenBatch> {
         List<List<Integer>> byBucket = new ArrayList<>();
         for (int i = 0; i < lengths.lengths().length; i++) byBucket.add(new ArrayList<>());
         for (int r = 0; r < rows.batchSize(); r++) {
+            if (Arrays.stream(rows.lossWeights()[r]).allMatch(w -> w == 0)) continue;
             int used = BucketLengths.usedLength(rows.lossWeights()[r]);
             if (used > lengths.longest()) {
                 throw new IllegalArgumentException("row " + r + " uses " + used
@@ -55,10 +59,13 @@ public final class LengthBuckets implements Iterator<TokenBatch> {
             }
             byBucket.get(lengths.bucketOf(used)).add(r);
         }
+        if (byBucket.stream().allMatch(List::isEmpty)) {
+            throw new IllegalArgumentException("all " + rows.batchSize() + " rows have only zero loss weights: nothing to learn");
+        }
         members = byBucket.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
     }
 
-    /** Rows in each bucket, shortest bucket first. */
+    /** Rows in each bucket, shortest bucket first (rows without a non-zero weight are in none). */
     public int[] bucketSizes() {
         return Arrays.stream(members).mapToInt(m -> m.length).toArray();
     }

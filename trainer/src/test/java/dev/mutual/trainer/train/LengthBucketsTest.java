@@ -122,6 +122,8 @@ class LengthBucketsTest {
         assertArrayEquals(new int[] {16, 32, 64, 128, 256, 512}, BucketLengths.powersOfTwo(512).lengths());
         assertArrayEquals(new int[] {16, 32, 64, 100}, BucketLengths.powersOfTwo(100).lengths());
         assertArrayEquals(new int[] {8}, BucketLengths.powersOfTwo(8).lengths());
+        assertArrayEquals(new int[] {64, 128, 150}, BucketLengths.multiplesOf(64, 150).lengths());
+        assertArrayEquals(new int[] {64, 128}, BucketLengths.multiplesOf(64, 128).lengths());
         assertEquals(8, LENGTHS.fit(5));
         assertEquals(8, LENGTHS.fit(8));
         assertEquals(20, LENGTHS.fit(17));
@@ -145,5 +147,19 @@ class LengthBucketsTest {
         assertEquals(rows.weightSum(), padded.weightSum());
         assertTrue(padded.isUnpacked(), "padding continues the positions of one segment");
         assertEquals(4, new LengthBuckets(rows, 2, LENGTHS, 1).bucketSizes().length);
+    }
+
+    /** Rows with only zero weights (a reply lost to truncation) are left out; all of them is an error. */
+    @Test
+    void leavesOutRowsThatTrainNothing() {
+        TokenBatch rows = rows(9, 20, 50, 6);
+        for (int r : new int[] {1, 4, 5}) Arrays.fill(rows.lossWeights()[r], 0);
+        LengthBuckets buckets = new LengthBuckets(rows, 2, LENGTHS, 1);
+        assertEquals(6, Arrays.stream(buckets.bucketSizes()).sum());
+        for (int i = 0; i < buckets.batchesPerEpoch(); i++) assertTrue(buckets.next().weightSum() > 0, "batch " + i);
+        for (double[] w : rows.lossWeights()) Arrays.fill(w, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LengthBuckets(rows, 2, LENGTHS, 1));
+        assertTrue(e.getMessage().contains("nothing to learn"), e.getMessage());
     }
 }
