@@ -51,6 +51,21 @@ public record ValidationSplit(TokenBatch trainRows, List<TokenBatch> validationB
         return new ValidationSplit(select(rows, train, train.size()), batches);
     }
 
+    /**
+     * All of {@code rows} (e.g. a separate validation file) in batches of {@code batchSize}, the last one filled up
+     * with zero-weight rows as in {@link #of}.
+     */
+    public static List<TokenBatch> batches(TokenBatch rows, int batchSize) {
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < rows.batchSize(); i++) all.add(i);
+        List<TokenBatch> batches = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += batchSize) {
+            batches.add(select(rows, all.subList(from, Math.min(all.size(), from + batchSize)), batchSize));
+        }
+        return batches;
+    }
+
     /** Rows {@code picked} of {@code rows}, padded to {@code size} rows with zero-weight copies of the first. */
     private static TokenBatch select(TokenBatch rows, List<Integer> picked, int size) {
         int[][] in = new int[size][];
