@@ -171,7 +171,8 @@ final class TrainStage implements Stage {
                     : new MetricsLog(metricsFile, flopsPerStep, peakGflops * 1e9);
                  ValidationLog validations = validation == null ? null
                          : new ValidationLog(workDir.resolve(ValidationLog.FILE), resumeStep);
-                 TrainingProgress progress = new TrainingProgress(log::info, ctx.name(), config.steps(), TrainingProgress.terminal())) {
+                 TrainingProgress progress = new TrainingProgress(log::info, ctx.name(), config.steps(), resumeStep,
+                         TrainingProgress.terminal())) {
                 result = trainingRun.run(new ShuffledBatches(trainRows, config.microBatch(), seed), new RunListener() {
                     @Override
                     public void onStep(TrainStep step) {
