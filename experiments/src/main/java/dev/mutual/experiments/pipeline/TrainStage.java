@@ -89,6 +89,7 @@ final class TrainStage implements Stage {
     public List<Path> inputFiles() {
         List<Path> files = new ArrayList<>();
         if (config.data() != null) files.add(dataFile(config.data()));
+        if (config.evalData() != null) files.add(dataFile(config.evalData()));
         if (config.model() != null) files.addAll(modelFiles(config.model()));
         files.addAll(tokenizerFiles(config.tokenizer()));
         return files;
