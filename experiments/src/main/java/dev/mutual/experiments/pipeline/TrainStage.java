@@ -113,13 +113,15 @@ final class TrainStage implements Stage {
         try (TextTokenizer tokenizer = TextTokenizer.load(config.tokenizer())) {
             ChatEncoder encoder = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer(config.chatTemplate(), tokenizer));
             SftBatches.Rows rows = SftBatches.sft(examples, weights, encoder, config.seqLen());
-            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn",
+            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn (left out)",
                     ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows());
             if (rows.emptyRows() == examples.size()) {
                 throw new UserInputException(data + ": every example has weight 0 or loses its whole reply to seq_len "
                         + config.seqLen() + ": nothing to learn");
             }
-            TokenBatch trainRows = rows.batch();
+            // Rows with nothing to learn (weight 0, reply cut off) would only cost compute, and a step made of
+            // them alone has no loss at all; they would also dilute a held-out share.
+            TokenBatch trainRows = rowsToLearn(rows.batch());
             List<TokenBatch> validationBatches = List.of();
             if (config.evalFraction() > 0) {
                 ValidationSplit split;
@@ -128,10 +130,11 @@ final class TrainStage implements Stage {
                 } catch (IllegalArgumentException e) {
                     throw new UserInputException(data + ": " + e.getMessage(), e);
                 }
+                log.info("{}: {} rows held out for validation (eval_fraction {}), {} left to train on", ctx.name(),
+                        trainRows.batchSize() - split.trainRows().batchSize(), config.evalFraction(),
+                        split.trainRows().batchSize());
                 trainRows = split.trainRows();
                 validationBatches = split.validationBatches();
-                log.info("{}: {} rows held out for validation (eval_fraction {}), {} left to train on", ctx.name(),
-                        rows.batch().batchSize() - trainRows.batchSize(), config.evalFraction(), trainRows.batchSize());
             } else if (config.evalData() != null) {
                 validationBatches = evalBatches(config.evalData(), encoder);
             }
@@ -233,6 +236,29 @@ final class TrainStage implements Stage {
         }
     }
 
+    /** The rows with at least one non-zero loss weight, in order. */
+    static TokenBatch rowsToLearn(TokenBatch rows) {
+        List<Integer> keep = new ArrayList<>();
+        for (int r = 0; r < rows.batchSize(); r++) {
+            for (double w : rows.lossWeights()[r]) {
+                if (w != 0) {
+                    keep.add(r);
+                    break;
+                }
+            }
+        }
+        if (keep.size() == rows.batchSize()) return rows;
+        int[][] in = new int[keep.size()][];
+        int[][] out = new int[keep.size()][];
+        double[][] w = new double[keep.size()][];
+        for (int i = 0; i < keep.size(); i++) {
+            in[i] = rows.inputIds()[keep.get(i)];
+            out[i] = rows.targetIds()[keep.get(i)];
+            w[i] = rows.lossWeights()[keep.get(i)];
+        }
+        return new TokenBatch(in, out, w);
+    }
+
     private static double[] weights(List<Example> examples) {
         double[] weights = new double[examples.size()];
         for (int i = 0; i < weights.length; i++) weights[i] = examples.get(i).weight();
@@ -245,7 +271,11 @@ final class TrainStage implements Stage {
         List<Example> examples = DataReader.read(file, DataReader.Options.defaults()).examples();
         if (examples.isEmpty()) throw new UserInputException("eval_data " + file + ": no examples to validate on");
         SftBatches.Rows rows = SftBatches.sft(examples, weights(examples), encoder, config.seqLen());
-        return ValidationSplit.batches(rows.batch(), config.microBatch());
+        if (rows.emptyRows() == examples.size()) {
+            throw new UserInputException("eval_data " + file + ": every example has weight 0 or loses its whole reply to"
+                    + " seq_len " + config.seqLen() + ": nothing to validate on");
+        }
+        return ValidationSplit.batches(rowsToLearn(rows.batch()), config.microBatch());
     }
 
     /**

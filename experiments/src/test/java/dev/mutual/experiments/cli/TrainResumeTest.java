@@ -95,14 +95,19 @@ class TrainResumeTest {
         assertTrue(Files.size(dir.resolve("training.png")) > 0);
     }
 
-    /** A validation loss that never improves by 100 stops the run at its second validation; load_best keeps step 1. */
+    /**
+     * A validation loss that never improves by 100 stops the run at its second validation; load_best keeps step 1.
+     * Validation on eval_data: three rows of their own file.
+     */
     @Test
     void earlyStoppingAndLoadBestFromRecipeKeys() throws IOException {
         Path data = Path.of("../samples/seed_dolly_open_qa.jsonl").toAbsolutePath();
+        Path eval = tmp.resolve("eval.jsonl");
+        Files.write(eval, Files.readAllLines(data).subList(0, 3));
         Path runs = tmp.resolve("runs");
         CliRun run = CliRun.of("train", "--recipe", TrainCommandTest.TRAIN_TINY.toString(), "paths.runs=" + runs,
                 "data=" + data, "steps=20", "warmup_steps=0", "micro_batch=2", "seq_len=128", "eval_every=1",
-                "eval_fraction=0.02", "checkpoint_every=1", "keep_checkpoints=1", "early_stopping_patience=1",
+                "eval_data=" + eval, "checkpoint_every=1", "keep_checkpoints=1", "early_stopping_patience=1",
                 "early_stopping_min_delta=100", "load_best=true");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("steps=2, "), run.out());
@@ -126,6 +131,10 @@ class TrainResumeTest {
         CliRun best = CliRun.of("validate", recipe, "eval_every=5", "eval_fraction=0.1", "checkpoint_every=2", "load_best=true");
         assertEquals(2, best.code());
         assertTrue(best.err().contains("load_best: needs a checkpoint at every validation"), best.err());
+        CliRun both = CliRun.of("validate", recipe, "eval_every=5", "eval_fraction=0.1",
+                "eval_data=../samples/seed_dolly_open_qa.jsonl");
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("expected at most one of 'eval_fraction' and 'eval_data', found both"), both.err());
         CliRun patience = CliRun.of("validate", recipe, "early_stopping_patience=2");
         assertEquals(2, patience.code());
         assertTrue(patience.err().contains("early_stopping_patience: needs validation"), patience.err());
