@@ -2,6 +2,7 @@ package dev.mutual.experiments.cli;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.checkpoint.Safetensors;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
 import dev.mutual.trainer.model.DecoderWeights;
 import org.slf4j.Logger;
@@ -16,8 +17,8 @@ import java.util.concurrent.Callable;
 
 /** {@code mutual convert --llama2c FILE --tokenizer FILE --output DIR}: a llama2.c checkpoint as an HF model directory. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert a llama2.c checkpoint to an HF model directory (config.json, model.safetensors, "
-                + "generation_config.json; the llama2.c tokenizer file is copied beside them).")
+        description = "Convert a llama2.c checkpoint to an HF model directory (config.json, model.safetensors or 5GB "
+                + "shards with model.safetensors.index.json, generation_config.json; the llama2.c tokenizer file is copied beside them).")
 final class ConvertCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ConvertCommand.class);
 
@@ -30,12 +31,24 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output HF model directory.")
     Path output;
 
+    @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = "5GB",
+            description = "Largest safetensors shard, as transformers' max_shard_size: 5GB, 500MB, 100KB (decimal units) "
+                    + "or bytes. Larger models are written as model-00001-of-0000N.safetensors + model.safetensors.index.json "
+                    + "(default: ${DEFAULT-VALUE}, huggingface_hub's).")
+    String maxShardSize;
+
     @Override
     public Integer call() {
+        long shardBytes;
+        try {
+            shardBytes = Safetensors.parseSize(maxShardSize);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("--max-shard-size: " + e.getMessage());
+        }
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) throw new UserInputException("--tokenizer " + tokenizer + ": no such file");
         if (Files.isRegularFile(output)) throw new UserInputException("--output " + output + ": is a file, expected a directory");
         DecoderWeights w = Llama2cCheckpoint.read(llama2c);
-        HfCheckpoint.save(output, w, tokenizer == null ? List.of() : List.of(tokenizer));
+        HfCheckpoint.save(output, w, tokenizer == null ? List.of() : List.of(tokenizer), shardBytes);
         log.info("wrote {} ({} parameters, {} layers, hidden {}, vocab {})", output, w.parameterCount(), w.config().numLayers(),
                 w.config().hiddenSize(), w.config().vocabSize());
         return 0;

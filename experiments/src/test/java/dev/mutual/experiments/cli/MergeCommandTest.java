@@ -39,6 +39,24 @@ class MergeCommandTest {
     }
 
     @Test
+    void writesShardsWithMaxShardSize(@TempDir Path dir) throws java.io.IOException {
+        Path out = dir.resolve("merged");
+        CliRun run = CliRun.of("merge", "--base", BASE.toString(), "--adapter", ADAPTER.toString(), "--output", out.toString(),
+                "--max-shard-size", "10KB");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors.index.json")));
+        try (var files = Files.list(out)) {
+            long shards = files.filter(f -> f.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors")).count();
+            assertTrue(shards > 1, "shards: " + shards);
+        }
+        assertFalse(Files.exists(out.resolve("model.safetensors")));
+        DecoderWeights base = HfCheckpoint.load(BASE).weights();
+        Map<String, Tensor> expected = LoraMerge.merge(base, LoraAdapterFile.load(ADAPTER, base.config())).toHfTensors();
+        Map<String, Tensor> written = HfCheckpoint.load(out).weights().toHfTensors();
+        for (String name : expected.keySet()) assertArrayEquals(expected.get(name).values(), written.get(name).values(), name);
+    }
+
+    @Test
     void aDirectoryWithoutAdapterIsBadInput(@TempDir Path dir) {
         CliRun run = CliRun.of("merge", "--base", BASE.toString(), "--adapter", BASE.toString(), "--output", dir.resolve("m").toString());
         assertEquals(MutualCli.EXIT_BAD_INPUT, run.code());

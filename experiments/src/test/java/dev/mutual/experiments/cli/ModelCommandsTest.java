@@ -62,6 +62,24 @@ class ModelCommandsTest {
     }
 
     @Test
+    void convertWritesShardsThatGenerateTheSameStory() throws IOException {
+        Path hf = dir.resolve("stories-sharded");
+        Run conv = run("convert", "--llama2c", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
+                STORIES.resolve("tok512.bin").toString(), "--output", hf.toString(), "--max-shard-size", "100KB");
+        assertEquals(0, conv.code(), conv.err());
+        // 1 MB of weights in 100 KB shards: tools/check_sharded_save.py found transformers writes the same 11 files
+        assertTrue(Files.exists(hf.resolve("model-00011-of-00011.safetensors")) && Files.exists(hf.resolve("model.safetensors.index.json")));
+        assertFalse(Files.exists(hf.resolve("model.safetensors")));
+        Run fromShards = run("generate", "--model", hf.toString(), "--prompt", "", "--max-new-tokens", "40");
+        assertEquals(GREEDY_40 + System.lineSeparator(), fromShards.out());
+
+        Run bad = run("convert", "--llama2c", STORIES.resolve("stories260K.bin").toString(), "--output", hf.toString(),
+                "--max-shard-size", "5GiB");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--max-shard-size") && bad.err().contains("5GiB"), bad.err());
+    }
+
+    @Test
     void chatWrapsThePromptInTheTemplate() {
         String bin = STORIES.resolve("stories260K.bin").toString(), tok = STORIES.resolve("tok512.bin").toString();
         // llama2.c's tokenizer has no chat_template of its own

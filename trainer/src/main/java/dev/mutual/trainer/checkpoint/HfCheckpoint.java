@@ -66,11 +66,17 @@ public final class HfCheckpoint {
         return new Loaded(dir, weights, List.copyOf(eos));
     }
 
-    /**
-     * Writes {@code weights} to {@code dir} as an HF model directory (F32 safetensors), each file atomically, and
-     * copies the tokenizer files found in {@code tokenizerFiles} (paths; missing ones are an error).
-     */
+    /** {@link #save(Path, DecoderWeights, List, long)} with huggingface_hub's default 5GB shards. */
     public static void save(Path dir, DecoderWeights weights, List<Path> tokenizerFiles) {
+        save(dir, weights, tokenizerFiles, Safetensors.DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /**
+     * Writes {@code weights} to {@code dir} as an HF model directory (F32 safetensors, sharded as
+     * {@code save_pretrained(max_shard_size=maxShardBytes)} shards, see {@link Safetensors#writeModel}), each file
+     * atomically, and copies the tokenizer files found in {@code tokenizerFiles} (paths; missing ones are an error).
+     */
+    public static void save(Path dir, DecoderWeights weights, List<Path> tokenizerFiles, long maxShardBytes) {
         try {
             Files.createDirectories(dir);
             ModelConfig c = weights.config();
@@ -81,7 +87,7 @@ public final class HfCheckpoint {
             HfConfigFile.writeJsonAtomically(gen, dir.resolve("generation_config.json"));
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt"); // transformers refuses safetensors without format=pt
-            Safetensors.write(dir.resolve(Safetensors.SINGLE_FILE), weights.toHfTensors(), meta, Safetensors.DType.F32);
+            Safetensors.writeModel(dir, stateDictOrder(weights.toHfTensors(), c.numLayers()), meta, Safetensors.DType.F32, maxShardBytes);
             for (Path src : tokenizerFiles) {
                 if (!Files.isRegularFile(src)) throw new UserInputException(src + ": tokenizer file not found");
                 Path target = dir.resolve(src.getFileName().toString());
@@ -91,6 +97,33 @@ public final class HfCheckpoint {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model directory " + dir, e);
         }
+    }
+
+    /**
+     * The tensors in the order of transformers' {@code model.state_dict()}, which decides what goes in which shard:
+     * modules in registration order, so per layer self_attn (q, k, v, o; weight before bias), mlp (gate, up,
+     * down), then input_layernorm and post_attention_layernorm (LlamaDecoderLayer / MistralDecoderLayer /
+     * Qwen2DecoderLayer {@code __init__}).
+     */
+    static Map<String, Tensor> stateDictOrder(Map<String, Tensor> tensors, int layers) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        names.add("model.embed_tokens.weight");
+        for (int i = 0; i < layers; i++) {
+            String p = "model.layers." + i + ".";
+            for (String proj : List.of("q", "k", "v", "o")) {
+                names.add(p + "self_attn." + proj + "_proj.weight");
+                names.add(p + "self_attn." + proj + "_proj.bias");
+            }
+            for (String proj : List.of("gate", "up", "down")) names.add(p + "mlp." + proj + "_proj.weight");
+            names.add(p + "input_layernorm.weight");
+            names.add(p + "post_attention_layernorm.weight");
+        }
+        names.add("model.norm.weight");
+        names.add("lm_head.weight");
+        for (String n : names) if (tensors.containsKey(n)) out.put(n, tensors.get(n));
+        if (out.size() != tensors.size()) throw new IllegalStateException("tensors outside the state_dict order: " + tensors.keySet());
+        return out;
     }
 
     /** The tokenizer files present in {@code dir}, to carry along when saving a model loaded from it. */

@@ -42,6 +42,13 @@ public final class Safetensors {
     public static final String SINGLE_FILE = "model.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK_BYTES = 1 << 20;
+    /**
+     * huggingface_hub's default for {@code max_shard_size} ({@code split_torch_state_dict_into_shards}, and
+     * transformers 4.x {@code save_pretrained}; transformers 5 raised its own default to 50GB).
+     */
+    public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+    /** Shard file names as transformers writes them: model-00001-of-00003.safetensors. */
+    private static final java.util.regex.Pattern SHARD_NAME = java.util.regex.Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
 
     public enum DType {
         F32(4), F16(2), BF16(2);
@@ -124,6 +131,118 @@ public final class Safetensors {
             }
         }
         return out;
+    }
+
+    /**
+     * Parses a shard size as huggingface_hub's {@code parse_size_to_int} does: a number with a decimal unit, "5GB",
+     * "1.5GB", "500MB", "100KB", "1TB" (1 GB = 10^9 bytes), case-insensitive; or a plain byte count.
+     *
+     * @throws IllegalArgumentException naming what was expected
+     */
+    public static long parseSize(String text) {
+        String t = text.strip();
+        try {
+            if (!t.isEmpty() && t.chars().allMatch(Character::isDigit) && Long.parseLong(t) > 0) return Long.parseLong(t);
+            if (t.length() > 2) {
+                long unit = switch (t.substring(t.length() - 2).toUpperCase(java.util.Locale.ROOT)) {
+                    case "TB" -> 1_000_000_000_000L;
+                    case "GB" -> 1_000_000_000L;
+                    case "MB" -> 1_000_000L;
+                    case "KB" -> 1_000L;
+                    default -> 0;
+                };
+                double value = Double.parseDouble(t.substring(0, t.length() - 2).strip());
+                long bytes = (long) (value * unit);
+                if (unit > 0 && bytes > 0) return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException("expected a positive size such as 5GB, 500MB, 100KB (decimal units, as "
+                + "huggingface_hub) or a byte count, found '" + text + "'");
+    }
+
+    /**
+     * Writes a model's tensors into {@code dir} the way transformers' {@code save_pretrained(max_shard_size=...)}
+     * does (huggingface_hub {@code split_state_dict_into_shards_factory}): tensors, in map order (pass the
+     * state_dict order), fill a shard until the next one would push it over {@code maxShardBytes}; a tensor larger
+     * than that gets a shard of its own. One shard is {@code model.safetensors} with no index; N shards are
+     * {@code model-00001-of-0000N.safetensors} .. plus {@code model.safetensors.index.json}
+     * ({@code metadata.total_parameters}, {@code metadata.total_size} in bytes, {@code weight_map}; keys sorted,
+     * indent 2, as transformers writes it). Within a file tensors are sorted by name, as the safetensors library
+     * orders them. Each file is written atomically, the index after the shards; then weight files of an earlier save
+     * that the new layout does not use (a {@code model.safetensors}, an index, other shards) are deleted, so that
+     * transformers (which prefers {@code model.safetensors}) and {@link #readModel} (which prefers the index) read
+     * the same weights.
+     *
+     * @return the weight files written, in shard order
+     */
+    public static List<Path> writeModel(Path dir, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype, long maxShardBytes) {
+        if (maxShardBytes <= 0) throw new IllegalArgumentException("max shard size must be positive, got " + maxShardBytes);
+        List<Map<String, Tensor>> shards = new ArrayList<>();
+        Map<String, Tensor> current = new LinkedHashMap<>();
+        long currentBytes = 0, totalBytes = 0, totalParameters = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            long bytes = e.getValue().size() * dtype.bytes;
+            totalBytes += bytes;
+            totalParameters += e.getValue().size();
+            if (bytes > maxShardBytes) { // its own shard, placed where it occurs; the current shard stays open
+                shards.add(Map.of(e.getKey(), e.getValue()));
+                continue;
+            }
+            if (currentBytes + bytes > maxShardBytes) {
+                shards.add(current);
+                current = new LinkedHashMap<>();
+                currentBytes = 0;
+            }
+            current.put(e.getKey(), e.getValue());
+            currentBytes += bytes;
+        }
+        if (!current.isEmpty()) shards.add(current);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) {
+            names.add(shards.size() == 1 ? SINGLE_FILE : String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size()));
+        }
+        Map<String, String> weightMap = new java.util.TreeMap<>();
+        List<Path> written = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) {
+            Map<String, Tensor> byName = new java.util.TreeMap<>(shards.get(i));
+            write(dir.resolve(names.get(i)), byName, metadata, dtype);
+            written.add(dir.resolve(names.get(i)));
+            for (String name : byName.keySet()) weightMap.put(name, names.get(i));
+        }
+        if (shards.size() > 1) {
+            // json.dumps(index, indent=2, sort_keys=True) + "\n", as transformers writes it
+            StringBuilder json = new StringBuilder("{\n  \"metadata\": {\n");
+            json.append("    \"total_parameters\": ").append(totalParameters).append(",\n");
+            json.append("    \"total_size\": ").append(totalBytes).append("\n  },\n  \"weight_map\": {\n");
+            int n = 0;
+            for (Map.Entry<String, String> e : weightMap.entrySet()) {
+                json.append("    ").append(quote(e.getKey())).append(": ").append(quote(e.getValue()));
+                json.append(++n < weightMap.size() ? ",\n" : "\n");
+            }
+            json.append("  }\n}\n");
+            AtomicFile.writeString(dir.resolve(INDEX_FILE), json.toString());
+        }
+        // remove what an earlier save left and this layout does not use
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                boolean weights = name.equals(SINGLE_FILE) || name.equals(INDEX_FILE) || SHARD_NAME.matcher(name).matches();
+                if (weights && !names.contains(name) && !(name.equals(INDEX_FILE) && shards.size() > 1)) Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean stale weight files in " + dir, e);
+        }
+        return written;
+    }
+
+    private static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Validates and parses the header; the channel position is irrelevant (positional reads only). */

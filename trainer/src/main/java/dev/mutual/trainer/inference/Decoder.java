@@ -18,7 +18,8 @@ import java.util.stream.IntStream;
  *
  * <p>Why plain Java (measured, BENCHMARKS.md "Inference"): a stories260K token takes ~100 us here, less than the
  * per-op overhead of a SameDiff graph for one layer; on the scoring benchmark's LM head the panel-packed Vector API
- * kernel (63 GFLOP/s per core) beats ND4J's gemm (47-60) once ND4J's copy back to a Java array is counted.
+ * kernel (77-80 GFLOP/s per core with its 6 x 2 register block) beats ND4J's OpenBLAS gemm (47-60 per core, before
+ * the copy back to a Java array).
  * {@code vectorized=false} selects the scalar reference kernels, which the tests compare against.
  *
  * <p>Thread-safety: forward calls mutate the caches passed in; one Decoder may serve calls from one thread at a time.
@@ -77,7 +78,7 @@ public final class Decoder implements AutoCloseable {
         return w;
     }
 
-    /** A new, empty cache for one sequence. */
+    /** A new, empty cache for one sequence; with a sliding window it never holds more than the window (a ring). */
     public KvCache newCache(int expectedLength) {
         return new KvCache(c, Math.min(expectedLength, Math.max(1, c.maxPositions())));
     }
@@ -126,19 +127,21 @@ public final class Decoder implements AutoCloseable {
             int row0 = 0;
             List<int[]> work = new java.util.ArrayList<>(); // {chunk, first row, row from, row to}
             for (int ci = 0; ci < chunks.size(); ci++) {
-                Chunk ch = chunks.get(ci);
-                int n = ch.tokens().length, start = ch.cache().length();
-                System.arraycopy(k, row0 * kvDim, ch.cache().keys[l], start * kvDim, n * kvDim);
-                System.arraycopy(v, row0 * kvDim, ch.cache().values[l], start * kvDim, n * kvDim);
+                int n = chunks.get(ci).tokens().length;
                 for (int i = 0; i < n; i += 32) work.add(new int[] {ci, row0, i, Math.min(n, i + 32)});
                 row0 += n;
             }
             int layer = l;
             parallel(work.size(), rows > 1 && work.size() > 1, j -> {
                 int[] wk = work.get(j);
-                Chunk ch = chunks.get(wk[0]);
-                Attention.forward(att, q, wk[1], wk[2], wk[3], ch.cache().length(), ch.cache().keys[layer], ch.cache().values[layer], c, vectorized);
+                Attention.forward(att, q, k, v, wk[1], wk[2], wk[3], chunks.get(wk[0]).cache(), layer, c, vectorized);
             });
+            // only now: a ring cache (sliding window) may overwrite positions that rows of this chunk still read above
+            row0 = 0;
+            for (Chunk ch : chunks) {
+                ch.cache().store(l, k, v, row0, ch.tokens().length);
+                row0 += ch.tokens().length;
+            }
             matmul(tmp, att, rows, L.oProj(), vectorized ? oT[l] : null, null, d, qDim);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
             // MLP block: x += down(silu(gate(h)) * up(h)), h = rmsnorm(x)
@@ -157,9 +160,9 @@ public final class Decoder implements AutoCloseable {
     /** Logits [rows, vocab] of hidden rows {@code row0 .. row0 + rows - 1} (from {@link #forward}). */
     public float[] logits(float[] hidden, int row0, int rows) {
         int d = c.hiddenSize();
-        // Zero rows pad to a multiple of 4 so that every row takes the 4-row register block: the one-row path is
+        // Zero rows pad to a whole register block so that every row takes the 6-row block: the one-row path is
         // several times slower per row. Padding changes no value (each element is computed the same way in both).
-        int padded = rows >= 4 && vectorized ? (rows + 3) / 4 * 4 : rows;
+        int padded = rows >= 4 && vectorized ? blockRows(rows) : rows;
         float[] x = new float[padded * d];
         System.arraycopy(hidden, row0 * d, x, 0, rows * d);
         float[] out = new float[padded * c.vocabSize()];
@@ -167,16 +170,70 @@ public final class Decoder implements AutoCloseable {
         return padded == rows ? out : java.util.Arrays.copyOf(out, rows * c.vocabSize());
     }
 
-    /** log(sum(exp(logits[row]))) for one row of a [rows, vocab] logits array. */
-    public double logSumExp(float[] logits, int row) {
-        return Kernels.logSumExp(logits, row * c.vocabSize(), c.vocabSize(), vectorized);
+    /** Hidden rows per pass of {@link #targetLogprobs}: 96 x 256 floats of input stay in L2 beside a tile. */
+    private static final int HEAD_ROWS = 16 * Kernels.BLOCK_ROWS;
+    /** LM-head columns per tile of {@link #targetLogprobs}: a [96, 512] tile is 192 KB, in L2 while it is reduced. */
+    private static final int HEAD_TILE = 512;
+
+    /**
+     * log softmax(lm_head(hidden[rows[i]]))[targets[i]] for each i: the scoring hot path, 80 % of its FLOPs.
+     *
+     * <p>Vector path: the LM head runs over up to 96 rows at a time in tiles of 512 vocabulary columns, spread over
+     * the threads; each tile's log-sum-exp per row is taken while the tile is in cache, and the tiles' values are
+     * combined as logZ = M + log(sum_t exp(lse_t - M)), M = max_t lse_t. So no [rows, vocab] logits array is ever
+     * written. Tiles are fixed column ranges, so a row's value does not depend on the other rows. Scalar path: the
+     * full logits row and {@link Kernels#logSumExp}, the reference the vector path is tested against.
+     */
+    public double[] targetLogprobs(float[] hidden, int[] rows, int[] targets) {
+        if (rows.length != targets.length) throw new IllegalArgumentException(rows.length + " rows but " + targets.length + " targets");
+        int d = c.hiddenSize(), vocab = c.vocabSize();
+        double[] out = new double[rows.length];
+        for (int t : targets) {
+            if (t < 0 || t >= vocab) throw new IllegalArgumentException("target id " + t + " outside vocabulary 0.." + (vocab - 1));
+        }
+        if (!vectorized) {
+            for (int i = 0; i < rows.length; i++) {
+                float[] logits = logits(hidden, rows[i], 1);
+                out[i] = logits[targets[i]] - Kernels.logSumExp(logits, 0, vocab, false);
+            }
+            return out;
+        }
+        int tiles = (vocab + HEAD_TILE - 1) / HEAD_TILE;
+        int workers = pool == null ? 1 : pool.getParallelism();
+        float[][] tileBuffers = new float[workers][HEAD_ROWS * HEAD_TILE];
+        for (int i0 = 0; i0 < rows.length; i0 += HEAD_ROWS) {
+            int n = Math.min(HEAD_ROWS, rows.length - i0), padded = blockRows(n);
+            float[] x = new float[padded * d];
+            for (int i = 0; i < n; i++) System.arraycopy(hidden, rows[i0 + i] * d, x, i * d, d);
+            double[] lse = new double[n * tiles];
+            float[] targetLogit = new float[n];
+            int first = i0;
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            parallel(workers, workers > 1, worker -> {
+                float[] tile = tileBuffers[worker];
+                for (int t = next.getAndIncrement(); t < tiles; t = next.getAndIncrement()) {
+                    int n0 = t * HEAD_TILE, n1 = Math.min(vocab, n0 + HEAD_TILE);
+                    Kernels.matmulVector(tile, HEAD_TILE, n0, x, padded, headT, null, n0, n1, d);
+                    for (int r = 0; r < n; r++) {
+                        lse[r * tiles + t] = Kernels.logSumExp(tile, r * HEAD_TILE, n1 - n0, true);
+                        int target = targets[first + r];
+                        if (target >= n0 && target < n1) targetLogit[r] = tile[r * HEAD_TILE + target - n0];
+                    }
+                }
+            });
+            for (int r = 0; r < n; r++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int t = 0; t < tiles; t++) max = Math.max(max, lse[r * tiles + t]);
+                for (int t = 0; t < tiles; t++) sum += Math.exp(lse[r * tiles + t] - max);
+                out[i0 + r] = targetLogit[r] - (max + Math.log(sum));
+            }
+        }
+        return out;
     }
 
-    /** log-sum-exp of every row of a [rows, vocab] logits array, rows spread over the threads. */
-    public double[] logSumExps(float[] logits, int rows) {
-        double[] out = new double[rows];
-        parallel(rows, rows > 1, r -> out[r] = logSumExp(logits, r));
-        return out;
+    /** rows rounded up to a whole number of the vector kernel's register blocks. */
+    private static int blockRows(int rows) {
+        return (rows + Kernels.BLOCK_ROWS - 1) / Kernels.BLOCK_ROWS * Kernels.BLOCK_ROWS;
     }
 
     /** Runs task(0..n-1), on the pool when there is one and {@code worthIt}; each index must touch its own data. */

@@ -8,11 +8,9 @@ import java.util.function.IntConsumer;
  * Log-likelihood of targets given prompts: log p(target | prompt) = sum over target tokens t_i of
  * log softmax(logits at the position before t_i)[t_i]. Sequences of a batch are packed without padding, so a
  * score does not depend on the batch it was computed in (see {@link Decoder}). Only the rows that predict target
- * tokens go through the LM head, a few rows at a time, so memory stays at rows x vocab for a handful of rows.
+ * tokens go through the LM head ({@link Decoder#targetLogprobs}), which never holds a [rows, vocab] logits array.
  */
 public final class Scorer {
-    /** LM-head rows per product: 64 x 32000 floats = 8 MB. */
-    private static final int HEAD_ROWS = 64;
     private final Decoder decoder;
     private final int batchSize;
 
@@ -76,22 +74,28 @@ public final class Scorer {
             chunks.add(new Decoder.Chunk(seq, decoder.newCache(seq.length)));
         }
         float[] hidden = decoder.forward(chunks);
-        int vocab = decoder.config().vocabSize();
-        List<Score> scores = new ArrayList<>();
-        int offset = 0;
+        // every row that predicts a target token, across the whole batch, in one LM-head pass
+        int total = 0;
+        for (Request r : batch) total += r.target().length;
+        int[] rows = new int[total], targets = new int[total];
+        int offset = 0, j = 0;
         for (Request r : batch) {
-            double[] lp = new double[r.target().length];
             int first = offset + r.prompt().length - 1; // the row predicting target[0]
-            for (int i0 = 0; i0 < lp.length; i0 += HEAD_ROWS) {
-                int n = Math.min(HEAD_ROWS, lp.length - i0);
-                float[] logits = decoder.logits(hidden, first + i0, n);
-                double[] logZ = decoder.logSumExps(logits, n);
-                for (int i = 0; i < n; i++) lp[i0 + i] = logits[i * vocab + r.target()[i0 + i]] - logZ[i];
+            for (int i = 0; i < r.target().length; i++, j++) {
+                rows[j] = first + i;
+                targets[j] = r.target()[i];
             }
+            offset += r.length();
+        }
+        double[] all = decoder.targetLogprobs(hidden, rows, targets);
+        List<Score> scores = new ArrayList<>();
+        j = 0;
+        for (Request r : batch) {
+            double[] lp = java.util.Arrays.copyOfRange(all, j, j + r.target().length);
+            j += lp.length;
             double sum = 0;
             for (double v : lp) sum += v;
             scores.add(new Score(sum, sum / lp.length, lp));
-            offset += r.length();
         }
         return scores;
     }

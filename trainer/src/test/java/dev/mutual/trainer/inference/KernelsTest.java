@@ -73,4 +73,33 @@ class KernelsTest {
         Kernels.swiglu(g2, u, 77, true);
         assertArrayEquals(g1, g2, 1e-6f);
     }
+
+    @Test
+    void attentionKernelsAgreeAcrossPathsAndWithPlainLoops() {
+        // hd 70: two 4-vector blocks, no single-vector block, a scalar tail of 6; hd 12: one vector and a tail of 4
+        Random r = new Random(14);
+        for (int hd : new int[] {70, 12}) {
+            int rows = 9, stride = hd + 3; // keys of a KV head sit stride floats apart
+            float[] q = random(r, hd), kv = random(r, rows * stride), p = random(r, rows + 2);
+            float[] sv = new float[rows + 2], ss = new float[rows + 2];
+            float maxV = Kernels.dots(sv, 2, rows + 2, q, 0, kv, 1, stride, hd, 0.5f, -1e30f, true);
+            float maxS = Kernels.dots(ss, 2, rows + 2, q, 0, kv, 1, stride, hd, 0.5f, -1e30f, false);
+            float[] outV = random(r, hd + 5), outS = outV.clone(), plain = outV.clone();
+            Kernels.weightedSum(outV, 5, p, 2, rows + 2, kv, 1, stride, hd, true);
+            Kernels.weightedSum(outS, 5, p, 2, rows + 2, kv, 1, stride, hd, false);
+            float max = -1e30f;
+            for (int j = 2; j < rows + 2; j++) {
+                double dot = 0;
+                for (int d = 0; d < hd; d++) dot += q[d] * kv[1 + (j - 2) * stride + d];
+                assertEquals(dot * 0.5, sv[j], 1e-5, "hd " + hd + " score " + j);
+                assertEquals(sv[j], ss[j], 1e-5);
+                max = Math.max(max, sv[j]);
+                for (int d = 0; d < hd; d++) plain[5 + d] += p[j] * kv[1 + (j - 2) * stride + d];
+            }
+            assertEquals(max, maxV, 0f);
+            assertEquals(maxV, maxS, 1e-5f);
+            assertArrayEquals(plain, outV, 1e-5f, "hd " + hd);
+            assertArrayEquals(outS, outV, 1e-5f, "hd " + hd);
+        }
+    }
 }

@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.checkpoint.Tensor;
 import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -84,5 +88,49 @@ class ScorerTest {
             }
             assertEquals(40, a.tokenLogprobs().length);
         }
+    }
+
+    @Test
+    void tiledLmHeadMatchesTheFullLogSoftmax() {
+        // vocab 1100: two whole 512-column tiles and a partial one; 100 rows: one 96-row pass and a padded 4-row one.
+        // Targets on every tile edge, where an off-by-one in the tile bookkeeping would show.
+        ModelConfig c = new ModelConfig("llama", 32, 48, 1, 4, 2, 8, 1100, 128, 1e-5, 1e4, null, false, false, 0, 1, 2);
+        DecoderWeights w = randomWeights(c, 5);
+        Random rng = new Random(6);
+        int[] seq = new int[101];
+        for (int i = 0; i < seq.length; i++) seq[i] = rng.nextInt(c.vocabSize());
+        int[] rows = new int[100], targets = new int[100];
+        int[] edges = {0, 511, 512, 1023, 1024, 1099};
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i;
+            targets[i] = i < edges.length ? edges[i] : rng.nextInt(c.vocabSize());
+        }
+        try (Decoder fast = new Decoder(w, true, 2); Decoder plain = new Decoder(w, false, 1)) {
+            float[] hidden = plain.forward(List.of(new Decoder.Chunk(seq, plain.newCache(seq.length))));
+            double[] want = plain.targetLogprobs(hidden, rows, targets), got = fast.targetLogprobs(hidden, rows, targets);
+            double spread = 0;
+            for (int i = 0; i < rows.length; i++) {
+                assertEquals(want[i], got[i], 1e-5, "row " + i + " target " + targets[i]);
+                spread = Math.max(spread, Math.abs(want[i] - want[0]));
+            }
+            assertTrue(spread > 1, "logits must not be near-uniform for this check to mean anything: " + spread);
+            // a row alone gives the same value as in the 96-row pass
+            assertEquals(got[7], fast.targetLogprobs(hidden, new int[] {7}, new int[] {targets[7]})[0], 0);
+        }
+    }
+
+    /** Every tensor N(0, 0.5), norms around 1 (random so that they matter). */
+    static DecoderWeights randomWeights(ModelConfig c, long seed) {
+        Random r = new Random(seed);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : DecoderWeights.hfShapes(c).entrySet()) {
+            int n = 1;
+            for (int s : e.getValue()) n *= s;
+            float[] v = new float[n];
+            boolean norm = e.getKey().endsWith("norm.weight");
+            for (int i = 0; i < n; i++) v[i] = (float) (norm ? 1 + 0.2 * r.nextGaussian() : 0.5 * r.nextGaussian());
+            tensors.put(e.getKey(), new Tensor(e.getValue(), v));
+        }
+        return DecoderWeights.fromHfTensors(c, tensors, "random");
     }
 }
