@@ -222,7 +222,7 @@ final class TrainStage implements Stage {
             out.put("first_loss", steps.get(0).loss());
             out.put("final_loss", steps.get(steps.size() - 1).loss());
             if (result.resumedFrom() > 0) out.put("resumed_from", result.resumedFrom());
-            if (validation != null) {
+            if (!validations.isEmpty()) {  // none when eval_every > steps
                 out.put("best_step", result.bestStep());
                 out.put("best_eval_loss", result.bestLoss());
                 out.put("final_eval_loss", validations.get(validations.size() - 1).loss());
