@@ -1,14 +1,18 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.ProcessUsage;
 import dev.mutual.trainer.train.TrainingBench;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code mutual bench train}: SameDiff training tokens/s on shared/bench/torch_llama_bench.py's config, printing
+ * {@code mutual bench train}: training tokens/s (eager engine or SameDiff graph) on shared/bench/torch_llama_bench.py's config, printing
  * one JSON line last (tokens_per_s, mfu, peak_rss_mb) to set beside the PyTorch script's.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -30,23 +34,46 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--gc-every-step", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "System.gc() after each step so SameDiff's per-step arrays are freed (default ${DEFAULT-VALUE})")
-    boolean gcEveryStep;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--engine", defaultValue = "eager",
+            description = "eager (hand-written backward pass) or samediff (default ${DEFAULT-VALUE})")
+    String engine;
+
+    @Option(names = "--gc-every-step", negatable = true,
+            description = "System.gc() after each step (default: on for samediff, whose per-step arrays wait for the"
+                    + " GC; off for eager, which allocates nothing per step)")
+    Boolean gcEveryStep;
 
     @Override
     public Integer call() {
+        TrainingBench.Engine which = switch (engine) {
+            case "eager" -> TrainingBench.Engine.EAGER;
+            case "samediff" -> TrainingBench.Engine.SAMEDIFF;
+            default -> throw new UserInputException("--engine: expected eager or samediff, found \"" + engine + "\"");
+        };
+        boolean gc = gcEveryStep != null ? gcEveryStep : which == TrainingBench.Engine.SAMEDIFF;
         var settings = new TrainingBench.Settings(TrainingBench.torchBenchConfig(vocab), batch, seq, warmup, steps,
-                gcEveryStep);
+                gc, which);
         int total = warmup + steps;
         long start = System.nanoTime();
-        TrainingBench.Result r = TrainingBench.run(settings, step -> System.err.printf(Locale.ROOT,
-                "step %d/%d (%s) %.1f s, RSS %.0f MB%n", step, total, step <= warmup ? "warm-up" : "timed",
-                (System.nanoTime() - start) / 1e9, ProcessUsage.rssMb()));
-        System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"gc_every_step\":%b,\"vocab\":%d,\"batch\":%d,\"seq\":%d,\"steps\":%d,"
-                        + "\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,\"peak_gflops\":%.1f,\"mfu\":%.4f,"
-                        + "\"peak_rss_mb\":%.0f,\"first_loss\":%.4f}%n", gcEveryStep, vocab, batch, seq, steps, r.tokensPerSecond(),
-                r.modelGflopPerStep(), r.peakGflops(), r.mfu(), r.peakRssMb(), r.firstLoss());
+        // Every step for short runs; for long ones (--steps 2000, the flat-RSS check) about 20 lines.
+        int every = Math.max(1, total / 20);
+        TrainingBench.Result r = TrainingBench.run(settings, step -> {
+            if (step % every == 0 || step == total || step <= warmup) {
+                System.err.printf(Locale.ROOT, "step %d/%d (%s) %.1f s, RSS %.0f MB%n", step, total,
+                        step <= warmup ? "warm-up" : "timed", (System.nanoTime() - start) / 1e9, ProcessUsage.rssMb());
+            }
+        });
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "{\"bench\":\"train\",\"engine\":\"%s\",\"gc_every_step\":%b,\"vocab\":%d,"
+                        + "\"batch\":%d,\"seq\":%d,\"steps\":%d,\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,"
+                        + "\"peak_gflops\":%.1f,\"mfu\":%.4f,\"peak_rss_mb\":%.0f,\"rss_after_warmup_mb\":%.0f,"
+                        + "\"rss_end_mb\":%.0f,\"first_loss\":%.4f}%n", engine, gc, vocab, batch, seq, steps,
+                r.tokensPerSecond(), r.modelGflopPerStep(), r.peakGflops(), r.mfu(), r.peakRssMb(),
+                r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss());
+        out.flush();
         return 0;
     }
 }

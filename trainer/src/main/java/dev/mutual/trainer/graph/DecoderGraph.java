@@ -7,6 +7,7 @@ import static dev.mutual.trainer.graph.DecoderParameters.layer;
 
 import dev.mutual.trainer.checkpoint.Tensor;
 import dev.mutual.trainer.lora.LoraConfig;
+import dev.mutual.trainer.lora.LoraDropout;
 import dev.mutual.trainer.lora.LoraModule;
 import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
@@ -237,12 +238,7 @@ public final class DecoderGraph implements TrainableModel {
     }
 
     private static Map<String, INDArray> toArrays(DecoderWeights weights, DataType type) {
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : weights.toHfTensors().entrySet()) {
-            long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
-            arrays.put(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type));
-        }
-        return arrays;
+        return DecoderParameters.arrays(weights, type);
     }
 
     /**
@@ -274,7 +270,7 @@ public final class DecoderGraph implements TrainableModel {
         if (lora == null || lora.dropout() == 0) return masks;
         int n = batch * seqLen;
         double keep = 1 - lora.dropout();
-        SplittableRandom dropoutRng = training ? new SplittableRandom(drawSeed(dropoutSeed, dropoutDraws++)) : null;
+        SplittableRandom dropoutRng = training ? LoraDropout.forDraw(dropoutSeed, dropoutDraws++) : null;
         for (int l = 0; l < config.numLayers(); l++) {
             for (LoraModule m : lora.modules()) {
                 double[] v = new double[n * m.inFeatures(config)];
@@ -283,11 +279,6 @@ public final class DecoderGraph implements TrainableModel {
             }
         }
         return masks;
-    }
-
-    /** A well-mixed seed per draw (SplittableRandom's first output is a strong 64-bit hash of its seed). */
-    private static long drawSeed(long seed, long draw) {
-        return new SplittableRandom(seed + draw * 0xD1B54A32D192ED03L).nextLong();
     }
 
     /** {@code [dropout seed, dropout draws so far]}; empty without LoRA dropout. */
@@ -389,6 +380,12 @@ public final class DecoderGraph implements TrainableModel {
             }
         }
         return Nd4j.create(m).castTo(type);
+    }
+
+    /** SameDiff leaves each pass's intermediate arrays to the GC (DEVELOPERS.md): without this RSS climbs. */
+    @Override
+    public void afterStep() {
+        System.gc();
     }
 
     @Override
@@ -493,6 +490,11 @@ public final class DecoderGraph implements TrainableModel {
         if (b.batchSize() != batch || b.seqLen() != seqLen) {
             throw new IllegalArgumentException("graph built for [" + batch + ", " + seqLen + "], batch is ["
                     + b.batchSize() + ", " + b.seqLen() + "]");
+        }
+        if (!b.isUnpacked()) {
+            throw new IllegalArgumentException("DecoderGraph takes unpacked batches only (one example per row, positions"
+                    + " 0.." + (seqLen - 1) + "); packed rows need block-diagonal attention: use the eager engine"
+                    + " (dev.mutual.trainer.eager.EagerDecoder)");
         }
         checkIds(b.inputIds(), "input id");
         checkIds(b.targetIds(), "target id");

@@ -38,6 +38,16 @@ public final class DecoderParameters {
         return s;
     }
 
+    /** The weights the inference engine uses as ND4J arrays of {@code type}, keyed by HF name (copies). */
+    public static Map<String, INDArray> arrays(DecoderWeights weights, DataType type) {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, dev.mutual.trainer.checkpoint.Tensor> e : weights.toHfTensors().entrySet()) {
+            long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+            arrays.put(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type));
+        }
+        return arrays;
+    }
+
     /** True for 1-D tensors (norm gains, biases): AdamW leaves these and the embedding undecayed. */
     public static boolean isVector(long[] shape) {
         return shape.length == 1;

@@ -44,6 +44,11 @@ public final class SftBatches {
      * @throws UserInputException for an unlabelled example (no instruction), naming its file and line
      */
     public static Rows sft(List<Example> examples, double[] weights, ChatEncoder encoder, int seqLen) {
+        return sft(examples, weights, encoder, seqLen, new int[examples.size()]);
+    }
+
+    /** {@link #sft}, also giving each row's used length (positions before its padding) in {@code lengths}. */
+    private static Rows sft(List<Example> examples, double[] weights, ChatEncoder encoder, int seqLen, int[] lengths) {
         if (seqLen < 1) throw new IllegalArgumentException("seq_len must be >= 1, got " + seqLen);
         if (examples.isEmpty()) throw new IllegalArgumentException("no examples to train on");
         if (weights.length != examples.size()) {
@@ -65,6 +70,7 @@ public final class SftBatches {
             EncodedChat chat = encoder.encode(messages(e));
             int[] ids = chat.ids();
             int length = Math.min(ids.length - 1, seqLen);
+            lengths[r] = length;
             if (ids.length - 1 > seqLen) truncated++;
             boolean any = false;
             for (int t = 0; t < length; t++) {
@@ -104,10 +110,73 @@ public final class SftBatches {
     }
 
     /**
+     * SFT rows with several examples packed into each row (for the eager engine, whose attention is block-diagonal
+     * over {@link TokenBatch#segments}): each example's positions are laid out as in {@link #sft} (same truncation,
+     * same weights) and appended to the current row while they fit, else a new row starts; examples keep their
+     * order. Positions restart at 0 per example; the row's tail is padding (id 0, weight 0) in a segment of its own.
+     * A packed row gives each example exactly the loss and gradient it has alone (EagerPackingTest).
+     *
+     * @return rows (fewer than examples); {@link Rows#emptyRows()} counts examples without a weighted token
+     */
+    public static Rows sftPacked(List<Example> examples, double[] weights, ChatEncoder encoder, int seqLen) {
+        int[] lengths = new int[examples.size()];
+        Rows single = sft(examples, weights, encoder, seqLen, lengths);
+        TokenBatch one = single.batch();
+        List<int[]> in = new ArrayList<>();
+        List<int[]> out = new ArrayList<>();
+        List<double[]> w = new ArrayList<>();
+        List<int[]> pos = new ArrayList<>();
+        List<int[]> seg = new ArrayList<>();
+        int used = seqLen;   // forces a first row
+        int segment = 0;
+        for (int r = 0; r < one.batchSize(); r++) {
+            int length = lengths[r];
+            if (used + length > seqLen) {
+                padRow(in, out, w, pos, seg, used, segment);
+                in.add(new int[seqLen]);
+                out.add(new int[seqLen]);
+                w.add(new double[seqLen]);
+                pos.add(new int[seqLen]);
+                seg.add(new int[seqLen]);
+                used = 0;
+                segment = 0;
+            }
+            int row = in.size() - 1;
+            for (int t = 0; t < length; t++) {
+                in.get(row)[used + t] = one.inputIds()[r][t];
+                out.get(row)[used + t] = one.targetIds()[r][t];
+                w.get(row)[used + t] = one.lossWeights()[r][t];
+                pos.get(row)[used + t] = t;
+                seg.get(row)[used + t] = segment;
+            }
+            used += length;
+            segment++;
+        }
+        padRow(in, out, w, pos, seg, used, segment);
+        TokenBatch packed = new TokenBatch(in.toArray(int[][]::new), out.toArray(int[][]::new),
+                w.toArray(double[][]::new), pos.toArray(int[][]::new), seg.toArray(int[][]::new));
+        return new Rows(packed, single.truncated(), single.emptyRows());
+    }
+
+    /** The last row's positions from {@code used} on: padding in a segment of its own, positions from 0. */
+    private static void padRow(List<int[]> in, List<int[]> out, List<double[]> w, List<int[]> pos, List<int[]> seg,
+                               int used, int segment) {
+        if (in.isEmpty()) return;
+        int row = in.size() - 1;
+        for (int t = used; t < in.get(row).length; t++) {
+            pos.get(row)[t] = t - used;
+            seg.get(row)[t] = segment;
+        }
+    }
+
+    /**
      * Pretraining rows: the token streams are concatenated in order and cut into windows of {@code seqLen + 1}
-     * tokens that overlap by one (each window's last token is the next one's first input), so every token but the
-     * first is a target exactly once; every position has weight 1. The tail shorter than a full window is dropped.
-     * Streams should carry their own BOS/EOS separators (e.g. {@code tokenizer.encode(text, true)} plus EOS).
+     * tokens that overlap by one (each window's last token is the next one's first input). Each position belongs to
+     * the segment of the stream its input token comes from, with positions counted from the stream's start or the
+     * row's, whichever is later, so no token attends across a stream boundary. Every position has weight 1 except
+     * a stream's last token, whose target would be the next stream's first token (weight 0, as torchtune's packing,
+     * which never predicts across samples). The tail shorter than a full window is dropped. Streams should carry
+     * their own BOS/EOS separators (e.g. {@code tokenizer.encode(text, true)} plus EOS).
      *
      * @throws IllegalArgumentException when the streams hold fewer than {@code seqLen + 1} tokens
      */
@@ -121,13 +190,34 @@ public final class SftBatches {
                     + (seqLen + 1));
         }
         int[] all = new int[total];
+        int[] stream = new int[total];    // which stream each token comes from
+        int[] start = new int[total];     // where that stream starts
         int at = 0;
-        for (int[] s : streams) {
+        for (int i = 0; i < streams.size(); i++) {
+            int[] s = streams.get(i);
             System.arraycopy(s, 0, all, at, s.length);
+            for (int k = 0; k < s.length; k++) {
+                stream[at + k] = i;
+                start[at + k] = at;
+            }
             at += s.length;
         }
-        int[][] windows = new int[rows][seqLen + 1];
-        for (int r = 0; r < rows; r++) System.arraycopy(all, r * seqLen, windows[r], 0, seqLen + 1);
-        return TokenBatch.nextToken(windows);
+        int[][] in = new int[rows][seqLen];
+        int[][] out = new int[rows][seqLen];
+        double[][] w = new double[rows][seqLen];
+        int[][] pos = new int[rows][seqLen];
+        int[][] seg = new int[rows][seqLen];
+        for (int r = 0; r < rows; r++) {
+            int rowStart = r * seqLen;
+            for (int t = 0; t < seqLen; t++) {
+                int g = rowStart + t;
+                in[r][t] = all[g];
+                out[r][t] = all[g + 1];
+                w[r][t] = stream[g] == stream[g + 1] ? 1 : 0;
+                pos[r][t] = g - Math.max(start[g], rowStart);
+                seg[r][t] = stream[g] - stream[rowStart];
+            }
+        }
+        return new TokenBatch(in, out, w, pos, seg);
     }
 }

@@ -51,4 +51,7 @@ public interface TrainableModel {
             throw new IllegalArgumentException("this model has no random state, got " + state.length + " values");
         }
     }
+
+    /** Called by the training loop after each optimizer step: housekeeping such as freeing per-step arrays. */
+    default void afterStep() {}
 }

@@ -90,8 +90,7 @@ public final class Trainer {
             for (INDArray g : gradients.values()) g.divi(weightSum);
             double lr = schedule.learningRate(step - 1, adamw.config().learningRate());
             double gradNorm = adamw.step(gradients, lr);
-            // SameDiff leaves each pass's intermediate arrays to the GC (DEVELOPERS.md): without this RSS climbs.
-            System.gc();
+            model.afterStep();
             double seconds = (System.nanoTime() - start) / 1e9;
             onStep.accept(new TrainStep(step, weightedLoss / weightSum, lr, gradNorm, tokens, weightSum, seconds));
         }

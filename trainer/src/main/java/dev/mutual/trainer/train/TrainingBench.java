@@ -1,6 +1,7 @@
 package dev.mutual.trainer.train;
 
 import dev.mutual.trainer.ProcessUsage;
+import dev.mutual.trainer.eager.EagerDecoder;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.graph.LossAndGradients;
@@ -13,10 +14,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Training throughput of the SameDiff decoder on random tokens: forward, backward and an AdamW step, the same
- * work as {@code shared/bench/torch_llama_bench.py} (untied head, fp32).
+ * Training throughput on random tokens: forward, backward and an AdamW step, the same work as
+ * {@code shared/bench/torch_llama_bench.py} (untied head, fp32), on the eager engine or the SameDiff graph.
  */
 public final class TrainingBench {
+
+    /** Which implementation computes loss and gradients. */
+    public enum Engine {
+        /** {@link EagerDecoder}: hand-written backward pass on preallocated arrays. */
+        EAGER,
+        /** {@link DecoderGraph}: SameDiff autodiff. */
+        SAMEDIFF
+    }
 
     /**
      * @param config  the decoder, e.g. {@link #torchBenchConfig}
@@ -25,9 +34,12 @@ public final class TrainingBench {
      * @param warmup  untimed steps first, e.g. 2
      * @param steps   timed steps, e.g. 10
      * @param gcEveryStep call System.gc() after each step: SameDiff leaves a step's intermediate arrays (about
-     *                    2.3 GB at V=32000) to the GC, and with a small heap the GC runs too rarely on its own
+     *                    2.3 GB at V=32000) to the GC, and with a small heap the GC runs too rarely on its own;
+     *                    the eager engine allocates nothing per step and needs no GC
+     * @param engine  EAGER or SAMEDIFF
      */
-    public record Settings(ModelConfig config, int batch, int seqLen, int warmup, int steps, boolean gcEveryStep) {
+    public record Settings(ModelConfig config, int batch, int seqLen, int warmup, int steps, boolean gcEveryStep,
+                           Engine engine) {
         public Settings {
             if (batch <= 0 || seqLen <= 0 || warmup < 0 || steps <= 0) {
                 throw new IllegalArgumentException("batch, seqLen and steps must be > 0 and warmup >= 0");
@@ -42,9 +54,11 @@ public final class TrainingBench {
      * @param mfu              achieved model GFLOP/s over peakGflops
      * @param peakRssMb        VmHWM of this process
      * @param firstLoss        loss of the first step (about ln vocab)
+     * @param rssAfterWarmupMb RSS when the timed steps start
+     * @param rssEndMb         RSS after the last step (flat from warm-up on when nothing leaks per step)
      */
     public record Result(double tokensPerSecond, double modelGflopPerStep, double peakGflops, double mfu,
-                         double peakRssMb, double firstLoss) {}
+                         double peakRssMb, double firstLoss, double rssAfterWarmupMb, double rssEndMb) {}
 
     private TrainingBench() {}
 
@@ -57,14 +71,20 @@ public final class TrainingBench {
     /** Runs the benchmark; {@code progress} hears each finished step (warm-up included). */
     public static Result run(Settings s, IntConsumer progress) {
         ModelConfig c = s.config();
-        DecoderGraph graph = DecoderGraph.build(c, DecoderParameters.random(c, 1, DataType.FLOAT), s.batch(),
-                s.seqLen(), DataType.FLOAT);
+        var weights = DecoderParameters.random(c, 1, DataType.FLOAT);
+        TrainableModel graph = s.engine() == Engine.EAGER
+                ? EagerDecoder.build(c, weights, s.batch(), s.seqLen(), DataType.FLOAT)
+                : DecoderGraph.build(c, weights, s.batch(), s.seqLen(), DataType.FLOAT);
         AdamW adamw = AdamW.forDecoder(new AdamWConfig(3e-4, 0.9, 0.95, 1e-8, 0.1, 1.0), graph);
         Random rng = new Random(2);
         double firstLoss = Double.NaN;
         long start = 0;
+        double rssAfterWarmup = 0;
         for (int step = 0; step < s.warmup() + s.steps(); step++) {
-            if (step == s.warmup()) start = System.nanoTime();
+            if (step == s.warmup()) {
+                rssAfterWarmup = ProcessUsage.rssMb();
+                start = System.nanoTime();
+            }
             int[][] ids = new int[s.batch()][s.seqLen() + 1];
             for (int[] row : ids) for (int t = 0; t < row.length; t++) row[t] = rng.nextInt(c.vocabSize());
             try (LossAndGradients lg = graph.lossAndGradients(TokenBatch.nextToken(ids))) {
@@ -75,11 +95,13 @@ public final class TrainingBench {
             progress.accept(step + 1);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double rssEnd = ProcessUsage.rssMb();   // before the sgemm measurement below allocates its matrices
         double tokens = (double) s.batch() * s.seqLen() * s.steps();
         double gflopPerStep = modelFlopsPerToken(c, s.seqLen()) * s.batch() * s.seqLen() / 1e9;
         double peak = sgemmGflops();
         double achieved = gflopPerStep * s.steps() / seconds;
-        return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, ProcessUsage.peakRssMb(), firstLoss);
+        return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, ProcessUsage.peakRssMb(), firstLoss,
+                rssAfterWarmup, rssEnd);
     }
 
     /** Training FLOPs per token: 6 per matmul weight (forward + 2x backward) plus attention scores and values. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.trainer.model.ModelConfig;
+import dev.mutual.trainer.train.TrainableModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -18,20 +19,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * Gradients of the whole SameDiff decoder against central finite differences in double precision, and the
  * causal structure of its logits. Guards the ND4J M2.1 autodiff workarounds in {@link DecoderGraph}.
  */
-class DecoderGraphGradientTest {
+public class DecoderGraphGradientTest {
 
     private static final int BATCH = 2;
     private static final int SEQ = 6;
     private static final double EPS = 1e-6;
 
     /** hidden 16, 4 heads of dim 4, 2 KV heads, ffn 12, vocab 13: every code path at a size FD can afford. */
-    static ModelConfig tiny(boolean tied, boolean bias, int slidingWindow, ModelConfig.RopeScaling scaling) {
+    public static ModelConfig tiny(boolean tied, boolean bias, int slidingWindow, ModelConfig.RopeScaling scaling) {
         return new ModelConfig("llama", 16, 12, 2, 4, 2, 4, 13, 64, 1e-5, 50.0, scaling, tied, bias,
                 slidingWindow, 1, 2);
     }
 
     /** Weights big enough for non-trivial attention and gradients (HF's 0.02 init would make them tiny). */
-    static Map<String, INDArray> randomWeights(ModelConfig c, long seed) {
+    public static Map<String, INDArray> randomWeights(ModelConfig c, long seed) {
         Random rng = new Random(seed);
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : DecoderParameters.shapes(c).entrySet()) {
@@ -50,7 +51,7 @@ class DecoderGraphGradientTest {
     }
 
     /** Repeated ids within and across sequences; weights 0 (a masked token), 0.5, 1 and 2. */
-    static TokenBatch batch() {
+    public static TokenBatch batch() {
         int[][] in = {{3, 7, 3, 3, 12, 0}, {7, 5, 5, 9, 3, 1}};
         int[][] out = {{7, 3, 3, 12, 0, 7}, {5, 5, 9, 3, 1, 1}};
         double[][] w = {{0, 1, 1, 0.5, 2, 1}, {1, 0, 1, 1, 1, 2}};
@@ -168,7 +169,7 @@ class DecoderGraphGradientTest {
      * (L(p + eps u) - L(p - eps u)) / 2 eps: the loss's derivative along {@code u} by central differences, with
      * {@code param} restored afterwards.
      */
-    static double centralDifference(DecoderGraph graph, TokenBatch batch, INDArray param, INDArray u) {
+    public static double centralDifference(TrainableModel graph, TokenBatch batch, INDArray param, INDArray u) {
         INDArray original = param.dup();
         param.assign(original.add(u.mul(EPS)));
         double plus = graph.loss(batch);

@@ -21,14 +21,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code tools/make_parity_fixtures.py} (LLaMA, LLaMA-3 rope scaling, Mistral sliding window, Qwen2 bias + tied
  * head), the weighted loss against cross-entropy computed here from HF's logits, and causality.
  */
-class DecoderGraphParityTest {
+public class DecoderGraphParityTest {
 
     private static final Path PARITY = Path.of("src/test/resources/parity");
     private static final double LOGIT_TOLERANCE = 1e-4;
 
-    private record Fixture(DecoderWeights weights, int[][] ids, int[] validLengths, double[][][] logits) {}
+    public record Fixture(DecoderWeights weights, int[][] ids, int[] validLengths, double[][][] logits) {}
 
-    private static Fixture fixture(String name) throws IOException {
+    public static Fixture fixture(String name) throws IOException {
         DecoderWeights weights = HfCheckpoint.load(PARITY.resolve(name)).weights();
         JsonNode e = new ObjectMapper().readTree(PARITY.resolve(name).resolve("expected.json").toFile());
         int batch = e.get("input_ids").size();

@@ -94,6 +94,40 @@ class SftBatchesTest {
         }
     }
 
+    /** Two 110-position examples share a row of 256, the third starts the next; each keeps its sft() row. */
+    @Test
+    void sftPackedKeepsEachExampleRowWithItsOwnSegmentAndPositions() {
+        try (TextTokenizer tok = TextTokenizer.load(TOKENIZER)) {
+            ChatEncoder enc = encoder(tok);
+            Example dog = Example.pair("dog", "Name a pet.", "", "A dog.", null, "t.jsonl", 2);
+            List<Example> examples = List.of(CAT, dog, CAT);
+            double[] weights = {1.0, 2.0, 0.5};
+            TokenBatch alone = SftBatches.sft(examples, weights, enc, 256).batch();
+            SftBatches.Rows rows = SftBatches.sftPacked(examples, weights, enc, 256);
+            TokenBatch b = rows.batch();
+            int len = enc.encode(SftBatches.messages(CAT)).ids().length - 1;   // 110 positions
+            assertEquals(len, enc.encode(SftBatches.messages(dog)).ids().length - 1);
+            assertEquals(2, b.batchSize());
+            int[][] where = {{0, 0}, {0, len}, {1, 0}};   // row and start of each example
+            for (int e = 0; e < 3; e++) {
+                int r = where[e][0], at = where[e][1];
+                for (int t = 0; t < len; t++) {
+                    assertEquals(alone.inputIds()[e][t], b.inputIds()[r][at + t]);
+                    assertEquals(alone.targetIds()[e][t], b.targetIds()[r][at + t]);
+                    assertEquals(alone.lossWeights()[e][t], b.lossWeights()[r][at + t]);
+                    assertEquals(t, b.positions()[r][at + t]);
+                    assertEquals(e == 1 ? 1 : 0, b.segments()[r][at + t]);
+                }
+            }
+            // Padding: weight 0, a segment of its own, positions from 0.
+            assertEquals(2, b.segments()[0][2 * len]);
+            assertEquals(0, b.positions()[0][2 * len]);
+            assertEquals(1, b.segments()[1][len]);
+            assertEquals(0.0, Arrays.stream(b.lossWeights()[1], len, 256).sum());
+            assertEquals(alone.weightSum(), b.weightSum(), 1e-12);
+        }
+    }
+
     @Test
     void unlabelledExampleIsAUserError() {
         try (TextTokenizer tok = TextTokenizer.load(TOKENIZER)) {
@@ -114,7 +148,14 @@ class SftBatchesTest {
         assertArrayEquals(new int[] {10, 11, 12, 2}, b.targetIds()[0]);
         assertArrayEquals(new int[] {2, 1, 20, 21}, b.inputIds()[1]);
         assertArrayEquals(new int[] {1, 20, 21, 22}, b.targetIds()[1]);
-        assertEquals(8.0, b.weightSum(), 0.0);
+        // Row 1 starts with stream 0's EOS (segment 0; its target is stream 1's BOS: weight 0), then stream 1 from
+        // position 0.
+        assertArrayEquals(new int[] {0, 0, 0, 0}, b.segments()[0]);
+        assertArrayEquals(new int[] {0, 1, 2, 3}, b.positions()[0]);
+        assertArrayEquals(new int[] {0, 1, 1, 1}, b.segments()[1]);
+        assertArrayEquals(new int[] {0, 0, 1, 2}, b.positions()[1]);
+        assertArrayEquals(new double[] {0, 1, 1, 1}, b.lossWeights()[1]);
+        assertEquals(7.0, b.weightSum(), 0.0);
         assertThrows(IllegalArgumentException.class, () -> SftBatches.packed(List.of(new int[] {1, 2}), 4));
     }
 }

@@ -1,0 +1,72 @@
+package dev.mutual.trainer.eager;
+
+import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
+import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * {@code C = alpha * op(A) op(B) + beta * C} straight through OpenBLAS's {@code cblas_sgemm} / {@code cblas_dgemm}
+ * (the library ND4J itself links) on row-major matrices in ND4J arrays' memory. Why not {@code Nd4j.gemm}: in
+ * ND4J 1.0.0-M2.1 each call goes through the {@code matmul} custom op, whose fixed cost (about 1 ms measured here)
+ * made the 256x128x64 attention blocks run at 3-8 GFLOP/s instead of about 25 (BENCHMARKS.md "Training").
+ */
+final class Blas {
+
+    private Blas() {}
+
+    /** A row-major {@code [rows, cols]} matrix at {@code offset} elements into an array's memory. */
+    record Mat(FloatPointer f32, DoublePointer f64, int rows, int cols) {}
+
+    /** A whole 2-D c-order array as a matrix. */
+    static Mat of(INDArray a) {
+        if (a.rank() != 2) throw new IllegalArgumentException("expected a matrix, got rank " + a.rank());
+        return at(a, 0, (int) a.size(0), (int) a.size(1));
+    }
+
+    /** Block {@code i} of a c-order {@code [blocks, rows, cols]} array. */
+    static Mat block(INDArray a, int i) {
+        int rows = (int) a.size(1), cols = (int) a.size(2);
+        return at(a, (long) i * rows * cols, rows, cols);
+    }
+
+    private static Mat at(INDArray a, long offset, int rows, int cols) {
+        if (a.isView() || a.offset() != 0 || a.ordering() != 'c') {
+            throw new IllegalArgumentException("expected a whole c-order array");
+        }
+        if (a.dataType() == DataType.DOUBLE) {
+            DoublePointer p = new DoublePointer(a.data().addressPointer());
+            return new Mat(null, (DoublePointer) p.position(p.position() + offset), rows, cols);
+        }
+        FloatPointer p = new FloatPointer(a.data().addressPointer());
+        return new Mat((FloatPointer) p.position(p.position() + offset), null, rows, cols);
+    }
+
+    static void gemm(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta) {
+        int m = c.rows(), n = c.cols();
+        int k = transA ? a.rows() : a.cols();
+        if ((transA ? a.cols() : a.rows()) != m || (transB ? b.rows() : b.cols()) != n
+                || (transB ? b.cols() : b.rows()) != k) {
+            throw new IllegalArgumentException("gemm shapes do not match: A " + a.rows() + "x" + a.cols() + (transA ? "^T" : "")
+                    + ", B " + b.rows() + "x" + b.cols() + (transB ? "^T" : "") + ", C " + m + "x" + n);
+        }
+        int ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans;
+        if (c.f64() != null) {
+            cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a.f64(), a.cols(), b.f64(), b.cols(), beta, c.f64(), n);
+        } else {
+            cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, (float) alpha, a.f32(), a.cols(), b.f32(), b.cols(), (float) beta,
+                    c.f32(), n);
+        }
+    }
+
+    /** {@link #gemm} on whole 2-D arrays. */
+    static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double alpha, double beta) {
+        gemm(of(a), transA, of(b), transB, of(c), alpha, beta);
+    }
+}

@@ -1,0 +1,774 @@
+package dev.mutual.trainer.eager;
+
+import static dev.mutual.trainer.graph.DecoderParameters.EMBEDDING;
+import static dev.mutual.trainer.graph.DecoderParameters.FINAL_NORM;
+import static dev.mutual.trainer.graph.DecoderParameters.LM_HEAD;
+import static dev.mutual.trainer.graph.DecoderParameters.layer;
+
+import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.graph.DecoderParameters;
+import dev.mutual.trainer.graph.LossAndGradients;
+import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.lora.LoraConfig;
+import dev.mutual.trainer.lora.LoraDropout;
+import dev.mutual.trainer.lora.LoraModule;
+import dev.mutual.trainer.lora.LoraWeights;
+import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.ModelConfig;
+import dev.mutual.trainer.model.RopeFrequencies;
+import dev.mutual.trainer.train.TrainableModel;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The LLaMA / Mistral / Qwen2 decoder with a hand-written backward pass (in the manner of llm.c's
+ * {@code train_gpt2.c}) for a fixed {@code [batch, seqLen]}: the same model as {@code graph.DecoderGraph} and HF's
+ * eager attention, without SameDiff's per-op bookkeeping. Every parameter, activation and gradient is an ND4J array
+ * allocated once in the constructor; matmuls run through OpenBLAS ({@link Blas}) into those arrays (or blocks of them),
+ * the elementwise steps (RMSNorm, RoPE, masked softmax, SwiGLU, scatter-add) are plain Java loops over their memory
+ * ({@link Dense}), and the big [N, V] cross-entropy uses ND4J's native exp / reductions in place. A step therefore
+ * allocates no off-heap memory and RSS stays flat without {@code System.gc()}.
+ *
+ * <p>Shapes: B batch, T seqLen, N = B*T tokens, D hidden, H query heads, K key/value heads, R = H/K, hd head dim,
+ * Q = H*hd, KV = K*hd, F intermediate, V vocab. Token-major activations are {@code [N, width]}; attention runs on
+ * head-major copies {@code [B, H, T, hd]}, which are {@code [B*K, R*T, hd]} with HF's {@code repeat_kv} order
+ * (query head = kv * R + r), so each (batch row, KV head) is one contiguous gemm block.
+ *
+ * <p>Batches may be packed ({@link TokenBatch#positions}, {@link TokenBatch#segments}): a query attends to key j
+ * when j <= t, both lie in the same segment and (Mistral) t - j < sliding_window.
+ *
+ * <p>With a LoRA adapter ({@link #buildWithLora}) the base weights are frozen (no gradient is computed for them) and
+ * each adapted linear adds (alpha / r) * (dropout(x) A^T) B^T, as PEFT's {@code lora.Linear.forward}; dropout only in
+ * {@link #lossAndGradients}, with masks drawn in {@code DecoderGraph}'s order so the two engines agree exactly.
+ *
+ * <p>Gradients come back borrowed ({@link LossAndGradients#ownsArrays} false): valid until the next pass.
+ * Not thread-safe.
+ */
+public final class EagerDecoder implements TrainableModel {
+
+    private final ModelConfig c;
+    private final DataType type;
+    private final int batch, seqLen, n, d, heads, kvHeads, group, hd, qDim, kvDim, ffn, vocab, layers;
+    private final double scale;
+
+    /** Every base tensor by HF name; trained in place unless a LoRA adapter is attached. */
+    private final Map<String, INDArray> weights = new LinkedHashMap<>();
+    /** The trainable tensors: {@link #weights}, or with LoRA only the adapter's A and B (PEFT names). */
+    private final Map<String, INDArray> params = new LinkedHashMap<>();
+    private final Map<String, INDArray> grads = new LinkedHashMap<>();
+    /** The adapter, or null when every base weight trains. */
+    private final LoraConfig lora;
+    private final long dropoutSeed;
+    /** Dropout passes drawn so far: with the seed, all a checkpoint needs to resume the masks. */
+    private long dropoutDraws;
+    /** Per layer and adapted module (by ordinal): the LoRA branch's saved activations; null where not adapted. */
+    private final LoraBranch[][] branches;
+    /** True inside {@link #lossAndGradients}: LoRA dropout applies only there, as PEFT's in training mode. */
+    private boolean training;
+
+    /** Per-layer activations kept for the backward pass. */
+    private final Layer[] act;
+    /** Residual stream: resid[l] is layer l's input [N, D]; resid[layers] feeds the final norm. */
+    private final INDArray[] resid;
+    private final INDArray normF;        // [N, D]
+    private final double[] rstdF;        // [N]
+    private final INDArray logits;       // [N, V], overwritten by d loss / d logits in the backward pass
+    private final INDArray rowMax, rowSum;  // [N, 1]
+
+    // Scratch shared by all layers.
+    private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
+    private final INDArray ctxHead;            // [B*K, R*T, hd]
+    private final Blas.Mat[] ctxHeadBlocks;
+    private final INDArray dResid, dNorm;      // [N, D]
+    private final INDArray dAct, dGate, dUp;   // [N, F]
+    private final INDArray dCtx, dQTok;        // [N, Q]
+    private final INDArray dKTok, dVTok;       // [N, KV]
+    private final INDArray dCtxHead, dQHead, dKHead, dVHead, dProbs;
+    private final Blas.Mat[] dCtxBlocks, dQBlocks, dKBlocks, dVBlocks, dProbBlocks;
+
+    // This pass's tokens, flat over N.
+    private final int[] ids, targets, positions, segments;
+    private final double[] lossWeights;
+    private double[] ropeCos = new double[0];   // [positions][hd/2]
+    private double[] ropeSin = new double[0];
+    private int ropePositions;
+
+    /**
+     * One adapted linear's LoRA branch: y += scale * (dropout(x) A^T) B^T (PEFT lora.Linear.forward).
+     *
+     * @param mask  inverted-dropout mask [N, in] (null without dropout); xd = x * mask [N, in]
+     * @param low   dropout(x) A^T [N, r]; dLow its gradient
+     * @param dXd   scratch [N, in] for the gradient through the mask
+     */
+    private record LoraBranch(INDArray a, INDArray b, INDArray gradA, INDArray gradB, INDArray mask, INDArray xd,
+                              INDArray low, INDArray dLow, INDArray dXd) {}
+
+    /** One layer's saved activations. */
+    private record Layer(INDArray norm1, double[] rstd1, INDArray qHead, INDArray kHead, INDArray vHead,
+                         INDArray probs, INDArray ctx, INDArray mid, INDArray norm2, double[] rstd2,
+                         INDArray gate, INDArray sig, INDArray up, INDArray act,
+                         Blas.Mat[] qBlocks, Blas.Mat[] kBlocks, Blas.Mat[] vBlocks, Blas.Mat[] probBlocks) {}
+
+    private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
+                         DataType type, long dropoutSeed) {
+        if (batch <= 0 || seqLen <= 0) {
+            throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + ", " + seqLen);
+        }
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("the eager engine runs in FLOAT or DOUBLE, not " + type);
+        }
+        this.c = config;
+        this.type = type;
+        this.lora = adapter == null ? null : adapter.config();
+        this.dropoutSeed = dropoutSeed;
+        this.batch = batch;
+        this.seqLen = seqLen;
+        this.n = batch * seqLen;
+        this.d = config.hiddenSize();
+        this.heads = config.numHeads();
+        this.kvHeads = config.numKvHeads();
+        this.group = config.groupSize();
+        this.hd = config.headDim();
+        this.qDim = heads * hd;
+        this.kvDim = kvHeads * hd;
+        this.ffn = config.intermediateSize();
+        this.vocab = config.vocabSize();
+        this.layers = config.numLayers();
+        this.scale = 1.0 / Math.sqrt(hd);
+        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
+            INDArray w = given.get(e.getKey());
+            if (w == null) {
+                throw new IllegalArgumentException("missing weight '" + e.getKey() + "' (expected shape "
+                        + Arrays.toString(e.getValue()) + ")");
+            }
+            if (!Arrays.equals(w.shape(), e.getValue())) {
+                throw new IllegalArgumentException("weight '" + e.getKey() + "' has shape " + Arrays.toString(w.shape())
+                        + ", expected " + Arrays.toString(e.getValue()));
+            }
+            // Used in place when already a whole c-order array of the type (the caller's array then trains).
+            boolean usable = w.dataType() == type && !w.isView() && w.ordering() == 'c' && w.offset() == 0;
+            weights.put(e.getKey(), usable ? w : w.castTo(type).dup('c'));
+        }
+        branches = new LoraBranch[layers][LoraModule.values().length];
+        if (adapter == null) {
+            params.putAll(weights);
+            for (Map.Entry<String, INDArray> e : weights.entrySet()) {
+                grads.put(e.getKey(), Nd4j.create(type, e.getValue().shape()));
+            }
+        } else {
+            if (!adapter.model().equals(config)) throw new IllegalArgumentException("the adapter was made for another model config");
+            for (int l = 0; l < layers; l++) {
+                for (LoraModule m : lora.modules()) {
+                    INDArray a = Nd4j.create(adapter.a(l, m), new long[] {lora.r(), m.inFeatures(c)}, 'c').castTo(type).dup('c');
+                    INDArray b = Nd4j.create(adapter.b(l, m), new long[] {m.outFeatures(c), lora.r()}, 'c').castTo(type).dup('c');
+                    INDArray gradA = Nd4j.create(type, a.shape()), gradB = Nd4j.create(type, b.shape());
+                    params.put(LoraWeights.aName(l, m), a);
+                    params.put(LoraWeights.bName(l, m), b);
+                    grads.put(LoraWeights.aName(l, m), gradA);
+                    grads.put(LoraWeights.bName(l, m), gradB);
+                    int in = m.inFeatures(c);
+                    boolean dropout = lora.dropout() > 0;
+                    branches[l][m.ordinal()] = new LoraBranch(a, b, gradA, gradB, dropout ? zeros(n, in) : null,
+                            dropout ? zeros(n, in) : null, zeros(n, lora.r()), zeros(n, lora.r()),
+                            dropout ? zeros(n, in) : null);
+                }
+            }
+        }
+        resid = new INDArray[layers + 1];
+        for (int l = 0; l <= layers; l++) resid[l] = zeros(n, d);
+        act = new Layer[layers];
+        int blocks = batch * kvHeads;
+        for (int l = 0; l < layers; l++) {
+            INDArray qHead = zeros(blocks, group * seqLen, hd);
+            INDArray kHead = zeros(blocks, seqLen, hd);
+            INDArray vHead = zeros(blocks, seqLen, hd);
+            INDArray probs = zeros(blocks, group * seqLen, seqLen);
+            act[l] = new Layer(zeros(n, d), new double[n], qHead, kHead, vHead, probs, zeros(n, qDim), zeros(n, d),
+                    zeros(n, d), new double[n], zeros(n, ffn), zeros(n, ffn), zeros(n, ffn), zeros(n, ffn),
+                    slices(qHead), slices(kHead), slices(vHead), slices(probs));
+        }
+        normF = zeros(n, d);
+        rstdF = new double[n];
+        logits = zeros(n, vocab);
+        rowMax = zeros(n, 1);
+        rowSum = zeros(n, 1);
+        qTok = zeros(n, qDim);
+        kTok = zeros(n, kvDim);
+        vTok = zeros(n, kvDim);
+        ctxHead = zeros(blocks, group * seqLen, hd);
+        ctxHeadBlocks = slices(ctxHead);
+        dResid = zeros(n, d);
+        dNorm = zeros(n, d);
+        dAct = zeros(n, ffn);
+        dGate = zeros(n, ffn);
+        dUp = zeros(n, ffn);
+        dCtx = zeros(n, qDim);
+        dQTok = zeros(n, qDim);
+        dKTok = zeros(n, kvDim);
+        dVTok = zeros(n, kvDim);
+        dCtxHead = zeros(blocks, group * seqLen, hd);
+        dQHead = zeros(blocks, group * seqLen, hd);
+        dKHead = zeros(blocks, seqLen, hd);
+        dVHead = zeros(blocks, seqLen, hd);
+        dProbs = zeros(blocks, group * seqLen, seqLen);
+        dCtxBlocks = slices(dCtxHead);
+        dQBlocks = slices(dQHead);
+        dKBlocks = slices(dKHead);
+        dVBlocks = slices(dVHead);
+        dProbBlocks = slices(dProbs);
+        ids = new int[n];
+        targets = new int[n];
+        positions = new int[n];
+        segments = new int[n];
+        lossWeights = new double[n];
+        ensureRope(seqLen);
+    }
+
+    /**
+     * The engine for fresh or loaded weights. {@code weights} maps every name of {@link DecoderParameters#shapes}
+     * to an array of that shape; whole c-order arrays already of {@code type} are used (and trained) in place,
+     * others are copied.
+     *
+     * @param type FLOAT for training, DOUBLE for gradient checks
+     */
+    public static EagerDecoder build(ModelConfig config, Map<String, INDArray> weights, int batch, int seqLen,
+                                     DataType type) {
+        return new EagerDecoder(config, weights, null, batch, seqLen, type, 0);
+    }
+
+    /**
+     * The engine with a LoRA adapter: {@code weights} (as in {@link #build}) are frozen (no gradient); the adapter's
+     * A and B (copied, as {@code type}) are the only parameters. Matches {@code DecoderGraph.buildWithLora}, dropout
+     * masks included: the same seed draws the same masks in the same order.
+     *
+     * @param dropoutSeed seeds the dropout masks drawn in each {@link #lossAndGradients}
+     */
+    public static EagerDecoder buildWithLora(ModelConfig config, Map<String, INDArray> weights, LoraWeights lora,
+                                             int batch, int seqLen, DataType type, long dropoutSeed) {
+        return new EagerDecoder(config, weights, lora, batch, seqLen, type, dropoutSeed);
+    }
+
+    /** {@link #buildWithLora} on a copy of the weights the inference engine uses. */
+    public static EagerDecoder buildWithLora(DecoderWeights base, LoraWeights lora, int batch, int seqLen, DataType type,
+                                             long dropoutSeed) {
+        return new EagerDecoder(base.config(), DecoderParameters.arrays(base, type), lora, batch, seqLen, type,
+                dropoutSeed);
+    }
+
+    /** The engine on a copy of the weights the inference engine uses. */
+    public static EagerDecoder build(DecoderWeights weights, int batch, int seqLen, DataType type) {
+        return new EagerDecoder(weights.config(), DecoderParameters.arrays(weights, type), null, batch, seqLen, type, 0);
+    }
+
+    private INDArray zeros(long... shape) {
+        return Nd4j.create(type, shape);
+    }
+
+    /** The [rows, cols] blocks of a [blocks, rows, cols] array as gemm operands, made once. */
+    private static Blas.Mat[] slices(INDArray a) {
+        Blas.Mat[] s = new Blas.Mat[(int) a.size(0)];
+        for (int i = 0; i < s.length; i++) s[i] = Blas.block(a, i);
+        return s;
+    }
+
+    private Dense p(String name) {
+        return Dense.of(weights.get(name));
+    }
+
+    private INDArray w(int l, String suffix) {
+        return weights.get(layer(l, suffix));
+    }
+
+    /** The gradient array of a base tensor, or null when the base is frozen (LoRA). */
+    private Dense gradOf(String name) {
+        INDArray g = grads.get(name);
+        return g == null ? null : Dense.of(g);
+    }
+
+    private INDArray g(int l, String suffix) {
+        return grads.get(layer(l, suffix));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // TrainableModel
+
+    @Override
+    public ModelConfig config() {
+        return c;
+    }
+
+    @Override
+    public int batchSize() {
+        return batch;
+    }
+
+    @Override
+    public int seqLen() {
+        return seqLen;
+    }
+
+    @Override
+    public List<String> parameterNames() {
+        return List.copyOf(params.keySet());
+    }
+
+    @Override
+    public INDArray parameter(String name) {
+        INDArray a = params.get(name);
+        if (a == null) throw new IllegalArgumentException("no parameter '" + name + "'");
+        return a;
+    }
+
+    @Override
+    public double loss(TokenBatch b) {
+        load(b, true);
+        forward();
+        return crossEntropy(false);
+    }
+
+    @Override
+    public LossAndGradients lossAndGradients(TokenBatch b) {
+        load(b, true);
+        training = true;
+        try {
+            drawDropoutMasks();
+            forward();
+            double loss = crossEntropy(true);
+            backward();
+            return new LossAndGradients(loss, b.weightSum(), grads, false);
+        } finally {
+            training = false;
+        }
+    }
+
+    /** The current LoRA A and B as fp32 {@link LoraWeights} (to save as a PEFT adapter or merge). */
+    public LoraWeights loraWeights() {
+        if (lora == null) throw new IllegalStateException("this engine has no LoRA adapter");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : LoraWeights.shapes(lora, c).entrySet()) {
+            tensors.put(e.getKey(), new Tensor(e.getValue(), params.get(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat()));
+        }
+        return new LoraWeights(lora, c, tensors);
+    }
+
+    /**
+     * One inverted-dropout mask per adapted module, each entry 0 with probability p, else 1 / (1 - p) (torch's
+     * nn.Dropout in training), drawn layer by layer, module by module, as {@code DecoderGraph} draws them.
+     */
+    private void drawDropoutMasks() {
+        if (lora == null || lora.dropout() == 0) return;
+        double keep = 1 - lora.dropout();
+        SplittableRandom dropoutRng = LoraDropout.forDraw(dropoutSeed, dropoutDraws++);
+        for (int l = 0; l < layers; l++) {
+            for (LoraModule m : lora.modules()) {
+                Dense mask = Dense.of(branches[l][m.ordinal()].mask());
+                int size = n * m.inFeatures(c);
+                for (int i = 0; i < size; i++) mask.set(i, dropoutRng.nextDouble() < lora.dropout() ? 0 : 1 / keep);
+            }
+        }
+    }
+
+    /** {@code [dropout seed, dropout passes so far]}; empty without LoRA dropout (as {@code DecoderGraph}). */
+    @Override
+    public long[] randomState() {
+        return lora == null || lora.dropout() == 0 ? new long[0] : new long[] {dropoutSeed, dropoutDraws};
+    }
+
+    @Override
+    public void restoreRandomState(long[] state) {
+        long[] mine = randomState();
+        if (state.length != mine.length || (state.length == 2 && state[0] != dropoutSeed)) {
+            throw new IllegalArgumentException("random state " + java.util.Arrays.toString(state)
+                    + " does not fit this model (dropout seed and passes: " + java.util.Arrays.toString(mine) + ")");
+        }
+        if (state.length == 2) dropoutDraws = state[1];
+    }
+
+    /** y = x W^T (beta = 0) or y += x W^T (beta = 1), plus the LoRA branch when {@code m} is adapted. */
+    private void linear(int l, LoraModule m, INDArray x, INDArray y, double beta) {
+        Blas.gemm(x, false, w(l, m.path + ".weight"), true, y, 1, beta);
+        LoraBranch br = branches[l][m.ordinal()];
+        if (br == null) return;
+        INDArray in = x;
+        if (training && br.mask() != null) {
+            Dense xs = Dense.of(x), mask = Dense.of(br.mask()), xd = Dense.of(br.xd());
+            for (int i = 0; i < xd.length; i++) xd.set(i, xs.get(i) * mask.get(i));
+            in = br.xd();
+        }
+        Blas.gemm(in, false, br.a(), true, br.low(), 1, 0);               // [N, r]
+        Blas.gemm(br.low(), false, br.b(), true, y, lora.scale(), 1);      // y += scale * low B^T
+    }
+
+    /**
+     * Backward of {@link #linear}: dx = dy W (beta = 0) or dx += dy W (beta = 1), dW = dy^T x when the base trains,
+     * and for the LoRA branch dB = scale dy^T low, dA = dLow^T dropout(x), dx += (dLow A) * mask.
+     */
+    private void linearBackward(int l, LoraModule m, INDArray x, INDArray dy, INDArray dx, double beta) {
+        String weight = layer(l, m.path + ".weight");
+        if (lora == null) Blas.gemm(dy, true, x, false, grads.get(weight), 1, 0);
+        Blas.gemm(dy, false, weights.get(weight), false, dx, 1, beta);
+        LoraBranch br = branches[l][m.ordinal()];
+        if (br == null) return;
+        boolean dropout = br.mask() != null;
+        Blas.gemm(dy, true, br.low(), false, br.gradB(), lora.scale(), 0);     // [out, r]
+        Blas.gemm(dy, false, br.b(), false, br.dLow(), lora.scale(), 0);       // [N, r]
+        Blas.gemm(br.dLow(), true, dropout ? br.xd() : x, false, br.gradA(), 1, 0);   // [r, in]
+        if (!dropout) {
+            Blas.gemm(br.dLow(), false, br.a(), false, dx, 1, 1);
+            return;
+        }
+        Blas.gemm(br.dLow(), false, br.a(), false, br.dXd(), 1, 0);
+        Dense dxd = Dense.of(br.dXd()), mask = Dense.of(br.mask()), out = Dense.of(dx);
+        for (int i = 0; i < dxd.length; i++) out.add(i, dxd.get(i) * mask.get(i));
+    }
+
+    /** Logits {@code [batch, seqLen, vocab]} (a copy) for unpacked {@code [batch][seqLen]} input ids. */
+    public INDArray logits(int[][] inputIds) {
+        double[][] w = new double[inputIds.length][];
+        for (int i = 0; i < w.length; i++) w[i] = new double[inputIds[i].length];
+        load(new TokenBatch(inputIds, new int[inputIds.length][inputIds[0].length], w), false);
+        forward();
+        return logits.reshape(batch, seqLen, vocab).dup();
+    }
+
+    @Override
+    public DecoderWeights toWeights() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : weights.entrySet()) {
+            int[] shape = Arrays.stream(e.getValue().shape()).mapToInt(Math::toIntExact).toArray();
+            tensors.put(e.getKey(), new Tensor(shape, e.getValue().castTo(DataType.FLOAT).dup('c').data().asFloat()));
+        }
+        return DecoderWeights.fromHfTensors(c, tensors, "EagerDecoder");
+    }
+
+    private void load(TokenBatch b, boolean needWeights) {
+        if (b.batchSize() != batch || b.seqLen() != seqLen) {
+            throw new IllegalArgumentException("engine built for [" + batch + ", " + seqLen + "], batch is ["
+                    + b.batchSize() + ", " + b.seqLen() + "]");
+        }
+        checkIds(b.inputIds(), "input id");
+        checkIds(b.targetIds(), "target id");
+        if (needWeights && !(b.weightSum() > 0)) {
+            throw new IllegalArgumentException("all loss weights are 0: nothing to learn");
+        }
+        int maxPosition = 0;
+        for (int r = 0; r < batch; r++) {
+            for (int t = 0; t < seqLen; t++) {
+                int i = r * seqLen + t;
+                ids[i] = b.inputIds()[r][t];
+                targets[i] = b.targetIds()[r][t];
+                lossWeights[i] = b.lossWeights()[r][t];
+                positions[i] = b.positions()[r][t];
+                segments[i] = b.segments()[r][t];
+                maxPosition = Math.max(maxPosition, positions[i]);
+            }
+        }
+        ensureRope(maxPosition + 1);
+    }
+
+    private void checkIds(int[][] rows, String what) {
+        for (int r = 0; r < rows.length; r++) {
+            for (int t = 0; t < seqLen; t++) {
+                if (rows[r][t] < 0 || rows[r][t] >= vocab) {
+                    throw new IllegalArgumentException(what + " [" + r + "][" + t + "] = " + rows[r][t]
+                            + " is outside the vocabulary [0, " + vocab + ")");
+                }
+            }
+        }
+    }
+
+    /** cos/sin(position * inv_freq[i]) for positions below {@code count}, in double (as the SameDiff graph). */
+    private void ensureRope(int count) {
+        if (count <= ropePositions) return;
+        double[] inv = RopeFrequencies.inverseFrequencies(c);
+        int half = hd / 2;
+        ropeCos = new double[count * half];
+        ropeSin = new double[count * half];
+        for (int p = 0; p < count; p++) {
+            for (int i = 0; i < half; i++) {
+                ropeCos[p * half + i] = Math.cos(p * inv[i]);
+                ropeSin[p * half + i] = Math.sin(p * inv[i]);
+            }
+        }
+        ropePositions = count;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Forward
+
+    private void forward() {
+        // h0 = E[ids]
+        Dense e = p(EMBEDDING);
+        Dense x0 = Dense.of(resid[0]);
+        for (int i = 0; i < n; i++) {
+            int row = ids[i] * d;
+            for (int j = 0; j < d; j++) x0.set(i * d + j, e.get(row + j));
+        }
+        for (int l = 0; l < layers; l++) layerForward(l);
+        rmsNorm(Dense.of(resid[layers]), p(FINAL_NORM), Dense.of(normF), rstdF);
+        INDArray head = c.tieWordEmbeddings() ? weights.get(EMBEDDING) : weights.get(LM_HEAD);
+        Blas.gemm(normF, false, head, true, logits, 1, 0);                                // [N, V]
+    }
+
+    private void layerForward(int l) {
+        Layer a = act[l];
+        // Attention block: mid = x + o_proj(attn(rope(q), rope(k), v)) on input_layernorm(x).
+        rmsNorm(Dense.of(resid[l]), p(layer(l, "input_layernorm.weight")), Dense.of(a.norm1()), a.rstd1());
+        linear(l, LoraModule.Q_PROJ, a.norm1(), qTok, 0);  // [N, Q]
+        linear(l, LoraModule.K_PROJ, a.norm1(), kTok, 0);  // [N, KV]
+        linear(l, LoraModule.V_PROJ, a.norm1(), vTok, 0);  // [N, KV]
+        if (c.attentionBias()) {
+            addBias(Dense.of(qTok), p(layer(l, "self_attn.q_proj.bias")), qDim);
+            addBias(Dense.of(kTok), p(layer(l, "self_attn.k_proj.bias")), kvDim);
+            addBias(Dense.of(vTok), p(layer(l, "self_attn.v_proj.bias")), kvDim);
+        }
+        toHeads(Dense.of(qTok), Dense.of(a.qHead()), heads, true, false);
+        toHeads(Dense.of(kTok), Dense.of(a.kHead()), kvHeads, true, false);
+        toHeads(Dense.of(vTok), Dense.of(a.vHead()), kvHeads, false, false);
+        Dense probs = Dense.of(a.probs());
+        for (int bg = 0; bg < batch * kvHeads; bg++) {
+            // scores = q k^T / sqrt(hd): [R*T, T]; masked softmax per row; ctx = probs v: [R*T, hd]
+            Blas.gemm(a.qBlocks()[bg], false, a.kBlocks()[bg], true, a.probBlocks()[bg], scale, 0);
+            maskedSoftmax(probs, bg);
+            Blas.gemm(a.probBlocks()[bg], false, a.vBlocks()[bg], false, ctxHeadBlocks[bg], 1, 0);
+        }
+        toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
+        a.mid().assign(resid[l]);
+        linear(l, LoraModule.O_PROJ, a.ctx(), a.mid(), 1);
+
+        // MLP block: x' = mid + down(silu(gate(m)) * up(m)) on post_attention_layernorm(mid).
+        rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
+        linear(l, LoraModule.GATE_PROJ, a.norm2(), a.gate(), 0);  // [N, F]
+        linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
+        Nd4j.exec(new Sigmoid(a.gate(), a.sig()));
+        Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up()), out = Dense.of(a.act());
+        for (int i = 0; i < n * ffn; i++) out.set(i, gate.get(i) * sig.get(i) * up.get(i));
+        resid[l + 1].assign(a.mid());
+        linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
+    }
+
+    /** out = x * rsqrt(mean(x^2) + eps) * gain per token (HF LlamaRMSNorm); keeps the rsqrt for the backward. */
+    private void rmsNorm(Dense x, Dense gain, Dense out, double[] rstd) {
+        double eps = c.rmsNormEps();
+        for (int i = 0; i < n; i++) {
+            int o = i * d;
+            double ss = 0;
+            for (int j = 0; j < d; j++) {
+                double v = x.get(o + j);
+                ss += v * v;
+            }
+            double r = 1 / Math.sqrt(ss / d + eps);
+            rstd[i] = r;
+            for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
+        }
+    }
+
+    private void addBias(Dense y, Dense bias, int width) {
+        for (int i = 0; i < n; i++) for (int j = 0; j < width; j++) y.add(i * width + j, bias.get(j));
+    }
+
+    /**
+     * Token-major [N, count*hd] to head-major [B, count, T, hd], rotating each head by RoPE at the token's position
+     * when {@code rope} (HF rotate_half: dimension i pairs with i + hd/2). With {@code inverse} it runs backwards:
+     * head-major gradients to token-major, rotating by the transposed rotation.
+     */
+    private void toHeads(Dense tok, Dense head, int count, boolean rope, boolean inverse) {
+        int half = hd / 2;
+        int width = count * hd;
+        for (int r = 0; r < batch; r++) {
+            for (int t = 0; t < seqLen; t++) {
+                int i = r * seqLen + t;
+                int ro = positions[i] * half;
+                for (int h = 0; h < count; h++) {
+                    int to = i * width + h * hd;
+                    int ho = ((r * count + h) * seqLen + t) * hd;
+                    if (!rope) {
+                        if (inverse) for (int k = 0; k < hd; k++) tok.set(to + k, head.get(ho + k));
+                        else for (int k = 0; k < hd; k++) head.set(ho + k, tok.get(to + k));
+                        continue;
+                    }
+                    for (int k = 0; k < half; k++) {
+                        double cos = ropeCos[ro + k], sin = ropeSin[ro + k];
+                        if (inverse) {
+                            double d1 = head.get(ho + k), d2 = head.get(ho + k + half);
+                            tok.set(to + k, d1 * cos + d2 * sin);
+                            tok.set(to + k + half, d2 * cos - d1 * sin);
+                        } else {
+                            double x1 = tok.get(to + k), x2 = tok.get(to + k + half);
+                            head.set(ho + k, x1 * cos - x2 * sin);
+                            head.set(ho + k + half, x2 * cos + x1 * sin);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether query t may see key j of the same row: causal, same example, inside Mistral's sliding window. */
+    private boolean visible(int rowStart, int t, int j) {
+        return j <= t && segments[rowStart + j] == segments[rowStart + t]
+                && (c.slidingWindow() <= 0 || t - j < c.slidingWindow());
+    }
+
+    /** In-place softmax over the visible keys of each of block bg's R*T score rows; hidden keys get probability 0. */
+    private void maskedSoftmax(Dense probs, int bg) {
+        int rowStart = (bg / kvHeads) * seqLen;
+        for (int row = 0; row < group * seqLen; row++) {
+            int t = row % seqLen;
+            int o = (bg * group * seqLen + row) * seqLen;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j <= t; j++) if (visible(rowStart, t, j)) max = Math.max(max, probs.get(o + j));
+            double sum = 0;
+            for (int j = 0; j < seqLen; j++) {
+                double e = visible(rowStart, t, j) ? Math.exp(probs.get(o + j) - max) : 0;
+                probs.set(o + j, e);
+                sum += e;
+            }
+            double inv = 1 / sum;
+            for (int j = 0; j <= t; j++) probs.set(o + j, probs.get(o + j) * inv);
+        }
+    }
+
+    /**
+     * loss = sum_i w_i (logsumexp(l_i) - l_i[target_i]) / sum_i w_i. With {@code backward}, the logits are replaced
+     * by d loss / d logits = w_i / W * (softmax(l_i) - onehot(target_i)); otherwise by softmax * scale (discarded).
+     */
+    private double crossEntropy(boolean backward) {
+        double weightSum = 0;
+        for (double w : lossWeights) weightSum += w;
+        Dense l = Dense.of(logits);
+        double[] targetLogit = new double[n];
+        for (int i = 0; i < n; i++) targetLogit[i] = l.get(i * vocab + targets[i]);
+        // Native, in place: l -= rowmax; l = exp(l); rowSum = sum(l).
+        Nd4j.exec(new Max(logits, rowMax, true, 1));
+        logits.subiColumnVector(rowMax);
+        Nd4j.exec(new Exp(logits, logits));
+        Nd4j.exec(new Sum(logits, rowSum, true, 1));
+        Dense max = Dense.of(rowMax), sum = Dense.of(rowSum);
+        double loss = 0;
+        for (int i = 0; i < n; i++) {
+            if (lossWeights[i] != 0) loss += lossWeights[i] * (Math.log(sum.get(i)) + max.get(i) - targetLogit[i]);
+        }
+        if (backward) {
+            // rowSum becomes each row's factor w_i / (W * sum_i): exp(l - max) * factor = w_i / W * softmax.
+            for (int i = 0; i < n; i++) sum.set(i, lossWeights[i] / (weightSum * sum.get(i)));
+            logits.muliColumnVector(rowSum);
+            for (int i = 0; i < n; i++) l.add(i * vocab + targets[i], -lossWeights[i] / weightSum);
+        }
+        return loss / weightSum;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Backward
+
+    private void backward() {
+        INDArray head = c.tieWordEmbeddings() ? weights.get(EMBEDDING) : weights.get(LM_HEAD);
+        INDArray gHead = c.tieWordEmbeddings() ? grads.get(EMBEDDING) : grads.get(LM_HEAD);
+        if (gHead != null) Blas.gemm(logits, true, normF, false, gHead, 1, 0);   // [V, D] = dlogits^T normF
+        Blas.gemm(logits, false, head, false, dNorm, 1, 0);                      // [N, D] = dlogits W
+        dResid.assign(0);
+        rmsNormBackward(Dense.of(resid[layers]), rstdF, p(FINAL_NORM), Dense.of(dNorm), Dense.of(dResid),
+                gradOf(FINAL_NORM));
+        for (int l = layers - 1; l >= 0; l--) layerBackward(l);
+        if (lora != null) return;   // frozen embedding
+        // dE: the head's share (tied, already there) plus one row of dh0 per occurrence of each id.
+        if (!c.tieWordEmbeddings()) grads.get(EMBEDDING).assign(0);
+        Dense gE = Dense.of(grads.get(EMBEDDING));
+        Dense dx = Dense.of(dResid);
+        for (int i = 0; i < n; i++) {
+            int row = ids[i] * d;
+            for (int j = 0; j < d; j++) gE.add(row + j, dx.get(i * d + j));
+        }
+    }
+
+    /** dResid holds d loss / d resid[l+1] on entry and d loss / d resid[l] on exit. */
+    private void layerBackward(int l) {
+        Layer a = act[l];
+        // MLP: x' = mid + act @ Wdown^T, act = silu(gate) * up.
+        linearBackward(l, LoraModule.DOWN_PROJ, a.act(), dResid, dAct, 0);          // dAct [N, F]
+        Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up());
+        Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
+        for (int i = 0; i < n * ffn; i++) {
+            double x = gate.get(i), s = sig.get(i), grad = da.get(i);
+            du.set(i, grad * x * s);
+            dg.set(i, grad * up.get(i) * s * (1 + x * (1 - s)));   // d silu(x) / dx
+        }
+        linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
+        linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
+        rmsNormBackward(Dense.of(a.mid()), a.rstd2(), p(layer(l, "post_attention_layernorm.weight")), Dense.of(dNorm),
+                Dense.of(dResid), gradOf(layer(l, "post_attention_layernorm.weight")));
+
+        // Attention: mid = x + ctx @ Wo^T.
+        linearBackward(l, LoraModule.O_PROJ, a.ctx(), dResid, dCtx, 0);            // dCtx [N, Q]
+        toHeads(Dense.of(dCtx), Dense.of(dCtxHead), heads, false, false);
+        Dense probs = Dense.of(a.probs()), dProb = Dense.of(dProbs);
+        for (int bg = 0; bg < batch * kvHeads; bg++) {
+            Blas.gemm(a.probBlocks()[bg], true, dCtxBlocks[bg], false, dVBlocks[bg], 1, 0);  // dv = P^T dctx
+            Blas.gemm(dCtxBlocks[bg], false, a.vBlocks()[bg], true, dProbBlocks[bg], 1, 0);  // dP = dctx v^T
+            softmaxBackward(probs, dProb, bg);                                              // dP -> dscores
+            Blas.gemm(dProbBlocks[bg], false, a.kBlocks()[bg], false, dQBlocks[bg], scale, 0); // dq = dS k / sqrt(hd)
+            Blas.gemm(dProbBlocks[bg], true, a.qBlocks()[bg], false, dKBlocks[bg], scale, 0);  // dk = dS^T q / sqrt(hd)
+        }
+        toHeads(Dense.of(dQTok), Dense.of(dQHead), heads, true, true);
+        toHeads(Dense.of(dKTok), Dense.of(dKHead), kvHeads, true, true);
+        toHeads(Dense.of(dVTok), Dense.of(dVHead), kvHeads, false, true);
+        if (c.attentionBias() && lora == null) {
+            columnSums(Dense.of(dQTok), Dense.of(g(l, "self_attn.q_proj.bias")), qDim);
+            columnSums(Dense.of(dKTok), Dense.of(g(l, "self_attn.k_proj.bias")), kvDim);
+            columnSums(Dense.of(dVTok), Dense.of(g(l, "self_attn.v_proj.bias")), kvDim);
+        }
+        linearBackward(l, LoraModule.Q_PROJ, a.norm1(), dQTok, dNorm, 0);          // dNorm [N, D]
+        linearBackward(l, LoraModule.K_PROJ, a.norm1(), dKTok, dNorm, 1);
+        linearBackward(l, LoraModule.V_PROJ, a.norm1(), dVTok, dNorm, 1);
+        rmsNormBackward(Dense.of(resid[l]), a.rstd1(), p(layer(l, "input_layernorm.weight")), Dense.of(dNorm),
+                Dense.of(dResid), gradOf(layer(l, "input_layernorm.weight")));
+    }
+
+    /**
+     * y = x * r * g with r = (mean(x^2) + eps)^-1/2: dx += r * u - x * r^3 * sum(u * x) / D with u = dy * g (added to
+     * {@code dx}, the residual stream's gradient), and dg = sum over tokens of dy * x * r (set).
+     */
+    private void rmsNormBackward(Dense x, double[] rstd, Dense gain, Dense dy, Dense dx, Dense dGain) {
+        double[] dg = new double[d];
+        for (int i = 0; i < n; i++) {
+            int o = i * d;
+            double r = rstd[i];
+            double dot = 0;
+            for (int j = 0; j < d; j++) dot += dy.get(o + j) * gain.get(j) * x.get(o + j);
+            double k = r * r * r * dot / d;
+            for (int j = 0; j < d; j++) {
+                double xv = x.get(o + j), dyv = dy.get(o + j);
+                dx.add(o + j, r * dyv * gain.get(j) - xv * k);
+                dg[j] += dyv * xv * r;
+            }
+        }
+        if (dGain != null) for (int j = 0; j < d; j++) dGain.set(j, dg[j]);
+    }
+
+    /** dS = P * (dP - sum_j(dP * P)) per row of block bg, in place in dP; hidden keys (P = 0) get 0. */
+    private void softmaxBackward(Dense probs, Dense dProb, int bg) {
+        for (int row = 0; row < group * seqLen; row++) {
+            int t = row % seqLen;
+            int o = (bg * group * seqLen + row) * seqLen;
+            double dot = 0;
+            for (int j = 0; j <= t; j++) dot += dProb.get(o + j) * probs.get(o + j);
+            for (int j = 0; j < seqLen; j++) dProb.set(o + j, j <= t ? probs.get(o + j) * (dProb.get(o + j) - dot) : 0);
+        }
+    }
+
+    private void columnSums(Dense dy, Dense out, int width) {
+        double[] s = new double[width];
+        for (int i = 0; i < n; i++) for (int j = 0; j < width; j++) s[j] += dy.get(i * width + j);
+        for (int j = 0; j < width; j++) out.set(j, s[j]);
+    }
+}
