@@ -10,6 +10,7 @@ import dev.mutual.experiments.recipe.InitConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.eager.EagerDecoder;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.lora.LoraAdapterFile;
@@ -32,12 +33,14 @@ import dev.mutual.trainer.train.SftBatches;
 import dev.mutual.trainer.train.ShuffledBatches;
 import dev.mutual.trainer.train.TrainStep;
 import dev.mutual.trainer.train.TrainingBench;
+import dev.mutual.trainer.train.TrainableModel;
 import dev.mutual.trainer.train.TrainingRun;
 import dev.mutual.trainer.train.Validation;
 import dev.mutual.trainer.train.ValidationPolicy;
 import dev.mutual.trainer.train.ValidationSplit;
 import dev.mutual.trainer.train.WeightDecayGroups;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +55,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * Stage {@code train}: SFT with {@link TrainingRun} on the examples of a prepared {@code data.jsonl}, each weighted by its
@@ -112,9 +116,12 @@ final class TrainStage implements Stage {
         for (double w : weights) if (w != 1.0) weighted++;
         try (TextTokenizer tokenizer = TextTokenizer.load(config.tokenizer())) {
             ChatEncoder encoder = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer(config.chatTemplate(), tokenizer));
-            SftBatches.Rows rows = SftBatches.sft(examples, weights, encoder, config.seqLen());
-            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn (left out)",
-                    ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows());
+            SftBatches.Rows rows = config.packing()
+                    ? SftBatches.sftPacked(examples, weights, encoder, config.seqLen())
+                    : SftBatches.sft(examples, weights, encoder, config.seqLen());
+            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn (left out){}",
+                    ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows(),
+                    config.packing() ? "; packed into " + rows.batch().batchSize() + " rows" : "");
             if (rows.emptyRows() == examples.size()) {
                 throw new UserInputException(data + ": every example has weight 0 or loses its whole reply to seq_len "
                         + config.seqLen() + ": nothing to learn");
@@ -139,9 +146,10 @@ final class TrainStage implements Stage {
                 validationBatches = evalBatches(config.evalData(), encoder);
             }
 
-            DecoderGraph graph = graph(tokenizer);
+            Engine engine = engine(tokenizer);
+            TrainableModel model = engine.model();
             AdamW adamw = WeightDecayGroups.adamw(new AdamWConfig(config.lr(), 0.9, 0.95, 1e-8, config.weightDecay(),
-                    config.clip()), graph, config.noDecay());
+                    config.clip()), model, config.noDecay());
             ValidationPolicy validation = null;
             if (config.evalEvery() > 0) {
                 try {
@@ -154,15 +162,15 @@ final class TrainStage implements Stage {
             }
             Path workDir = ctx.workDir();
             CheckpointPolicy checkpoints = new CheckpointPolicy(workDir, config.checkpointEvery(), config.keepCheckpoints());
-            TrainingRun trainingRun = new TrainingRun(graph, adamw, schedule(), config.gradAccum(), new TrainingRun.Options(
+            TrainingRun trainingRun = new TrainingRun(model, adamw, schedule(), config.gradAccum(), new TrainingRun.Options(
                     config.steps(), checkpoints, validation, ctx.resumed(), identity(data)));
             int resumeStep = resumeStep(ctx, trainingRun);
 
             // MFU's denominator, measured once per attempt: this machine's fp32 matmul rate through ND4J.
             double peakGflops = TrainingBench.sgemmGflops();
-            double flopsPerStep = flopsPerToken(graph) * config.microBatch() * config.seqLen() * config.gradAccum();
+            double flopsPerStep = flopsPerToken(model) * config.microBatch() * config.seqLen() * config.gradAccum();
             log.info("{}: {} parameters trained{}, {} decayed; {} GFLOP per step, sgemm peak {} GFLOP/s", ctx.name(),
-                    trainedParameters(graph), config.lora() == null ? "" : " (LoRA rank " + config.lora().rank() + ")",
+                    trainedParameters(model), config.lora() == null ? "" : " (LoRA rank " + config.lora().rank() + ")",
                     adamw.decayed().size(), String.format(Locale.ROOT, "%.2f", flopsPerStep / 1e9),
                     String.format(Locale.ROOT, "%.1f", peakGflops));
 
@@ -206,12 +214,12 @@ final class TrainStage implements Stage {
             TrainingPlot.write(workDir.resolve("training.png"), ctx.name() + ": loss and learning rate", steps, validations);
             int savedStep = result.lastStep();
             if (config.loadBest() && result.bestStep() > 0 && result.bestStep() != result.lastStep()) {
-                RunCheckpoints.loadTrainable(new RunCheckpoints(workDir).pathOf(result.bestStep()), graph);
+                RunCheckpoints.loadTrainable(new RunCheckpoints(workDir).pathOf(result.bestStep()), model);
                 savedStep = result.bestStep();
             }
             log.info("{}: model/ holds the weights of step {}{}", ctx.name(), savedStep,
                     result.stoppedEarly() ? " (stopped early at step " + result.lastStep() + ")" : "");
-            save(workDir, graph);
+            save(workDir, engine);
 
             double seconds = 0;
             for (TrainStep s : steps) seconds += s.seconds();
@@ -251,12 +259,16 @@ final class TrainStage implements Stage {
         int[][] in = new int[keep.size()][];
         int[][] out = new int[keep.size()][];
         double[][] w = new double[keep.size()][];
+        int[][] pos = new int[keep.size()][];
+        int[][] seg = new int[keep.size()][];
         for (int i = 0; i < keep.size(); i++) {
             in[i] = rows.inputIds()[keep.get(i)];
             out[i] = rows.targetIds()[keep.get(i)];
             w[i] = rows.lossWeights()[keep.get(i)];
+            pos[i] = rows.positions()[keep.get(i)];
+            seg[i] = rows.segments()[keep.get(i)];
         }
-        return new TokenBatch(in, out, w);
+        return new TokenBatch(in, out, w, pos, seg);
     }
 
     private static double[] weights(List<Example> examples) {
@@ -339,31 +351,45 @@ final class TrainStage implements Stage {
             id.put("model_sha256", m.toString().trim());
         }
         if (config.lora() != null) id.put("lora", config.lora().toString());
+        id.put("engine", config.engine());
+        id.put("packing", Boolean.toString(config.packing()));
         id.put("train_stage_code_version", Integer.toString(CODE_VERSION));
         return id;
     }
 
+    /** The model being trained, and how to get its weights (and LoRA adapter) out of it for saving. */
+    private record Engine(TrainableModel model, Supplier<DecoderWeights> weights, Supplier<LoraWeights> lora) {}
+
     /** model/ (and with LoRA adapter/ first, the merged weights in model/). */
-    private void save(Path dir, DecoderGraph graph) {
+    private void save(Path dir, Engine engine) {
         List<Path> tokenizerFiles = tokenizerFiles(config.tokenizer());
         if (config.lora() == null) {
-            HfCheckpoint.save(dir.resolve("model"), graph.toWeights(), tokenizerFiles);
+            HfCheckpoint.save(dir.resolve("model"), engine.weights().get(), tokenizerFiles);
             return;
         }
-        LoraWeights adapter = graph.loraWeights();
+        LoraWeights adapter = engine.lora().get();
         LoraAdapterFile.save(dir.resolve("adapter"), adapter, config.model().toString());
-        HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(graph.toWeights(), adapter), tokenizerFiles);
+        HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(engine.weights().get(), adapter), tokenizerFiles);
     }
 
-    private DecoderGraph graph(TextTokenizer tokenizer) {
+    /** The model on the configured engine; both start from the same weights for the same seed. */
+    private Engine engine(TextTokenizer tokenizer) {
+        boolean eager = config.engine().equals("eager");
+        int b = config.microBatch();
+        int t = config.seqLen();
         if (config.init() != null) {
             InitConfig i = config.init();
             // LLaMA-2 defaults (rms_norm_eps 1e-5, rope_theta 1e4), untied head, no biases.
             ModelConfig c = new ModelConfig("llama", i.hiddenSize(), i.intermediateSize(), i.layers(), i.heads(),
                     i.kvHeads(), i.hiddenSize() / i.heads(), tokenizer.vocabSize(), Math.max(config.seqLen(), 2048),
                     1e-5, 1e4, null, false, false, 0, tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
-            return DecoderGraph.build(c, DecoderParameters.random(c, seed, DataType.FLOAT), config.microBatch(),
-                    config.seqLen(), DataType.FLOAT);
+            Map<String, INDArray> init = DecoderParameters.random(c, seed, DataType.FLOAT);
+            if (eager) {
+                EagerDecoder e = EagerDecoder.build(c, init, b, t, DataType.FLOAT);
+                return new Engine(e, e::toWeights, e::loraWeights);
+            }
+            DecoderGraph g = DecoderGraph.build(c, init, b, t, DataType.FLOAT);
+            return new Engine(g, g::toWeights, g::loraWeights);
         }
         Path m = config.model();
         DecoderWeights weights = Files.isDirectory(m) ? HfCheckpoint.load(m).weights() : Llama2cCheckpoint.read(m);
@@ -371,21 +397,32 @@ final class TrainStage implements Stage {
             throw new UserInputException("model " + m + ": vocab_size " + weights.config().vocabSize()
                     + " is smaller than the tokenizer's " + tokenizer.vocabSize() + " (" + config.tokenizer() + ")");
         }
-        if (config.lora() == null) return DecoderGraph.build(weights, config.microBatch(), config.seqLen(), DataType.FLOAT);
-        LoraConfig lora = config.lora().toLoraConfig();
+        if (config.lora() == null) {
+            if (eager) {
+                EagerDecoder e = EagerDecoder.build(weights, b, t, DataType.FLOAT);
+                return new Engine(e, e::toWeights, e::loraWeights);
+            }
+            DecoderGraph g = DecoderGraph.build(weights, b, t, DataType.FLOAT);
+            return new Engine(g, g::toWeights, g::loraWeights);
+        }
         // PEFT's init: A random, B zero, so training starts from the base model's outputs.
-        return DecoderGraph.buildWithLora(weights, LoraWeights.init(lora, weights.config(), seed), config.microBatch(),
-                config.seqLen(), DataType.FLOAT, seed);
+        LoraWeights lora = LoraWeights.init(config.lora().toLoraConfig(), weights.config(), seed);
+        if (eager) {
+            EagerDecoder e = EagerDecoder.buildWithLora(weights, lora, b, t, DataType.FLOAT, seed);
+            return new Engine(e, e::toWeights, e::loraWeights);
+        }
+        DecoderGraph g = DecoderGraph.buildWithLora(weights, lora, b, t, DataType.FLOAT, seed);
+        return new Engine(g, g::toWeights, g::loraWeights);
     }
 
-    private double flopsPerToken(DecoderGraph graph) {
-        if (config.lora() == null) return TrainingBench.modelFlopsPerToken(graph.config(), config.seqLen());
-        return TrainingBench.modelFlopsPerToken(graph.config(), config.seqLen(), trainedParameters(graph));
+    private double flopsPerToken(TrainableModel model) {
+        if (config.lora() == null) return TrainingBench.modelFlopsPerToken(model.config(), config.seqLen());
+        return TrainingBench.modelFlopsPerToken(model.config(), config.seqLen(), trainedParameters(model));
     }
 
-    private static long trainedParameters(DecoderGraph graph) {
+    private static long trainedParameters(TrainableModel model) {
         long n = 0;
-        for (String name : graph.parameterNames()) n += graph.parameter(name).length();
+        for (String name : model.parameterNames()) n += model.parameter(name).length();
         return n;
     }
 

@@ -43,6 +43,8 @@ import java.util.List;
  * @param earlyStoppingPatience   stop after this many validations in a row without improvement; 0 never
  * @param earlyStoppingMinDelta   an improvement must lower the best validation loss by more than this
  * @param loadBest      save the best validation step's weights as model/ instead of the last step's
+ * @param engine        eager (hand-written forward/backward, the fast default) or samediff (the SameDiff graph)
+ * @param packing       pack several examples into each row (block-diagonal attention); eager engine only
  */
 @StageType("train")
 public record TrainConfig(
@@ -72,9 +74,12 @@ public record TrainConfig(
         @Default("null") Path evalData,
         @Default("0") int earlyStoppingPatience,
         @Default("0.0") double earlyStoppingMinDelta,
-        @Default("false") boolean loadBest) implements StageConfig {
+        @Default("false") boolean loadBest,
+        @Default("eager") String engine,
+        @Default("false") boolean packing) implements StageConfig {
 
     public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
+    public static final List<String> ENGINES = List.of("eager", "samediff");
 
     public TrainConfig {
         if ((data == null) == (dataStage == null)) {
@@ -145,6 +150,14 @@ public record TrainConfig(
         if (!(earlyStoppingMinDelta >= 0) || Double.isInfinite(earlyStoppingMinDelta)) {
             throw new IllegalArgumentException("early_stopping_min_delta: expected a finite number >= 0, found "
                     + earlyStoppingMinDelta);
+        }
+        if (!ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("engine: expected one of " + ENGINES + ", found \"" + engine + "\""
+                    + DidYouMean.hint(engine, ENGINES));
+        }
+        if (packing && !engine.equals("eager")) {
+            throw new IllegalArgumentException("packing: needs 'engine: eager' (the SameDiff graph has no block-diagonal"
+                    + " attention), found engine " + engine);
         }
         if (loadBest && (evalEvery == 0 || checkpointEvery == 0 || evalEvery % checkpointEvery != 0)) {
             throw new IllegalArgumentException("load_best: needs a checkpoint at every validation: set eval_every to a"

@@ -66,17 +66,24 @@ public record ValidationSplit(TokenBatch trainRows, List<TokenBatch> validationB
         return batches;
     }
 
-    /** Rows {@code picked} of {@code rows}, padded to {@code size} rows with zero-weight copies of the first. */
+    /**
+     * Rows {@code picked} of {@code rows} (positions and segments too, so packed rows stay packed), padded to
+     * {@code size} rows with zero-weight copies of the first.
+     */
     private static TokenBatch select(TokenBatch rows, List<Integer> picked, int size) {
         int[][] in = new int[size][];
         int[][] out = new int[size][];
         double[][] w = new double[size][];
+        int[][] pos = new int[size][];
+        int[][] seg = new int[size][];
         for (int i = 0; i < size; i++) {
             int r = picked.get(i < picked.size() ? i : 0);
             in[i] = rows.inputIds()[r].clone();
             out[i] = rows.targetIds()[r].clone();
             w[i] = i < picked.size() ? rows.lossWeights()[r].clone() : new double[rows.seqLen()];
+            pos[i] = rows.positions()[r].clone();
+            seg[i] = rows.segments()[r].clone();
         }
-        return new TokenBatch(in, out, w);
+        return new TokenBatch(in, out, w, pos, seg);
     }
 }
