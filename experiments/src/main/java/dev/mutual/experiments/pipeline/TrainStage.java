@@ -67,7 +67,8 @@ import java.util.function.Supplier;
  * {@code checkpoint_every} steps and at the end) make it resumable: rerun, an interrupted attempt continues from its
  * newest checkpoint, bit-identically, unless the run's inputs changed (refused) or the user asks for --no-resume.
  * With {@code eval_every}, validation losses go to {@code validation.jsonl} and the plot.
- * Packing (several examples per row) waits for the eager engine, whose attention can keep examples apart.
+ * The model trains on {@link EagerDecoder} ({@code engine: eager}, the default) or the SameDiff {@link DecoderGraph};
+ * {@code packing} (eager only) packs several examples into each row with block-diagonal attention.
  */
 final class TrainStage implements Stage {
 
