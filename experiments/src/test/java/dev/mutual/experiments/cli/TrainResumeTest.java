@@ -120,6 +120,12 @@ class TrainResumeTest {
         assertTrue(JSON.readTree(validations.get(1)).get("stop_early").booleanValue(), validations.get(1));
         // keep 1: the last checkpoint, and the best step's, which model/ holds.
         assertTrue(Files.isDirectory(dir.resolve("checkpoint-1")) && Files.isDirectory(dir.resolve("checkpoint-2")));
+        var model = dev.mutual.trainer.checkpoint.Safetensors.read(dir.resolve("model/model.safetensors"));
+        var best = dev.mutual.trainer.checkpoint.Safetensors.read(dir.resolve("checkpoint-1/trainable.safetensors"));
+        var last = dev.mutual.trainer.checkpoint.Safetensors.read(dir.resolve("checkpoint-2/trainable.safetensors"));
+        String name = "model.layers.0.self_attn.q_proj.weight";
+        assertArrayEquals(best.get(name).values(), model.get(name).values(), "model/ holds step 1's weights");
+        assertFalse(java.util.Arrays.equals(last.get(name).values(), model.get(name).values()), "not step 2's");
     }
 
     @Test
