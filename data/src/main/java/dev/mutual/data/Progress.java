@@ -19,6 +19,7 @@ public final class Progress {
     private final long startNanos = System.nanoTime();
     private long lastLogNanos = startNanos;
     private long done;
+    private long startDone;
     private String note = "";
 
     /** Reports to {@code sink} (a console writer, say) instead of a logger. */
@@ -38,6 +39,16 @@ public final class Progress {
     /** Counts items, logging every 5 seconds. */
     public Progress(Logger log, String what, long total) {
         this(log, what, total, "items", 5000);
+    }
+
+    /**
+     * Continues a job that had {@code done} items done before this reporter (a resumed training run): the count
+     * starts there, the rate and ETA cover only the items done since.
+     */
+    public Progress startingAt(long done) {
+        this.startDone = done;
+        this.done = done;
+        return this;
     }
 
     /** One more item done. */
@@ -81,7 +92,7 @@ public final class Progress {
     /** "near_dedup: 12000/52000 items (23.1%) 4100/s ETA 10s" */
     public String line(long nowNanos) {
         double seconds = Math.max(1e-9, (nowNanos - startNanos) / 1e9);
-        double rate = done / seconds;
+        double rate = (done - startDone) / seconds;
         String eta = rate > 0 && total > done ? String.format(Locale.ROOT, " ETA %.0fs", (total - done) / rate) : "";
         double pct = total == 0 ? 100 : 100.0 * done / total;
         String r = String.format(Locale.ROOT, rate >= 10 ? "%.0f" : "%.2f", rate);

@@ -38,4 +38,18 @@ class ProgressTest {
         assertTrue(lines.get(0).matches("train: 30/30 steps \\(100\\.0%\\) [0-9.]+/s, loss 4\\.7358, lr 3\\.09e-04, 65 tok/s"),
                 lines.get(0));
     }
+
+    /** A resumed job: the count starts at the resume point and the rate counts only this reporter's items. */
+    @Test
+    void startingAtCountsOnFromThereWithTheRateOfNewItemsOnly() {
+        List<String> lines = new ArrayList<>();
+        Progress progress = new Progress(lines::add, "train", 100, "steps", 3_600_000).startingAt(90);
+        long start = System.nanoTime();
+        progress.update(91);
+        // 1 new step since start: the rate is at most 1 per elapsed second, never 91.
+        String line = progress.line(start + 1_000_000_000L);
+        assertTrue(line.startsWith("train: 91/100 steps (91.0%) "), line);
+        double rate = Double.parseDouble(line.replaceAll(".*\\) ([0-9.]+)/s.*", "$1"));
+        assertTrue(rate <= 1.0 + 1e-9, line);
+    }
 }

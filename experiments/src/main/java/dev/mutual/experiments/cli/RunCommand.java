@@ -42,10 +42,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--force", paramLabel = "STAGE", description = "rerun this stage and everything downstream of it even if cached (repeatable)")
     List<String> force = new ArrayList<>();
 
+    @Option(names = "--resume", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "continue an interrupted stage (training: from its newest checkpoint); --no-resume starts it over (default: resume)")
+    boolean resume;
+
     @Override
     public Integer call() throws IOException {
         Recipe recipe = recipeArguments.load();
-        run(recipe, recipeArguments.recipeFile, recipeArguments.overrides, new LinkedHashSet<>(force),
+        run(recipe, recipeArguments.recipeFile, recipeArguments.overrides, new LinkedHashSet<>(force), resume,
                 spec.commandLine().getOut());
         return 0;
     }
@@ -54,7 +58,8 @@ final class RunCommand implements Callable<Integer> {
      * Runs {@code recipe} in its run directory (shared by {@code run} and {@code train --recipe}), printing the
      * directory, each stage's outcome and numbers to {@code out}; returns the run directory.
      */
-    static Path run(Recipe recipe, Path recipeFile, List<String> overrides, Set<String> force, PrintWriter out) throws IOException {
+    static Path run(Recipe recipe, Path recipeFile, List<String> overrides, Set<String> force, boolean resume,
+                    PrintWriter out) throws IOException {
         Pipeline pipeline = Stages.pipeline(recipe);
         pipeline.withDownstream(force);  // checks the stage names before any work
         String resolved = RecipeWriter.toYaml(recipe);
@@ -67,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
             log.info("recipe {}{}: resolved in {}", recipeFile, overrides.isEmpty() ? "" : " with overrides " + overrides,
                     run.dir().resolve(RunDirectory.RESOLVED_RECIPE));
-            List<StageOutcome> outcomes = pipeline.run(run, force);
+            List<StageOutcome> outcomes = pipeline.run(run, force, resume);
             for (StageOutcome o : outcomes) {
                 out.println("  " + o.name() + ": " + o.status().name().toLowerCase() + " " + o.manifest().metrics());
             }

@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model from a training recipe (e.g. recipes/train_tiny.yaml) in runs/<name>/<timestamp>-<hash>/train/:",
                 "metrics.jsonl, training.png, model/ (and adapter/ with LoRA). Progress goes to stderr.",
-                "Running the same recipe again reuses the finished model; --force trains again."})
+                "Running the same recipe again reuses the finished model; --force trains again.",
+                "An interrupted run (killed, crashed) continues from its newest checkpoint (checkpoint_every) when rerun."})
 final class TrainCommand implements Callable<Integer> {
 
     @Spec
@@ -40,12 +41,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "train again even when this recipe finished before")
     boolean force;
 
+    @Option(names = "--resume", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"continue an interrupted run of this recipe from its newest checkpoint (the default);",
+                    "--no-resume discards it and trains from step 0"})
+    boolean resume;
+
     @Override
     public Integer call() throws IOException {
         Recipe recipe = RecipeLoader.loadTraining(recipeFile, overrides, System.getenv(), Path.of("").toAbsolutePath());
         PrintWriter out = spec.commandLine().getOut();
         String stage = RecipeLoader.TRAINING_STAGE;
-        Path runDir = RunCommand.run(recipe, recipeFile, overrides, force ? Set.of(stage) : Set.of(), out);
+        Path runDir = RunCommand.run(recipe, recipeFile, overrides, force ? Set.of(stage) : Set.of(), resume, out);
         Path dir = runDir.resolve(stage);
         out.println("model: " + dir.resolve("model"));
         if (Files.isDirectory(dir.resolve("adapter"))) out.println("adapter: " + dir.resolve("adapter"));

@@ -101,6 +101,15 @@ public final class Pipeline {
      * @param force stages to rerun even when cached; everything downstream of them reruns too
      */
     public List<StageOutcome> run(RunDirectory run, Set<String> force) throws IOException {
+        return run(run, force, true);
+    }
+
+    /**
+     * @param force  stages to rerun even when cached; everything downstream of them reruns too (from scratch)
+     * @param resume whether a {@link Stage#resumable()} stage continues from the leftovers of an interrupted attempt
+     *               (e.g. training from its last checkpoint); false clears them and starts it over
+     */
+    public List<StageOutcome> run(RunDirectory run, Set<String> force, boolean resume) throws IOException {
         Set<String> forced = withDownstream(force);
         if (!forced.isEmpty()) log.info("forcing {}", forced);
         Map<String, Manifest> finished = new LinkedHashMap<>();
@@ -127,7 +136,7 @@ public final class Pipeline {
                     manifest = Manifest.readFrom(work);
                 } else {
                     status = StageOutcome.Status.RAN;
-                    manifest = runStage(run, ps, key, work, progress);
+                    manifest = runStage(run, ps, key, work, progress, resume && !forced.contains(ps.name()));
                 }
                 deleteTree(out);  // stale (other cache key) or forced
                 Files.move(work, out, StandardCopyOption.ATOMIC_MOVE);
@@ -142,9 +151,10 @@ public final class Pipeline {
         return outcomes;
     }
 
-    private Manifest runStage(RunDirectory run, PipelineStage ps, String key, Path work, String progress) throws IOException {
+    private Manifest runStage(RunDirectory run, PipelineStage ps, String key, Path work, String progress,
+                              boolean resume) throws IOException {
         boolean leftovers = Files.isDirectory(work);
-        boolean resumed = leftovers && ps.stage().resumable();
+        boolean resumed = leftovers && resume && ps.stage().resumable();
         if (leftovers && !resumed) deleteTree(work);
         log.info("{}: running{}", progress, !leftovers ? "" : resumed
                 ? " (resuming from " + work.getFileName() + " of an unfinished attempt)"

@@ -10,6 +10,7 @@ import dev.mutual.experiments.recipe.InitConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.eager.EagerDecoder;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.lora.LoraAdapterFile;
@@ -21,14 +22,25 @@ import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.train.AdamW;
 import dev.mutual.trainer.train.AdamWConfig;
 import dev.mutual.trainer.train.LrSchedule;
+import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.train.CheckpointPolicy;
 import dev.mutual.trainer.train.MetricsLog;
+import dev.mutual.trainer.train.RunCheckpoints;
+import dev.mutual.trainer.train.RunListener;
+import dev.mutual.trainer.train.RunResult;
+import dev.mutual.trainer.train.RunState;
 import dev.mutual.trainer.train.SftBatches;
 import dev.mutual.trainer.train.ShuffledBatches;
 import dev.mutual.trainer.train.TrainStep;
-import dev.mutual.trainer.train.Trainer;
 import dev.mutual.trainer.train.TrainingBench;
+import dev.mutual.trainer.train.TrainableModel;
+import dev.mutual.trainer.train.TrainingRun;
+import dev.mutual.trainer.train.Validation;
+import dev.mutual.trainer.train.ValidationPolicy;
+import dev.mutual.trainer.train.ValidationSplit;
 import dev.mutual.trainer.train.WeightDecayGroups;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,20 +52,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
- * Stage {@code train}: SFT with {@link Trainer} on the examples of a prepared {@code data.jsonl}, each weighted by its
+ * Stage {@code train}: SFT with {@link TrainingRun} on the examples of a prepared {@code data.jsonl}, each weighted by its
  * {@code weight} (1 when absent). Full fine-tuning, or LoRA on a pretrained model. Writes {@code metrics.jsonl} as it
  * goes, {@code training.png} (loss and learning rate) at the end, and the final model to {@code model/} (HF format,
  * with the tokenizer files; with LoRA the merged model, and the PEFT adapter in {@code adapter/}). The folder is
  * complete only when the pipeline publishes it (renamed from {@code <stage>.partial/} after {@link #run} returns),
- * so a killed run never leaves a half-written model. Not resumable yet: an interrupted attempt starts over.
- * Packing (several examples per row) waits for the eager engine, whose attention can keep examples apart.
+ * so a killed run never leaves a half-written model. Checkpoints ({@code checkpoint-N/}, every
+ * {@code checkpoint_every} steps and at the end) make it resumable: rerun, an interrupted attempt continues from its
+ * newest checkpoint, bit-identically, unless the run's inputs changed (refused) or the user asks for --no-resume.
+ * With {@code eval_every}, validation losses go to {@code validation.jsonl} and the plot.
+ * The model trains on {@link EagerDecoder} ({@code engine: eager}, the default) or the SameDiff {@link DecoderGraph};
+ * {@code packing} (eager only) packs several examples into each row with block-diagonal attention.
  */
 final class TrainStage implements Stage {
 
     /** Bump when a change here, in SftBatches or in Trainer alters metrics.jsonl or the model. */
-    static final int CODE_VERSION = 2;
+    static final int CODE_VERSION = 3;
 
     private static final Logger log = LoggerFactory.getLogger(TrainStage.class);
 
@@ -74,9 +94,16 @@ final class TrainStage implements Stage {
     public List<Path> inputFiles() {
         List<Path> files = new ArrayList<>();
         if (config.data() != null) files.add(dataFile(config.data()));
+        if (config.evalData() != null) files.add(dataFile(config.evalData()));
         if (config.model() != null) files.addAll(modelFiles(config.model()));
         files.addAll(tokenizerFiles(config.tokenizer()));
         return files;
+    }
+
+    /** An interrupted attempt continues from its newest checkpoint. */
+    @Override
+    public boolean resumable() {
+        return true;
     }
 
     @Override
@@ -85,85 +112,285 @@ final class TrainStage implements Stage {
         // Format detected from the first record: a prepared data.jsonl, or any pair format the readers know.
         List<Example> examples = DataReader.read(data, DataReader.Options.defaults()).examples();
         if (examples.isEmpty()) throw new UserInputException(data + ": no examples to train on");
-        double[] weights = new double[examples.size()];
+        double[] weights = weights(examples);
         int weighted = 0;
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = examples.get(i).weight();
-            if (weights[i] != 1.0) weighted++;
-        }
+        for (double w : weights) if (w != 1.0) weighted++;
         try (TextTokenizer tokenizer = TextTokenizer.load(config.tokenizer())) {
             ChatEncoder encoder = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer(config.chatTemplate(), tokenizer));
-            SftBatches.Rows rows = SftBatches.sft(examples, weights, encoder, config.seqLen());
-            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn",
-                    ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows());
+            SftBatches.Rows rows = config.packing()
+                    ? SftBatches.sftPacked(examples, weights, encoder, config.seqLen())
+                    : SftBatches.sft(examples, weights, encoder, config.seqLen());
+            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn (left out){}",
+                    ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows(),
+                    config.packing() ? "; packed into " + rows.batch().batchSize() + " rows" : "");
             if (rows.emptyRows() == examples.size()) {
                 throw new UserInputException(data + ": every example has weight 0 or loses its whole reply to seq_len "
                         + config.seqLen() + ": nothing to learn");
             }
+            // Rows with nothing to learn (weight 0, reply cut off) would only cost compute, and a step made of
+            // them alone has no loss at all; they would also dilute a held-out share.
+            TokenBatch trainRows = rowsToLearn(rows.batch());
+            List<TokenBatch> validationBatches = List.of();
+            if (config.evalFraction() > 0) {
+                ValidationSplit split;
+                try {
+                    split = ValidationSplit.of(trainRows, config.evalFraction(), seed, config.microBatch());
+                } catch (IllegalArgumentException e) {
+                    throw new UserInputException(data + ": " + e.getMessage(), e);
+                }
+                log.info("{}: {} rows held out for validation (eval_fraction {}), {} left to train on", ctx.name(),
+                        trainRows.batchSize() - split.trainRows().batchSize(), config.evalFraction(),
+                        split.trainRows().batchSize());
+                trainRows = split.trainRows();
+                validationBatches = split.validationBatches();
+            } else if (config.evalData() != null) {
+                validationBatches = evalBatches(config.evalData(), encoder);
+            }
 
-            DecoderGraph graph = graph(tokenizer);
+            Engine engine = engine(tokenizer);
+            TrainableModel model = engine.model();
             AdamW adamw = WeightDecayGroups.adamw(new AdamWConfig(config.lr(), 0.9, 0.95, 1e-8, config.weightDecay(),
-                    config.clip()), graph, config.noDecay());
-            Trainer trainer = new Trainer(graph, adamw, schedule(), config.gradAccum());
-            // MFU's denominator, measured once per run: this machine's fp32 matmul rate through ND4J.
+                    config.clip()), model, config.noDecay());
+            ValidationPolicy validation = null;
+            if (config.evalEvery() > 0) {
+                try {
+                    validation = new ValidationPolicy(validationBatches, config.evalEvery(),
+                            config.earlyStoppingPatience(), config.earlyStoppingMinDelta());
+                } catch (IllegalArgumentException e) {
+                    throw new UserInputException((config.evalData() != null ? "eval_data " + config.evalData()
+                            : "eval_fraction " + config.evalFraction()) + ": " + e.getMessage(), e);
+                }
+            }
+            Path workDir = ctx.workDir();
+            CheckpointPolicy checkpoints = new CheckpointPolicy(workDir, config.checkpointEvery(), config.keepCheckpoints());
+            TrainingRun trainingRun = new TrainingRun(model, adamw, schedule(), config.gradAccum(), new TrainingRun.Options(
+                    config.steps(), checkpoints, validation, ctx.resumed(), identity(data)));
+            int resumeStep = resumeStep(ctx, trainingRun);
+
+            // MFU's denominator, measured once per attempt: this machine's fp32 matmul rate through ND4J.
             double peakGflops = TrainingBench.sgemmGflops();
-            double flopsPerStep = flopsPerToken(graph) * config.microBatch() * config.seqLen() * config.gradAccum();
+            double flopsPerStep = flopsPerToken(model) * config.microBatch() * config.seqLen() * config.gradAccum();
             log.info("{}: {} parameters trained{}, {} decayed; {} GFLOP per step, sgemm peak {} GFLOP/s", ctx.name(),
-                    trainedParameters(graph), config.lora() == null ? "" : " (LoRA rank " + config.lora().rank() + ")",
+                    trainedParameters(model), config.lora() == null ? "" : " (LoRA rank " + config.lora().rank() + ")",
                     adamw.decayed().size(), String.format(Locale.ROOT, "%.2f", flopsPerStep / 1e9),
                     String.format(Locale.ROOT, "%.1f", peakGflops));
 
-            List<TrainStep> steps = new ArrayList<>();
             long start = System.nanoTime();
+            RunResult result;
             double tokensPerSecond;
-            try (MetricsLog metrics = new MetricsLog(ctx.workDir().resolve("metrics.jsonl"), flopsPerStep, peakGflops * 1e9);
-                 TrainingProgress progress = new TrainingProgress(log::info, ctx.name(), config.steps(), TrainingProgress.terminal())) {
-                trainer.train(new ShuffledBatches(rows.batch(), config.microBatch(), seed), config.steps(), step -> {
-                    metrics.accept(step);
-                    steps.add(step);
-                    progress.step(step);
+            Path metricsFile = workDir.resolve("metrics.jsonl");
+            try (MetricsLog metrics = resumeStep > 0
+                    ? MetricsLog.continuing(metricsFile, resumeStep, flopsPerStep, peakGflops * 1e9)
+                    : new MetricsLog(metricsFile, flopsPerStep, peakGflops * 1e9);
+                 ValidationLog validations = validation == null ? null
+                         : new ValidationLog(workDir.resolve(ValidationLog.FILE), resumeStep);
+                 TrainingProgress progress = new TrainingProgress(log::info, ctx.name(), config.steps(), resumeStep,
+                         TrainingProgress.terminal())) {
+                result = trainingRun.run(new ShuffledBatches(trainRows, config.microBatch(), seed), new RunListener() {
+                    @Override
+                    public void onStep(TrainStep step) {
+                        metrics.accept(step);
+                        progress.step(step);
+                    }
+
+                    @Override
+                    public void onValidation(Validation v) {
+                        validations.accept(v);
+                        log.info("{}: step {}: validation loss {} ({}, best {} at step {}){}", ctx.name(), v.step(),
+                                String.format(Locale.ROOT, "%.4f", v.loss()), v.improved() ? "improved"
+                                        : v.evalsWithoutImprovement() + " without improvement",
+                                String.format(Locale.ROOT, "%.4f", v.bestLoss()), v.bestStep(),
+                                v.stopEarly() ? "; early stopping" : "");
+                    }
+
+                    @Override
+                    public void onCheckpoint(int step, Path dir) {
+                        log.debug("{}: checkpoint {}", ctx.name(), dir);
+                    }
                 });
                 tokensPerSecond = progress.tokensPerSecond();
             }
-            TrainingPlot.write(ctx.workDir().resolve("training.png"), ctx.name() + ": loss and learning rate", steps);
-            save(ctx.workDir(), graph);
+            List<TrainStep> steps = MetricsLog.read(metricsFile);
+            List<Validation> validations = validation == null ? List.of() : ValidationLog.read(workDir.resolve(ValidationLog.FILE));
+            TrainingPlot.write(workDir.resolve("training.png"), ctx.name() + ": loss and learning rate", steps, validations);
+            int savedStep = result.lastStep();
+            if (config.loadBest() && result.bestStep() > 0 && result.bestStep() != result.lastStep()) {
+                RunCheckpoints.loadTrainable(new RunCheckpoints(workDir).pathOf(result.bestStep()), model);
+                savedStep = result.bestStep();
+            }
+            log.info("{}: model/ holds the weights of step {}{}", ctx.name(), savedStep,
+                    result.stoppedEarly() ? " (stopped early at step " + result.lastStep() + ")" : "");
+            save(workDir, engine);
 
             double seconds = 0;
             for (TrainStep s : steps) seconds += s.seconds();
-            Map<String, Number> result = new LinkedHashMap<>();
-            result.put("examples", examples.size());
-            result.put("truncated", rows.truncated());
-            result.put("steps", config.steps());
-            result.put("first_loss", steps.get(0).loss());
-            result.put("final_loss", steps.get(steps.size() - 1).loss());
-            result.put("tokens_per_s", tokensPerSecond);
-            result.put("mfu", flopsPerStep * steps.size() / seconds / (peakGflops * 1e9));
-            result.put("seconds", (System.nanoTime() - start) / 1e9);
-            return new StageResult(result);
+            Map<String, Number> out = new LinkedHashMap<>();
+            out.put("examples", examples.size());
+            out.put("truncated", rows.truncated());
+            out.put("steps", result.lastStep());
+            out.put("first_loss", steps.get(0).loss());
+            out.put("final_loss", steps.get(steps.size() - 1).loss());
+            if (result.resumedFrom() > 0) out.put("resumed_from", result.resumedFrom());
+            if (!validations.isEmpty()) {  // none when eval_every > steps
+                out.put("best_step", result.bestStep());
+                out.put("best_eval_loss", result.bestLoss());
+                out.put("final_eval_loss", validations.get(validations.size() - 1).loss());
+                out.put("stopped_early", result.stoppedEarly() ? 1 : 0);
+            }
+            out.put("model_step", savedStep);
+            out.put("tokens_per_s", tokensPerSecond);
+            out.put("mfu", flopsPerStep * steps.size() / seconds / (peakGflops * 1e9));
+            out.put("seconds", (System.nanoTime() - start) / 1e9);
+            return new StageResult(out);
         }
     }
+
+    /** The rows with at least one non-zero loss weight, in order. */
+    static TokenBatch rowsToLearn(TokenBatch rows) {
+        List<Integer> keep = new ArrayList<>();
+        for (int r = 0; r < rows.batchSize(); r++) {
+            for (double w : rows.lossWeights()[r]) {
+                if (w != 0) {
+                    keep.add(r);
+                    break;
+                }
+            }
+        }
+        if (keep.size() == rows.batchSize()) return rows;
+        int[][] in = new int[keep.size()][];
+        int[][] out = new int[keep.size()][];
+        double[][] w = new double[keep.size()][];
+        int[][] pos = new int[keep.size()][];
+        int[][] seg = new int[keep.size()][];
+        for (int i = 0; i < keep.size(); i++) {
+            in[i] = rows.inputIds()[keep.get(i)];
+            out[i] = rows.targetIds()[keep.get(i)];
+            w[i] = rows.lossWeights()[keep.get(i)];
+            pos[i] = rows.positions()[keep.get(i)];
+            seg[i] = rows.segments()[keep.get(i)];
+        }
+        return new TokenBatch(in, out, w, pos, seg);
+    }
+
+    private static double[] weights(List<Example> examples) {
+        double[] weights = new double[examples.size()];
+        for (int i = 0; i < weights.length; i++) weights[i] = examples.get(i).weight();
+        return weights;
+    }
+
+    /** eval_data's rows in batches of the model's shape. */
+    private List<TokenBatch> evalBatches(Path evalData, ChatEncoder encoder) {
+        Path file = dataFile(evalData);
+        List<Example> examples = DataReader.read(file, DataReader.Options.defaults()).examples();
+        if (examples.isEmpty()) throw new UserInputException("eval_data " + file + ": no examples to validate on");
+        SftBatches.Rows rows = SftBatches.sft(examples, weights(examples), encoder, config.seqLen());
+        if (rows.emptyRows() == examples.size()) {
+            throw new UserInputException("eval_data " + file + ": every example has weight 0 or loses its whole reply to"
+                    + " seq_len " + config.seqLen() + ": nothing to validate on");
+        }
+        return ValidationSplit.batches(rowsToLearn(rows.batch()), config.microBatch());
+    }
+
+    /**
+     * The step an interrupted attempt reached (its newest checkpoint), 0 for a fresh start. Refuses, before any work,
+     * a checkpoint of a run that differs from this one (e.g. the data file changed since), naming what changed.
+     */
+    private int resumeStep(StageContext ctx, TrainingRun run) {
+        if (!ctx.resumed()) return 0;
+        RunCheckpoints store = new RunCheckpoints(ctx.workDir());
+        store.removeLeftovers();
+        Optional<Path> latest = store.latest();
+        if (latest.isEmpty()) {
+            log.info("{}: the interrupted attempt left no checkpoint; training from step 0", ctx.name());
+            return 0;
+        }
+        RunState saved = RunCheckpoints.readState(latest.get());
+        Map<String, String> now = run.identity();
+        List<String> changed = new ArrayList<>();
+        for (String key : new TreeSet<>(saved.identity().keySet())) {
+            if (!saved.identity().get(key).equals(now.get(key))) changed.add(key);
+        }
+        for (String key : now.keySet()) if (!saved.identity().containsKey(key)) changed.add(key);
+        if (!changed.isEmpty()) {
+            throw new UserInputException(latest.get() + ": the interrupted run cannot be resumed, because "
+                    + String.join(", ", changed) + (changed.size() == 1 ? " differs" : " differ")
+                    + " from when it started (" + describe(changed, saved.identity(), now)
+                    + "). Rerun with --no-resume to discard its checkpoints and train from step 0, or restore the inputs");
+        }
+        log.info("{}: resuming from {} (step {} of {})", ctx.name(), latest.get().getFileName(), saved.step(), config.steps());
+        return saved.step();
+    }
+
+    private static String describe(List<String> keys, Map<String, String> was, Map<String, String> now) {
+        List<String> parts = new ArrayList<>();
+        for (String k : keys) parts.add(k + ": " + abbreviate(was.get(k)) + " then, " + abbreviate(now.get(k)) + " now");
+        return String.join("; ", parts);
+    }
+
+    private static String abbreviate(String v) {
+        if (v == null) return "absent";
+        return v.length() > 40 ? v.substring(0, 37) + "..." : v;
+    }
+
+    /**
+     * What a checkpoint must match besides what {@link TrainingRun} checks itself (model, shapes, optimizer,
+     * schedule, batch shape): the seed, the content of every input and the keys that shape the data.
+     */
+    private Map<String, String> identity(Path data) throws IOException {
+        Map<String, String> id = new TreeMap<>();
+        id.put("seed", Long.toString(seed));
+        id.put("data_sha256", ContentHash.of(data));
+        if (config.evalData() != null) id.put("eval_data_sha256", ContentHash.of(dataFile(config.evalData())));
+        id.put("eval_fraction", Double.toString(config.evalFraction()));
+        id.put("chat_template", config.chatTemplate());
+        StringBuilder tok = new StringBuilder();
+        for (Path f : tokenizerFiles(config.tokenizer())) tok.append(ContentHash.of(f), 0, 16).append(' ');
+        id.put("tokenizer_sha256", tok.toString().trim());
+        if (config.model() != null) {
+            StringBuilder m = new StringBuilder();
+            for (Path f : modelFiles(config.model())) m.append(ContentHash.of(f), 0, 16).append(' ');
+            id.put("model_sha256", m.toString().trim());
+        }
+        if (config.lora() != null) id.put("lora", config.lora().toString());
+        id.put("engine", config.engine());
+        id.put("packing", Boolean.toString(config.packing()));
+        id.put("train_stage_code_version", Integer.toString(CODE_VERSION));
+        return id;
+    }
+
+    /** The model being trained, and how to get its weights (and LoRA adapter) out of it for saving. */
+    private record Engine(TrainableModel model, Supplier<DecoderWeights> weights, Supplier<LoraWeights> lora) {}
 
     /** model/ (and with LoRA adapter/ first, the merged weights in model/). */
-    private void save(Path dir, DecoderGraph graph) {
+    private void save(Path dir, Engine engine) {
         List<Path> tokenizerFiles = tokenizerFiles(config.tokenizer());
         if (config.lora() == null) {
-            HfCheckpoint.save(dir.resolve("model"), graph.toWeights(), tokenizerFiles);
+            HfCheckpoint.save(dir.resolve("model"), engine.weights().get(), tokenizerFiles);
             return;
         }
-        LoraWeights adapter = graph.loraWeights();
+        LoraWeights adapter = engine.lora().get();
         LoraAdapterFile.save(dir.resolve("adapter"), adapter, config.model().toString());
-        HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(graph.toWeights(), adapter), tokenizerFiles);
+        HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(engine.weights().get(), adapter), tokenizerFiles);
     }
 
-    private DecoderGraph graph(TextTokenizer tokenizer) {
+    /** The model on the configured engine; both start from the same weights for the same seed. */
+    private Engine engine(TextTokenizer tokenizer) {
+        boolean eager = config.engine().equals("eager");
+        int b = config.microBatch();
+        int t = config.seqLen();
         if (config.init() != null) {
             InitConfig i = config.init();
             // LLaMA-2 defaults (rms_norm_eps 1e-5, rope_theta 1e4), untied head, no biases.
             ModelConfig c = new ModelConfig("llama", i.hiddenSize(), i.intermediateSize(), i.layers(), i.heads(),
                     i.kvHeads(), i.hiddenSize() / i.heads(), tokenizer.vocabSize(), Math.max(config.seqLen(), 2048),
                     1e-5, 1e4, null, false, false, 0, tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
-            return DecoderGraph.build(c, DecoderParameters.random(c, seed, DataType.FLOAT), config.microBatch(),
-                    config.seqLen(), DataType.FLOAT);
+            Map<String, INDArray> init = DecoderParameters.random(c, seed, DataType.FLOAT);
+            if (eager) {
+                EagerDecoder e = EagerDecoder.build(c, init, b, t, DataType.FLOAT);
+                return new Engine(e, e::toWeights, e::loraWeights);
+            }
+            DecoderGraph g = DecoderGraph.build(c, init, b, t, DataType.FLOAT);
+            return new Engine(g, g::toWeights, g::loraWeights);
         }
         Path m = config.model();
         DecoderWeights weights = Files.isDirectory(m) ? HfCheckpoint.load(m).weights() : Llama2cCheckpoint.read(m);
@@ -171,21 +398,32 @@ final class TrainStage implements Stage {
             throw new UserInputException("model " + m + ": vocab_size " + weights.config().vocabSize()
                     + " is smaller than the tokenizer's " + tokenizer.vocabSize() + " (" + config.tokenizer() + ")");
         }
-        if (config.lora() == null) return DecoderGraph.build(weights, config.microBatch(), config.seqLen(), DataType.FLOAT);
-        LoraConfig lora = config.lora().toLoraConfig();
+        if (config.lora() == null) {
+            if (eager) {
+                EagerDecoder e = EagerDecoder.build(weights, b, t, DataType.FLOAT);
+                return new Engine(e, e::toWeights, e::loraWeights);
+            }
+            DecoderGraph g = DecoderGraph.build(weights, b, t, DataType.FLOAT);
+            return new Engine(g, g::toWeights, g::loraWeights);
+        }
         // PEFT's init: A random, B zero, so training starts from the base model's outputs.
-        return DecoderGraph.buildWithLora(weights, LoraWeights.init(lora, weights.config(), seed), config.microBatch(),
-                config.seqLen(), DataType.FLOAT, seed);
+        LoraWeights lora = LoraWeights.init(config.lora().toLoraConfig(), weights.config(), seed);
+        if (eager) {
+            EagerDecoder e = EagerDecoder.buildWithLora(weights, lora, b, t, DataType.FLOAT, seed);
+            return new Engine(e, e::toWeights, e::loraWeights);
+        }
+        DecoderGraph g = DecoderGraph.buildWithLora(weights, lora, b, t, DataType.FLOAT, seed);
+        return new Engine(g, g::toWeights, g::loraWeights);
     }
 
-    private double flopsPerToken(DecoderGraph graph) {
-        if (config.lora() == null) return TrainingBench.modelFlopsPerToken(graph.config(), config.seqLen());
-        return TrainingBench.modelFlopsPerToken(graph.config(), config.seqLen(), trainedParameters(graph));
+    private double flopsPerToken(TrainableModel model) {
+        if (config.lora() == null) return TrainingBench.modelFlopsPerToken(model.config(), config.seqLen());
+        return TrainingBench.modelFlopsPerToken(model.config(), config.seqLen(), trainedParameters(model));
     }
 
-    private static long trainedParameters(DecoderGraph graph) {
+    private static long trainedParameters(TrainableModel model) {
         long n = 0;
-        for (String name : graph.parameterNames()) n += graph.parameter(name).length();
+        for (String name : model.parameterNames()) n += model.parameter(name).length();
         return n;
     }
 

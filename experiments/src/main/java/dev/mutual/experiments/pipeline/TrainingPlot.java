@@ -2,6 +2,7 @@ package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.AtomicFile;
 import dev.mutual.trainer.train.TrainStep;
+import dev.mutual.trainer.train.Validation;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -15,23 +16,33 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code training.png}: the loss per optimizer step (left axis) and the learning rate (right axis) of one training
- * run, drawn at the end from the same steps metrics.jsonl holds. Renders into an image, so it needs no display.
+ * {@code training.png}: the loss per optimizer step (left axis), the validation loss when there is one (left axis)
+ * and the learning rate (right axis) of one training run, drawn at the end from the same steps metrics.jsonl holds. Renders into an image, so it needs no display.
  */
 final class TrainingPlot {
     static final int WIDTH = 900;
     static final int HEIGHT = 500;
     private static final Color LOSS = new Color(0x4C72B0);
     private static final Color LR = new Color(0xDD8452);
+    private static final Color VALIDATION = new Color(0x55A868);
 
     private TrainingPlot() {}
 
     /** Writes the chart of {@code steps} to {@code file} atomically. */
     static void write(Path file, String title, List<TrainStep> steps) {
-        AtomicFile.writeBytes(file, png(title, steps));
+        write(file, title, steps, List.of());
+    }
+
+    /** The same with the validation losses as a third series on the loss axis. */
+    static void write(Path file, String title, List<TrainStep> steps, List<Validation> validations) {
+        AtomicFile.writeBytes(file, png(title, steps, validations));
     }
 
     static byte[] png(String title, List<TrainStep> steps) {
+        return png(title, steps, List.of());
+    }
+
+    static byte[] png(String title, List<TrainStep> steps, List<Validation> validations) {
         if (steps.isEmpty()) throw new IllegalArgumentException("no steps to plot");
         double[] x = new double[steps.size()];
         double[] loss = new double[steps.size()];
@@ -59,6 +70,16 @@ final class TrainingPlot {
         boolean markers = steps.size() <= 30;
         series(chart, "loss", x, loss, LOSS, 0, markers);
         series(chart, "learning rate", x, lr, LR, 1, markers);
+        if (!validations.isEmpty()) {
+            double[] vx = new double[validations.size()];
+            double[] vy = new double[validations.size()];
+            for (int i = 0; i < vx.length; i++) {
+                vx[i] = validations.get(i).step();
+                vy[i] = validations.get(i).loss();
+            }
+            // Validations are few: always marked, so one validation still shows.
+            series(chart, "validation loss", vx, vy, VALIDATION, 0, true);
+        }
         try {
             return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {

@@ -31,9 +31,16 @@ final class TrainingProgress implements AutoCloseable {
      * @param bar   where to draw the live bar (System.err on a terminal), or null for lines only
      */
     TrainingProgress(Consumer<String> lines, String stage, int totalSteps, PrintStream bar) {
+        this(lines, stage, totalSteps, 0, bar);
+    }
+
+    /** A run resumed after {@code startStep} steps: counts from there, the rate and ETA from what this attempt does. */
+    TrainingProgress(Consumer<String> lines, String stage, int totalSteps, int startStep, PrintStream bar) {
         this.total = totalSteps;
-        this.log = new Progress(lines, stage, totalSteps, "steps", bar == null ? 3000 : 60_000);
+        this.done = startStep;
+        this.log = new Progress(lines, stage, totalSteps, "steps", bar == null ? 3000 : 60_000).startingAt(startStep);
         this.bar = bar == null ? null : new ProgressBarBuilder().setTaskName(stage).setInitialMax(totalSteps)
+                .startsFrom(startStep, java.time.Duration.ZERO)
                 .setUnit(" steps", 1).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new ConsoleProgressBarConsumer(bar, 120)).build();
     }

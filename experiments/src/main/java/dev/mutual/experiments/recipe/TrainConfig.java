@@ -35,6 +35,16 @@ import java.util.List;
  * @param lora          train a LoRA adapter instead of every weight, or null for full fine-tuning
  * @param seed          seed of the random init, the data order and LoRA's init and dropout, or null for the
  *                      recipe's seed
+ * @param checkpointEvery save a resumable checkpoint every this many steps; 0 only at the end
+ * @param keepCheckpoints complete checkpoints kept, newest first (plus the best validation step's)
+ * @param evalEvery     validation loss every this many steps; 0 for none
+ * @param evalFraction  share of the rows held out (seeded) for validation; 0 for none
+ * @param evalData      a separate validation file (any format {@code data} takes), or null
+ * @param earlyStoppingPatience   stop after this many validations in a row without improvement; 0 never
+ * @param earlyStoppingMinDelta   an improvement must lower the best validation loss by more than this
+ * @param loadBest      save the best validation step's weights as model/ instead of the last step's
+ * @param engine        eager (hand-written forward/backward, the fast default) or samediff (the SameDiff graph)
+ * @param packing       pack several examples into each row (block-diagonal attention); eager engine only
  */
 @StageType("train")
 public record TrainConfig(
@@ -56,9 +66,20 @@ public record TrainConfig(
         @Default("[norm, bias, embedding]") List<String> noDecay,
         @Default("1.0") double clip,
         @Default("null") LoraSettings lora,
-        @Default("null") Long seed) implements StageConfig {
+        @Default("null") Long seed,
+        @Default("0") int checkpointEvery,
+        @Default("3") int keepCheckpoints,
+        @Default("0") int evalEvery,
+        @Default("0.0") double evalFraction,
+        @Default("null") Path evalData,
+        @Default("0") int earlyStoppingPatience,
+        @Default("0.0") double earlyStoppingMinDelta,
+        @Default("false") boolean loadBest,
+        @Default("eager") String engine,
+        @Default("false") boolean packing) implements StageConfig {
 
     public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
+    public static final List<String> ENGINES = List.of("eager", "samediff");
 
     public TrainConfig {
         if ((data == null) == (dataStage == null)) {
@@ -98,6 +119,51 @@ public record TrainConfig(
             }
         }
         if (!(clip >= 0)) throw new IllegalArgumentException("clip: expected >= 0, found " + clip);
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint_every: expected >= 0, found " + checkpointEvery);
+        if (keepCheckpoints < 1) throw new IllegalArgumentException("keep_checkpoints: expected >= 1, found " + keepCheckpoints);
+        if (evalEvery < 0) throw new IllegalArgumentException("eval_every: expected >= 0, found " + evalEvery);
+        if (!(evalFraction >= 0 && evalFraction < 1)) {
+            throw new IllegalArgumentException("eval_fraction: expected 0 (none) or a share in (0, 1), found " + evalFraction);
+        }
+        if (evalData != null && !Files.exists(evalData)) {
+            throw new IllegalArgumentException("eval_data: no such file or folder " + evalData);
+        }
+        boolean evalSource = evalFraction > 0 || evalData != null;
+        if (evalFraction > 0 && evalData != null) {
+            throw new IllegalArgumentException("expected at most one of 'eval_fraction' and 'eval_data', found both");
+        }
+        if (evalEvery > 0 && !evalSource) {
+            throw new IllegalArgumentException("eval_every: " + evalEvery + " needs validation rows: set 'eval_fraction: 0.05'"
+                    + " (held out from data) or 'eval_data: PATH'");
+        }
+        if (evalSource && evalEvery == 0) {
+            throw new IllegalArgumentException((evalData != null ? "eval_data" : "eval_fraction")
+                    + ": set 'eval_every: N' too (validation every N steps), or drop it");
+        }
+        if (earlyStoppingPatience < 0) {
+            throw new IllegalArgumentException("early_stopping_patience: expected >= 0, found " + earlyStoppingPatience);
+        }
+        if (earlyStoppingPatience > 0 && evalEvery == 0) {
+            throw new IllegalArgumentException("early_stopping_patience: needs validation: set 'eval_every' and"
+                    + " 'eval_fraction' or 'eval_data'");
+        }
+        if (!(earlyStoppingMinDelta >= 0) || Double.isInfinite(earlyStoppingMinDelta)) {
+            throw new IllegalArgumentException("early_stopping_min_delta: expected a finite number >= 0, found "
+                    + earlyStoppingMinDelta);
+        }
+        if (!ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("engine: expected one of " + ENGINES + ", found \"" + engine + "\""
+                    + DidYouMean.hint(engine, ENGINES));
+        }
+        if (packing && !engine.equals("eager")) {
+            throw new IllegalArgumentException("packing: needs 'engine: eager' (the SameDiff graph has no block-diagonal"
+                    + " attention), found engine " + engine);
+        }
+        if (loadBest && (evalEvery == 0 || checkpointEvery == 0 || evalEvery % checkpointEvery != 0)) {
+            throw new IllegalArgumentException("load_best: needs a checkpoint at every validation: set eval_every to a"
+                    + " multiple of checkpoint_every (both > 0), found eval_every " + evalEvery + ", checkpoint_every "
+                    + checkpointEvery);
+        }
     }
 
     @Override

@@ -214,6 +214,23 @@ class PipelineTest {
         assertFalse(Files.exists(dir.resolve("blocking/started")), "leftovers were cleared");
     }
 
+    /** --no-resume: the leftovers of a resumable stage are cleared instead of handed over. */
+    @Test
+    void withoutResumeAResumableStageStartsOver() throws IOException {
+        BlockingStage stage = new BlockingStage("upper", false);
+        Pipeline pipeline = new Pipeline(List.of(UpperCaseStage.fromFile("upper", input, "!", new AtomicInteger()),
+                new PipelineStage("blocking", "blocking", "{}", List.of("upper"), stage)));
+        try (RunDirectory run = RunDirectory.open(runs, "fresh", "name: fresh\n", "", Instant.now())) {
+            Files.createDirectories(run.dir().resolve("blocking.partial"));
+            Files.writeString(run.dir().resolve("blocking.partial/checkpoint-3"), "an earlier attempt's");
+            assertEquals(List.of(RAN, RAN), statuses(pipeline.run(run, Set.of(), false)));
+            assertFalse(stage.resumedSeen);
+            assertFalse(Files.exists(run.dir().resolve("blocking/checkpoint-3")));
+            assertTrue(Files.readString(run.dir().resolve(RunDirectory.LOG))
+                    .contains("stage 2/2 blocking (blocking): running (cleared blocking.partial of an unfinished attempt)"));
+        }
+    }
+
     private static String readQuietly(Path p) {
         try {
             return Files.readString(p);

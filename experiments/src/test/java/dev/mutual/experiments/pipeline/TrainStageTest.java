@@ -290,7 +290,8 @@ class TrainStageTest {
             assertEquals(expected, step.get("loss").doubleValue(), 1e-5, "only the example of weight 1 counts");
             double tokens = 0;
             for (double w : alone.lossWeights()[0]) tokens += w;
-            assertEquals(tokens, step.get("weight_sum").doubleValue(), "the weight-0 rows add no weight");
+            // The weight-0 rows are left out of training, so the one row to learn fills the micro-batch of 4.
+            assertEquals(4 * tokens, step.get("weight_sum").doubleValue(), "the weight-0 rows add no weight");
         }
 
         // Every weight 0: nothing to learn, said before any step.
@@ -338,5 +339,15 @@ class TrainStageTest {
         int code = cli.execute("validate", recipe.toString());
         assertEquals(code == 0 ? 0 : 2, code, err::toString);
         return code == 0 ? "" : err.toString();
+    }
+
+    @Test
+    void rowsWithNothingToLearnAreLeftOutOfTraining() {
+        TokenBatch rows = new TokenBatch(new int[][] {{1, 2}, {3, 4}, {5, 6}}, new int[][] {{2, 3}, {4, 5}, {6, 7}},
+                new double[][] {{0, 1}, {0, 0}, {0.5, 0}});
+        TokenBatch kept = TrainStage.rowsToLearn(rows);
+        assertEquals(2, kept.batchSize());
+        assertEquals(List.of(1, 5), List.of(kept.inputIds()[0][0], kept.inputIds()[1][0]));
+        assertEquals(0.5, kept.lossWeights()[1][0]);
     }
 }

@@ -1,6 +1,7 @@
 package dev.mutual.experiments.pipeline;
 
 import dev.mutual.trainer.train.TrainStep;
+import dev.mutual.trainer.train.Validation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,5 +43,25 @@ class TrainingPlotTest {
         }
         assertTrue(Files.size(dir.resolve("run0/training.png")) > 10_000);
         assertThrows(IllegalArgumentException.class, () -> TrainingPlot.png("empty", List.of()));
+    }
+
+    /** Validation losses are a third series: its colour appears only when there are validations. */
+    @Test
+    void drawsValidationLossesAsTheirOwnSeries() throws IOException {
+        List<TrainStep> steps = new ArrayList<>();
+        for (int s = 1; s <= 20; s++) steps.add(new TrainStep(s, 5 - s * 0.1, 1e-3, 1, 10, 10, 0.1));
+        List<Validation> validations = List.of(new Validation(10, 4.2, true, 10, 4.2, 0, false),
+                new Validation(20, 3.4, true, 20, 3.4, 0, false));
+        assertEquals(0, pixelsOf(TrainingPlot.png("no validation", steps), 0x55A868));
+        assertTrue(pixelsOf(TrainingPlot.png("with validation", steps, validations), 0x55A868) > 50);
+    }
+
+    private static int pixelsOf(byte[] png, int rgb) throws IOException {
+        BufferedImage image = ImageIO.read(new java.io.ByteArrayInputStream(png));
+        int n = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) if ((image.getRGB(x, y) & 0xFFFFFF) == rgb) n++;
+        }
+        return n;
     }
 }

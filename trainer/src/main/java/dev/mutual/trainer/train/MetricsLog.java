@@ -112,6 +112,38 @@ public final class MetricsLog implements Consumer<TrainStep>, AutoCloseable {
         return new MetricsLog(file, modelFlopsPerStep, peakFlops, true, elapsed);
     }
 
+    /**
+     * The steps of a metrics log (all of them, also across resumes), e.g. to plot a whole run; {@code tokens_per_s},
+     * {@code mfu} and {@code rss_mb} are not part of a {@link TrainStep} and are dropped. A last line cut short by a
+     * crash is skipped.
+     */
+    public static List<TrainStep> read(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read metrics log " + file + ": " + e.getMessage(), e);
+        }
+        List<TrainStep> steps = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode line;
+            try {
+                line = JSON.readTree(lines.get(i));
+            } catch (IOException e) {
+                if (i == lines.size() - 1) break;
+                throw new UserInputException(file + ":" + (i + 1) + ": not a JSON object (" + e.getMessage() + ")", e);
+            }
+            if (line == null || !line.path("step").isInt() || !line.path("loss").isNumber()) {
+                if (i == lines.size() - 1) break;
+                throw new UserInputException(file + ":" + (i + 1) + ": expected a metrics line with 'step' and 'loss'");
+            }
+            steps.add(new TrainStep(line.get("step").intValue(), line.get("loss").doubleValue(),
+                    line.path("lr").asDouble(), line.path("grad_norm").asDouble(), line.path("tokens").asLong(),
+                    line.path("weight_sum").asDouble(), line.path("seconds").asDouble()));
+        }
+        return steps;
+    }
+
     public Path file() {
         return file;
     }

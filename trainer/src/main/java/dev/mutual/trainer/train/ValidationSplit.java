@@ -51,17 +51,39 @@ public record ValidationSplit(TokenBatch trainRows, List<TokenBatch> validationB
         return new ValidationSplit(select(rows, train, train.size()), batches);
     }
 
-    /** Rows {@code picked} of {@code rows}, padded to {@code size} rows with zero-weight copies of the first. */
+    /**
+     * All of {@code rows} (e.g. a separate validation file) in batches of {@code batchSize}, the last one filled up
+     * with zero-weight rows as in {@link #of}.
+     */
+    public static List<TokenBatch> batches(TokenBatch rows, int batchSize) {
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < rows.batchSize(); i++) all.add(i);
+        List<TokenBatch> batches = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += batchSize) {
+            batches.add(select(rows, all.subList(from, Math.min(all.size(), from + batchSize)), batchSize));
+        }
+        return batches;
+    }
+
+    /**
+     * Rows {@code picked} of {@code rows} (positions and segments too, so packed rows stay packed), padded to
+     * {@code size} rows with zero-weight copies of the first.
+     */
     private static TokenBatch select(TokenBatch rows, List<Integer> picked, int size) {
         int[][] in = new int[size][];
         int[][] out = new int[size][];
         double[][] w = new double[size][];
+        int[][] pos = new int[size][];
+        int[][] seg = new int[size][];
         for (int i = 0; i < size; i++) {
             int r = picked.get(i < picked.size() ? i : 0);
             in[i] = rows.inputIds()[r].clone();
             out[i] = rows.targetIds()[r].clone();
             w[i] = i < picked.size() ? rows.lossWeights()[r].clone() : new double[rows.seqLen()];
+            pos[i] = rows.positions()[r].clone();
+            seg[i] = rows.segments()[r].clone();
         }
-        return new TokenBatch(in, out, w);
+        return new TokenBatch(in, out, w, pos, seg);
     }
 }

@@ -104,4 +104,20 @@ class MetricsLogTest {
                 () -> MetricsLog.continuing(file, 5));
         assertTrue(e.getMessage().contains("metrics.jsonl:2: not a JSON object"), e.getMessage());
     }
+
+    /** read gives back the steps as written; a last line cut short by a kill is skipped, a broken earlier line named. */
+    @Test
+    void readGivesBackTheStepsAndSkipsALineCutShort(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("metrics.jsonl");
+        List<TrainStep> written = List.of(new TrainStep(1, 2.5, 3e-4, 1.75, 200, 150.5, 0.5),
+                new TrainStep(2, 2.25, 2e-4, 0.5, 300, 300, 1.5));
+        try (MetricsLog log = new MetricsLog(file)) {
+            written.forEach(log);
+        }
+        Files.writeString(file, "{\"step\":3,\"lo", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(written, MetricsLog.read(file));
+        Files.writeString(file, "\n{\"step\":4,\"loss\":1.0}\n", java.nio.file.StandardOpenOption.APPEND);
+        UserInputException e = assertThrows(UserInputException.class, () -> MetricsLog.read(file));
+        assertTrue(e.getMessage().startsWith(file + ":3: not a JSON object"), e.getMessage());
+    }
 }

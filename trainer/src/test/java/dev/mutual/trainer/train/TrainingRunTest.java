@@ -224,6 +224,28 @@ class TrainingRunTest {
         assertThrows(IllegalArgumentException.class, () -> ValidationSplit.of(rows, 0.99, 1, 4));
     }
 
+    /** Packed rows stay packed: a held-out row keeps its positions and segments (and so its examples apart). */
+    @Test
+    void validationSplitKeepsPositionsAndSegments() {
+        int[][] ids = {{1, 2, 3, 4}, {5, 6, 7, 8}, {9, 10, 11, 12}};
+        int[][] positions = {{0, 1, 0, 1}, {0, 1, 2, 0}, {0, 1, 2, 3}};
+        int[][] segments = {{0, 0, 1, 1}, {0, 0, 0, 1}, {0, 0, 0, 0}};
+        double[][] w = {{0, 1, 0, 1}, {0, 1, 1, 0}, {0, 1, 1, 1}};
+        TokenBatch rows = new TokenBatch(ids, ids, w, positions, segments);
+        List<TokenBatch> all = new ArrayList<>(ValidationSplit.batches(rows, 2));
+        ValidationSplit split = ValidationSplit.of(rows, 0.34, 3, 2);
+        all.add(split.trainRows());
+        all.addAll(split.validationBatches());
+        for (TokenBatch b : all) {
+            for (int r = 0; r < b.batchSize(); r++) {
+                int original = (b.inputIds()[r][0] - 1) / 4;
+                assertArrayEquals(positions[original], b.positions()[r]);
+                assertArrayEquals(segments[original], b.segments()[r]);
+            }
+        }
+        assertEquals(2, ValidationSplit.batches(rows, 2).size(), "3 rows in batches of 2: the last one padded");
+    }
+
     /** Every 2 steps with keep 3: the newest three remain; a save never deletes before the new one is complete. */
     @Test
     void keepsTheLastKCheckpoints() {
