@@ -10,6 +10,7 @@ import dev.mutual.experiments.recipe.InitConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.trainer.eager.BucketedDecoder;
 import dev.mutual.trainer.eager.EagerDecoder;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderParameters;
@@ -30,6 +31,8 @@ import dev.mutual.trainer.train.RunListener;
 import dev.mutual.trainer.train.RunResult;
 import dev.mutual.trainer.train.RunState;
 import dev.mutual.trainer.train.SftBatches;
+import dev.mutual.trainer.train.BucketLengths;
+import dev.mutual.trainer.train.LengthBuckets;
 import dev.mutual.trainer.train.ShuffledBatches;
 import dev.mutual.trainer.train.TrainStep;
 import dev.mutual.trainer.train.TrainingBench;
@@ -48,6 +51,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -68,7 +73,8 @@ import java.util.function.Supplier;
  * newest checkpoint, bit-identically, unless the run's inputs changed (refused) or the user asks for --no-resume.
  * With {@code eval_every}, validation losses go to {@code validation.jsonl} and the plot.
  * The model trains on {@link EagerDecoder} ({@code engine: eager}, the default) or the SameDiff {@link DecoderGraph};
- * {@code packing} (eager only) packs several examples into each row with block-diagonal attention.
+ * {@code packing} (eager only) packs several examples into each row with block-diagonal attention; {@code buckets}
+ * (eager, full fine-tuning) cuts each micro-batch to the power-of-two length its rows need ({@link LengthBuckets}).
  */
 final class TrainStage implements Stage {
 
@@ -147,6 +153,13 @@ final class TrainStage implements Stage {
                 validationBatches = evalBatches(config.evalData(), encoder);
             }
 
+            LengthBuckets buckets = null;
+            if (config.buckets()) {
+                buckets = new LengthBuckets(trainRows, config.microBatch(), bucketLengths(config.seqLen()), seed);
+                log.info("{}: length buckets {}: {} rows, {} micro-batches per epoch", ctx.name(),
+                        Arrays.toString(bucketLengths(config.seqLen()).lengths()), Arrays.toString(buckets.bucketSizes()),
+                        buckets.batchesPerEpoch());
+            }
             Engine engine = engine(tokenizer);
             TrainableModel model = engine.model();
             AdamW adamw = WeightDecayGroups.adamw(new AdamWConfig(config.lr(), 0.9, 0.95, 1e-8, config.weightDecay(),
@@ -179,14 +192,19 @@ final class TrainStage implements Stage {
             RunResult result;
             double tokensPerSecond;
             Path metricsFile = workDir.resolve("metrics.jsonl");
-            try (MetricsLog metrics = resumeStep > 0
+            // With buckets a step computes fewer positions than seq_len rows: no fixed FLOP count, so no mfu.
+            try (MetricsLog metrics = config.buckets()
+                    ? (resumeStep > 0 ? MetricsLog.continuing(metricsFile, resumeStep) : new MetricsLog(metricsFile))
+                    : resumeStep > 0
                     ? MetricsLog.continuing(metricsFile, resumeStep, flopsPerStep, peakGflops * 1e9)
                     : new MetricsLog(metricsFile, flopsPerStep, peakGflops * 1e9);
                  ValidationLog validations = validation == null ? null
                          : new ValidationLog(workDir.resolve(ValidationLog.FILE), resumeStep);
                  TrainingProgress progress = new TrainingProgress(log::info, ctx.name(), config.steps(), resumeStep,
                          TrainingProgress.terminal())) {
-                result = trainingRun.run(new ShuffledBatches(trainRows, config.microBatch(), seed), new RunListener() {
+                Iterator<TokenBatch> batches = buckets != null ? buckets
+                        : new ShuffledBatches(trainRows, config.microBatch(), seed);
+                result = trainingRun.run(batches, new RunListener() {
                     @Override
                     public void onStep(TrainStep step) {
                         metrics.accept(step);
@@ -354,6 +372,7 @@ final class TrainStage implements Stage {
         if (config.lora() != null) id.put("lora", config.lora().toString());
         id.put("engine", config.engine());
         id.put("packing", Boolean.toString(config.packing()));
+        if (config.buckets()) id.put("buckets", Arrays.toString(bucketLengths(config.seqLen()).lengths()));
         id.put("train_stage_code_version", Integer.toString(CODE_VERSION));
         return id;
     }
@@ -373,6 +392,11 @@ final class TrainStage implements Stage {
         HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(engine.weights().get(), adapter), tokenizerFiles);
     }
 
+    /** The bucket lengths of {@code buckets: true}: powers of two (see {@link BucketLengths#powersOfTwo}). */
+    private static BucketLengths bucketLengths(int seqLen) {
+        return BucketLengths.powersOfTwo(seqLen);
+    }
+
     /** The model on the configured engine; both start from the same weights for the same seed. */
     private Engine engine(TextTokenizer tokenizer) {
         boolean eager = config.engine().equals("eager");
@@ -385,6 +409,10 @@ final class TrainStage implements Stage {
                     i.kvHeads(), i.hiddenSize() / i.heads(), tokenizer.vocabSize(), Math.max(config.seqLen(), 2048),
                     1e-5, 1e4, null, false, false, 0, tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
             Map<String, INDArray> init = DecoderParameters.random(c, seed, DataType.FLOAT);
+            if (config.buckets()) {
+                BucketedDecoder e = BucketedDecoder.build(c, init, b, bucketLengths(t), DataType.FLOAT);
+                return new Engine(e, e::toWeights, () -> null);
+            }
             if (eager) {
                 EagerDecoder e = EagerDecoder.build(c, init, b, t, DataType.FLOAT);
                 return new Engine(e, e::toWeights, e::loraWeights);
@@ -399,6 +427,10 @@ final class TrainStage implements Stage {
                     + " is smaller than the tokenizer's " + tokenizer.vocabSize() + " (" + config.tokenizer() + ")");
         }
         if (config.lora() == null) {
+            if (config.buckets()) {
+                BucketedDecoder e = BucketedDecoder.build(weights, b, bucketLengths(t), DataType.FLOAT);
+                return new Engine(e, e::toWeights, () -> null);
+            }
             if (eager) {
                 EagerDecoder e = EagerDecoder.build(weights, b, t, DataType.FLOAT);
                 return new Engine(e, e::toWeights, e::loraWeights);

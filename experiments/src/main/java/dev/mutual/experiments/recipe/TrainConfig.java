@@ -45,6 +45,8 @@ import java.util.List;
  * @param loadBest      save the best validation step's weights as model/ instead of the last step's
  * @param engine        eager (hand-written forward/backward, the fast default) or samediff (the SameDiff graph)
  * @param packing       pack several examples into each row (block-diagonal attention); eager engine only
+ * @param buckets       length buckets: batches cut to the shortest power-of-two length (from 16, up to seq_len) that
+ *                      holds their rows, instead of padding every row to seq_len; eager engine, full fine-tuning
  */
 @StageType("train")
 public record TrainConfig(
@@ -76,7 +78,8 @@ public record TrainConfig(
         @Default("0.0") double earlyStoppingMinDelta,
         @Default("false") boolean loadBest,
         @Default("eager") String engine,
-        @Default("false") boolean packing) implements StageConfig {
+        @Default("false") boolean packing,
+        @Default("false") boolean buckets) implements StageConfig {
 
     public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
     public static final List<String> ENGINES = List.of("eager", "samediff");
@@ -158,6 +161,11 @@ public record TrainConfig(
         if (packing && !engine.equals("eager")) {
             throw new IllegalArgumentException("packing: needs 'engine: eager' (the SameDiff graph has no block-diagonal"
                     + " attention), found engine " + engine);
+        }
+        if (buckets && (packing || !engine.equals("eager") || lora != null)) {
+            throw new IllegalArgumentException("buckets: needs 'engine: eager', full fine-tuning and no packing (it is"
+                    + " another way to cut padding), found " + (packing ? "packing: true" : lora != null ? "lora"
+                    : "engine " + engine));
         }
         if (loadBest && (evalEvery == 0 || checkpointEvery == 0 || evalEvery % checkpointEvery != 0)) {
             throw new IllegalArgumentException("load_best: needs a checkpoint at every validation: set eval_every to a"

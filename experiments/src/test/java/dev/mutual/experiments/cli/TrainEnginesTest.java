@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code engine} and {@code packing} through {@code mutual train --recipe} on the tiny recipe. */
+/** {@code engine}, {@code packing} and {@code buckets} through {@code mutual train --recipe} on the tiny recipe. */
 class TrainEnginesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,6 +66,33 @@ class TrainEnginesTest {
         long packedTokens = packed.get(0).get("tokens").longValue() + packed.get(1).get("tokens").longValue();
         long unpackedTokens = unpacked.get(0).get("tokens").longValue() + unpacked.get(1).get("tokens").longValue();
         assertTrue(packedTokens > 1.5 * unpackedTokens, packedTokens + " packed vs " + unpackedTokens + " unpacked reply tokens");
+    }
+
+    /**
+     * {@code buckets: true} trains on length-bucketed micro-batches (with validation on full-length rows through the
+     * same engine): sane random-model losses, reply tokens in every step, and no mfu (no fixed FLOPs per step).
+     */
+    @Test
+    void bucketsTrainThroughTheStage() throws IOException {
+        List<JsonNode> steps = train("buckets", "steps=2", "seq_len=512", "buckets=true", "eval_fraction=0.1",
+                "eval_every=2");
+        assertEquals(2, steps.size());
+        for (JsonNode s : steps) {
+            assertTrue(Math.abs(s.get("loss").doubleValue() - Math.log(512)) < 0.3, s.toString());
+            assertTrue(s.get("tokens").longValue() > 0, s.toString());
+            assertTrue(s.get("mfu") == null || s.get("mfu").isNull(), s.toString());
+        }
+    }
+
+    @Test
+    void bucketsNeedTheEagerEngineFullFineTuningAndNoPacking() {
+        for (String[] bad : new String[][] {{"engine=samediff"}, {"packing=true"}}) {
+            List<String> args = new ArrayList<>(List.of("validate", TrainCommandTest.TRAIN_TINY.toString(), "buckets=true"));
+            args.addAll(List.of(bad));
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertEquals(2, r.code());
+            assertTrue(r.err().contains("buckets: needs 'engine: eager', full fine-tuning and no packing"), r.err());
+        }
     }
 
     @Test
