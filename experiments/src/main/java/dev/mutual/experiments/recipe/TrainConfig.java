@@ -44,7 +44,12 @@ import java.util.List;
  * @param earlyStoppingMinDelta   an improvement must lower the best validation loss by more than this
  * @param loadBest      save the best validation step's weights as model/ instead of the last step's
  * @param engine        eager (hand-written forward/backward, the fast default) or samediff (the SameDiff graph)
- * @param packing       pack several examples into each row (block-diagonal attention); eager engine only
+ * @param packing       pack several examples into each row (block-diagonal attention); eager engine only. With
+ *                      pretrain: each document attends only to itself (else plain causal windows over the text)
+ * @param objective     sft (instruction-response pairs, loss on the replies) or pretrain (plain text, loss on every
+ *                      token, documents concatenated into rows)
+ * @param maxDocuments  pretrain: read and tokenize at most this many documents of data; 0 for all
+ * @param maxTokens     pretrain: stop reading data at this many tokens (the last document cut); 0 for all
  */
 @StageType("train")
 public record TrainConfig(
@@ -76,10 +81,14 @@ public record TrainConfig(
         @Default("0.0") double earlyStoppingMinDelta,
         @Default("false") boolean loadBest,
         @Default("eager") String engine,
-        @Default("false") boolean packing) implements StageConfig {
+        @Default("false") boolean packing,
+        @Default("sft") String objective,
+        @Default("0") int maxDocuments,
+        @Default("0") long maxTokens) implements StageConfig {
 
     public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
     public static final List<String> ENGINES = List.of("eager", "samediff");
+    public static final List<String> OBJECTIVES = List.of("sft", "pretrain");
 
     public TrainConfig {
         if ((data == null) == (dataStage == null)) {
@@ -158,6 +167,20 @@ public record TrainConfig(
         if (packing && !engine.equals("eager")) {
             throw new IllegalArgumentException("packing: needs 'engine: eager' (the SameDiff graph has no block-diagonal"
                     + " attention), found engine " + engine);
+        }
+        if (!OBJECTIVES.contains(objective)) {
+            throw new IllegalArgumentException("objective: expected one of " + OBJECTIVES + ", found \"" + objective + "\""
+                    + DidYouMean.hint(objective, OBJECTIVES));
+        }
+        if (maxDocuments < 0) throw new IllegalArgumentException("max_documents: expected >= 0, found " + maxDocuments);
+        if (maxTokens < 0) throw new IllegalArgumentException("max_tokens: expected >= 0, found " + maxTokens);
+        if (!objective.equals("pretrain") && (maxDocuments > 0 || maxTokens > 0)) {
+            throw new IllegalArgumentException((maxDocuments > 0 ? "max_documents" : "max_tokens")
+                    + ": limits the plain text of 'objective: pretrain', found objective " + objective);
+        }
+        if (objective.equals("pretrain") && dataStage != null) {
+            throw new IllegalArgumentException("objective: pretrain trains on plain text: expected 'data: PATH' (.txt,"
+                    + " .jsonl or .jsonl.gz with a \"text\" field, or a folder of them), found data_stage " + dataStage);
         }
         if (loadBest && (evalEvery == 0 || checkpointEvery == 0 || evalEvery % checkpointEvery != 0)) {
             throw new IllegalArgumentException("load_best: needs a checkpoint at every validation: set eval_every to a"
