@@ -70,6 +70,8 @@ import java.util.function.Supplier;
  * With {@code eval_every}, validation losses go to {@code validation.jsonl} and the plot.
  * The model trains on {@link EagerDecoder} ({@code engine: eager}, the default) or the SameDiff {@link DecoderGraph};
  * {@code packing} (eager only) packs several examples into each row with block-diagonal attention.
+ * With {@code objective: pretrain} the rows come from plain text instead ({@link PretrainText}): documents packed
+ * into rows, loss on every token; the rest of the run is the same.
  */
 final class TrainStage implements Stage {
 

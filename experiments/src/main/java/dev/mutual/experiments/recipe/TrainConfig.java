@@ -10,7 +10,8 @@ import java.util.List;
  * Stage {@code train}: supervised fine-tuning of a decoder on instruction-response pairs (loss on the replies,
  * weighted by each example's {@code weight}), full or LoRA, with AdamW, gradient accumulation and a warmup + decay
  * schedule. Writes {@code metrics.jsonl} (one line per optimizer step), {@code training.png} and {@code model/}
- * (an HF model directory; with LoRA also {@code adapter/}). A training recipe ({@code mutual train --recipe}) is
+ * (an HF model directory; with LoRA also {@code adapter/}). With {@code objective: pretrain}, causal-LM pretraining
+ * on the plain text in {@code data} instead (loss on every token). A training recipe ({@code mutual train --recipe}) is
  * this record's keys at the top level beside name, seed and paths.
  *
  * @param data          a prepared {@code data.jsonl} (or a folder holding one), or any pair file the readers detect;
