@@ -93,6 +93,23 @@ class PretrainRecipeTest {
     }
 
     @Test
+    void evalDataIsPlainTextToo() throws IOException {
+        Path recipe = recipe(textFolder(30));
+        Path eval = Files.writeString(tmp.resolve("eval.jsonl"), "{\"text\": \"%s\"}\n".formatted("The cat sat. ".repeat(20)));
+        CliRun run = CliRun.of("train", "--recipe", recipe.toString(), "steps=2", "warmup_steps=0", "eval_every=2",
+                "eval_fraction=0", "eval_data=" + eval, "packing=false", "paths.runs=" + tmp.resolve("runs"));
+        assertEquals(0, run.code(), run.err());
+        Path dir;
+        try (Stream<Path> d = Files.list(tmp.resolve("runs/pretrain"))) {
+            dir = d.findFirst().orElseThrow().resolve("train");
+        }
+        List<String> validations = Files.readAllLines(dir.resolve("validation.jsonl"));
+        assertEquals(1, validations.size());
+        double loss = new ObjectMapper().readTree(validations.get(0)).get("eval_loss").doubleValue();
+        assertTrue(Double.isFinite(loss) && loss > 0, validations.get(0));
+    }
+
+    @Test
     void badPretrainSettingsExitTwoNamingTheKey() throws IOException {
         Path recipe = recipe(textFolder(2));
         CliRun typo = CliRun.of("train", "--recipe", recipe.toString(), "objective=pretrian");
