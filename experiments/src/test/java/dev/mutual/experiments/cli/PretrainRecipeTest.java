@@ -129,6 +129,26 @@ class PretrainRecipeTest {
         assertTrue(tooShort.err().contains("fewer than one row of seq_len + 1 = 2049 (add text, raise"
                 + " max_tokens/max_documents or lower seq_len)"), tooShort.err());
 
+        Path staged = Files.writeString(tmp.resolve("staged.yaml"), """
+                name: staged
+                stages:
+                  prepare:
+                    type: prepare_data
+                    sources: [{path: %s, format: dolly}]
+                  pretrain:
+                    type: train
+                    objective: pretrain
+                    data_stage: prepare
+                    init: {hidden_size: 32, layers: 2, heads: 4, kv_heads: 2, intermediate_size: 64}
+                    tokenizer: %s
+                    steps: 2
+                """.formatted(SEED, TOKENIZER));
+        CliRun fromStage = CliRun.of("validate", staged.toString());
+        assertEquals(2, fromStage.code());
+        assertTrue(fromStage.err().contains("objective: pretrain trains on plain text: expected 'data: PATH' (.txt,"
+                + " .jsonl or .jsonl.gz with a \"text\" field, or a folder of them), found data_stage prepare"),
+                fromStage.err());
+
         Path pairs = Files.writeString(tmp.resolve("pairs.jsonl"), "{\"instruction\": \"hi\", \"output\": \"hello\"}\n");
         CliRun notText = CliRun.of("train", "--recipe", recipe.toString(), "data=" + pairs,
                 "paths.runs=" + tmp.resolve("runs"));
