@@ -22,8 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
@@ -534,12 +532,12 @@ public final class EagerDecoder implements TrainableModel {
         toHeads(Dense.of(kTok), Dense.of(a.kHead()), kvHeads, true, false);
         toHeads(Dense.of(vTok), Dense.of(a.vHead()), kvHeads, false, false);
         Dense probs = Dense.of(a.probs());
-        forEachBlock(bg -> {
+        for (int bg = 0; bg < batch * kvHeads; bg++) {
             // scores = q k^T / sqrt(hd): [R*T, T]; masked softmax per row; ctx = probs v: [R*T, hd]
             Blas.gemm(a.qBlocks()[bg], false, a.kBlocks()[bg], true, a.probBlocks()[bg], scale, 0);
             maskedSoftmax(probs, bg);
             Blas.gemm(a.probBlocks()[bg], false, a.vBlocks()[bg], false, ctxHeadBlocks[bg], 1, 0);
-        });
+        }
         toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
         a.mid().assign(resid[l]);
         linear(l, LoraModule.O_PROJ, a.ctx(), a.mid(), 1);
@@ -609,32 +607,6 @@ public final class EagerDecoder implements TrainableModel {
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * Runs {@code block} for every (batch row, KV head) block, the blocks split over the common pool with OpenBLAS
-     * single-threaded meanwhile. Why: a 256x128x64 gemm is too small for OpenBLAS's own two threads (their
-     * hand-off and spinning cost more than they save, above all on a loaded machine), while independent blocks on
-     * separate threads use both cores fully (BENCHMARKS.md "Training"). Each block is computed by one thread
-     * start to end, so the result does not depend on the split. Blocks only write their own slices.
-     */
-    private void forEachBlock(IntConsumer block) {
-        int blocks = batch * kvHeads;
-        int parts = Math.min(blocks, Runtime.getRuntime().availableProcessors());
-        if (parts < 2) {
-            for (int bg = 0; bg < blocks; bg++) block.accept(bg);
-            return;
-        }
-        org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
-        int threads = blas.getMaxThreads();
-        blas.setMaxThreads(1);
-        try {
-            IntStream.range(0, parts).parallel().forEach(p -> {
-                for (int bg = p * blocks / parts; bg < (p + 1) * blocks / parts; bg++) block.accept(bg);
-            });
-        } finally {
-            blas.setMaxThreads(threads);
         }
     }
 
@@ -717,13 +689,13 @@ public final class EagerDecoder implements TrainableModel {
         linearBackward(l, LoraModule.O_PROJ, a.ctx(), dResid, dCtx, 0);            // dCtx [N, Q]
         toHeads(Dense.of(dCtx), Dense.of(dCtxHead), heads, false, false);
         Dense probs = Dense.of(a.probs()), dProb = Dense.of(dProbs);
-        forEachBlock(bg -> {
+        for (int bg = 0; bg < batch * kvHeads; bg++) {
             Blas.gemm(a.probBlocks()[bg], true, dCtxBlocks[bg], false, dVBlocks[bg], 1, 0);  // dv = P^T dctx
             Blas.gemm(dCtxBlocks[bg], false, a.vBlocks()[bg], true, dProbBlocks[bg], 1, 0);  // dP = dctx v^T
             softmaxBackward(probs, dProb, bg);                                              // dP -> dscores
             Blas.gemm(dProbBlocks[bg], false, a.kBlocks()[bg], false, dQBlocks[bg], scale, 0); // dq = dS k / sqrt(hd)
             Blas.gemm(dProbBlocks[bg], true, a.qBlocks()[bg], false, dKBlocks[bg], scale, 0);  // dk = dS^T q / sqrt(hd)
-        });
+        }
         toHeads(Dense.of(dQTok), Dense.of(dQHead), heads, true, true);
         toHeads(Dense.of(dKTok), Dense.of(dKHead), kvHeads, true, true);
         toHeads(Dense.of(dVTok), Dense.of(dVHead), kvHeads, false, true);
