@@ -22,7 +22,7 @@ public final class Progress {
     private long startDone;
     private String note = "";
 
-    /** Reports to {@code sink} (a console writer, say) instead of a logger. */
+    /** Reports to {@code sink} (a console writer, say) instead of a logger; a {@code total} below 0 is unknown. */
     public Progress(Consumer<String> sink, String what, long total, String unit, long intervalMillis) {
         this.sink = sink;
         this.what = what;
@@ -96,6 +96,7 @@ public final class Progress {
         String eta = rate > 0 && total > done ? String.format(Locale.ROOT, " ETA %.0fs", (total - done) / rate) : "";
         double pct = total == 0 ? 100 : 100.0 * done / total;
         String r = String.format(Locale.ROOT, rate >= 10 ? "%.0f" : "%.2f", rate);
+        if (total < 0) return String.format(Locale.ROOT, "%s: %d %s %s/s%s", what, done, unit, r, note);
         return String.format(Locale.ROOT, "%s: %d/%d %s (%.1f%%) %s/s%s%s", what, done, total, unit, pct, r, eta, note);
     }
 }

@@ -52,4 +52,13 @@ class ProgressTest {
         double rate = Double.parseDouble(line.replaceAll(".*\\) ([0-9.]+)/s.*", "$1"));
         assertTrue(rate <= 1.0 + 1e-9, line);
     }
+
+    /** A total below 0 is unknown: the count and rate only, no "/total", percentage or ETA. */
+    @Test
+    void anUnknownTotalShowsTheCountAlone() {
+        List<String> lines = new ArrayList<>();
+        Progress progress = new Progress(lines::add, "tokenize", -1, "documents", 3_600_000);
+        progress.finish(152, "371170 tokens");
+        assertTrue(lines.get(0).matches("tokenize: 152 documents [0-9.]+/s, 371170 tokens"), lines.get(0));
+    }
 }

@@ -5,6 +5,7 @@ import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.data.read.DataReader;
+import dev.mutual.data.read.TextDocuments;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.experiments.recipe.InitConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
@@ -75,6 +76,8 @@ import java.util.function.Supplier;
  * The model trains on {@link EagerDecoder} ({@code engine: eager}, the default) or the SameDiff {@link DecoderGraph};
  * {@code packing} (eager only) packs several examples into each row with block-diagonal attention; {@code buckets}
  * (eager, full fine-tuning) cuts each micro-batch to the power-of-two length its rows need ({@link LengthBuckets}).
+ * With {@code objective: pretrain} the rows come from plain text instead ({@link PretrainText}): documents packed
+ * into rows, loss on every token; the rest of the run is the same.
  */
 final class TrainStage implements Stage {
 
@@ -99,8 +102,11 @@ final class TrainStage implements Stage {
     @Override
     public List<Path> inputFiles() {
         List<Path> files = new ArrayList<>();
-        if (config.data() != null) files.add(dataFile(config.data()));
-        if (config.evalData() != null) files.add(dataFile(config.evalData()));
+        boolean pretrain = config.objective().equals("pretrain");
+        if (config.data() != null) files.addAll(pretrain ? TextDocuments.files(config.data()) : List.of(dataFile(config.data())));
+        if (config.evalData() != null) {
+            files.addAll(pretrain ? TextDocuments.files(config.evalData()) : List.of(dataFile(config.evalData())));
+        }
         if (config.model() != null) files.addAll(modelFiles(config.model()));
         files.addAll(tokenizerFiles(config.tokenizer()));
         return files;
@@ -114,28 +120,12 @@ final class TrainStage implements Stage {
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
-        Path data = config.data() != null ? dataFile(config.data()) : dataFile(ctx.upstreamDir(config.dataStage()));
-        // Format detected from the first record: a prepared data.jsonl, or any pair format the readers know.
-        List<Example> examples = DataReader.read(data, DataReader.Options.defaults()).examples();
-        if (examples.isEmpty()) throw new UserInputException(data + ": no examples to train on");
-        double[] weights = weights(examples);
-        int weighted = 0;
-        for (double w : weights) if (w != 1.0) weighted++;
+        boolean pretrain = config.objective().equals("pretrain");
+        Path data = pretrain ? config.data()
+                : config.data() != null ? dataFile(config.data()) : dataFile(ctx.upstreamDir(config.dataStage()));
         try (TextTokenizer tokenizer = TextTokenizer.load(config.tokenizer())) {
-            ChatEncoder encoder = new ChatEncoder(tokenizer, ChatTemplate.forTokenizer(config.chatTemplate(), tokenizer));
-            SftBatches.Rows rows = config.packing()
-                    ? SftBatches.sftPacked(examples, weights, encoder, config.seqLen())
-                    : SftBatches.sft(examples, weights, encoder, config.seqLen());
-            log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn (left out){}",
-                    ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows(),
-                    config.packing() ? "; packed into " + rows.batch().batchSize() + " rows" : "");
-            if (rows.emptyRows() == examples.size()) {
-                throw new UserInputException(data + ": every example has weight 0 or loses its whole reply to seq_len "
-                        + config.seqLen() + ": nothing to learn");
-            }
-            // Rows with nothing to learn (weight 0, reply cut off) would only cost compute, and a step made of
-            // them alone has no loss at all; they would also dilute a held-out share.
-            TokenBatch trainRows = rowsToLearn(rows.batch());
+            Map<String, Number> out = new LinkedHashMap<>();
+            TokenBatch trainRows = pretrain ? pretrainRows(ctx, data, tokenizer, out) : sftRows(ctx, data, tokenizer, out);
             List<TokenBatch> validationBatches = List.of();
             if (config.evalFraction() > 0) {
                 ValidationSplit split;
@@ -150,7 +140,8 @@ final class TrainStage implements Stage {
                 trainRows = split.trainRows();
                 validationBatches = split.validationBatches();
             } else if (config.evalData() != null) {
-                validationBatches = evalBatches(config.evalData(), encoder);
+                validationBatches = pretrain ? pretrainEvalBatches(ctx, config.evalData(), tokenizer)
+                        : evalBatches(config.evalData(), encoder(tokenizer));
             }
 
             LengthBuckets buckets = null;
@@ -242,9 +233,6 @@ final class TrainStage implements Stage {
 
             double seconds = 0;
             for (TrainStep s : steps) seconds += s.seconds();
-            Map<String, Number> out = new LinkedHashMap<>();
-            out.put("examples", examples.size());
-            out.put("truncated", rows.truncated());
             out.put("steps", result.lastStep());
             out.put("first_loss", steps.get(0).loss());
             out.put("final_loss", steps.get(steps.size() - 1).loss());
@@ -261,6 +249,57 @@ final class TrainStage implements Stage {
             out.put("seconds", (System.nanoTime() - start) / 1e9);
             return new StageResult(out);
         }
+    }
+
+    /** SFT: one row per example (several with packing), rows with nothing to learn left out. */
+    private TokenBatch sftRows(StageContext ctx, Path data, TextTokenizer tokenizer, Map<String, Number> out) {
+        // Format detected from the first record: a prepared data.jsonl, or any pair format the readers know.
+        List<Example> examples = DataReader.read(data, DataReader.Options.defaults()).examples();
+        if (examples.isEmpty()) throw new UserInputException(data + ": no examples to train on");
+        double[] weights = weights(examples);
+        int weighted = 0;
+        for (double w : weights) if (w != 1.0) weighted++;
+        ChatEncoder encoder = encoder(tokenizer);
+        SftBatches.Rows rows = config.packing()
+                ? SftBatches.sftPacked(examples, weights, encoder, config.seqLen())
+                : SftBatches.sft(examples, weights, encoder, config.seqLen());
+        log.info("{}: {} examples ({} with a weight other than 1), {} truncated to seq_len {}, {} with nothing to learn (left out){}",
+                ctx.name(), examples.size(), weighted, rows.truncated(), config.seqLen(), rows.emptyRows(),
+                config.packing() ? "; packed into " + rows.batch().batchSize() + " rows" : "");
+        if (rows.emptyRows() == examples.size()) {
+            throw new UserInputException(data + ": every example has weight 0 or loses its whole reply to seq_len "
+                    + config.seqLen() + ": nothing to learn");
+        }
+        out.put("examples", examples.size());
+        out.put("truncated", rows.truncated());
+        // Rows with nothing to learn (weight 0, reply cut off) would only cost compute, and a step made of
+        // them alone has no loss at all; they would also dilute a held-out share.
+        return rowsToLearn(rows.batch());
+    }
+
+    private ChatEncoder encoder(TextTokenizer tokenizer) {
+        return new ChatEncoder(tokenizer, ChatTemplate.forTokenizer(config.chatTemplate(), tokenizer));
+    }
+
+    /** Pretraining: the documents of data (up to max_documents / max_tokens) tokenized and cut into rows. */
+    private TokenBatch pretrainRows(StageContext ctx, Path data, TextTokenizer tokenizer, Map<String, Number> out) {
+        PretrainText text = PretrainText.read(data, tokenizer, config.maxDocuments(), config.maxTokens(), log::info);
+        TokenBatch rows = text.rows(data, config.seqLen(), config.packing());
+        log.info("{}: pretraining on {} documents ({} empty ones skipped), {} tokens in {} rows of seq_len {}{}",
+                ctx.name(), text.documents(), text.skipped(), text.tokens(), rows.batchSize(), config.seqLen(),
+                config.packing() ? " (packed: each document attends only to itself)" : "");
+        out.put("documents", text.documents());
+        out.put("text_tokens", text.tokens());
+        out.put("rows", rows.batchSize());
+        return rows;
+    }
+
+    /** eval_data's text (all of it) in rows and batches like the training rows. */
+    private List<TokenBatch> pretrainEvalBatches(StageContext ctx, Path evalData, TextTokenizer tokenizer) {
+        PretrainText text = PretrainText.read(evalData, tokenizer, 0, 0, log::info);
+        TokenBatch rows = text.rows(evalData, config.seqLen(), config.packing());
+        log.info("{}: eval_data: {} documents, {} rows", ctx.name(), text.documents(), rows.batchSize());
+        return ValidationSplit.batches(rows, config.microBatch());
     }
 
     /** The rows with at least one non-zero loss weight, in order. */
@@ -339,6 +378,14 @@ final class TrainStage implements Stage {
         return saved.step();
     }
 
+    /** A pretraining file's hash, or a folder's: the hash of its files' names and hashes. */
+    private static String textHash(Path data) throws IOException {
+        if (!Files.isDirectory(data)) return ContentHash.of(data);
+        StringBuilder all = new StringBuilder();
+        for (Path f : TextDocuments.files(data)) all.append(f.getFileName()).append(' ').append(ContentHash.of(f)).append('\n');
+        return ContentHash.of(all.toString());
+    }
+
     private static String describe(List<String> keys, Map<String, String> was, Map<String, String> now) {
         List<String> parts = new ArrayList<>();
         for (String k : keys) parts.add(k + ": " + abbreviate(was.get(k)) + " then, " + abbreviate(now.get(k)) + " now");
@@ -357,8 +404,16 @@ final class TrainStage implements Stage {
     private Map<String, String> identity(Path data) throws IOException {
         Map<String, String> id = new TreeMap<>();
         id.put("seed", Long.toString(seed));
-        id.put("data_sha256", ContentHash.of(data));
-        if (config.evalData() != null) id.put("eval_data_sha256", ContentHash.of(dataFile(config.evalData())));
+        boolean pretrain = config.objective().equals("pretrain");
+        id.put("data_sha256", pretrain ? textHash(data) : ContentHash.of(data));
+        if (config.evalData() != null) {
+            id.put("eval_data_sha256", pretrain ? textHash(config.evalData()) : ContentHash.of(dataFile(config.evalData())));
+        }
+        if (pretrain) {
+            id.put("objective", config.objective());
+            id.put("max_documents", Integer.toString(config.maxDocuments()));
+            id.put("max_tokens", Long.toString(config.maxTokens()));
+        }
         id.put("eval_fraction", Double.toString(config.evalFraction()));
         id.put("chat_template", config.chatTemplate());
         StringBuilder tok = new StringBuilder();

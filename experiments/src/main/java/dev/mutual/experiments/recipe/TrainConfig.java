@@ -10,7 +10,8 @@ import java.util.List;
  * Stage {@code train}: supervised fine-tuning of a decoder on instruction-response pairs (loss on the replies,
  * weighted by each example's {@code weight}), full or LoRA, with AdamW, gradient accumulation and a warmup + decay
  * schedule. Writes {@code metrics.jsonl} (one line per optimizer step), {@code training.png} and {@code model/}
- * (an HF model directory; with LoRA also {@code adapter/}). A training recipe ({@code mutual train --recipe}) is
+ * (an HF model directory; with LoRA also {@code adapter/}). With {@code objective: pretrain}, causal-LM pretraining
+ * on the plain text in {@code data} instead (loss on every token). A training recipe ({@code mutual train --recipe}) is
  * this record's keys at the top level beside name, seed and paths.
  *
  * @param data          a prepared {@code data.jsonl} (or a folder holding one), or any pair file the readers detect;
@@ -44,9 +45,14 @@ import java.util.List;
  * @param earlyStoppingMinDelta   an improvement must lower the best validation loss by more than this
  * @param loadBest      save the best validation step's weights as model/ instead of the last step's
  * @param engine        eager (hand-written forward/backward, the fast default) or samediff (the SameDiff graph)
- * @param packing       pack several examples into each row (block-diagonal attention); eager engine only
+ * @param packing       pack several examples into each row (block-diagonal attention); eager engine only. With
+ *                      pretrain: each document attends only to itself (else plain causal windows over the text)
+ * @param objective     sft (instruction-response pairs, loss on the replies) or pretrain (plain text, loss on every
+ *                      token, documents concatenated into rows)
+ * @param maxDocuments  pretrain: read and tokenize at most this many documents of data; 0 for all
+ * @param maxTokens     pretrain: stop reading data at this many tokens (the last document cut); 0 for all
  * @param buckets       length buckets: batches cut to the shortest power-of-two length (from 16, up to seq_len) that
- *                      holds their rows, instead of padding every row to seq_len; eager engine, full fine-tuning
+ *                      holds their rows, instead of padding every row to seq_len; sft, eager engine, full fine-tuning
  */
 @StageType("train")
 public record TrainConfig(
@@ -79,10 +85,14 @@ public record TrainConfig(
         @Default("false") boolean loadBest,
         @Default("eager") String engine,
         @Default("false") boolean packing,
+        @Default("sft") String objective,
+        @Default("0") int maxDocuments,
+        @Default("0") long maxTokens,
         @Default("false") boolean buckets) implements StageConfig {
 
     public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
     public static final List<String> ENGINES = List.of("eager", "samediff");
+    public static final List<String> OBJECTIVES = List.of("sft", "pretrain");
 
     public TrainConfig {
         if ((data == null) == (dataStage == null)) {
@@ -162,10 +172,24 @@ public record TrainConfig(
             throw new IllegalArgumentException("packing: needs 'engine: eager' (the SameDiff graph has no block-diagonal"
                     + " attention), found engine " + engine);
         }
-        if (buckets && (packing || !engine.equals("eager") || lora != null)) {
-            throw new IllegalArgumentException("buckets: needs 'engine: eager', full fine-tuning and no packing (it is"
-                    + " another way to cut padding), found " + (packing ? "packing: true" : lora != null ? "lora"
-                    : "engine " + engine));
+        if (!OBJECTIVES.contains(objective)) {
+            throw new IllegalArgumentException("objective: expected one of " + OBJECTIVES + ", found \"" + objective + "\""
+                    + DidYouMean.hint(objective, OBJECTIVES));
+        }
+        if (maxDocuments < 0) throw new IllegalArgumentException("max_documents: expected >= 0, found " + maxDocuments);
+        if (maxTokens < 0) throw new IllegalArgumentException("max_tokens: expected >= 0, found " + maxTokens);
+        if (!objective.equals("pretrain") && (maxDocuments > 0 || maxTokens > 0)) {
+            throw new IllegalArgumentException((maxDocuments > 0 ? "max_documents" : "max_tokens")
+                    + ": limits the plain text of 'objective: pretrain', found objective " + objective);
+        }
+        if (objective.equals("pretrain") && dataStage != null) {
+            throw new IllegalArgumentException("objective: pretrain trains on plain text: expected 'data: PATH' (.txt,"
+                    + " .jsonl or .jsonl.gz with a \"text\" field, or a folder of them), found data_stage " + dataStage);
+        }
+        if (buckets && (packing || !engine.equals("eager") || lora != null || !objective.equals("sft"))) {
+            throw new IllegalArgumentException("buckets: needs 'engine: eager', full fine-tuning, objective sft and no"
+                    + " packing (it is another way to cut padding), found " + (packing ? "packing: true"
+                    : lora != null ? "lora" : !objective.equals("sft") ? "objective " + objective : "engine " + engine));
         }
         if (loadBest && (evalEvery == 0 || checkpointEvery == 0 || evalEvery % checkpointEvery != 0)) {
             throw new IllegalArgumentException("load_best: needs a checkpoint at every validation: set eval_every to a"

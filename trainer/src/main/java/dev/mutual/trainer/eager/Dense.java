@@ -60,6 +60,24 @@ abstract sealed class Dense permits Dense.F32, Dense.F64 {
         void set(int i, double v) {
             U.putFloat(address + 4L * i, (float) v);
         }
+
+        /** Copies elements [from, from + len) into {@code dst[0, len)} (one memcpy, for vectorised heap loops). */
+        void copyTo(int from, float[] dst, int len) {
+            checkRange(from, len, dst.length);
+            U.copyMemory(null, address + 4L * from, dst, Unsafe.ARRAY_FLOAT_BASE_OFFSET, 4L * len);
+        }
+
+        /** Copies {@code src[0, len)} to elements [from, from + len). */
+        void copyFrom(float[] src, int from, int len) {
+            checkRange(from, len, src.length);
+            U.copyMemory(src, Unsafe.ARRAY_FLOAT_BASE_OFFSET, null, address + 4L * from, 4L * len);
+        }
+
+        /** Sets elements [from, from + len) to 0. */
+        void zero(int from, int len) {
+            checkRange(from, len, len);
+            U.setMemory(address + 4L * from, 4L * len, (byte) 0);
+        }
     }
 
     static final class F64 extends Dense {
@@ -75,6 +93,14 @@ abstract sealed class Dense permits Dense.F32, Dense.F64 {
         @Override
         void set(int i, double v) {
             U.putDouble(address + 8L * i, v);
+        }
+    }
+
+    /** Bulk copies are checked (once per call, unlike get/set): a wrong range would corrupt memory silently. */
+    final void checkRange(int from, int len, int heapLength) {
+        if (from < 0 || len < 0 || len > heapLength || (long) from + len > length) {
+            throw new IndexOutOfBoundsException("range [" + from + ", " + ((long) from + len) + ") of " + length
+                    + " elements, heap array of " + heapLength);
         }
     }
 

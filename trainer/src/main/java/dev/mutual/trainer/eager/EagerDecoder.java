@@ -24,9 +24,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
-import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -36,7 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * eager attention, without SameDiff's per-op bookkeeping. Every parameter, activation and gradient is an ND4J array
  * allocated once in the constructor; matmuls run through OpenBLAS ({@link Blas}) into those arrays (or blocks of them),
  * the elementwise steps (RMSNorm, RoPE, masked softmax, SwiGLU, scatter-add) are plain Java loops over their memory
- * ({@link Dense}), and the big [N, V] cross-entropy uses ND4J's native exp / reductions in place. A step therefore
+ * ({@link Dense}), and the big [N, V] cross-entropy is one fused pass per row ({@link CrossEntropy}). A step therefore
  * allocates no off-heap memory and RSS stays flat without {@code System.gc()}.
  *
  * <p>Shapes: B batch, T seqLen, N = B*T tokens, D hidden, H query heads, K key/value heads, R = H/K, hd head dim,
@@ -83,7 +80,7 @@ public final class EagerDecoder implements TrainableModel {
     private final INDArray normF;        // [N, D]
     private final double[] rstdF;        // [N]
     private final INDArray logits;       // [N, V], overwritten by d loss / d logits in the backward pass
-    private final INDArray rowMax, rowSum;  // [N, 1]
+    private final CrossEntropy ce;
 
     // Scratch shared by all layers.
     private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
@@ -206,8 +203,7 @@ public final class EagerDecoder implements TrainableModel {
         normF = zeros(n, d);
         rstdF = new double[n];
         logits = zeros(n, vocab);
-        rowMax = zeros(n, 1);
-        rowSum = zeros(n, 1);
+        ce = new CrossEntropy(n, vocab);
         qTok = zeros(n, qDim);
         kTok = zeros(n, kvDim);
         vTok = zeros(n, kvDim);
@@ -657,31 +653,12 @@ public final class EagerDecoder implements TrainableModel {
 
     /**
      * loss = sum_i w_i (logsumexp(l_i) - l_i[target_i]) / sum_i w_i. With {@code backward}, the logits are replaced
-     * by d loss / d logits = w_i / W * (softmax(l_i) - onehot(target_i)); otherwise by softmax * scale (discarded).
+     * by d loss / d logits = w_i / W * (softmax(l_i) - onehot(target_i)); otherwise they are left as they are.
      */
     private double crossEntropy(boolean backward) {
         double weightSum = 0;
         for (double w : lossWeights) weightSum += w;
-        Dense l = Dense.of(logits);
-        double[] targetLogit = new double[n];
-        for (int i = 0; i < n; i++) targetLogit[i] = l.get(i * vocab + targets[i]);
-        // Native, in place: l -= rowmax; l = exp(l); rowSum = sum(l).
-        Nd4j.exec(new Max(logits, rowMax, true, 1));
-        logits.subiColumnVector(rowMax);
-        Nd4j.exec(new Exp(logits, logits));
-        Nd4j.exec(new Sum(logits, rowSum, true, 1));
-        Dense max = Dense.of(rowMax), sum = Dense.of(rowSum);
-        double loss = 0;
-        for (int i = 0; i < n; i++) {
-            if (lossWeights[i] != 0) loss += lossWeights[i] * (Math.log(sum.get(i)) + max.get(i) - targetLogit[i]);
-        }
-        if (backward) {
-            // rowSum becomes each row's factor w_i / (W * sum_i): exp(l - max) * factor = w_i / W * softmax.
-            for (int i = 0; i < n; i++) sum.set(i, lossWeights[i] / (weightSum * sum.get(i)));
-            logits.muliColumnVector(rowSum);
-            for (int i = 0; i < n; i++) l.add(i * vocab + targets[i], -lossWeights[i] / weightSum);
-        }
-        return loss / weightSum;
+        return ce.run(Dense.of(logits), targets, lossWeights, weightSum, backward) / weightSum;
     }
 
     // ---------------------------------------------------------------------------------------------------------
