@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -81,6 +80,7 @@ public final class EagerDecoder implements TrainableModel {
     private final double[] rstdF;        // [N]
     private final INDArray logits;       // [N, V], overwritten by d loss / d logits in the backward pass
     private final CrossEntropy ce;
+    private final Swiglu swiglu = new Swiglu();
 
     // Scratch shared by all layers.
     private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
@@ -562,9 +562,7 @@ public final class EagerDecoder implements TrainableModel {
         rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
         linear(l, LoraModule.GATE_PROJ, a.norm2(), a.gate(), 0);  // [N, F]
         linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
-        Nd4j.exec(new Sigmoid(a.gate(), a.sig()));
-        Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up()), out = Dense.of(a.act());
-        for (int i = 0; i < n * ffn; i++) out.set(i, gate.get(i) * sig.get(i) * up.get(i));
+        swiglu.forward(Dense.of(a.gate()), Dense.of(a.up()), Dense.of(a.sig()), Dense.of(a.act()), n * ffn);
         resid[l + 1].assign(a.mid());
         linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
     }
