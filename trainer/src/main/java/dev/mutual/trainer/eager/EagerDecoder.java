@@ -22,9 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -81,6 +83,8 @@ public final class EagerDecoder implements TrainableModel {
     private final double[] rstdF;        // [N]
     private final INDArray logits;       // [N, V], overwritten by d loss / d logits in the backward pass
     private final CrossEntropy ce;
+    private final Swiglu swiglu = new Swiglu();
+    private final float[] normRow, normGain;   // [D] heap scratch of rmsNormF32
 
     // Scratch shared by all layers.
     private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
@@ -204,6 +208,8 @@ public final class EagerDecoder implements TrainableModel {
         rstdF = new double[n];
         logits = zeros(n, vocab);
         ce = new CrossEntropy(n, vocab);
+        normRow = new float[d];
+        normGain = new float[d];
         qTok = zeros(n, qDim);
         kTok = zeros(n, kvDim);
         vTok = zeros(n, kvDim);
@@ -562,9 +568,7 @@ public final class EagerDecoder implements TrainableModel {
         rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
         linear(l, LoraModule.GATE_PROJ, a.norm2(), a.gate(), 0);  // [N, F]
         linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
-        Nd4j.exec(new Sigmoid(a.gate(), a.sig()));
-        Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up()), out = Dense.of(a.act());
-        for (int i = 0; i < n * ffn; i++) out.set(i, gate.get(i) * sig.get(i) * up.get(i));
+        swiglu.forward(Dense.of(a.gate()), Dense.of(a.up()), Dense.of(a.sig()), Dense.of(a.act()), n * ffn);
         resid[l + 1].assign(a.mid());
         linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
     }
@@ -572,6 +576,10 @@ public final class EagerDecoder implements TrainableModel {
     /** out = x * rsqrt(mean(x^2) + eps) * gain per token (HF LlamaRMSNorm); keeps the rsqrt for the backward. */
     private void rmsNorm(Dense x, Dense gain, Dense out, double[] rstd) {
         double eps = c.rmsNormEps();
+        if (x instanceof Dense.F32 xf && gain instanceof Dense.F32 gf && out instanceof Dense.F32 of) {
+            rmsNormF32(xf, gf, of, rstd, eps);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             int o = i * d;
             double ss = 0;
@@ -582,6 +590,34 @@ public final class EagerDecoder implements TrainableModel {
             double r = 1 / Math.sqrt(ss / d + eps);
             rstd[i] = r;
             for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
+        }
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** {@link #rmsNorm} in fp32 with the Vector API on heap copies of each row (sum of squares in fp32 lanes). */
+    private void rmsNormF32(Dense.F32 x, Dense.F32 gain, Dense.F32 out, double[] rstd, double eps) {
+        float[] row = normRow, g = normGain;
+        gain.copyTo(0, g, d);
+        int bound = S.loopBound(d);
+        for (int i = 0; i < n; i++) {
+            x.copyTo(i * d, row, d);
+            FloatVector acc = FloatVector.zero(S);
+            int j = 0;
+            for (; j < bound; j += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, row, j);
+                acc = v.fma(v, acc);
+            }
+            double ss = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < d; j++) ss += (double) row[j] * row[j];
+            double r = 1 / Math.sqrt(ss / d + eps);
+            rstd[i] = r;
+            float rf = (float) r;
+            for (j = 0; j < bound; j += S.length()) {
+                FloatVector.fromArray(S, row, j).mul(rf).mul(FloatVector.fromArray(S, g, j)).intoArray(row, j);
+            }
+            for (; j < d; j++) row[j] = row[j] * rf * g[j];
+            out.copyFrom(row, i * d, d);
         }
     }
 

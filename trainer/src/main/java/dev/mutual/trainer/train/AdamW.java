@@ -127,10 +127,7 @@ public final class AdamW {
                     + parameters.keySet());
         }
         double sumSquares = 0;
-        for (INDArray g : gradients.values()) {
-            double n = g.norm2Number().doubleValue();
-            sumSquares += n * n;
-        }
+        for (INDArray g : gradients.values()) sumSquares += sumOfSquares(g);
         double norm = Math.sqrt(sumSquares);
         if (!Double.isFinite(norm)) {
             throw new IllegalStateException("gradient norm is " + norm + " at step " + (step + 1) + ": not updating");
@@ -159,6 +156,35 @@ public final class AdamW {
             }
         }
         return norm;
+    }
+
+    /**
+     * sum(g^2) in double. Whole c-order FLOAT / DOUBLE arrays are summed in Java: ND4J's {@code norm2Number} is a
+     * native reduction that syncs its OpenMP threads per call, and on 2 cores its ~40 calls per step were ~10 % of
+     * an eager V=4096 step (JFR, BENCHMARKS.md "Training"); other layouts use it.
+     */
+    private double sumOfSquares(INDArray g) {
+        boolean whole = !g.isView() && g.offset() == 0 && g.ordering() == 'c' && g.length() == g.data().length();
+        int n = (int) g.length();
+        if (whole && g.dataType() == DataType.DOUBLE) {
+            DoubleBuffer b = g.data().asNioDouble();
+            double s = 0;
+            for (int i = 0; i < n; i++) s += b.get(i) * b.get(i);
+            return s;
+        }
+        if (whole && g.dataType() == DataType.FLOAT) {
+            FloatBuffer b = g.data().asNioFloat();
+            float[] c = chunks[0];
+            double s = 0;
+            for (int from = 0; from < n; from += CHUNK) {
+                int len = Math.min(CHUNK, n - from);
+                b.get(from, c, 0, len);
+                for (int i = 0; i < len; i++) s += (double) c[i] * c[i];
+            }
+            return s;
+        }
+        double norm = g.norm2Number().doubleValue();
+        return norm * norm;
     }
 
     /**

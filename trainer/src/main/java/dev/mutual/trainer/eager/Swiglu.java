@@ -1,0 +1,54 @@
+package dev.mutual.trainer.eager;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SwiGLU's forward, act = silu(gate) * up with sig = sigmoid(gate) kept for the backward, in one pass. Why not ND4J's
+ * {@code Sigmoid} op plus a Java loop: the native op syncs its OpenMP threads per call and made a second pass over
+ * [N, F]; here fp32 runs in heap chunks with the Vector API and {@link CrossEntropy#exp} (within 3 ulp), fp64 (the
+ * gradient checks) in double with {@code Math.exp}. Not thread-safe (scratch chunks).
+ */
+final class Swiglu {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int CHUNK = 4096;
+    private final float[] g = new float[CHUNK], u = new float[CHUNK], s = new float[CHUNK], o = new float[CHUNK];
+
+    /** sig = sigmoid(gate), out = gate * sig * up over elements [0, len). */
+    void forward(Dense gate, Dense up, Dense sig, Dense out, int len) {
+        if (!(gate instanceof Dense.F32 gf && up instanceof Dense.F32 uf && sig instanceof Dense.F32 sf
+                && out instanceof Dense.F32 of)) {
+            for (int i = 0; i < len; i++) {
+                double x = gate.get(i), sg = 1 / (1 + Math.exp(-x));
+                sig.set(i, sg);
+                out.set(i, x * sg * up.get(i));
+            }
+            return;
+        }
+        for (int from = 0; from < len; from += CHUNK) {
+            int m = Math.min(CHUNK, len - from);
+            gf.copyTo(from, g, m);
+            uf.copyTo(from, u, m);
+            int j = 0;
+            for (; j <= m - S.length(); j += S.length()) {
+                FloatVector x = FloatVector.fromArray(S, g, j);
+                // e = exp(-|x|) <= 1 never overflows; sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below.
+                FloatVector e = CrossEntropy.exp(x.lanewise(VectorOperators.ABS).neg());
+                FloatVector inv = e.add(1f);
+                FloatVector sg = FloatVector.broadcast(S, 1f).blend(e, x.lt(0f)).div(inv);
+                sg.intoArray(s, j);
+                x.mul(sg).mul(FloatVector.fromArray(S, u, j)).intoArray(o, j);
+            }
+            for (; j < m; j++) {
+                float x = g[j];
+                float sg = (float) (1 / (1 + Math.exp(-x)));
+                s[j] = sg;
+                o[j] = x * sg * u[j];
+            }
+            sf.copyFrom(s, from, m);
+            of.copyFrom(o, from, m);
+        }
+    }
+}
