@@ -50,27 +50,26 @@ public class DecoderGraphParityTest {
         return new Fixture(weights, ids, valid, logits);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama3", "mistral", "qwen2"})
-    void logitsAndLossMatchTransformers(String name) throws IOException {
-        Fixture f = fixture(name);
-        int batch = f.ids().length;
-        int seq = f.ids()[0].length;
-        DecoderGraph graph = DecoderGraph.build(f.weights(), batch, seq, DataType.FLOAT);
-        INDArray logits = graph.logits(f.ids());
+    /** Max |logits - transformers' logits| over the fixture's real (unpadded) positions. */
+    public static double maxLogitDifference(Fixture f, INDArray logits) {
         double maxDiff = 0;
-        for (int b = 0; b < batch; b++) {
+        for (int b = 0; b < f.ids().length; b++) {
             for (int t = 0; t < f.validLengths()[b]; t++) {
                 for (int v = 0; v < f.logits()[b][t].length; v++) {
                     maxDiff = Math.max(maxDiff, Math.abs(logits.getDouble(b, t, v) - f.logits()[b][t][v]));
                 }
             }
         }
-        System.out.printf("parity %s: max |SameDiff - transformers| logit = %.2e%n", name, maxDiff);
-        assertTrue(maxDiff < LOGIT_TOLERANCE, name + ": max logit difference " + maxDiff);
+        return maxDiff;
+    }
 
-        // Next-token loss on the real tokens only (pads and the last position weigh 0, one token weighs 2):
-        // the graph's weighted CE against the same formula in plain double arithmetic on HF's logits.
+    /** A next-token batch of a fixture and its weighted loss computed in double from transformers' logits. */
+    public record HfLoss(TokenBatch batch, double loss) {}
+
+    /** Pads and each row's last position weigh 0, token (0, 5) weighs 2, every other real token 1. */
+    public static HfLoss hfLoss(Fixture f) {
+        int batch = f.ids().length;
+        int seq = f.ids()[0].length;
         int[][] targets = new int[batch][seq];
         double[][] weights = new double[batch][seq];
         double num = 0;
@@ -88,9 +87,26 @@ public class DecoderGraphParityTest {
                 den += weights[b][t];
             }
         }
-        double loss = graph.loss(new TokenBatch(f.ids(), targets, weights));
-        System.out.printf("parity %s: loss SameDiff %.6f, from HF logits %.6f%n", name, loss, num / den);
-        assertEquals(num / den, loss, 1e-5, name + " weighted loss");
+        return new HfLoss(new TokenBatch(f.ids(), targets, weights), num / den);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "llama3", "mistral", "qwen2"})
+    void logitsAndLossMatchTransformers(String name) throws IOException {
+        Fixture f = fixture(name);
+        int batch = f.ids().length;
+        int seq = f.ids()[0].length;
+        DecoderGraph graph = DecoderGraph.build(f.weights(), batch, seq, DataType.FLOAT);
+        INDArray logits = graph.logits(f.ids());
+        double maxDiff = maxLogitDifference(f, logits);
+        System.out.printf("parity %s: max |SameDiff - transformers| logit = %.2e%n", name, maxDiff);
+        assertTrue(maxDiff < LOGIT_TOLERANCE, name + ": max logit difference " + maxDiff);
+
+        // Next-token loss on the real tokens only: the graph's weighted CE against plain double arithmetic on HF's logits.
+        HfLoss expected = hfLoss(f);
+        double loss = graph.loss(expected.batch());
+        System.out.printf("parity %s: loss SameDiff %.6f, from HF logits %.6f%n", name, loss, expected.loss());
+        assertEquals(expected.loss(), loss, 1e-5, name + " weighted loss");
     }
 
     @Test
