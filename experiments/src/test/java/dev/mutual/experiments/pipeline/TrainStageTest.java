@@ -9,7 +9,7 @@ import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.data.read.DataReader;
 import dev.mutual.data.read.Format;
 import dev.mutual.data.tokenizer.TextTokenizer;
-import dev.mutual.experiments.cli.MutualCli;
+import dev.mutual.experiments.cli.CliRun;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
 import dev.mutual.trainer.lora.LoraAdapterFile;
@@ -28,11 +28,8 @@ import dev.mutual.trainer.train.SftBatches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -75,12 +72,8 @@ class TrainStageTest {
                     lr: 0.01
                     warmup_steps: 1
                 """.formatted(SEED, TOKENIZER));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = MutualCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        assertEquals(0, cli.execute("run", recipe.toString(), "paths.runs=" + tmp.resolve("runs")), err::toString);
+        CliRun run = CliRun.of("run", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
+        assertEquals(0, run.code(), run::err);
         Path dir;
         try (Stream<Path> d = Files.list(tmp.resolve("runs/tiny"))) {
             dir = d.findFirst().orElseThrow();
@@ -152,11 +145,8 @@ class TrainStageTest {
                     schedule: constant
                     min_lr_ratio: 0
                 """.formatted(SEED, stories, TOKENIZER));
-        StringWriter err = new StringWriter();
-        CommandLine cli = MutualCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        assertEquals(0, cli.execute("run", recipe.toString(), "paths.runs=" + tmp.resolve("runs")), err::toString);
+        CliRun run = CliRun.of("run", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
+        assertEquals(0, run.code(), run::err);
         Path sft;
         try (Stream<Path> d = Files.list(tmp.resolve("runs/ft"))) {
             sft = d.findFirst().orElseThrow().resolve("sft");
@@ -197,11 +187,8 @@ class TrainStageTest {
                 min_lr_ratio: 0
                 lora: {rank: 4, alpha: 8, dropout: 0.1, target_modules: [v_proj, q_proj]}
                 """.formatted(SEED, stories, TOKENIZER));
-        StringWriter err = new StringWriter();
-        CommandLine cli = MutualCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        assertEquals(0, cli.execute("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs")), err::toString);
+        CliRun run = CliRun.of("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
+        assertEquals(0, run.code(), run::err);
         Path dir;
         try (Stream<Path> d = Files.list(tmp.resolve("runs/lora"))) {
             dir = d.findFirst().orElseThrow().resolve("train");
@@ -267,11 +254,8 @@ class TrainStageTest {
                 micro_batch: 4
                 steps: 1
                 """.formatted(file, TOKENIZER));
-        StringWriter err = new StringWriter();
-        CommandLine cli = MutualCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        assertEquals(0, cli.execute("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs")), err::toString);
+        CliRun run = CliRun.of("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
+        assertEquals(0, run.code(), run::err);
         Path dir;
         try (Stream<Path> d = Files.list(tmp.resolve("runs/weighted"))) {
             dir = d.findFirst().orElseThrow().resolve("train");
@@ -296,13 +280,10 @@ class TrainStageTest {
 
         // Every weight 0: nothing to learn, said before any step.
         Path zeros = Files.writeString(tmp.resolve("zeros.jsonl"), data.toString().replace("\"weight\":1.0", "\"weight\":0.0"));
-        StringWriter err2 = new StringWriter();
-        CommandLine cli2 = MutualCli.commandLine();
-        cli2.setOut(new PrintWriter(new StringWriter(), true));
-        cli2.setErr(new PrintWriter(err2, true));
-        assertEquals(2, cli2.execute("train", "--recipe", recipe.toString(), "data=" + zeros, "paths.runs=" + tmp.resolve("runs")));
-        assertTrue(err2.toString().contains(zeros + ": every example has weight 0 or loses its whole reply to seq_len 192"),
-                err2.toString());
+        CliRun run2 = CliRun.of("train", "--recipe", recipe.toString(), "data=" + zeros, "paths.runs=" + tmp.resolve("runs"));
+        assertEquals(2, run2.code(), run2::err);
+        assertTrue(run2.err().contains(zeros + ": every example has weight 0 or loses its whole reply to seq_len 192"),
+                run2.err());
     }
 
     @Test
@@ -332,13 +313,9 @@ class TrainStageTest {
     /** {@code mutual validate} on a recipe text: "" when it exits 0, else what it printed to stderr. */
     private String validate(String yaml) throws IOException {
         Path recipe = Files.writeString(tmp.resolve("bad.yaml"), yaml);
-        StringWriter err = new StringWriter();
-        CommandLine cli = MutualCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute("validate", recipe.toString());
-        assertEquals(code == 0 ? 0 : 2, code, err::toString);
-        return code == 0 ? "" : err.toString();
+        CliRun run = CliRun.of("validate", recipe.toString());
+        assertEquals(run.code() == 0 ? 0 : 2, run.code(), run::err);
+        return run.code() == 0 ? "" : run.err();
     }
 
     @Test

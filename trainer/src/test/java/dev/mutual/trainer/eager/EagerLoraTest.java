@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mutual.trainer.checkpoint.Tensor;
 import dev.mutual.trainer.graph.DecoderGraph;
+import dev.mutual.trainer.graph.DecoderGraphLoraTest;
 import dev.mutual.trainer.graph.DecoderGraphGradientTest;
 import dev.mutual.trainer.graph.DecoderParameters;
 import dev.mutual.trainer.graph.LossAndGradients;
@@ -14,10 +14,8 @@ import dev.mutual.trainer.graph.TokenBatch;
 import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.ModelConfig;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,17 +23,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** LoRA on the eager engine against {@code DecoderGraph.buildWithLora} (itself checked against PEFT and by FD). */
 class EagerLoraTest {
-
-    private static LoraWeights randomAdapter(LoraConfig c, ModelConfig m, long seed) {
-        Random rng = new Random(seed);
-        Map<String, Tensor> t = new LinkedHashMap<>();
-        LoraWeights.shapes(c, m).forEach((name, shape) -> {
-            float[] v = new float[shape[0] * shape[1]];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (0.3 * rng.nextGaussian());
-            t.put(name, new Tensor(shape, v));
-        });
-        return new LoraWeights(c, m, t);
-    }
 
     /**
      * Loss and every A/B gradient equal the graph's to 1e-10 over two passes (two draws of dropout masks from the
@@ -46,7 +33,7 @@ class EagerLoraTest {
     void matchesDecoderGraphWithLora(double dropout) {
         ModelConfig config = EagerDecoderTest.config("qwen2");
         LoraConfig c = new LoraConfig(2, 3, dropout, List.of("q_proj", "v_proj", "o_proj", "gate_proj", "down_proj"));
-        LoraWeights lora = randomAdapter(c, config, 51);
+        LoraWeights lora = DecoderGraphLoraTest.randomAdapter(c, config, 51);
         Map<String, INDArray> base = DecoderGraphGradientTest.randomWeights(config, 52);
         DecoderGraph graph = DecoderGraph.buildWithLora(config, EagerDecoderTest.copy(base), lora, 2, 6, DataType.DOUBLE, 7);
         EagerDecoder eager = EagerDecoder.buildWithLora(config, EagerDecoderTest.copy(base), lora, 2, 6, DataType.DOUBLE, 7);

@@ -32,12 +32,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** LoRA in the SameDiff graph: the explicit low-rank branch, its gradients, frozen base weights, dropout. */
-class DecoderGraphLoraTest {
+public class DecoderGraphLoraTest {
     private static final Path BASE = Path.of("src/test/resources/parity/llama");
     private static final Path PEFT_ADAPTER = Path.of("src/test/resources/lora/llama-adapter");
 
     /** Every A and B from N(0, 0.3): B nonzero so A's gradient is too. */
-    private static LoraWeights randomAdapter(LoraConfig c, ModelConfig m, long seed) {
+    public static LoraWeights randomAdapter(LoraConfig c, ModelConfig m, long seed) {
         Random rng = new Random(seed);
         Map<String, Tensor> t = new LinkedHashMap<>();
         LoraWeights.shapes(c, m).forEach((name, shape) -> {
