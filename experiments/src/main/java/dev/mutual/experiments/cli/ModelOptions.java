@@ -2,8 +2,7 @@ package dev.mutual.experiments.cli;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.TextTokenizer;
-import dev.mutual.trainer.checkpoint.HfCheckpoint;
-import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
+import dev.mutual.eval.model.LoadedModel;
 import dev.mutual.trainer.inference.Decoder;
 import dev.mutual.trainer.model.DecoderWeights;
 import picocli.CommandLine.Option;
@@ -58,38 +57,19 @@ final class ModelOptions {
     Loaded load(boolean shortRun) {
         if (threads < 1) throw new UserInputException("--threads must be >= 1, got " + threads);
         if (!Files.exists(model)) throw new UserInputException("--model " + model + ": no such file or directory");
-        DecoderWeights weights;
-        List<Integer> eos;
-        Path tokenizerPath = tokenizer;
-        if (Files.isDirectory(model)) {
-            HfCheckpoint.Loaded hf = HfCheckpoint.load(model);
-            weights = hf.weights();
-            eos = hf.eosTokenIds();
-            if (tokenizerPath == null) tokenizerPath = tokenizerIn(model);
-        } else if (model.getFileName().toString().endsWith(".bin")) {
-            weights = Llama2cCheckpoint.read(model);
-            eos = List.of(2);
-        } else {
+        if (!Files.isDirectory(model) && !model.getFileName().toString().endsWith(".bin")) {
             throw new UserInputException("--model " + model + ": expected an HF model directory or a llama2.c .bin file");
         }
-        TextTokenizer tok = tokenizerPath == null ? null : TextTokenizer.load(tokenizerPath);
-        boolean vector = switch (kernels) {
+        LoadedModel m = LoadedModel.open(model, tokenizer, weights -> switch (kernels) {
             case vector -> true;
             case scalar -> false;
             case auto -> !(shortRun && weights.parameterCount() < TINY_MODEL_PARAMETERS);
-        };
-        return new Loaded(weights, new Decoder(weights, vector, threads), eos, tok);
+        }, threads);
+        return new Loaded(m.weights(), m.decoder(), m.eosTokenIds(), m.tokenizer());
     }
 
     /** tokenizer.json if the directory has one, else a llama2.c tokenizer kept beside a converted model. */
     static Path tokenizerIn(Path dir) {
-        if (Files.exists(dir.resolve("tokenizer.json"))) return dir;
-        for (String name : List.of("tokenizer.bin", "tok512.bin")) if (Files.exists(dir.resolve(name))) return dir.resolve(name);
-        try (var files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().startsWith("tok") && p.getFileName().toString().endsWith(".bin"))
-                    .findFirst().orElse(null);
-        } catch (java.io.IOException e) {
-            return null;
-        }
+        return LoadedModel.tokenizerIn(dir);
     }
 }

@@ -4,6 +4,7 @@ import dev.mutual.data.Example;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatTemplate;
+import dev.mutual.data.chat.PairDirection;
 import dev.mutual.data.read.DataReader;
 import dev.mutual.data.read.TextDocuments;
 import dev.mutual.data.tokenizer.TextTokenizer;
@@ -82,7 +83,7 @@ import java.util.function.Supplier;
 final class TrainStage implements Stage {
 
     /** Bump when a change here, in SftBatches or in Trainer alters metrics.jsonl or the model. */
-    static final int CODE_VERSION = 3;
+    static final int CODE_VERSION = 4;
 
     private static final Logger log = LoggerFactory.getLogger(TrainStage.class);
 
@@ -123,6 +124,7 @@ final class TrainStage implements Stage {
         boolean pretrain = config.objective().equals("pretrain");
         Path data = pretrain ? config.data()
                 : config.data() != null ? dataFile(config.data()) : dataFile(ctx.upstreamDir(config.dataStage()));
+        Path startModel = config.modelStage() != null ? TrainedModel.modelDir(ctx.upstreamDir(config.modelStage())) : config.model();
         try (TextTokenizer tokenizer = TextTokenizer.load(config.tokenizer())) {
             Map<String, Number> out = new LinkedHashMap<>();
             TokenBatch trainRows = pretrain ? pretrainRows(ctx, data, tokenizer, out) : sftRows(ctx, data, tokenizer, out);
@@ -151,7 +153,7 @@ final class TrainStage implements Stage {
                         Arrays.toString(bucketLengths(config.seqLen()).lengths()), Arrays.toString(buckets.bucketSizes()),
                         buckets.batchesPerEpoch());
             }
-            Engine engine = engine(tokenizer);
+            Engine engine = engine(tokenizer, startModel);
             TrainableModel model = engine.model();
             AdamW adamw = WeightDecayGroups.adamw(new AdamWConfig(config.lr(), 0.9, 0.95, 1e-8, config.weightDecay(),
                     config.clip()), model, config.noDecay());
@@ -168,7 +170,7 @@ final class TrainStage implements Stage {
             Path workDir = ctx.workDir();
             CheckpointPolicy checkpoints = new CheckpointPolicy(workDir, config.checkpointEvery(), config.keepCheckpoints());
             TrainingRun trainingRun = new TrainingRun(model, adamw, schedule(), config.gradAccum(), new TrainingRun.Options(
-                    config.steps(), checkpoints, validation, ctx.resumed(), identity(data)));
+                    config.steps(), checkpoints, validation, ctx.resumed(), identity(data, startModel)));
             int resumeStep = resumeStep(ctx, trainingRun);
 
             // MFU's denominator, measured once per attempt: this machine's fp32 matmul rate through ND4J.
@@ -229,7 +231,9 @@ final class TrainStage implements Stage {
             }
             log.info("{}: model/ holds the weights of step {}{}", ctx.name(), savedStep,
                     result.stoppedEarly() ? " (stopped early at step " + result.lastStep() + ")" : "");
-            save(workDir, engine);
+            save(workDir, engine, startModel);
+            TrainedModel.writeInfo(workDir, new TrainedModel.Info(config.pairDirection(), config.chatTemplate(),
+                    config.objective(), config.lora() != null));
 
             double seconds = 0;
             for (TrainStep s : steps) seconds += s.seconds();
@@ -254,7 +258,7 @@ final class TrainStage implements Stage {
     /** SFT: one row per example (several with packing), rows with nothing to learn left out. */
     private TokenBatch sftRows(StageContext ctx, Path data, TextTokenizer tokenizer, Map<String, Number> out) {
         // Format detected from the first record: a prepared data.jsonl, or any pair format the readers know.
-        List<Example> examples = DataReader.read(data, DataReader.Options.defaults()).examples();
+        List<Example> examples = inDirection(DataReader.read(data, DataReader.Options.defaults()).examples());
         if (examples.isEmpty()) throw new UserInputException(data + ": no examples to train on");
         double[] weights = weights(examples);
         int weighted = 0;
@@ -275,6 +279,15 @@ final class TrainStage implements Stage {
         // Rows with nothing to learn (weight 0, reply cut off) would only cost compute, and a step made of
         // them alone has no loss at all; they would also dilute a held-out share.
         return rowsToLearn(rows.batch());
+    }
+
+    /** The examples as this stage's direction reads them: unchanged forward, response and instruction swapped reverse. */
+    private List<Example> inDirection(List<Example> examples) {
+        PairDirection direction = config.pairDirection();
+        if (direction == PairDirection.FORWARD) return examples;
+        List<Example> out = new ArrayList<>(examples.size());
+        for (Example e : examples) out.add(direction.apply(e));
+        return out;
     }
 
     private ChatEncoder encoder(TextTokenizer tokenizer) {
@@ -338,7 +351,7 @@ final class TrainStage implements Stage {
     /** eval_data's rows in batches of the model's shape. */
     private List<TokenBatch> evalBatches(Path evalData, ChatEncoder encoder) {
         Path file = dataFile(evalData);
-        List<Example> examples = DataReader.read(file, DataReader.Options.defaults()).examples();
+        List<Example> examples = inDirection(DataReader.read(file, DataReader.Options.defaults()).examples());
         if (examples.isEmpty()) throw new UserInputException("eval_data " + file + ": no examples to validate on");
         SftBatches.Rows rows = SftBatches.sft(examples, weights(examples), encoder, config.seqLen());
         if (rows.emptyRows() == examples.size()) {
@@ -401,7 +414,7 @@ final class TrainStage implements Stage {
      * What a checkpoint must match besides what {@link TrainingRun} checks itself (model, shapes, optimizer,
      * schedule, batch shape): the seed, the content of every input and the keys that shape the data.
      */
-    private Map<String, String> identity(Path data) throws IOException {
+    private Map<String, String> identity(Path data, Path startModel) throws IOException {
         Map<String, String> id = new TreeMap<>();
         id.put("seed", Long.toString(seed));
         boolean pretrain = config.objective().equals("pretrain");
@@ -419,11 +432,12 @@ final class TrainStage implements Stage {
         StringBuilder tok = new StringBuilder();
         for (Path f : tokenizerFiles(config.tokenizer())) tok.append(ContentHash.of(f), 0, 16).append(' ');
         id.put("tokenizer_sha256", tok.toString().trim());
-        if (config.model() != null) {
+        if (startModel != null) {
             StringBuilder m = new StringBuilder();
-            for (Path f : modelFiles(config.model())) m.append(ContentHash.of(f), 0, 16).append(' ');
+            for (Path f : modelFiles(startModel)) m.append(ContentHash.of(f), 0, 16).append(' ');
             id.put("model_sha256", m.toString().trim());
         }
+        if (config.pairDirection() != PairDirection.FORWARD) id.put("direction", config.direction());
         if (config.lora() != null) id.put("lora", config.lora().toString());
         id.put("engine", config.engine());
         id.put("packing", Boolean.toString(config.packing()));
@@ -436,14 +450,14 @@ final class TrainStage implements Stage {
     private record Engine(TrainableModel model, Supplier<DecoderWeights> weights, Supplier<LoraWeights> lora) {}
 
     /** model/ (and with LoRA adapter/ first, the merged weights in model/). */
-    private void save(Path dir, Engine engine) {
+    private void save(Path dir, Engine engine, Path startModel) {
         List<Path> tokenizerFiles = tokenizerFiles(config.tokenizer());
         if (config.lora() == null) {
             HfCheckpoint.save(dir.resolve("model"), engine.weights().get(), tokenizerFiles);
             return;
         }
         LoraWeights adapter = engine.lora().get();
-        LoraAdapterFile.save(dir.resolve("adapter"), adapter, config.model().toString());
+        LoraAdapterFile.save(dir.resolve("adapter"), adapter, startModel.toString());
         HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(engine.weights().get(), adapter), tokenizerFiles);
     }
 
@@ -453,7 +467,7 @@ final class TrainStage implements Stage {
     }
 
     /** The model on the configured engine; both start from the same weights for the same seed. */
-    private Engine engine(TextTokenizer tokenizer) {
+    private Engine engine(TextTokenizer tokenizer, Path startModel) {
         boolean eager = config.engine().equals("eager");
         int b = config.microBatch();
         int t = config.seqLen();
@@ -475,7 +489,7 @@ final class TrainStage implements Stage {
             DecoderGraph g = DecoderGraph.build(c, init, b, t, DataType.FLOAT);
             return new Engine(g, g::toWeights, g::loraWeights);
         }
-        Path m = config.model();
+        Path m = startModel;
         DecoderWeights weights = Files.isDirectory(m) ? HfCheckpoint.load(m).weights() : Llama2cCheckpoint.read(m);
         if (weights.config().vocabSize() < tokenizer.vocabSize()) {
             throw new UserInputException("model " + m + ": vocab_size " + weights.config().vocabSize()

@@ -33,7 +33,7 @@ public record PrepareDataConfig(
         @Default("null") Integer maxTokens,
         @Default("true") boolean exactDedup,
         @Default("{}") NearDedupConfig nearDedup,
-        @Default("{}") DecontaminationConfig decontamination) implements StageConfig {
+        @Default("{}") DecontaminationConfig decontamination) implements StageConfig, StageConfig.WritesData {
 
     public PrepareDataConfig {
         if (sources.isEmpty()) throw new IllegalArgumentException("sources is empty; name at least one data file");

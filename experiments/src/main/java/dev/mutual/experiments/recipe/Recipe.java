@@ -38,5 +38,12 @@ public record Recipe(
                 }
             }
         }
+        for (Map.Entry<String, StageConfig> stage : stages.entrySet()) {
+            try {
+                stage.getValue().checkReferences(stages);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("stages." + stage.getKey() + "." + e.getMessage(), e);
+            }
+        }
     }
 }

@@ -1,10 +1,13 @@
 package dev.mutual.experiments.recipe;
 
+import dev.mutual.data.chat.PairDirection;
 import dev.mutual.trainer.train.WeightDecayGroups;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stage {@code train}: supervised fine-tuning of a decoder on instruction-response pairs (loss on the replies,
@@ -18,8 +21,11 @@ import java.util.List;
  *                      exactly one of data, data_stage
  * @param dataStage     the name of a {@code prepare_data} stage of this recipe whose {@code data.jsonl} to train on
  * @param model         the model to start from: an HF model directory or a llama2.c {@code .bin}; exactly one of
- *                      model, init
+ *                      model, model_stage, init
+ * @param modelStage    start from the model another {@code train} stage of this recipe wrote (its {@code model/})
  * @param init          a small random model to start from instead
+ * @param direction     forward trains p(y|x) (instruction in, response out: ordinary SFT); reverse trains p(x|y)
+ *                      (the response in the user turn, the instruction as the reply), MAIN's instruction writer
  * @param tokenizer     a {@code tokenizer.json}, a folder holding one, or a llama2.c tokenizer {@code .bin}
  * @param chatTemplate  "model" (the tokenizer's own chat_template) or a built-in name such as "alpaca"
  * @param seqLen        tokens per row; longer conversations are cut from the right
@@ -59,7 +65,9 @@ public record TrainConfig(
         @Default("null") Path data,
         @Default("null") String dataStage,
         @Default("null") Path model,
+        @Default("null") String modelStage,
         @Default("null") InitConfig init,
+        @Default("forward") String direction,
         Path tokenizer,
         @Default("alpaca") String chatTemplate,
         @Default("256") int seqLen,
@@ -100,9 +108,17 @@ public record TrainConfig(
                     + (data == null ? "neither" : "both"));
         }
         if (data != null && !Files.exists(data)) throw new IllegalArgumentException("data: no such file or folder " + data);
-        if ((model == null) == (init == null)) {
-            throw new IllegalArgumentException("expected exactly one of 'model: PATH' and 'init: {...}', found "
-                    + (model == null ? "neither" : "both"));
+        int starts = (model == null ? 0 : 1) + (modelStage == null ? 0 : 1) + (init == null ? 0 : 1);
+        if (starts != 1) {
+            throw new IllegalArgumentException("expected exactly one of 'model: PATH', 'model_stage: STAGE' and 'init: {...}', found "
+                    + (starts == 0 ? "none" : "several"));
+        }
+        if (!PairDirection.NAMES.contains(direction)) {
+            throw new IllegalArgumentException("direction: expected one of " + PairDirection.NAMES + ", found \"" + direction
+                    + "\"" + DidYouMean.hint(direction, PairDirection.NAMES));
+        }
+        if (direction.equals("reverse") && objective.equals("pretrain")) {
+            throw new IllegalArgumentException("direction: reverse reads instruction-response pairs; objective pretrain has none");
         }
         if (lora != null && init != null) {
             throw new IllegalArgumentException("lora: expected a pretrained 'model: PATH' to adapt, found 'init' (a random"
@@ -200,6 +216,20 @@ public record TrainConfig(
 
     @Override
     public List<String> upstream() {
-        return dataStage == null ? List.of() : List.of(dataStage);
+        List<String> up = new ArrayList<>();
+        if (dataStage != null) up.add(dataStage);
+        if (modelStage != null && !up.contains(modelStage)) up.add(modelStage);
+        return up;
+    }
+
+    @Override
+    public void checkReferences(Map<String, StageConfig> stages) {
+        if (dataStage != null) StageConfig.requireDataStage(stages, "data_stage", dataStage);
+        if (modelStage != null) StageConfig.requireStage(stages, "model_stage", modelStage, TrainConfig.class, "a train stage (its model/)");
+    }
+
+    /** The direction as an enum. */
+    public PairDirection pairDirection() {
+        return PairDirection.named(direction);
     }
 }

@@ -104,7 +104,7 @@ class TrainingRecipeTest {
     void badKeysNameTheLineAndTheValidKeys() {
         String msg = error(TRAINING.replace("steps: 4", "stpes: 4"));
         assertTrue(msg.startsWith(recipe + ":6:1: unknown key 'stpes'; did you mean 'steps'? (valid keys: name, seed, "
-                + "paths, data, data_stage, model, init, tokenizer, "), msg);
+                + "paths, data, data_stage, model, model_stage, init, direction, tokenizer, "), msg);
         assertEquals(recipe + ":1:1: recipe: missing required key 'steps' (expected integer)",
                 error(TRAINING.replace("steps: 4\n", "chat_template: alpaca\n")));
         assertEquals("override 'lr=fast': lr: expected a number, found 'fast'", error(TRAINING, "lr=fast"));

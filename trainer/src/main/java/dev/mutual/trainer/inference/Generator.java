@@ -33,6 +33,19 @@ public final class Generator {
      * @param detokenize turns new token ids into text, needed for stop strings; may be null without them
      */
     public List<Result> generate(List<int[]> prompts, GenerationOptions o, Function<int[], String> detokenize) {
+        long[] seeds = new long[prompts.size()];
+        for (int i = 0; i < seeds.length; i++) seeds[i] = o.seed() + i;
+        return generate(prompts, o, seeds, detokenize);
+    }
+
+    /**
+     * {@link #generate(List, GenerationOptions, Function)} with one random stream per prompt, seeded by
+     * {@code seeds[i]} (the options' seed is not used): what a prompt gets then depends only on its own seed, not on
+     * which prompts share its batch or where it sits in it (MAIN's synthesis: the same item gets the same
+     * candidates however the pool is split into shards and batches).
+     */
+    public List<Result> generate(List<int[]> prompts, GenerationOptions o, long[] seeds, Function<int[], String> detokenize) {
+        if (seeds.length != prompts.size()) throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
         if (!o.stopStrings().isEmpty() && detokenize == null) throw new IllegalArgumentException("stop strings need a detokenizer");
         int b = prompts.size(), vocab = decoder.config().vocabSize();
         Sampler sampler = o.sampler();
@@ -51,7 +64,7 @@ public final class Generator {
             }
             caches[i] = decoder.newCache(p.length + o.maxNewTokens());
             out.add(new ArrayList<>());
-            rng[i] = new Random(o.seed() + i);
+            rng[i] = new Random(seeds[i]);
             seen[i] = new boolean[vocab];
             for (int t : p) seen[i][t] = true;
             chunks.add(new Decoder.Chunk(p, caches[i]));
