@@ -86,7 +86,10 @@ public final class RecipeLoader {
         boolean training = isTraining(map);
         for (String override : overrides) Overrides.apply(map, override, cwd.toAbsolutePath().normalize());
         Interpolation.apply(map, "", env);
-        if (!training) return RecordBinder.bindRecord(map, Recipe.class);
+        if (!training) {
+            MainBlock.expand(map);
+            return RecordBinder.bindRecord(map, Recipe.class);
+        }
 
         // 'seed' is the recipe's (the stage's own seed stays null and defaults to it), as in the full form.
         LinkedHashMap<String, RecipeNode.Entry> stageEntries = new LinkedHashMap<>(map.entries());

@@ -30,7 +30,7 @@ import java.util.Set;
 final class RecordBinder {
 
     /** Stage types the MAIN pipeline will have; named in the error so users know they are coming, not misspelled. */
-    static final List<String> PLANNED_STAGE_TYPES = List.of("synthesize", "score", "filter", "eval", "compare");
+    static final List<String> PLANNED_STAGE_TYPES = List.of("filter", "compare");
 
     /** Top-level sections the full MAIN recipe will have; named in the error so users know they are coming. */
     static final List<String> PLANNED_SECTIONS = List.of("models", "data", "eval", "compare");
@@ -47,6 +47,11 @@ final class RecordBinder {
      */
     static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, Set<String> otherKeys) {
         return type.cast(bindFields(map, type, "", otherKeys));
+    }
+
+    /** {@link #bindRecord(RecipeNode.Mapping, Class, Set)} for a mapping found at {@code keyPath} (named in errors). */
+    static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, String keyPath, Set<String> otherKeys) {
+        return type.cast(bindFields(map, type, keyPath, otherKeys));
     }
 
     static String child(String parent, String key) {
