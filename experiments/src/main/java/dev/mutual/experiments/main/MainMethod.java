@@ -28,11 +28,12 @@ public final class MainMethod {
 
     /**
      * The {@code main:} keys that are blocks of stage keys, merged into the stages of that kind: {@code train} into
-     * every train stage, then {@code forward} or {@code reverse} by direction; {@code baseline_mix} into the
-     * baselines' mix stages (plain SFT weights unless it says otherwise); the others into their stage type.
+     * every train stage, then {@code forward} or {@code reverse} by direction; {@code select} and {@code mix} into
+     * MAIN's rounds, {@code baseline_select} and {@code baseline_mix} into the baselines' (whose mode the plan sets;
+     * plain weight-1 SFT unless baseline_mix says otherwise); the others into their stage type.
      */
     public static final List<String> BLOCKS = List.of("train", "forward", "reverse", "synthesize", "score", "select",
-            "mix", "baseline_mix", "curate", "diagnose", "eval", "report");
+            "mix", "baseline_select", "baseline_mix", "curate", "diagnose", "eval", "report");
 
     /** Humpback's system prompts, which tag seed and synthetic data apart in its self-curation baselines. */
     static final String HUMPBACK_SEED_SYSTEM = "Answer in the style of an AI Assistant.";
@@ -108,7 +109,7 @@ public final class MainMethod {
                     select.put("min_rating", b.equals("humpback_a5") ? 5 : 4);
                 }
             }
-            p.add("select_" + b, "select", List.of("select"), select);
+            p.add("select_" + b, "select", List.of("baseline_select"), select);
             Map<String, Object> mix = new LinkedHashMap<>();
             mix.put("seed_stage", seed);
             mix.put("selected_stage", "select_" + b);

@@ -301,8 +301,8 @@ class TrainStageTest {
         assertEquals("", validate(base));
         assertTrue(validate(base + "    data_stage: prepare\n").contains("expected exactly one of 'data: PATH' and "
                 + "'data_stage: STAGE', found both"));
-        assertTrue(validate(base + "    model: " + TOKENIZER + "\n").contains("expected exactly one of 'model: PATH' "
-                + "and 'init: {...}', found both"));
+        assertTrue(validate(base + "    model: " + TOKENIZER + "\n").contains("expected exactly one of 'model: PATH', "
+                + "'model_stage: STAGE' and 'init: {...}', found several"));
         assertTrue(validate(base + "    schedule: cosin\n").contains("schedule: expected one of [cosine, linear, "
                 + "constant], found \"cosin\""));
         assertTrue(validate(base + "    warmup_steps: 4\n").contains("warmup_steps: expected 0..3 (below steps), found 4"));
