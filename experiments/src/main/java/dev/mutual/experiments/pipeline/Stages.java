@@ -2,6 +2,7 @@ package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
+import dev.mutual.experiments.recipe.SynthesizeConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
@@ -29,6 +30,7 @@ public final class Stages {
     static Stage create(StageConfig config, Recipe recipe) {
         if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
         if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
+        if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }

@@ -114,10 +114,11 @@ class RecipeLoaderTest {
 
     @Test
     void stageTypesThatDoNotExistFailWithTheImplementedOnes() {
+        String implemented = String.join(", ", RecordBinder.stageTypes().keySet());
         assertEquals(recipe + ":5:11: stages.prepare_seed.type: stage type 'compare' is not implemented in this version "
-                + "of Mutual (implemented: prepare_data, train)", error(RECIPE.replace("type: prepare_data", "type: compare")));
+                + "of Mutual (implemented: " + implemented + ")", error(RECIPE.replace("type: prepare_data", "type: compare")));
         assertEquals(recipe + ":5:11: stages.prepare_seed.type: unknown stage type 'prepare_dat'; did you mean "
-                + "'prepare_data'? (implemented: prepare_data, train)", error(RECIPE.replace("type: prepare_data", "type: prepare_dat")));
+                + "'prepare_data'? (implemented: " + implemented + ")", error(RECIPE.replace("type: prepare_data", "type: prepare_dat")));
     }
 
     @Test
