@@ -42,6 +42,9 @@ public record AlpacaJudgePrompt(String name, JudgePromptTemplate template, Forma
     private static final Pattern MODEL = Pattern.compile("['\"]model['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
     private static final Pattern RANK = Pattern.compile("['\"]rank['\"]\\s*:\\s*(\\d+)");
 
+    /** The name of the judge prompt bundled with Mutual (AlpacaEval 1's ranking prompt, Apache-2.0). */
+    public static final String BUNDLED = "alpaca_eval_gpt4__alpaca_eval.txt";
+
     public static AlpacaJudgePrompt read(Path file) {
         String text;
         try {
@@ -50,13 +53,31 @@ public record AlpacaJudgePrompt(String name, JudgePromptTemplate template, Forma
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-        JudgePromptTemplate template = JudgePromptTemplate.parseChatMl(text, file.toString()).requirePlaceholders(PLACEHOLDERS, file.toString());
+        return fromText(text, file.toString(), file.getFileName().toString());
+    }
+
+    /**
+     * alpaca_eval's AlpacaEval 1 ranking prompt ({@code src/alpaca_eval/evaluators_configs/alpaca_eval_gpt4/alpaca_eval.txt}
+     * of tatsu-lab/alpaca_eval at commit cd543a1, Apache-2.0, unchanged), bundled so that a recipe can judge without
+     * a prompt file of its own.
+     */
+    public static AlpacaJudgePrompt bundled() {
+        try (var in = AlpacaJudgePrompt.class.getResourceAsStream(BUNDLED)) {
+            if (in == null) throw new IllegalStateException(BUNDLED + " missing from the build");
+            return fromText(new String(in.readAllBytes(), StandardCharsets.UTF_8), "bundled " + BUNDLED, BUNDLED);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the bundled " + BUNDLED, e);
+        }
+    }
+
+    private static AlpacaJudgePrompt fromText(String text, String source, String fileName) {
+        JudgePromptTemplate template = JudgePromptTemplate.parseChatMl(text, source).requirePlaceholders(PLACEHOLDERS, source);
         Format format;
         if (text.contains("\"model_identifier\"")) format = Format.MODEL_IDENTIFIER;
         else if (text.contains("'rank'")) format = Format.RANKING;
-        else throw new UserInputException(file + ": unknown judge prompt format (expected alpaca_eval's ranking prompt "
+        else throw new UserInputException(source + ": unknown judge prompt format (expected alpaca_eval's ranking prompt "
                     + "with 'rank' or the classifier prompt with \"model_identifier\")");
-        String name = file.getFileName().toString().replaceFirst("\\.txt$", "");
+        String name = fileName.replaceFirst("\\.txt$", "");
         return new AlpacaJudgePrompt(name, template, format);
     }
 

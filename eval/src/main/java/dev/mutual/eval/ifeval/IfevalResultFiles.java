@@ -1,6 +1,7 @@
 package dev.mutual.eval.ifeval;
 
 import dev.mutual.data.AtomicFile;
+import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
 import dev.mutual.eval.report.EvalSample;
@@ -27,8 +28,8 @@ public final class IfevalResultFiles {
 
     private IfevalResultFiles() {}
 
-    /** Writes all four files into {@code dir} (created if missing). */
-    public static void write(Path dir, IfevalEvaluator.Run run, EvalResult.RunInfo runInfo, Map<String, Object> settings) {
+    /** Writes all four files into {@code dir} (created if missing); returns what results.json and samples.jsonl hold. */
+    public static EvalOutcome write(Path dir, IfevalEvaluator.Run run, EvalResult.RunInfo runInfo, Map<String, Object> settings) {
         try {
             Files.createDirectories(dir);
             writeReferenceFormat(dir.resolve(STRICT), run.verdicts(), true);
@@ -43,7 +44,9 @@ public final class IfevalResultFiles {
         allSettings.put("instructions", accuracy.instructions());
         EvalResult result = new EvalResult("ifeval", VERSION, accuracy.metrics(), IfevalAccuracy.PROMPT_STRICT,
                 accuracy.prompts(), runInfo, allSettings);
-        EvalResultFiles.write(dir, result, run.verdicts().stream().map(IfevalResultFiles::sample).toList());
+        EvalOutcome outcome = new EvalOutcome(result, run.verdicts().stream().map(IfevalResultFiles::sample).toList());
+        EvalResultFiles.write(dir, outcome.result(), outcome.samples());
+        return outcome;
     }
 
     /** One line of {@code samples.jsonl}: per-prompt scores whose means are the prompt-level metrics. */

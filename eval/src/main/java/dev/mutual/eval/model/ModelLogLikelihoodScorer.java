@@ -2,6 +2,9 @@ package dev.mutual.eval.model;
 
 import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.chat.ChatEncoder;
+import dev.mutual.data.chat.EncodedChat;
+import dev.mutual.data.chat.PairDirection;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.eval.likelihood.ContinuationScore;
 import dev.mutual.eval.likelihood.LogLikelihoodScorer;
@@ -14,36 +17,90 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * {@link LogLikelihoodScorer} over the trainer's {@link Scorer}. Text is split as lm-evaluation-harness does:
  * continuation ids = encode(context + continuation) after the ids of encode(context), so the boundary token is the
  * one the model would see; if the two encodings disagree on the context, the continuation is encoded alone. An
  * empty context scores the continuation after BOS (or EOS for tokenizers without BOS, as the harness's prefix
- * token). {@link ContinuationScore#greedy()} comes from one more packed forward pass: whether each continuation
- * token is the argmax of the row before it.
+ * token). {@link #chat} instead scores replies in the chat form a model was trained on. {@link ContinuationScore#greedy()}
+ * comes from one more packed forward pass: whether each continuation token is the argmax of the row before it.
  */
 public final class ModelLogLikelihoodScorer implements LogLikelihoodScorer {
     private static final Logger log = LoggerFactory.getLogger(ModelLogLikelihoodScorer.class);
     private final Decoder decoder;
-    private final TextTokenizer tokenizer;
-    private final int startToken;
+    private final Function<ScoringRequest, Scorer.Request> tokenization;
     private final int batchSize;
+    /** Tokens (context + continuation) scored over this scorer's life, for tokens/s figures. */
+    private long scoredTokens;
 
     /**
      * @param startToken the prefix of an empty context: BOS, else EOS
      * @param batchSize  sequences per packed forward pass, e.g. 8; scores do not depend on it
      */
     public ModelLogLikelihoodScorer(Decoder decoder, TextTokenizer tokenizer, int startToken, int batchSize) {
+        this(decoder, r -> rawText(tokenizer, startToken, r), batchSize);
+    }
+
+    private ModelLogLikelihoodScorer(Decoder decoder, Function<ScoringRequest, Scorer.Request> tokenization, int batchSize) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         this.decoder = decoder;
-        this.tokenizer = tokenizer;
-        this.startToken = startToken;
+        this.tokenization = tokenization;
         this.batchSize = batchSize;
+    }
+
+    /**
+     * A scorer of replies in chat form, as a chat model was trained: each request (context x, continuation y) is
+     * the conversation user = x, assistant = y rendered by {@code encoder}; the continuation ids are the tokens the
+     * training loss covers (the reply and its end-of-turn token), the context ids everything before them. So the
+     * mean log-likelihood per token of a held-out reply is minus the training loss on it. A reply running past the
+     * model's max_position_embeddings is cut from the right (as training cuts rows), with a warning.
+     */
+    public static ModelLogLikelihoodScorer chat(Decoder decoder, ChatEncoder encoder, int batchSize) {
+        int maxPositions = decoder.config().maxPositions();
+        return new ModelLogLikelihoodScorer(decoder, r -> chatReply(encoder, r, maxPositions), batchSize);
+    }
+
+    /** Tokens scored so far by all calls (context and continuation). */
+    public long scoredTokens() {
+        return scoredTokens;
     }
 
     /** The (context ids, continuation ids) pair scored for {@code r}. */
     public Scorer.Request tokenize(ScoringRequest r) {
+        return tokenization.apply(r);
+    }
+
+    private static Scorer.Request chatReply(ChatEncoder encoder, ScoringRequest r, int maxPositions) {
+        EncodedChat chat = encoder.encode(PairDirection.FORWARD.conversation(null, r.context(), r.continuation()));
+        int first = -1, end = -1;
+        for (int i = 0; i < chat.lossMask().length; i++) {
+            if (chat.lossMask()[i] == 1) {
+                if (first < 0) first = i;
+                end = i + 1;
+            }
+        }
+        if (first <= 0) {
+            throw new IllegalStateException("the chat template left no prompt or no reply tokens for \"" + abbreviate(r.context()) + "\"");
+        }
+        if (end > maxPositions) {
+            if (first >= maxPositions) {
+                throw new UserInputException("the chat prompt of \"" + abbreviate(r.context()) + "\" is " + first
+                        + " tokens; the model's limit is " + maxPositions + " positions, leaving none for the reply");
+            }
+            log.warn("reply to \"{}\": {} tokens cut to {} (max_position_embeddings {})", abbreviate(r.context()),
+                    end - first, maxPositions - first, maxPositions);
+            end = maxPositions;
+        }
+        return new Scorer.Request(Arrays.copyOf(chat.ids(), first), Arrays.copyOfRange(chat.ids(), first, end));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    private static Scorer.Request rawText(TextTokenizer tokenizer, int startToken, ScoringRequest r) {
         int[] context = tokenizer.encode(r.context(), true);
         int[] whole = tokenizer.encode(r.context() + r.continuation(), true);
         int[] continuation;
@@ -69,6 +126,7 @@ public final class ModelLogLikelihoodScorer implements LogLikelihoodScorer {
             for (int id : t.prompt()) checkId(id, vocab, i);
             for (int id : t.target()) checkId(id, vocab, i);
             tokenized.add(t);
+            scoredTokens += t.length();
         }
         Progress progress = new Progress(log, "score", requests.size(), "requests", 5000);
         List<Scorer.Score> scores = new Scorer(decoder, batchSize).score(tokenized, progress::update);

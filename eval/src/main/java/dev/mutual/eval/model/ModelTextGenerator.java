@@ -40,6 +40,8 @@ public final class ModelTextGenerator implements TextGenerator {
     private final List<Integer> eosTokenIds;
     private final ChatTemplate chatTemplate;
     private final int batchSize;
+    /** New tokens generated over this generator's life, for tokens/s figures. */
+    private long generatedTokens;
 
     /**
      * @param chatTemplate used for settings with chat on; null when the model has none (chat settings then fail)
@@ -52,6 +54,11 @@ public final class ModelTextGenerator implements TextGenerator {
         this.eosTokenIds = List.copyOf(eosTokenIds);
         this.chatTemplate = chatTemplate;
         this.batchSize = batchSize;
+    }
+
+    /** New tokens generated so far by all calls (the stop token included, as the generator counts them). */
+    public long generatedTokens() {
+        return generatedTokens;
     }
 
     /** The token ids the model sees for {@code prompt} under {@code chat}. */
@@ -128,6 +135,7 @@ public final class ModelTextGenerator implements TextGenerator {
                     Generator.Result r = results.get(j);
                     out[batch.get(j)] = settings.cutAtStop(continuation(batchIds.get(j), r.tokens()));
                     newTokens += r.tokens().length;
+                    generatedTokens += r.tokens().length;
                 }
                 done += batch.size();
                 progress.update(done, newTokens + " new tokens");

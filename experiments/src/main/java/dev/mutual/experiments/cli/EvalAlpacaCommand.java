@@ -9,11 +9,10 @@ import dev.mutual.eval.alpaca.AlpacaPrompt;
 import dev.mutual.eval.alpaca.Annotation;
 import dev.mutual.eval.alpaca.ModelOutput;
 import dev.mutual.eval.alpaca.ModelOutputs;
-import dev.mutual.eval.alpaca.PairwiseJudging;
 import dev.mutual.eval.judge.CachedChatJudge;
-import dev.mutual.eval.judge.JudgeRunner;
 import dev.mutual.eval.judge.OpenAiChatClient;
 import dev.mutual.eval.report.EvalResult;
+import dev.mutual.eval.run.PairwiseRun;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -113,10 +112,10 @@ final class EvalAlpacaCommand implements Runnable {
         List<AlpacaPrompt> items = modelEval.limit(AlpacaPrompt.read(
                 prompts != null ? prompts : SharedData.file("alpaca_eval/alpaca_eval_805_prompts.jsonl")));
         GenerationSettings generation = modelEval.settings(ModelOutputs.GENERATION);
-        Path file = output.resolve("model_outputs.json");
+        Path file = output.resolve(PairwiseRun.OUTPUTS);
         try (ModelOptions.Loaded m = model.load(false)) {
             String name = runInfo.model != null ? runInfo.model : model.model.getFileName().toString();
-            ModelOutputs.write(file, ModelOutputs.generate(items, modelEval.generator(m, generation.chat()), generation, name));
+            PairwiseRun.generate(items, modelEval.generator(m, generation.chat()), generation, name, file);
         }
         generated = new LinkedHashMap<>(modelEval.record(model, generation, items.size()));
         generated.put("responses_file", file.getFileName().toString());
@@ -137,23 +136,16 @@ final class EvalAlpacaCommand implements Runnable {
         if (judgePrompt == null) throw new UserInputException("--judge-prompt FILE is required with --outputs");
         AlpacaJudgePrompt prompt = AlpacaJudgePrompt.read(judgePrompt);
         List<ModelOutput> modelOutputs = ModelOutputs.read(outputs);
-        List<PairwiseJudging.Pair> pairs = PairwiseJudging.pair(modelOutputs, outputs.toString(), ModelOutputs.read(reference), reference.toString());
+        List<ModelOutput> referenceOutputs = ModelOutputs.read(reference);
         OpenAiChatClient client = judge.client();
         CachedChatJudge cached = judge.cachedJudge(client, output);
-        List<Annotation> judged = new PairwiseJudging(cached, prompt, seed, new JudgeRunner(judge.maxConcurrency)).judge(pairs);
-
         Map<String, Object> settings = new LinkedHashMap<>(judge.settings());
         settings.put("judge_prompt", judgePrompt.toString());
-        settings.put("judge_format", prompt.format().toString());
-        settings.put("decoding", prompt.decoding());
-        settings.put("seed", seed);
-        settings.put("outputs", outputs.toString());
-        settings.put("reference", reference.toString());
         if (generated != null) settings.put("generation", generated);
-        settings.put("cache_hits", cached.hits());
-        settings.put("http_requests", client.requestCount());
+        EvalResult result = PairwiseRun.judge(modelOutputs, outputs.toString(), referenceOutputs, reference.toString(), cached, prompt,
+                seed, judge.maxConcurrency, output, runInfo.toRunInfo(modelOutputs.get(0).generator(), "responses file"), settings,
+                () -> Map.of("cache_hits", cached.hits(), "http_requests", client.requestCount())).result();
         spec.commandLine().getOut().printf("judge: %d cached, %d HTTP requests (%d retries)%n", cached.hits(), client.requestCount(), client.retryCount());
-        return AlpacaEvalReport.write(output, judged,
-                runInfo.toRunInfo(modelOutputs.get(0).generator(), "responses file"), settings);
+        return result;
     }
 }

@@ -1,15 +1,14 @@
 package dev.mutual.experiments.cli;
 
-import dev.mutual.data.Progress;
+import dev.mutual.eval.GenerationSettings;
 import dev.mutual.eval.ifeval.IfevalAccuracy;
 import dev.mutual.eval.ifeval.IfevalEvaluator;
 import dev.mutual.eval.ifeval.IfevalPrompt;
 import dev.mutual.eval.ifeval.IfevalPrompts;
 import dev.mutual.eval.ifeval.IfevalResponses;
 import dev.mutual.eval.ifeval.IfevalResultFiles;
-import dev.mutual.eval.report.EvalResult;
-import dev.mutual.eval.GenerationSettings;
-import dev.mutual.eval.model.ModelTextGenerator;
+import dev.mutual.eval.run.GeneratedResponses;
+import dev.mutual.eval.run.IfevalRun;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -18,10 +17,10 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * {@code mutual eval ifeval (--responses FILE | --model PATH) --output DIR}: scores responses on IFEval (541 prompts,
@@ -69,30 +68,30 @@ final class EvalIfevalCommand implements Runnable {
         List<IfevalPrompt> prompts = modelEval.limit(input == null ? IfevalPrompts.bundled() : IfevalPrompts.read(input));
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("prompts_file", input == null ? "bundled input_data.jsonl (541 prompts)" : input.toString());
-        Map<String, String> answers;
-        String responsesName;
-        if (source.model == null) {
-            answers = IfevalResponses.read(source.responses);
-            responsesName = source.responses.toString();
-            settings.put("responses_file", responsesName);
-            settings.put("limit", modelEval.limit == null ? "none" : modelEval.limit + " (" + prompts.size() + " prompts evaluated)");
-        } else {
-            answers = generate(prompts, settings, err);
-            responsesName = output.resolve(ModelEvalOptions.RESPONSES).toString();
-        }
-
-        Progress progress = new Progress(line -> {
+        Consumer<String> progress = line -> {
             err.println(line);
             err.flush();
-        }, "ifeval", prompts.size(), "prompts scored", 2000);
-        IfevalEvaluator.Run run = IfevalEvaluator.evaluate(prompts, answers, progress::update);
-        progress.finish();
+        };
+        IfevalRun.Result result;
+        String responsesName;
+        if (source.model == null) {
+            responsesName = source.responses.toString();
+            settings.put("responses_file", responsesName);
+            settings.put("limit", modelEval.limitSetting(prompts.size()));
+            result = IfevalRun.score(prompts, IfevalResponses.read(source.responses), output,
+                    runInfoOptions.toRunInfo(responsesName, "unknown"), settings, progress);
+        } else {
+            responsesName = output.resolve(GeneratedResponses.FILE).toString();
+            GenerationSettings generation = modelEval.settings(IfevalEvaluator.GENERATION);
+            settings.putAll(modelEval.record(source.model, prompts.size()));
+            try (ModelOptions.Loaded m = source.model.load(false)) {
+                result = IfevalRun.generateAndScore(prompts, modelEval.generator(m, generation.chat()), generation,
+                        modelEval.chatTemplateName(), output, runInfoOptions.toRunInfo(source.model.model.toString(), "unknown"),
+                        settings, progress);
+            }
+        }
 
-        settings.put("language_detector", "com.cybozu.labs:langdetect 1.1-20120112, seed 0");
-        EvalResult.RunInfo runInfo = source.model == null ? runInfoOptions.toRunInfo(responsesName, "unknown")
-                : runInfoOptions.toRunInfo(source.model.model.toString(), "unknown");
-        IfevalResultFiles.write(output, run, runInfo, settings);
-
+        IfevalEvaluator.Run run = result.verdicts();
         IfevalAccuracy acc = run.accuracy();
         if (!run.missingKeys().isEmpty()) {
             out.printf("note: %d of %d prompts have no response in %s and are not scored (keys %s)%n",
@@ -107,32 +106,7 @@ final class EvalIfevalCommand implements Runnable {
         IfevalAccuracy.byGroup(run.verdicts()).forEach((group, a) ->
                 out.printf("  %-20s %6.2f / %6.2f%n", group, 100 * a[0], 100 * a[1]));
         out.printf("wrote %s, %s, results.json, samples.jsonl%s in %s%n", IfevalResultFiles.STRICT, IfevalResultFiles.LOOSE,
-                source.model == null ? "" : ", " + ModelEvalOptions.RESPONSES, output);
+                source.model == null ? "" : ", " + GeneratedResponses.FILE, output);
         out.flush();
-    }
-
-    /** Generates a response to every prompt with --model and writes them to DIR/responses.jsonl. */
-    private Map<String, String> generate(List<IfevalPrompt> prompts, Map<String, Object> settings, PrintWriter err) {
-        GenerationSettings generation = modelEval.settings(IfevalEvaluator.GENERATION);
-        try (ModelOptions.Loaded m = source.model.load(false)) {
-            ModelTextGenerator generator = modelEval.generator(m, generation.chat());
-            Progress progress = new Progress(line -> {
-                err.println(line);
-                err.flush();
-            }, "ifeval", prompts.size(), "responses generated", 5000);
-            Map<String, String> answers = IfevalEvaluator.generateResponses(prompts, generator, generation, progress::update);
-            progress.finish();
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (IfevalPrompt p : prompts) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("key", p.key());
-                row.put("prompt", p.prompt());
-                row.put("response", answers.get(p.prompt()));
-                rows.add(row);
-            }
-            ModelEvalOptions.writeResponses(output, rows);
-            settings.putAll(modelEval.record(source.model, generation, prompts.size()));
-            return answers;
-        }
     }
 }

@@ -1,16 +1,14 @@
 package dev.mutual.experiments.cli;
 
 import dev.mutual.data.UserInputException;
-import dev.mutual.eval.likelihood.HeldOutItem;
-import dev.mutual.eval.likelihood.LikelihoodData;
-import dev.mutual.eval.likelihood.LikelihoodEvaluator;
-import dev.mutual.eval.likelihood.MultipleChoiceItem;
 import dev.mutual.eval.likelihood.ScoresFile;
 import dev.mutual.eval.likelihood.LogLikelihoodScorer;
 import dev.mutual.eval.model.ModelLogLikelihoodScorer;
 import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
+import dev.mutual.eval.run.Limits;
+import dev.mutual.eval.run.LikelihoodRun;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -80,55 +78,39 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path file = data != null ? data : SharedData.file("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl");
         String benchmark = name != null ? name : file.getFileName().toString().replaceFirst("\\.jsonl?$", "");
-        boolean multipleChoice = LikelihoodData.isMultipleChoice(file);
         if (limit != null && limit < 1) throw new UserInputException("--limit must be >= 1, got " + limit);
         if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
-        List<MultipleChoiceItem> mc = multipleChoice ? limited(LikelihoodData.readMultipleChoice(file)) : null;
-        List<HeldOutItem> heldOut = multipleChoice ? null : limited(LikelihoodData.readHeldOut(file));
-        List<ScoresFile.LabelledRequest> requests = multipleChoice ? ScoresFile.requests(mc) : ScoresFile.heldOutRequests(heldOut);
+        LikelihoodRun.Items items = LikelihoodRun.Items.read(file, benchmark, limit == null ? 0 : limit);
         if (mode.writeRequests != null) {
+            List<ScoresFile.LabelledRequest> requests = items.requests();
             ScoresFile.writeRequests(requests, mode.writeRequests);
             out.printf(Locale.ROOT, "wrote %d %s requests for %d items to %s%n", requests.size(),
-                    multipleChoice ? "multiple-choice" : "held-out", multipleChoice ? mc.size() : heldOut.size(), mode.writeRequests);
+                    items.isMultipleChoice() ? "multiple-choice" : "held-out", items.size(), mode.writeRequests);
             out.flush();
             return 0;
         }
         if (output == null) throw new UserInputException("--output DIR is required with --scores or --model");
+        Map<String, Object> settings = new LinkedHashMap<>();
         EvalOutcome outcome;
         if (mode.model == null) {
-            var scores = ScoresFile.read(mode.scores, requests);
-            outcome = multipleChoice
-                    ? LikelihoodEvaluator.multipleChoice(benchmark, mc, scores, runInfo.toRunInfo())
-                    : LikelihoodEvaluator.heldOut(benchmark, heldOut, scores, runInfo.toRunInfo());
+            settings.put("limit", Limits.describe(limit == null ? 0 : limit, items.size()));
+            outcome = LikelihoodRun.fromScores(items, ScoresFile.read(mode.scores, items.requests()), output, runInfo.toRunInfo(), settings);
         } else {
-            EvalResult.RunInfo run = runInfo.toRunInfo(mode.model.model.toString(), "unknown");
-            try (ModelOptions.Loaded m = mode.model.load(false)) {
-                LogLikelihoodScorer scorer = new ModelLogLikelihoodScorer(m.decoder(), m.requireTokenizer("scoring text"), startToken(m), batchSize);
-                outcome = multipleChoice
-                        ? LikelihoodEvaluator.multipleChoice(benchmark, mc, scorer, run)
-                        : LikelihoodEvaluator.heldOut(benchmark, heldOut, scorer, run);
-            }
-        }
-        Map<String, Object> settings = new LinkedHashMap<>(outcome.result().settings());
-        if (mode.model != null) {
             settings.put("model", mode.model.model.toString());
             if (mode.model.tokenizer != null) settings.put("tokenizer", mode.model.tokenizer.toString());
             settings.put("context_tokens", "encode(context) with BOS; continuation = the rest of encode(context + continuation)");
+            settings.put("limit", Limits.describe(limit == null ? 0 : limit, items.size()));
+            EvalResult.RunInfo run = runInfo.toRunInfo(mode.model.model.toString(), "unknown");
+            try (ModelOptions.Loaded m = mode.model.load(false)) {
+                LogLikelihoodScorer scorer = new ModelLogLikelihoodScorer(m.decoder(), m.requireTokenizer("scoring text"), startToken(m), batchSize);
+                outcome = LikelihoodRun.score(items, scorer, output, run, settings);
+            }
         }
-        settings.put("limit", limit == null ? "none" : limit + " (" + outcome.result().n() + " items evaluated)");
-        EvalResult r = outcome.result();
-        outcome = new EvalOutcome(new EvalResult(r.benchmark(), r.version(), r.metrics(), r.primaryMetric(), r.n(), r.run(), settings),
-                outcome.samples());
-        EvalResultFiles.write(output, outcome.result(), outcome.samples());
         out.printf(Locale.ROOT, "%s (%d items)%n", benchmark, outcome.result().n());
         for (var e : outcome.result().metrics().entrySet()) out.printf(Locale.ROOT, "  %-18s %.4f%n", e.getKey(), e.getValue());
         out.println("wrote " + output.resolve(EvalResultFiles.RESULTS) + " and " + EvalResultFiles.SAMPLES);
         out.flush();
         return 0;
-    }
-
-    private <T> List<T> limited(List<T> items) {
-        return limit == null || limit >= items.size() ? items : items.subList(0, limit);
     }
 
     /** BOS, or EOS for tokenizers without BOS (Qwen2), as lm-evaluation-harness's prefix token for an empty context. */

@@ -1,16 +1,13 @@
 package dev.mutual.experiments.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.eval.GenerationSettings;
 import dev.mutual.eval.model.ModelTextGenerator;
+import dev.mutual.eval.run.GeneratedResponses;
+import dev.mutual.eval.run.Limits;
 import picocli.CommandLine.Option;
 
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +17,6 @@ import java.util.Map;
  * {@code eval gsm8k} and {@code eval strategyqa} generate when given {@code --model} instead of responses.
  */
 final class ModelEvalOptions {
-    /** Name of the file of generated responses written beside results.json; it can be passed back as --responses. */
-    static final String RESPONSES = "responses.jsonl";
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Option(names = "--chat-template", paramLabel = "NAME",
             description = "With --model, for chat benchmarks: 'model' (the tokenizer's own chat_template, default) or a built-in: "
                     + "llama-2, mistral, chatml, llama-3, vicuna, alpaca.")
@@ -58,38 +51,36 @@ final class ModelEvalOptions {
         return maxNewTokens == null ? benchmark : benchmark.withMaxNewTokens(maxNewTokens);
     }
 
+    /** The chat template's name as given, "model" (the tokenizer's own) by default. */
+    String chatTemplateName() {
+        return chatTemplate == null ? "model" : chatTemplate;
+    }
+
     /** A generator over the loaded model; the chat template is resolved only when the benchmark prompts in chat form. */
     ModelTextGenerator generator(ModelOptions.Loaded m, boolean chat) {
         var tok = m.requireTokenizer("generating responses");
-        ChatTemplate template = chat ? ChatTemplate.forTokenizer(chatTemplate == null ? "model" : chatTemplate, tok) : null;
+        ChatTemplate template = chat ? ChatTemplate.forTokenizer(chatTemplateName(), tok) : null;
         return new ModelTextGenerator(m.decoder(), tok, m.eosTokenIds(), template, batchSize);
     }
 
-    /** What results.json records about a model run. */
-    Map<String, Object> record(ModelOptions model, GenerationSettings settings, int items) {
+    /** The limit as results.json records it. */
+    String limitSetting(int items) {
+        return Limits.describe(limit == null ? 0 : limit, items);
+    }
+
+    /** What results.json records about the model and the limit (the eval runs add how they generated). */
+    Map<String, Object> record(ModelOptions model, int items) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.model.toString());
         if (model.tokenizer != null) out.put("tokenizer", model.tokenizer.toString());
-        if (settings.chat()) out.put("chat_template", chatTemplate == null ? "model" : chatTemplate);
-        out.put("max_new_tokens", settings.maxNewTokens());
-        out.put("temperature", settings.temperature());
-        out.put("top_p", settings.topP());
-        out.put("seed", settings.seed());
-        out.put("responses_file", RESPONSES);
-        out.put("limit", limit == null ? "none" : limit + " (" + items + " items evaluated)");
+        out.put("limit", limitSetting(items));
         return out;
     }
 
-    /** Writes {@code rows} as JSON lines to DIR/responses.jsonl, atomically. */
-    static Path writeResponses(Path dir, List<Map<String, Object>> rows) {
-        Path file = dir.resolve(RESPONSES);
-        StringBuilder text = new StringBuilder();
-        try {
-            for (Map<String, Object> row : rows) text.append(JSON.writeValueAsString(row)).append('\n');
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-        AtomicFile.writeString(file, text.toString());
-        return file;
+    /** What results.json records about a model run, generation settings included. */
+    Map<String, Object> record(ModelOptions model, GenerationSettings settings, int items) {
+        Map<String, Object> out = record(model, items);
+        out.putAll(GeneratedResponses.settings(settings, chatTemplateName()));
+        return out;
     }
 }

@@ -8,7 +8,8 @@ import dev.mutual.eval.reasoning.ResponsesFile;
 import dev.mutual.eval.report.EvalOutcome;
 import dev.mutual.eval.report.EvalResult;
 import dev.mutual.eval.report.EvalResultFiles;
-import dev.mutual.eval.report.EvalSample;
+import dev.mutual.eval.run.GeneratedResponses;
+import dev.mutual.eval.run.ReasoningRun;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
@@ -16,8 +17,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,9 +62,7 @@ final class ReasoningEvalRun {
         modelEval.check(mode.model != null);
         ReasoningTask task = mode.model == null ? benchmarkTask : benchmarkTask.withGeneration(modelEval.settings(benchmarkTask.generation()));
         Path dataFile = data == null ? defaultData : data;
-        List<ReasoningItem> all = task.readItems(dataFile);
-        // --limit counts evaluated items; exemplars of the prompt are never evaluated, so they do not count
-        List<ReasoningItem> items = modelEval.limit == null ? all : modelEval.limit(all.stream().filter(i -> !task.isExemplar(i)).toList());
+        List<ReasoningItem> items = ReasoningRun.limit(task, task.readItems(dataFile), modelEval.limit == null ? 0 : modelEval.limit);
         if (mode.writePrompts != null) {
             int n = ReasoningEvaluator.writePrompts(task, items, mode.writePrompts);
             out.printf(Locale.ROOT, "wrote %d %s prompts (%d-shot) to %s%n", n, task.name(), task.numFewshot(), mode.writePrompts);
@@ -75,34 +72,19 @@ final class ReasoningEvalRun {
         if (output == null) throw new UserInputException("--output DIR is required with --responses or --model");
         EvalOutcome outcome;
         String source;
-        Map<String, Object> extra = new LinkedHashMap<>();
         if (mode.model == null) {
             Map<String, String> responses = ResponsesFile.read(mode.responses, items);
-            outcome = ReasoningEvaluator.score(task, items, responses, runInfo.toRunInfo());
+            outcome = ReasoningRun.score(task, items, responses, output, runInfo.toRunInfo(),
+                    Map.of("limit", modelEval.limitSetting(items.size())));
             source = mode.responses.toString();
-            extra.put("limit", modelEval.limit == null ? "none" : modelEval.limit + " (" + items.size() + " items evaluated)");
         } else {
             EvalResult.RunInfo run = runInfo.toRunInfo(mode.model.model.toString(), "unknown");
             try (ModelOptions.Loaded m = mode.model.load(false)) {
-                outcome = ReasoningEvaluator.generateAndScore(task, items, modelEval.generator(m, task.generation().chat()), run);
+                outcome = ReasoningRun.generateAndScore(task, items, modelEval.generator(m, task.generation().chat()), output, run,
+                        modelEval.record(mode.model, items.size()));
             }
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (EvalSample s : outcome.samples()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("id", s.id());
-                row.put("prompt", s.prompt());
-                row.put("response", s.response());
-                rows.add(row);
-            }
-            source = ModelEvalOptions.writeResponses(output, rows).toString();
-            extra.putAll(modelEval.record(mode.model, task.generation(), items.size()));
+            source = output.resolve(GeneratedResponses.FILE).toString();
         }
-        Map<String, Object> settings = new LinkedHashMap<>(outcome.result().settings());
-        settings.putAll(extra);
-        EvalResult r = outcome.result();
-        outcome = new EvalOutcome(new EvalResult(r.benchmark(), r.version(), r.metrics(), r.primaryMetric(), r.n(), r.run(), settings),
-                outcome.samples());
-        EvalResultFiles.write(output, outcome.result(), outcome.samples());
         out.printf(Locale.ROOT, "%s (%d-shot, %d items from %s)%n", task.name(), task.numFewshot(), outcome.result().n(), source);
         for (var e : outcome.result().metrics().entrySet()) {
             out.printf(Locale.ROOT, "  %-30s %6.2f%%%n", e.getKey(), 100 * e.getValue());

@@ -7,6 +7,7 @@ import dev.mutual.experiments.pipeline.StageOutcome;
 import dev.mutual.experiments.pipeline.Stages;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
+import dev.mutual.experiments.recipe.ReportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -77,6 +78,10 @@ final class RunCommand implements Callable<Integer> {
                 out.println("  " + o.name() + ": " + o.status().name().toLowerCase() + " " + o.manifest().metrics());
             }
             out.println("done: " + run.dir());
+            // the report is what a run is for: its path is the last line
+            recipe.stages().forEach((name, stage) -> {
+                if (stage instanceof ReportConfig) out.println("report: " + run.dir().resolve(name).resolve("report.md"));
+            });
             return run.dir();
         }
     }

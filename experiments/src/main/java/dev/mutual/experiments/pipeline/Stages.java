@@ -1,11 +1,13 @@
 package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.experiments.recipe.EvalConfig;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
 import dev.mutual.experiments.recipe.SynthesizeConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
+import dev.mutual.experiments.recipe.ReportConfig;
 import dev.mutual.experiments.recipe.StageConfig;
 
 import java.util.ArrayList;
@@ -31,6 +33,8 @@ public final class Stages {
         if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
         if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
         if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed());
+        if (config instanceof EvalConfig e) return new EvalStage(e, recipe.name(), recipe.seed());
+        if (config instanceof ReportConfig r) return new ReportStage(r, recipe.name());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }
