@@ -58,8 +58,13 @@ public final class ModelLogLikelihoodScorer implements LogLikelihoodScorer {
      * model's max_position_embeddings is cut from the right (as training cuts rows), with a warning.
      */
     public static ModelLogLikelihoodScorer chat(Decoder decoder, ChatEncoder encoder, int batchSize) {
+        return chat(decoder, encoder, null, batchSize);
+    }
+
+    /** {@link #chat(Decoder, ChatEncoder, int)} with a system message before every conversation (null for none). */
+    public static ModelLogLikelihoodScorer chat(Decoder decoder, ChatEncoder encoder, String system, int batchSize) {
         int maxPositions = decoder.config().maxPositions();
-        return new ModelLogLikelihoodScorer(decoder, r -> chatReply(encoder, r, maxPositions), batchSize);
+        return new ModelLogLikelihoodScorer(decoder, r -> chatReply(encoder, system, r, maxPositions), batchSize);
     }
 
     /** Tokens scored so far by all calls (context and continuation). */
@@ -72,8 +77,8 @@ public final class ModelLogLikelihoodScorer implements LogLikelihoodScorer {
         return tokenization.apply(r);
     }
 
-    private static Scorer.Request chatReply(ChatEncoder encoder, ScoringRequest r, int maxPositions) {
-        EncodedChat chat = encoder.encode(PairDirection.FORWARD.conversation(null, r.context(), r.continuation()));
+    private static Scorer.Request chatReply(ChatEncoder encoder, String system, ScoringRequest r, int maxPositions) {
+        EncodedChat chat = encoder.encode(PairDirection.FORWARD.conversation(system, r.context(), r.continuation()));
         int first = -1, end = -1;
         for (int i = 0; i < chat.lossMask().length; i++) {
             if (chat.lossMask()[i] == 1) {

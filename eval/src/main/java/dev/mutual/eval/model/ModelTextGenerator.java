@@ -39,6 +39,7 @@ public final class ModelTextGenerator implements TextGenerator {
     private final TextTokenizer tokenizer;
     private final List<Integer> eosTokenIds;
     private final ChatTemplate chatTemplate;
+    private final String system;
     private final int batchSize;
     /** New tokens generated over this generator's life, for tokens/s figures. */
     private long generatedTokens;
@@ -48,11 +49,21 @@ public final class ModelTextGenerator implements TextGenerator {
      * @param batchSize    prompts per packed generation pass, e.g. 8
      */
     public ModelTextGenerator(Decoder decoder, TextTokenizer tokenizer, List<Integer> eosTokenIds, ChatTemplate chatTemplate, int batchSize) {
+        this(decoder, tokenizer, eosTokenIds, chatTemplate, null, batchSize);
+    }
+
+    /**
+     * @param system a system message before every chat prompt (e.g. the tag a Humpback-style model was trained with
+     *               for seed data), or null for none
+     */
+    public ModelTextGenerator(Decoder decoder, TextTokenizer tokenizer, List<Integer> eosTokenIds, ChatTemplate chatTemplate,
+                              String system, int batchSize) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         this.decoder = decoder;
         this.tokenizer = tokenizer;
         this.eosTokenIds = List.copyOf(eosTokenIds);
         this.chatTemplate = chatTemplate;
+        this.system = system;
         this.batchSize = batchSize;
     }
 
@@ -65,7 +76,9 @@ public final class ModelTextGenerator implements TextGenerator {
     public int[] promptIds(String prompt, boolean chat) {
         if (!chat) return tokenizer.encode(prompt, true);
         if (chatTemplate == null) throw new UserInputException("this evaluation wraps prompts in a chat template, but none was given: pass --chat-template NAME");
-        return new ChatEncoder(tokenizer, chatTemplate).promptIds(List.of(ChatMessage.user(prompt)));
+        List<ChatMessage> messages = system == null ? List.of(ChatMessage.user(prompt))
+                : List.of(ChatMessage.system(system), ChatMessage.user(prompt));
+        return new ChatEncoder(tokenizer, chatTemplate).promptIds(messages);
     }
 
     @Override

@@ -125,7 +125,11 @@ public final class MainMethod {
         if (evaluate) {
             Map<String, Object> evals = new LinkedHashMap<>();
             for (Map.Entry<String, String> s : strategies.entrySet()) {
-                p.add("eval_" + s.getKey(), "eval", List.of("eval"), Map.of("model_stage", s.getValue()));
+                Map<String, Object> eval = new LinkedHashMap<>();
+                eval.put("model_stage", s.getValue());
+                // Humpback's models answer in the style of their seed data: they are asked with its tag
+                if (s.getKey().startsWith("humpback")) eval.put("system", HUMPBACK_SEED_SYSTEM);
+                p.add("eval_" + s.getKey(), "eval", List.of("eval"), eval);
                 evals.put(s.getKey(), "eval_" + s.getKey());
             }
             List<String> diagnose = new ArrayList<>(), select = new ArrayList<>(), costs = new ArrayList<>();

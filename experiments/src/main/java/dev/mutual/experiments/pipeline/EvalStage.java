@@ -96,11 +96,12 @@ final class EvalStage implements Stage {
         try (TrainedModel m = TrainedModel.open(ctx.upstreamDir(config.modelStage()))) {
             summary.put("chat_template", m.info().chatTemplate());
             ModelTextGenerator generator = new ModelTextGenerator(m.model().decoder(), m.tokenizer(), m.model().eosTokenIds(),
-                    m.template(), config.batchSize());
+                    m.template(), config.system(), config.batchSize());
             EvalResult.RunInfo info = new EvalResult.RunInfo(config.modelStage(), ctx.name(), recipeName, "unknown");
             Map<String, Object> base = new LinkedHashMap<>();
             base.put("model_stage", config.modelStage());
             base.put("batch_size", config.batchSize());
+            if (config.system() != null) base.put("system", config.system());
 
             if (config.ifeval() != null) {
                 long t0 = System.nanoTime(), g0 = generator.generatedTokens();
@@ -109,7 +110,7 @@ final class EvalStage implements Stage {
             }
             if (config.heldout() != null) {
                 long t0 = System.nanoTime();
-                ModelLogLikelihoodScorer scorer = ModelLogLikelihoodScorer.chat(m.model().decoder(), m.encoder(), config.batchSize());
+                ModelLogLikelihoodScorer scorer = ModelLogLikelihoodScorer.chat(m.model().decoder(), m.encoder(), config.system(), config.batchSize());
                 EvalOutcome o = heldout(config.heldout(), scorer, m.info().chatTemplate(), ctx.workDir().resolve("heldout"), info, base);
                 tokens += summarize(benchmarks, metrics, "heldout", o, t0, scorer.scoredTokens());
             }

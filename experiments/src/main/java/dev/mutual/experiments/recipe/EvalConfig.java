@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param strategyqa StrategyQA chain-of-thought yes/no exact match
  * @param pairwise   AlpacaEval-style pairwise judging of this model's answers against another eval stage's
  * @param batchSize  prompts per packed generation pass and sequences per scoring pass; results do not depend on it
+ * @param system     a system message before every chat prompt and held-out conversation (e.g. the seed-data tag a
+ *                   Humpback-style model was trained with), or null for none
  */
 @StageType("eval")
 public record EvalConfig(
@@ -31,7 +33,8 @@ public record EvalConfig(
         @Default("null") Reasoning gsm8k,
         @Default("null") Reasoning strategyqa,
         @Default("null") Pairwise pairwise,
-        @Default("8") int batchSize) implements StageConfig {
+        @Default("8") int batchSize,
+        @Default("null") String system) implements StageConfig {
 
     /** GSM8K's and StrategyQA's chain-of-thought exemplars (Wei et al. 2022): the most shots a prompt can have. */
     public static final int GSM8K_SHOTS = 8, STRATEGYQA_SHOTS = 6;

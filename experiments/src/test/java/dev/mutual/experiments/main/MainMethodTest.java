@@ -82,6 +82,8 @@ class MainMethodTest {
         assertEquals("forward_r2", byName.get("eval_main").keys().get("model_stage"));
         assertEquals("forward_r0", byName.get("eval_seed_only").keys().get("model_stage"));
         assertEquals("seed_only", byName.get("report").keys().get("baseline"));
+        assertEquals(MainMethod.HUMPBACK_SEED_SYSTEM, byName.get("eval_humpback_a5").keys().get("system"));
+        assertFalse(byName.get("eval_main").keys().containsKey("system"));
 
         MainSettings continuing = new MainSettings("seed", "pool", null, null, 2, true, List.of("seed_only"), false);
         Map<String, PlannedStage> c = new java.util.HashMap<>();
