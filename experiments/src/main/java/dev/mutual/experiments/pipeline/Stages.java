@@ -1,7 +1,10 @@
 package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.experiments.recipe.CurateConfig;
+import dev.mutual.experiments.recipe.MixConfig;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
+import dev.mutual.experiments.recipe.SelectConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
@@ -29,6 +32,9 @@ public final class Stages {
     static Stage create(StageConfig config, Recipe recipe) {
         if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
         if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
+        if (config instanceof SelectConfig s) return new SelectStage(s, recipe.seed());
+        if (config instanceof MixConfig m) return new MixStage(m);
+        if (config instanceof CurateConfig c) return new CurateStage(c, System.getenv());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }
