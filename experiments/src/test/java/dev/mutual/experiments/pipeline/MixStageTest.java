@@ -229,7 +229,7 @@ class MixStageTest {
     }
 
     @Test
-    void aRecipeTrainsOnAMixStageAndChecksWhatItReads() throws IOException {
+    void aRecipeRunsPrepareMixTrainAndChecksWhatMixReads() throws IOException {
         Files.writeString(tmp.resolve("seed.jsonl"), Files.readString(seed.resolve("data.jsonl")));
         String recipe = """
                 name: mixed
@@ -252,6 +252,14 @@ class MixStageTest {
         MixConfig mix = (MixConfig) RecipeLoader.load(file, List.of(), Map.of(), tmp).stages().get("mix");
         assertEquals(MainMethod.Weighting.CONSTANT, mix.weighting());
         assertEquals(List.of("prep"), mix.upstream());
+        CliRun run = CliRun.of("run", file.toString(), "paths.runs=" + tmp.resolve("runs"));
+        assertEquals(0, run.code(), run::err);
+        Path runDir;
+        try (Stream<Path> d = Files.list(tmp.resolve("runs/mixed"))) {
+            runDir = d.findFirst().orElseThrow();
+        }
+        assertEquals(4, JSON.readTree(runDir.resolve("mix/summary.json").toFile()).get("seed").get("count").asInt());
+        assertTrue(Files.isRegularFile(runDir.resolve("sft/model/config.json")), "the train stage read mix/data.jsonl and finished");
 
         String wrong = assertThrows(UserInputException.class, () -> RecipeLoader.load(file, List.of("stages.mix.selected_stage=prep"),
                 Map.of(), tmp)).getMessage();
