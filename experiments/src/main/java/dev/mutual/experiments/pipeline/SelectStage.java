@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.JsonLines;
 import dev.mutual.data.UserInputException;
+import dev.mutual.experiments.pipeline.SelectionRules.Criterion;
+import dev.mutual.experiments.pipeline.SelectionRules.Decision;
+import dev.mutual.experiments.pipeline.SelectionRules.Score;
 import dev.mutual.experiments.recipe.CandidateChoice;
 import dev.mutual.experiments.recipe.SelectConfig;
 import dev.mutual.experiments.recipe.SelectConfig.Mode;
@@ -20,23 +23,16 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+
+import static dev.mutual.experiments.pipeline.SelectionRules.num;
+import static dev.mutual.experiments.pipeline.SelectionRules.percent;
+import static dev.mutual.experiments.pipeline.SelectionRules.ranks;
 
 /**
  * Stage {@code select}: decides, for every candidate of a score_pairs stage, whether it joins the training data, and
  * says why. First the candidates a recipe does not consider are dropped (unscorable ones, and those the
- * {@code candidates} choice leaves out); then the mode decides among the eligible rest:
- * <ul>
- *   <li>mutual: both directions must support the pair, forward_pmi and reverse_pmi each passing the rule;</li>
- *   <li>forward_only: instruction-following difficulty alone (ifd, lower is better);</li>
- *   <li>reverse_only: reverse_pmi alone;</li>
- *   <li>none: every eligible candidate (unfiltered backtranslation);</li>
- *   <li>random: a seeded subset of K, picked by a hash of (seed, id), so the pick does not depend on line order;</li>
- *   <li>rating: a curate stage's rating at least min_rating (Humpback).</li>
- * </ul>
- * Rules: threshold (each score past its threshold), top_percent (in the best p% of each score, ranks counted over
- * the eligible candidates, ties by file order), rank_sum (the top_k smallest sums of the per-score ranks).
+ * {@code candidates} choice leaves out); then {@link SelectionRules} decides among the eligible rest by the mode.
  *
  * <p>Writes {@code decisions.jsonl} (every line with {@code kept} and {@code reason}), {@code kept.jsonl},
  * {@code summary.json} (counts per reason), the two histograms and {@code examples.md}. Keeping nothing is an
@@ -55,94 +51,6 @@ final class SelectStage implements Stage {
     SelectStage(SelectConfig config, long recipeSeed) {
         this.config = config;
         this.seed = config.seed() != null ? config.seed() : recipeSeed;
-    }
-
-    /**
-     * The verdict on one candidate.
-     *
-     * @param category the reason without this candidate's numbers: what summary.json counts
-     * @param reason   the reason with them, written on the line
-     */
-    record Decision(boolean kept, String category, String reason) {
-        static Decision keep(String category, String detail) {
-            return new Decision(true, "kept: " + category, "kept: " + category + detail);
-        }
-
-        static Decision drop(String category, String reason) {
-            return new Decision(false, "dropped: " + category, "dropped: " + reason);
-        }
-    }
-
-    /** A score a filter can read from a candidate, named as in scores.jsonl. */
-    enum Score {
-        FORWARD_PMI("forward_pmi", true), REVERSE_PMI("reverse_pmi", true), IFD("ifd", false);
-
-        final String field;
-        /** Whether higher is better (the PMIs) or lower (ifd). */
-        final boolean higher;
-
-        Score(String field, boolean higher) {
-            this.field = field;
-            this.higher = higher;
-        }
-
-        double of(CandidateLine.Scores s) {
-            return switch (this) {
-                case FORWARD_PMI -> s.forwardPmi();
-                case REVERSE_PMI -> s.reversePmi();
-                case IFD -> s.ifd();
-            };
-        }
-
-        @Override
-        public String toString() {
-            return field;
-        }
-    }
-
-    /**
-     * One score as a filter reads it.
-     *
-     * @param key       the recipe key of its threshold
-     * @param threshold keep when the score is past this
-     */
-    record Criterion(Score score, String key, double threshold) {
-        double of(CandidateLine.Scores s) {
-            return score.of(s);
-        }
-
-        boolean higher() {
-            return score.higher;
-        }
-
-        boolean passes(double v) {
-            return higher() ? v > threshold : v < threshold;
-        }
-
-        String pass() {
-            return score + (higher() ? " > " : " < ") + num(threshold);
-        }
-
-        String fail() {
-            return score + (higher() ? " <= " : " >= ") + num(threshold);
-        }
-
-        /** Better first. */
-        int compare(double a, double b) {
-            return higher() ? Double.compare(b, a) : Double.compare(a, b);
-        }
-    }
-
-    /** The scores a scored mode filters by: both PMIs (mutual), ifd (forward_only) or reverse_pmi. */
-    static List<Criterion> criteria(SelectConfig c) {
-        Criterion forward = new Criterion(Score.FORWARD_PMI, "forward_threshold", c.forwardThreshold());
-        Criterion reverse = new Criterion(Score.REVERSE_PMI, "reverse_threshold", c.reverseThreshold());
-        return switch (c.mode()) {
-            case MUTUAL -> List.of(forward, reverse);
-            case FORWARD_ONLY -> List.of(new Criterion(Score.IFD, "ifd_threshold", c.ifdThreshold()));
-            case REVERSE_ONLY -> List.of(reverse);
-            default -> List.of();
-        };
     }
 
     @Override
@@ -188,21 +96,10 @@ final class SelectStage implements Stage {
         for (int i : eligible) pool.add(lines.get(i));
         Map<String, JsonNode> ratings = config.mode() == Mode.RATING
                 ? readRatings(ctx.upstreamDir(config.ratingsStage()).resolve("ratings.jsonl")) : Map.of();
-        List<Criterion> criteria = criteria(config);
-        List<Decision> verdicts = switch (config.mode()) {
-            case MUTUAL, FORWARD_ONLY, REVERSE_ONLY -> switch (config.rule()) {
-                case THRESHOLD -> threshold(pool, criteria);
-                case TOP_PERCENT -> topPercent(pool, criteria);
-                case RANK_SUM -> rankSum(pool, criteria);
-            };
-            case NONE -> {
-                List<Decision> all = new ArrayList<>();
-                for (int i = 0; i < pool.size(); i++) all.add(Decision.keep("unfiltered (mode none)", ""));
-                yield all;
-            }
-            case RANDOM -> random(pool, sampleSize(ctx, pool.size()));
-            case RATING -> rating(pool, ratings);
-        };
+        SelectionRules rules = new SelectionRules(config, seed);
+        List<Criterion> criteria = rules.criteria();
+        int k = config.mode() == Mode.RANDOM ? sampleSize(ctx, pool.size()) : 0;
+        List<Decision> verdicts = rules.decide(pool, k, ratings);
         int kept = 0;
         for (int j = 0; j < eligible.size(); j++) {
             decisions[eligible.get(j)] = verdicts.get(j);
@@ -238,7 +135,7 @@ final class SelectStage implements Stage {
         counts(List.of(decisions)).forEach(reasons::put);
         AtomicFile.writeString(out.resolve("summary.json"), summary.toPrettyString() + "\n");
 
-        writeHistograms(ctx.name(), out, pool, verdicts, criteria);
+        writeHistograms(ctx.name(), out, pool, verdicts, rules);
         boolean[] isEligible = new boolean[lines.size()];
         for (int i : eligible) isEligible[i] = true;
         AtomicFile.writeString(out.resolve("examples.md"), SelectionExamples.markdown(ctx.name(), describe(), lines, decisions,
@@ -252,133 +149,6 @@ final class SelectStage implements Stage {
         metrics.put("kept", kept);
         metrics.put("dropped", lines.size() - kept);
         return new StageResult(metrics);
-    }
-
-    // ---- Rules over the eligible candidates, one verdict each, in order ----
-
-    private static List<Decision> threshold(List<CandidateLine> pool, List<Criterion> criteria) {
-        List<Decision> out = new ArrayList<>();
-        for (CandidateLine l : pool) {
-            List<String> passed = new ArrayList<>(), failed = new ArrayList<>(), failedAt = new ArrayList<>();
-            for (Criterion c : criteria) {
-                double v = c.of(l.scores());
-                if (c.passes(v)) {
-                    passed.add(c.score() + " " + num(v) + (c.higher() ? " > " : " < ") + num(c.threshold()));
-                } else {
-                    failed.add(c.fail());
-                    failedAt.add(c.score() + " " + num(v) + (c.higher() ? " <= " : " >= ") + num(c.threshold()));
-                }
-            }
-            String supported = criteria.size() > 1 ? "both directions support" : criteria.get(0).pass();
-            out.add(failed.isEmpty() ? Decision.keep(supported, " (" + String.join(", ", passed) + ")")
-                    : Decision.drop(String.join(" and ", failed), String.join(" and ", failedAt)));
-        }
-        return out;
-    }
-
-    private List<Decision> topPercent(List<CandidateLine> pool, List<Criterion> criteria) {
-        int n = pool.size();
-        int cut = cutoffRank(n);
-        String top = "the top " + percent(config.topPercent());
-        List<int[]> ranks = new ArrayList<>();
-        for (Criterion c : criteria) ranks.add(ranks(pool, c));
-        List<Decision> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            List<String> at = new ArrayList<>(), failed = new ArrayList<>(), failedAt = new ArrayList<>();
-            for (int k = 0; k < criteria.size(); k++) {
-                Criterion c = criteria.get(k);
-                int rank = ranks.get(k)[i];
-                at.add(c.score() + " " + num(c.of(pool.get(i).scores())) + " rank " + rank);
-                if (rank > cut) {
-                    failed.add(c.score() + " not in " + top);
-                    failedAt.add(c.score() + " " + num(c.of(pool.get(i).scores())) + " ranks " + rank + " of " + n
-                            + ", not in " + top + " (" + cut + ")");
-                }
-            }
-            String supported = criteria.size() > 1 ? "both directions support" : criteria.get(0).score() + " in " + top;
-            out.add(failed.isEmpty() ? Decision.keep(supported, " (" + String.join(", ", at) + " of " + n + "; " + top + " is " + cut + ")")
-                    : Decision.drop(String.join(" and ", failed), String.join(" and ", failedAt)));
-        }
-        return out;
-    }
-
-    private List<Decision> rankSum(List<CandidateLine> pool, List<Criterion> criteria) {
-        int n = pool.size();
-        int[] sum = new int[n];
-        List<int[]> ranks = new ArrayList<>();
-        for (Criterion c : criteria) {
-            int[] r = ranks(pool, c);
-            ranks.add(r);
-            for (int i = 0; i < n; i++) sum[i] += r[i];
-        }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < n; i++) order.add(i);
-        order.sort(Comparator.<Integer>comparingInt(i -> sum[i]).thenComparingInt(i -> i));
-        boolean[] keep = new boolean[n];
-        for (int j = 0; j < Math.min(config.topK(), n); j++) keep[order.get(j)] = true;
-        String what = criteria.size() > 1 ? "rank sum" : criteria.get(0).score() + " rank";
-        String top = "the top " + config.topK();
-        List<Decision> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            List<String> parts = new ArrayList<>();
-            for (int k = 0; k < criteria.size(); k++) {
-                parts.add(criteria.get(k).score() + " " + num(criteria.get(k).of(pool.get(i).scores())) + " rank " + ranks.get(k)[i]);
-            }
-            String detail = what + " " + sum[i] + " (" + String.join(", ", parts) + ")";
-            out.add(keep[i] ? Decision.keep(what + " in " + top, ": " + detail)
-                    : Decision.drop(what + " not in " + top, detail + " not in " + top));
-        }
-        return out;
-    }
-
-    private List<Decision> random(List<CandidateLine> pool, int k) {
-        // A hash of (seed, id) orders the candidates: the same pick whatever the order of the lines.
-        List<Integer> order = new ArrayList<>();
-        String[] key = new String[pool.size()];
-        for (int i = 0; i < pool.size(); i++) {
-            order.add(i);
-            key[i] = ContentHash.of(seed + "\n" + pool.get(i).id());
-        }
-        order.sort(Comparator.<Integer, String>comparing(i -> key[i]).thenComparingInt(i -> i));
-        boolean[] keep = new boolean[pool.size()];
-        for (int j = 0; j < k; j++) keep[order.get(j)] = true;
-        List<Decision> out = new ArrayList<>();
-        for (int i = 0; i < pool.size(); i++) {
-            out.add(keep[i] ? Decision.keep("in the random " + k, " of " + pool.size() + " (seed " + seed + ")")
-                    : Decision.drop("not in the random " + k, "not in the random " + k + " of " + pool.size() + " (seed " + seed + ")"));
-        }
-        return out;
-    }
-
-    private List<Decision> rating(List<CandidateLine> pool, Map<String, JsonNode> ratings) {
-        int min = config.minRating();
-        List<Decision> out = new ArrayList<>();
-        for (CandidateLine l : pool) {
-            JsonNode r = ratings.get(l.id());
-            if (r == null) out.add(Decision.drop("not rated", "not rated by stage " + config.ratingsStage()));
-            else if (r.isNull()) out.add(Decision.drop("rating unparsed", "rating unparsed"));
-            else if (r.asInt() >= min) out.add(Decision.keep("rating >= " + min, " (rating " + r.asInt() + ")"));
-            else out.add(Decision.drop("rating < " + min, "rating " + r.asInt() + " < " + min));
-        }
-        return out;
-    }
-
-    /** 1-based ranks by one score, best first, ties by file order. */
-    private static int[] ranks(List<CandidateLine> pool, Criterion c) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < pool.size(); i++) order.add(i);
-        order.sort((a, b) -> {
-            int byScore = c.compare(c.of(pool.get(a).scores()), c.of(pool.get(b).scores()));
-            return byScore != 0 ? byScore : Integer.compare(a, b);
-        });
-        int[] rank = new int[pool.size()];
-        for (int j = 0; j < order.size(); j++) rank[order.get(j)] = j + 1;
-        return rank;
-    }
-
-    /** How many ranks make the top p% of n: at least one. */
-    private int cutoffRank(int n) {
-        return Math.max(1, (int) Math.ceil(n * config.topPercent() / 100.0 - 1e-9));
     }
 
     /** K of mode random: the size key, or the kept count of the size stage. */
@@ -457,7 +227,8 @@ final class SelectStage implements Stage {
                 + keys + "; " + seen + ". No output was written");
     }
 
-    private void writeHistograms(String stage, Path out, List<CandidateLine> pool, List<Decision> verdicts, List<Criterion> criteria) {
+    private void writeHistograms(String stage, Path out, List<CandidateLine> pool, List<Decision> verdicts, SelectionRules rules) {
+        List<Criterion> criteria = rules.criteria();
         // The forward histogram shows what forward_only filters by (ifd); otherwise forward_pmi.
         Criterion forward = config.mode() == Mode.FORWARD_ONLY ? criteria.get(0)
                 : new Criterion(Score.FORWARD_PMI, "forward_threshold", config.forwardThreshold());
@@ -472,7 +243,7 @@ final class SelectStage implements Stage {
                 markerLabel = c.key() + " " + num(c.threshold());
             } else if (criteria.contains(c) && config.rule() == Rule.TOP_PERCENT) {
                 int[] r = ranks(pool, c);
-                for (int i = 0; i < r.length; i++) if (r[i] == cutoffRank(pool.size())) marker = c.of(pool.get(i).scores());
+                for (int i = 0; i < r.length; i++) if (r[i] == rules.cutoffRank(pool.size())) marker = c.of(pool.get(i).scores());
                 markerLabel = "top " + percent(config.topPercent()) + " cutoff " + num(marker);
             }
             String title = "select " + stage + ": " + c.score() + " of the " + pool.size() + " eligible candidates (" + describe() + ")";
@@ -500,11 +271,6 @@ final class SelectStage implements Stage {
         return ordered;
     }
 
-    /** "50%", "12.5%" */
-    private static String percent(double p) {
-        return num(p).replaceAll("\\.0$", "") + "%";
-    }
-
     /** "kept: ...: 3, dropped: ...: 5" */
     private static String countsText(List<Decision> decisions) {
         List<String> parts = new ArrayList<>();
@@ -512,10 +278,5 @@ final class SelectStage implements Stage {
         return String.join(", ", parts);
     }
 
-    /** A score for a reason: at most four decimals, at least one ("-0.12", "0.0"). */
-    static String num(double v) {
-        String s = String.format(Locale.ROOT, "%.4f", v);
-        s = s.replaceAll("0+$", "");
-        return s.endsWith(".") ? s + "0" : s;
-    }
+
 }

@@ -23,7 +23,7 @@ final class SelectionExamples {
      * @param eligible which lines the mode decided on (the others were left out before it)
      * @param ratings  the curate ratings by id in mode rating, else null
      */
-    static String markdown(String stage, String settings, List<CandidateLine> lines, SelectStage.Decision[] decisions,
+    static String markdown(String stage, String settings, List<CandidateLine> lines, SelectionRules.Decision[] decisions,
                            boolean[] eligible, Map<String, JsonNode> ratings) {
         List<Integer> kept = new ArrayList<>(), filtered = new ArrayList<>(), other = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -59,13 +59,13 @@ final class SelectionExamples {
         return out;
     }
 
-    private static String cell(CandidateLine l, SelectStage.Decision d, Map<String, JsonNode> ratings) {
+    private static String cell(CandidateLine l, SelectionRules.Decision d, Map<String, JsonNode> ratings) {
         StringBuilder c = new StringBuilder();
         c.append("**instruction:** ").append(escape(cut(l.instruction()))).append("<br>");
         c.append("**response:** ").append(escape(cut(l.response()))).append("<br>");
-        String scores = l.scores() == null ? "no scores" : "forward_pmi " + SelectStage.num(l.scores().forwardPmi())
-                + ", reverse_pmi " + SelectStage.num(l.scores().reversePmi()) + ", mutual " + SelectStage.num(l.scores().mutual())
-                + ", ifd " + SelectStage.num(l.scores().ifd());
+        String scores = l.scores() == null ? "no scores" : "forward_pmi " + SelectionRules.num(l.scores().forwardPmi())
+                + ", reverse_pmi " + SelectionRules.num(l.scores().reversePmi()) + ", mutual " + SelectionRules.num(l.scores().mutual())
+                + ", ifd " + SelectionRules.num(l.scores().ifd());
         if (ratings != null) {
             JsonNode r = ratings.get(l.id());
             scores += ", rating " + (r == null ? "none" : r.isNull() ? "unparsed" : r.asText());
