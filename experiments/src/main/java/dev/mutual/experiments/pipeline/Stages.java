@@ -4,6 +4,9 @@ import dev.mutual.data.UserInputException;
 import dev.mutual.experiments.recipe.EvalConfig;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
 import dev.mutual.experiments.recipe.SynthesizeConfig;
+import dev.mutual.experiments.recipe.CurateConfig;
+import dev.mutual.experiments.recipe.MixConfig;
+import dev.mutual.experiments.recipe.SelectConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
@@ -35,6 +38,9 @@ public final class Stages {
         if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed());
         if (config instanceof EvalConfig e) return new EvalStage(e, recipe.name(), recipe.seed());
         if (config instanceof ReportConfig r) return new ReportStage(r, recipe.name());
+        if (config instanceof SelectConfig s) return new SelectStage(s, recipe.seed());
+        if (config instanceof MixConfig m) return new MixStage(m);
+        if (config instanceof CurateConfig c) return new CurateStage(c, System.getenv());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }
