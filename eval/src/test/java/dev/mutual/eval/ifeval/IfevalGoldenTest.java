@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -22,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class IfevalGoldenTest {
     static final Path DATA = Path.of("../../shared/data/ifeval");
-    static final Path RESPONSES = DATA.resolve("reference_outputs/input_response_data_gpt4_20231107_145030.jsonl");
 
     /**
      * Instruction verdicts (prompt key, mode, instruction index) where this port disagrees with the reference, and
@@ -42,6 +42,7 @@ class IfevalGoldenTest {
 
     @BeforeAll
     static void scoreGoldenRows() throws IOException {
+        assumeShared("ifeval/reference_outputs");
         Map<String, IfevalPrompt> byPrompt = new HashMap<>();
         for (IfevalPrompt p : IfevalPrompts.bundled()) byPrompt.put(p.prompt(), p);
         for (String mode : List.of("strict", "loose")) {

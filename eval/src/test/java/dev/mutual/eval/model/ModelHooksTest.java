@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,14 +35,15 @@ class ModelHooksTest {
 
     @BeforeAll
     static void load() {
+        assumeShared("models/stories260K/stories260K.bin");
         decoder = new Decoder(Llama2cCheckpoint.read(STORIES.resolve("stories260K.bin")), false, 1);
         tokenizer = TextTokenizer.load(STORIES.resolve("tok512.bin"));
     }
 
     @AfterAll
     static void close() {
-        decoder.close();
-        tokenizer.close();
+        if (decoder != null) decoder.close();
+        if (tokenizer != null) tokenizer.close();
     }
 
     @Test

@@ -36,6 +36,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A tiny SFT run through the pipeline: prepare_data, then train from a random d=32 decoder with stories260K's tokenizer. */
 class TrainStageTest {
 
-    static final Path TOKENIZER = Path.of("../../shared/data/models/stories260K/tok512.bin").toAbsolutePath().normalize();
+    static final Path TOKENIZER = Path.of("../samples/tok512.bin").toAbsolutePath().normalize();
     static final Path SEED = Path.of("../samples/seed_dolly_open_qa.jsonl").toAbsolutePath().normalize();
 
     @TempDir
@@ -129,7 +130,7 @@ class TrainStageTest {
 
     @Test
     void startsFromALlama2cCheckpoint() throws IOException {
-        Path stories = Path.of("../../shared/data/models/stories260K/stories260K.bin").toAbsolutePath().normalize();
+        Path stories = assumeShared("models/stories260K/stories260K.bin").toAbsolutePath().normalize();
         Path recipe = Files.writeString(tmp.resolve("ft.yaml"), """
                 name: ft
                 stages:
@@ -172,7 +173,7 @@ class TrainStageTest {
      */
     @Test
     void loraSavesTheAdapterAndTheMergedModel() throws IOException {
-        Path stories = Path.of("../../shared/data/models/stories260K/stories260K.bin").toAbsolutePath().normalize();
+        Path stories = assumeShared("models/stories260K/stories260K.bin").toAbsolutePath().normalize();
         Path recipe = Files.writeString(tmp.resolve("lora.yaml"), """
                 name: lora
                 seed: 5
@@ -301,8 +302,8 @@ class TrainStageTest {
         assertEquals("", validate(base));
         assertTrue(validate(base + "    data_stage: prepare\n").contains("expected exactly one of 'data: PATH' and "
                 + "'data_stage: STAGE', found both"));
-        assertTrue(validate(base + "    model: " + TOKENIZER + "\n").contains("expected exactly one of 'model: PATH' "
-                + "and 'init: {...}', found both"));
+        assertTrue(validate(base + "    model: " + TOKENIZER + "\n").contains("expected exactly one of 'model: PATH', "
+                + "'model_stage: STAGE' and 'init: {...}', found several"));
         assertTrue(validate(base + "    schedule: cosin\n").contains("schedule: expected one of [cosine, linear, "
                 + "constant], found \"cosin\""));
         assertTrue(validate(base + "    warmup_steps: 4\n").contains("warmup_steps: expected 0..3 (below steps), found 4"));

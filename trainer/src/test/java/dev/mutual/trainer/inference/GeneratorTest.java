@@ -28,7 +28,7 @@ class GeneratorTest {
 
     @BeforeAll
     static void load() {
-        weights = Llama2cCheckpoint.read(Stories260KTest.MODEL);
+        weights = Llama2cCheckpoint.read(Stories260KTest.model());
         decoder = new Decoder(weights, true, 1);
         generator = new Generator(decoder);
         tokenizer = Llama2cTokenizer.load(Stories260KTest.TOKENIZER);
@@ -36,7 +36,7 @@ class GeneratorTest {
 
     @AfterAll
     static void close() {
-        decoder.close();
+        if (decoder != null) decoder.close();
     }
 
     /** Continuation text: decode(prompt + new) minus decode(prompt), as the CLI prints it. */
