@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,7 @@ class JsonLinesTest {
     @Test
     void readsTheSharedMtBenchQuestionsWithLineNumbers() {
         // 80 questions, one per line (../shared/data/mt_bench/SOURCE.md); the first is question 81, a writing task.
-        List<JsonLines.Line> lines = JsonLines.read(Path.of("../../shared/data/mt_bench/question.jsonl"), "MT-Bench questions");
+        List<JsonLines.Line> lines = JsonLines.read(assumeShared("mt_bench/question.jsonl"), "MT-Bench questions");
         assertEquals(80, lines.size());
         assertEquals(1, lines.get(0).number());
         assertEquals(81, lines.get(0).integer("question_id"));

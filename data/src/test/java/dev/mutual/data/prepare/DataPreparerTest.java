@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 4 exact duplicates; 2 pairs with Jaccard >= 0.8 (0.943 and 0.912; the next is 0.688); 4 eval overlaps.
  */
 class DataPreparerTest {
-    static final Path DATA = Path.of("../../shared/data");
     static final List<String> EVAL_FILES = List.of("ifeval/input_data.jsonl", "alpaca_eval/alpaca_eval_805_prompts.jsonl",
             "mt_bench/question.jsonl", "vicuna_bench/question.jsonl", "gsm8k/test.jsonl", "strategyqa/test.jsonl",
             "self_instruct_user_oriented/user_oriented_instructions.jsonl");
@@ -38,9 +38,10 @@ class DataPreparerTest {
 
     @Test
     void dollyOpenQaEndToEnd() throws IOException {
+        Path dolly = assumeShared("seed/dolly_open_qa/dolly_open_qa.jsonl");
         List<PrepareConfig.EvalSet> evalSets = new ArrayList<>();
-        for (String f : EVAL_FILES) evalSets.add(new PrepareConfig.EvalSet(null, DATA.resolve(f)));
-        PrepareConfig config = PrepareConfig.defaults(List.of(PrepareConfig.Source.of(DATA.resolve("seed/dolly_open_qa/dolly_open_qa.jsonl"))), evalSets);
+        for (String f : EVAL_FILES) evalSets.add(new PrepareConfig.EvalSet(null, assumeShared(f)));
+        PrepareConfig config = PrepareConfig.defaults(List.of(PrepareConfig.Source.of(dolly)), evalSets);
 
         PrepareStats stats = DataPreparer.prepare(config, out, null);
 
@@ -84,7 +85,7 @@ class DataPreparerTest {
         assertEquals(3742, readStats.get("response_chars").get("count").asLong());
         assertEquals(7662, readStats.get("response_chars").get("max").asLong()); // SOURCE.md: max response 7,662 chars
         assertEquals("dolly", statsJson.get("sources").get(0).get("format").asText());
-        assertEquals(DATA.resolve("seed/dolly_open_qa/dolly_open_qa.jsonl").toString(), statsJson.at("/config/sources/0/path").asText());
+        assertEquals(dolly.toString(), statsJson.at("/config/sources/0/path").asText());
         assertEquals(13, statsJson.at("/config/decontamination/ngram").asInt());
         assertEquals("ifeval", statsJson.at("/config/decontamination/eval_sets/0/name").asText());
         assertEquals(0.8, statsJson.at("/config/near_dedup/threshold").asDouble());
@@ -96,7 +97,7 @@ class DataPreparerTest {
         ReadResult back = DataReader.read(out.resolve("data.jsonl"), DataReader.Options.defaults());
         assertEquals(Format.PREPARED, back.format());
         assertEquals(3732, back.examples().size());
-        assertEquals(DATA.resolve("seed/dolly_open_qa/dolly_open_qa.jsonl").toString(), back.examples().get(0).sourceFile());
+        assertEquals(dolly.toString(), back.examples().get(0).sourceFile());
         assertEquals(1, back.examples().get(0).line());
     }
 

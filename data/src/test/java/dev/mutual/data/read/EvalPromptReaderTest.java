@@ -11,14 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The prompt text of every eval set in ../shared/data, with the counts of each SOURCE.md. */
 class EvalPromptReaderTest {
-    static final Path DATA = SharedDataReadTest.DATA;
-
     @ParameterizedTest
     @CsvSource({
             "ifeval/input_data.jsonl, ifeval, 541",
@@ -32,7 +31,7 @@ class EvalPromptReaderTest {
             "self_instruct_user_oriented/user_oriented_instructions.jsonl, self_instruct_user_oriented, 252",
     })
     void readsEveryEvalSet(String file, String name, int prompts) {
-        Path p = DATA.resolve(file);
+        Path p = assumeShared(file);
         assertEquals(name, EvalPromptReader.defaultName(p));
         List<EvalPrompt> read = EvalPromptReader.read(p, name);
         assertEquals(prompts, read.size());
@@ -41,16 +40,16 @@ class EvalPromptReaderTest {
 
     @Test
     void promptTextsAndIds() {
-        EvalPrompt ifeval = EvalPromptReader.read(DATA.resolve("ifeval/input_data.jsonl"), "ifeval").get(0);
+        EvalPrompt ifeval = EvalPromptReader.read(assumeShared("ifeval/input_data.jsonl"), "ifeval").get(0);
         assertEquals("1000", ifeval.id());
         assertTrue(ifeval.text().startsWith("Write a 300+ word summary of the wikipedia page"));
-        EvalPrompt mt = EvalPromptReader.read(DATA.resolve("mt_bench/question.jsonl"), "mt_bench").get(1);
+        EvalPrompt mt = EvalPromptReader.read(assumeShared("mt_bench/question.jsonl"), "mt_bench").get(1);
         assertEquals("81/turn2", mt.id());
-        EvalPrompt gsm = EvalPromptReader.read(DATA.resolve("gsm8k/test.jsonl"), "gsm8k").get(0);
+        EvalPrompt gsm = EvalPromptReader.read(assumeShared("gsm8k/test.jsonl"), "gsm8k").get(0);
         assertTrue(gsm.text().startsWith("Janet\u2019s ducks lay 16 eggs per day."));
         assertEquals("line1", gsm.id());
         // Self-Instruct user-oriented: instruction and first input merged, as AlpacaEval's selfinstruct subset has them.
-        EvalPrompt si = EvalPromptReader.read(DATA.resolve("self_instruct_user_oriented/user_oriented_instructions.jsonl"), "si").get(0);
+        EvalPrompt si = EvalPromptReader.read(assumeShared("self_instruct_user_oriented/user_oriented_instructions.jsonl"), "si").get(0);
         assertTrue(si.text().startsWith("The sentence you are given might be too wordy, complicated, or unclear."));
         assertTrue(si.text().contains("\n\nIf you have any questions about my rate"));
     }

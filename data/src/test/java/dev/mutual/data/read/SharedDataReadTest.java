@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -21,13 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with its format detected, and checks the record counts against each folder's SOURCE.md.
  */
 class SharedDataReadTest {
-    static final Path DATA = Path.of("../../shared/data");
-
     /** Big files are read once per test run (the machine is small and shared). */
     private static final Map<String, ReadResult> READ = new ConcurrentHashMap<>();
 
     static ReadResult read(String file) {
-        return READ.computeIfAbsent(file, f -> DataReader.read(DATA.resolve(f), DataReader.Options.defaults()));
+        return READ.computeIfAbsent(file, f -> DataReader.read(assumeShared(f), DataReader.Options.defaults()));
     }
 
     /** file, detected format, records (SOURCE.md), examples, of which pairs. */
@@ -83,7 +82,7 @@ class SharedDataReadTest {
                 "oasst2_eft_pairs.jsonl", "en-validation.jsonl", "oasst1_en_val_pairs_rank0.jsonl",
                 "oasst1_en_val_assistant_replies.jsonl", "validation.jsonl.gz", "train.jsonl.gz");
         for (String dir : List.of("seed", "unlabelled", "corpus", "heldout")) {
-            try (var files = Files.walk(DATA.resolve(dir))) {
+            try (var files = Files.walk(assumeShared(dir))) {
                 for (Path p : (Iterable<Path>) files::iterator) {
                     String name = p.getFileName().toString();
                     if (!Files.isRegularFile(p) || name.equals("SOURCE.md") || name.equals("booklist.txt")) continue;
@@ -142,7 +141,7 @@ class SharedDataReadTest {
         assertEquals(3_390, withGold);
 
         // An alpaca-format file read as an unlabelled pool: the instruction moves to goldInstruction.
-        ReadResult demo = DataReader.read(DATA.resolve("unlabelled/alpaca_gpt4_demo/alpaca_en_demo.json"),
+        ReadResult demo = DataReader.read(assumeShared("unlabelled/alpaca_gpt4_demo/alpaca_en_demo.json"),
                 new DataReader.Options(null, false, null, true));
         assertEquals(999, demo.examples().size());
         assertTrue(demo.examples().stream().noneMatch(Example::isPair));
@@ -178,7 +177,7 @@ class SharedDataReadTest {
 
     @Test
     void limitStopsEarly() {
-        ReadResult r = DataReader.read(DATA.resolve("unlabelled/c4_demo/c4_demo.jsonl"), new DataReader.Options(null, false, 7, false));
+        ReadResult r = DataReader.read(assumeShared("unlabelled/c4_demo/c4_demo.jsonl"), new DataReader.Options(null, false, 7, false));
         assertEquals(7, r.examples().size());
         assertEquals(7, r.records());
     }

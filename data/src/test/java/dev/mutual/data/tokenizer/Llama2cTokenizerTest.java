@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -22,16 +23,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * llama2.c's tokenizer on the real tok512.bin (shared/data/models/stories260K), against the independent Python
- * re-implementation of run.c encode() in tools/llama2c_reference.py and against the ids llama2.c generated.
+ * llama2.c's tokenizer on the real tok512.bin (samples/, a copy of shared/data/models/stories260K's), against the
+ * independent Python re-implementation of run.c encode() in tools/llama2c_reference.py and against the ids llama2.c
+ * generated.
  */
 class Llama2cTokenizerTest {
-    static final Path MODEL_DIR = TokenizerFixtures.TOK512.getParent();
     static Llama2cTokenizer tok;
 
     @BeforeAll
     static void load() {
-        tok = (Llama2cTokenizer) TextTokenizer.load(MODEL_DIR.resolve("tok512.bin"));
+        tok = (Llama2cTokenizer) TextTokenizer.load(TokenizerFixtures.TOK512);
     }
 
     @Test
@@ -75,7 +76,7 @@ class Llama2cTokenizerTest {
     /** SOURCE.md lists the first 40 ids llama2.c run.c generated greedily; they must decode to its text. */
     @Test
     void theGeneratedStoryDecodesAndReencodesToTheSameIds() throws IOException {
-        String source = Files.readString(MODEL_DIR.resolve("SOURCE.md"));
+        String source = Files.readString(assumeShared("models/stories260K/SOURCE.md"));
         Matcher idsLine = Pattern.compile("First 40 generated token ids \\(after BOS\\):\\s*`([0-9 ]+)`").matcher(source);
         assertTrue(idsLine.find());
         int[] generated = Arrays.stream(idsLine.group(1).trim().split(" ")).mapToInt(Integer::parseInt).toArray();
@@ -110,7 +111,7 @@ class Llama2cTokenizerTest {
         ObjectMapper mapper = new ObjectMapper();
         int docs = 0;
         long tokens = 0;
-        try (BufferedReader in = Files.newBufferedReader(Path.of("../../shared/data/unlabelled/c4_demo/c4_demo.jsonl"))) {
+        try (BufferedReader in = Files.newBufferedReader(assumeShared("unlabelled/c4_demo/c4_demo.jsonl"))) {
             for (String line = in.readLine(); line != null && docs < 100; line = in.readLine()) {
                 String text = mapper.readTree(line).get("text").asText();
                 text = text.substring(0, Math.min(text.length(), docs == 0 ? 3000 : 400));
@@ -143,7 +144,7 @@ class Llama2cTokenizerTest {
 
     @Test
     void corruptFilesAreReportedWithTheTokenAndOffset(@TempDir Path dir) throws IOException {
-        byte[] bytes = Files.readAllBytes(MODEL_DIR.resolve("tok512.bin"));
+        byte[] bytes = Files.readAllBytes(TokenizerFixtures.TOK512);
         Path truncated = dir.resolve("truncated.bin");
         Files.write(truncated, Arrays.copyOf(bytes, 3000));
         UserInputException e = assertThrows(UserInputException.class, () -> TextTokenizer.load(truncated));
@@ -157,6 +158,6 @@ class Llama2cTokenizerTest {
         Path tiny = dir.resolve("tiny.bin");
         Files.write(tiny, new byte[] {1});
         assertThrows(UserInputException.class, () -> TextTokenizer.load(tiny));
-        assertInstanceOf(Llama2cTokenizer.class, TextTokenizer.load(MODEL_DIR.resolve("tok512.bin")));
+        assertInstanceOf(Llama2cTokenizer.class, TextTokenizer.load(TokenizerFixtures.TOK512));
     }
 }

@@ -13,7 +13,8 @@ import java.nio.file.Path;
  */
 public final class TokenizerFixtures {
     public static final Path DIR = Path.of("src/test/resources/tokenizers");
-    public static final Path TOK512 = Path.of("../../shared/data/models/stories260K/tok512.bin");
+    /** llama2.c's tok512.bin as the repository ships it (samples/SOURCE.md: the stories260K tokenizer, byte for byte). */
+    public static final Path TOK512 = Path.of("../samples/tok512.bin");
 
     private TokenizerFixtures() {
     }

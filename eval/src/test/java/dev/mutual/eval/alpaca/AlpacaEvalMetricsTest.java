@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -22,15 +23,17 @@ import static org.junit.jupiter.api.Assertions.*;
  * (src/test/python/alpaca_lc_reference.py), since the leaderboard's LC value needs data we do not have.
  */
 class AlpacaEvalMetricsTest {
-    private static final Path DATA = Path.of("../../shared/data/alpaca_eval");
-    private static final Path ANNOTATIONS = DATA.resolve("annotations/alpaca-7b__alpaca_eval_gpt4.json");
+    /** A file under ../shared/data/alpaca_eval; the calling test is skipped without it. */
+    private static Path data(String file) {
+        return assumeShared("alpaca_eval/" + file);
+    }
 
     @Test
     void recomputesAlpaca7bWinRateFromTheLeaderboard() throws IOException {
-        List<Annotation> annotations = AlpacaAnnotations.read(ANNOTATIONS);
+        List<Annotation> annotations = AlpacaAnnotations.read(data("annotations/alpaca-7b__alpaca_eval_gpt4.json"));
         WinRate wr = WinRate.of(annotations.stream().map(Annotation::preference).toList());
 
-        String[] row = leaderboardRow(DATA.resolve("leaderboards/AlpacaEval1_alpaca_eval_gpt4_leaderboard.csv"), "alpaca-7b");
+        String[] row = leaderboardRow(data("leaderboards/AlpacaEval1_alpaca_eval_gpt4_leaderboard.csv"), "alpaca-7b");
         // columns: name, win_rate, standard_error, n_wins, n_wins_base, n_draws, n_total, mode, avg_length, discrete_win_rate
         assertEquals(Double.parseDouble(row[1]), wr.winRate(), 1e-9, "win_rate 26.459627329192543");
         assertEquals(Double.parseDouble(row[2]), wr.standardError(), 1e-9, "standard_error 1.535711469748");
@@ -44,7 +47,7 @@ class AlpacaEvalMetricsTest {
 
     @Test
     void lengthControlledFitMatchesScikitLearn() throws IOException {
-        List<Annotation> annotations = AlpacaAnnotations.read(ANNOTATIONS);
+        List<Annotation> annotations = AlpacaAnnotations.read(data("annotations/alpaca-7b__alpaca_eval_gpt4.json"));
         LengthControlledWinRate lc = LengthControlledWinRate.fit(annotations);
         // python alpaca_lc_reference.py (LogisticRegression, no penalty, tol 1e-12):
         // coef_length -2.376232461250 coef_model -1.062779581012 length_controlled_winrate 25.6778631578
@@ -72,7 +75,7 @@ class AlpacaEvalMetricsTest {
 
     @Test
     void reportWritesAnnotationsSamplesAndResults(@TempDir Path dir) {
-        List<Annotation> annotations = AlpacaAnnotations.read(ANNOTATIONS);
+        List<Annotation> annotations = AlpacaAnnotations.read(data("annotations/alpaca-7b__alpaca_eval_gpt4.json"));
         EvalResult written = AlpacaEvalReport.write(dir, annotations, EvalResult.RunInfo.UNKNOWN, Map.of("source", "test"));
 
         EvalResult result = EvalResultFiles.readResult(dir);

@@ -11,21 +11,31 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Reading the two real alpaca_eval judge prompts and parsing judge replies the way alpaca_eval's parsers do. */
 class AlpacaJudgePromptTest {
-    private static final Path PROMPTS = Path.of("../../shared/data/alpaca_eval/judge_prompts");
-    private static final AlpacaJudgePrompt RANKING = AlpacaJudgePrompt.read(PROMPTS.resolve("alpaca_eval_gpt4__alpaca_eval.txt"));
-    private static final AlpacaJudgePrompt CLF = AlpacaJudgePrompt.read(PROMPTS.resolve("alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt"));
+    /** A judge prompt from ../shared/data/alpaca_eval/judge_prompts; the calling test is skipped without it. */
+    private static AlpacaJudgePrompt prompt(String file) {
+        return AlpacaJudgePrompt.read(assumeShared("alpaca_eval/judge_prompts/" + file));
+    }
+
+    private static AlpacaJudgePrompt ranking() {
+        return prompt("alpaca_eval_gpt4__alpaca_eval.txt");
+    }
+
+    private static AlpacaJudgePrompt classifier() {
+        return prompt("alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt");
+    }
 
     private static Double ranking(String reply) {
-        return RANKING.parse(new JudgeReply(reply, null)).preference();
+        return ranking().parse(new JudgeReply(reply, null)).preference();
     }
 
     @Test
     void rendersChatMlIntoSystemAndUserMessagesInsertingOutputsVerbatim() {
-        List<ChatMessage> messages = RANKING.render("Say hi", "Hi {output_2}", "Hello $1 \\n");
+        List<ChatMessage> messages = ranking().render("Say hi", "Hi {output_2}", "Hello $1 \\n");
         assertEquals(List.of("system", "user"), messages.stream().map(m -> m.role().hfName()).toList());
         assertEquals("You are a helpful assistant, that ranks models by the quality of their answers.", messages.get(0).content());
         String user = messages.get(1).content();
@@ -47,13 +57,14 @@ class AlpacaJudgePromptTest {
 
     @Test
     void classifierParserWeighsLogprobsAndFallsBackToTheToken() {
-        double weighted = CLF.parse(new JudgeReply("M", Map.of("M", Math.log(0.6), "m", Math.log(0.2), "The", -5.0))).preference();
+        AlpacaJudgePrompt clf = classifier();
+        double weighted = clf.parse(new JudgeReply("M", Map.of("M", Math.log(0.6), "m", Math.log(0.2), "The", -5.0))).preference();
         assertEquals(1 + 0.6 / 0.8, weighted, 1e-12);
-        assertEquals(2.0, CLF.parse(new JudgeReply(" M\n", Map.of())).preference(), "no logprobs: the token decides");
-        assertEquals(1.0, CLF.parse(new JudgeReply("m", Map.of("x", -0.1))).preference());
-        assertNull(CLF.parse(new JudgeReply("Model m", Map.of())).preference());
-        assertEquals(1, CLF.decoding().maxTokens());
-        assertEquals(5, CLF.decoding().topLogprobs());
+        assertEquals(2.0, clf.parse(new JudgeReply(" M\n", Map.of())).preference(), "no logprobs: the token decides");
+        assertEquals(1.0, clf.parse(new JudgeReply("m", Map.of("x", -0.1))).preference());
+        assertNull(clf.parse(new JudgeReply("Model m", Map.of())).preference());
+        assertEquals(1, clf.decoding().maxTokens());
+        assertEquals(5, clf.decoding().topLogprobs());
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -25,14 +26,18 @@ import static org.junit.jupiter.api.Assertions.*;
  * with a judge served over loopback HTTP whose rule is known, so every preference can be predicted.
  */
 class PairwiseJudgingTest {
-    private static final Path DATA = Path.of("../../shared/data/alpaca_eval");
+    /** A file under ../shared/data/alpaca_eval; the calling test is skipped without it. */
+    private static Path data(String file) {
+        return assumeShared("alpaca_eval/" + file);
+    }
+
     private static final int N = 40;   // the first 40 instructions keep the test fast
     // AlpacaEval 1's ranking prompt quotes the outputs as "answer": """...""", AlpacaEval 2's as "output": """...""".
     private static final Pattern ANSWER = Pattern.compile("\"(?:answer|output)\": \"\"\"(.*?)\"\"\"", Pattern.DOTALL);
 
     private static List<PairwiseJudging.Pair> pairs() {
-        List<ModelOutput> model = ModelOutputs.read(DATA.resolve("model_outputs/alpaca-7b.json")).subList(0, N);
-        List<ModelOutput> reference = ModelOutputs.read(DATA.resolve("model_outputs/text_davinci_003.json"));
+        List<ModelOutput> model = ModelOutputs.read(data("model_outputs/alpaca-7b.json")).subList(0, N);
+        List<ModelOutput> reference = ModelOutputs.read(data("model_outputs/text_davinci_003.json"));
         return PairwiseJudging.pair(model, "alpaca-7b.json", reference, "text_davinci_003.json");
     }
 
@@ -51,7 +56,7 @@ class PairwiseJudgingTest {
 
     @Test
     void longerOutputJudgeGivesPredictablePreferencesWhateverTheOrder(@TempDir Path tmp) throws Exception {
-        AlpacaJudgePrompt prompt = AlpacaJudgePrompt.read(DATA.resolve("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt"));
+        AlpacaJudgePrompt prompt = AlpacaJudgePrompt.read(data("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt"));
         assertEquals(AlpacaJudgePrompt.Format.RANKING, prompt.format());
         // Ranks the longer output first; item 3's request gets a reply that is not a ranking.
         String item3 = pairs().get(3).model().instruction();
@@ -106,7 +111,7 @@ class PairwiseJudgingTest {
 
     @Test
     void positionBiasedJudgeIsCancelledByRandomisation(@TempDir Path tmp) throws Exception {
-        AlpacaJudgePrompt prompt = AlpacaJudgePrompt.read(DATA.resolve("judge_prompts/alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt"));
+        AlpacaJudgePrompt prompt = AlpacaJudgePrompt.read(data("judge_prompts/alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt"));
         assertEquals(AlpacaJudgePrompt.Format.MODEL_IDENTIFIER, prompt.format());
         // Always 70% for whichever output came first ("m"), whatever the content.
         try (var server = new LoopbackJudgeServer(r -> new LoopbackJudgeServer.Response(200,
@@ -135,7 +140,7 @@ class PairwiseJudgingTest {
 
     @Test
     void outputsForUnknownInstructionsAreRejectedWithTheEntry() {
-        List<ModelOutput> reference = ModelOutputs.read(DATA.resolve("model_outputs/text_davinci_003.json"));
+        List<ModelOutput> reference = ModelOutputs.read(data("model_outputs/text_davinci_003.json"));
         List<ModelOutput> model = List.of(reference.get(0), new ModelOutput("Not an AlpacaEval prompt", "x", "m", null));
         UserInputException e = assertThrows(UserInputException.class, () -> PairwiseJudging.pair(model, "mine.json", reference, "ref.json"));
         assertTrue(e.getMessage().contains("mine.json (entry 1)"), e.getMessage());
@@ -153,9 +158,9 @@ class PairwiseJudgingTest {
 
     @Test
     void generatedOutputsExportInAlpacaEvalFormat(@TempDir Path tmp) throws Exception {
-        List<AlpacaPrompt> prompts = AlpacaPrompt.read(DATA.resolve("alpaca_eval_805_prompts.jsonl"));
+        List<AlpacaPrompt> prompts = AlpacaPrompt.read(data("alpaca_eval_805_prompts.jsonl"));
         assertEquals(805, prompts.size());
-        List<ModelOutput> reference = ModelOutputs.read(DATA.resolve("model_outputs/text_davinci_003.json"));
+        List<ModelOutput> reference = ModelOutputs.read(data("model_outputs/text_davinci_003.json"));
         // A generator that answers with the reference output: the export must then equal the reference file's entries.
         Map<String, String> answers = new java.util.HashMap<>();
         for (ModelOutput r : reference) answers.put(r.instruction(), r.output());

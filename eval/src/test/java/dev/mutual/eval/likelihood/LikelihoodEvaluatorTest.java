@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 class LikelihoodEvaluatorTest {
     private static final EvalResult.RunInfo RUN = EvalResult.RunInfo.UNKNOWN;
-    static final Path PAIRS = Path.of("../../shared/data/heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl");
 
     @Test
     void heldOutMetricsOnFixedNumbers() {
@@ -86,11 +86,12 @@ class LikelihoodEvaluatorTest {
 
     @Test
     void readsHeldOutPairsAndMultipleChoiceFiles(@TempDir Path tmp) throws Exception {
-        List<HeldOutItem> pairs = LikelihoodData.readHeldOut(PAIRS);
+        Path pairsFile = assumeShared("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl");
+        List<HeldOutItem> pairs = LikelihoodData.readHeldOut(pairsFile);
         assertEquals(418, pairs.size());
         assertEquals("7d05acb7-9360-458c-8a1d-c0b6492b8f8a", pairs.get(0).id());
         assertEquals("What do you think about ChatGPT?", pairs.get(0).prompt());
-        assertFalse(LikelihoodData.isMultipleChoice(PAIRS));
+        assertFalse(LikelihoodData.isMultipleChoice(pairsFile));
 
         Path mc = tmp.resolve("mc.jsonl");
         Files.writeString(mc, """

@@ -12,12 +12,13 @@ import dev.mutual.trainer.inference.GenerationOptions;
 import dev.mutual.trainer.inference.Generator;
 import dev.mutual.trainer.inference.Scorer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,16 +33,19 @@ class ModelHooksTest {
     static Decoder decoder;
     static TextTokenizer tokenizer;
 
-    @BeforeAll
-    static void load() {
+    /** Loads the model for the first test; every test is skipped (and counted) without the shared stories260K. */
+    @BeforeEach
+    void load() {
+        assumeShared("models/stories260K/stories260K.bin");
+        if (decoder != null) return;
         decoder = new Decoder(Llama2cCheckpoint.read(STORIES.resolve("stories260K.bin")), false, 1);
         tokenizer = TextTokenizer.load(STORIES.resolve("tok512.bin"));
     }
 
     @AfterAll
     static void close() {
-        decoder.close();
-        tokenizer.close();
+        if (decoder != null) decoder.close();
+        if (tokenizer != null) tokenizer.close();
     }
 
     @Test

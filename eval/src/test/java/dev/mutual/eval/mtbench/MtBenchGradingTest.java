@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -25,7 +26,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * loopback judge whose grade depends only on which prompt it was sent, so every average can be computed by hand.
  */
 class MtBenchGradingTest {
-    private static final Path DATA = Path.of("../../shared/data/mt_bench");
+    /** A file under ../shared/data/mt_bench; the calling test is skipped without it. */
+    private static Path data(String file) {
+        return assumeShared("mt_bench/" + file);
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Writes a FastChat answer file answering every question with "Answer to QID turn K." (question 81 turn 1 marked). */
@@ -43,10 +47,10 @@ class MtBenchGradingTest {
 
     @Test
     void gradesBothTurnsWithTheRightPromptsAndAverages(@TempDir Path tmp) throws Exception {
-        List<MtBenchQuestion> questions = MtBenchQuestion.read(DATA.resolve("question.jsonl"));
+        List<MtBenchQuestion> questions = MtBenchQuestion.read(data("question.jsonl"));
         assertEquals(80, questions.size());
-        Map<Integer, MtBenchAnswer> references = MtBenchAnswer.read(DATA.resolve("reference_answer/gpt-4.jsonl"));
-        MtBenchJudgePrompts prompts = MtBenchJudgePrompts.read(DATA.resolve("judge_prompts.jsonl"));
+        Map<Integer, MtBenchAnswer> references = MtBenchAnswer.read(data("reference_answer/gpt-4.jsonl"));
+        MtBenchJudgePrompts prompts = MtBenchJudgePrompts.read(data("judge_prompts.jsonl"));
         Map<Integer, MtBenchAnswer> answers = MtBenchAnswer.read(answers(tmp, questions));
 
         // Grades: turn 1 general 7, turn 2 general 8, turn 1 with reference 3, turn 2 with reference 2.
@@ -110,8 +114,8 @@ class MtBenchGradingTest {
 
     @Test
     void missingReferenceForAMathQuestionIsReported(@TempDir Path tmp) throws Exception {
-        List<MtBenchQuestion> questions = MtBenchQuestion.read(DATA.resolve("question.jsonl"));
-        MtBenchJudgePrompts prompts = MtBenchJudgePrompts.read(DATA.resolve("judge_prompts.jsonl"));
+        List<MtBenchQuestion> questions = MtBenchQuestion.read(data("question.jsonl"));
+        MtBenchJudgePrompts prompts = MtBenchJudgePrompts.read(data("judge_prompts.jsonl"));
         Map<Integer, MtBenchAnswer> answers = MtBenchAnswer.read(answers(tmp, questions));
         OpenAiChatClient unused = new OpenAiChatClient(JudgeEndpoint.of(java.net.URI.create("http://127.0.0.1:9/v1"), "j"), null);
         UserInputException e = assertThrows(UserInputException.class,

@@ -22,7 +22,7 @@ class ReasoningEvaluatorTest {
     @Test
     void handMadeGsm8kResponsesScoreAsWorkedOut(@TempDir Path tmp) throws Exception {
         ReasoningTask task = ReasoningTask.gsm8k(8);
-        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.GSM8K);
+        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.gsm8k());
         // gold answers of the first four items: 18, 3, 70000, 540
         assertEquals(List.of("18", "3", "70000", "540"), items.subList(0, 4).stream().map(ReasoningItem::target).toList());
         Path file = tmp.resolve("responses.jsonl");
@@ -57,7 +57,7 @@ class ReasoningEvaluatorTest {
     @Test
     void writtenPromptsRoundTripAsResponses(@TempDir Path tmp) throws Exception {
         ReasoningTask task = ReasoningTask.strategyQa(6);
-        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.STRATEGYQA);
+        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.strategyQa());
         Path prompts = tmp.resolve("prompts.jsonl");
         assertEquals(2284, ReasoningEvaluator.writePrompts(task, items, prompts));
         ObjectMapper json = new ObjectMapper();
@@ -86,7 +86,7 @@ class ReasoningEvaluatorTest {
     @Test
     void generatorHookFeedsPromptsInOrderAcrossChunks() {
         ReasoningTask task = ReasoningTask.gsm8k(2);
-        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.GSM8K).subList(0, 40);
+        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.gsm8k()).subList(0, 40);
         Map<String, String> targetByPrompt = new java.util.HashMap<>();
         for (ReasoningItem i : items) targetByPrompt.put(task.prompt(i.question()), i.target());
         List<Integer> callSizes = new ArrayList<>();
@@ -113,7 +113,7 @@ class ReasoningEvaluatorTest {
     @Test
     void badResponsesAreNamedByFileAndLine(@TempDir Path tmp) throws Exception {
         ReasoningTask task = ReasoningTask.gsm8k(8);
-        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.GSM8K);
+        List<ReasoningItem> items = task.readItems(ReasoningTaskTest.gsm8k());
         Path file = tmp.resolve("r.jsonl");
         Files.writeString(file, "{\"id\":\"0\",\"response\":\"a\"}\n{\"id\":\"0\",\"response\":\"b\"}\n");
         assertTrue(assertThrows(UserInputException.class, () -> ResponsesFile.read(file, items)).getMessage()

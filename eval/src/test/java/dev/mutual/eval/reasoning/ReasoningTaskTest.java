@@ -6,11 +6,19 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ReasoningTaskTest {
-    static final Path GSM8K = Path.of("../../shared/data/gsm8k/test.jsonl");
-    static final Path STRATEGYQA = Path.of("../../shared/data/strategyqa/test.jsonl");
+    /** ../shared/data/gsm8k/test.jsonl; the calling test is skipped without it. */
+    static Path gsm8k() {
+        return assumeShared("gsm8k/test.jsonl");
+    }
+
+    /** ../shared/data/strategyqa/test.jsonl; the calling test is skipped without it. */
+    static Path strategyQa() {
+        return assumeShared("strategyqa/test.jsonl");
+    }
 
     private static int count(String s, String what) {
         int n = 0;
@@ -43,11 +51,11 @@ class ReasoningTaskTest {
 
     @Test
     void readsTheRealDatasets() {
-        List<ReasoningItem> gsm = ReasoningTask.gsm8k(8).readItems(GSM8K);
+        List<ReasoningItem> gsm = ReasoningTask.gsm8k(8).readItems(gsm8k());
         assertEquals(1319, gsm.size());
         assertEquals(new ReasoningItem("0", 0, gsm.get(0).question(), "18"), gsm.get(0));
         assertTrue(gsm.get(0).question().startsWith("Janet"));
-        List<ReasoningItem> sqa = ReasoningTask.strategyQa(6).readItems(STRATEGYQA);
+        List<ReasoningItem> sqa = ReasoningTask.strategyQa(6).readItems(strategyQa());
         assertEquals(2290, sqa.size());
         assertEquals(1071, sqa.stream().filter(i -> i.target().equals("yes")).count(), "SOURCE.md: 1,071 true");
         assertEquals("Is it common to see frost during some college commencements?", sqa.get(0).question());
@@ -56,12 +64,12 @@ class ReasoningTaskTest {
 
     @Test
     void strategyQaExemplarsComeFromTheSetAndAreNotScored() {
-        List<ReasoningItem> sqa = ReasoningTask.strategyQa(6).readItems(STRATEGYQA);
+        List<ReasoningItem> sqa = ReasoningTask.strategyQa(6).readItems(strategyQa());
         assertEquals(List.of("0", "1", "2", "3", "5", "7"),
                 sqa.stream().filter(ReasoningTask.strategyQa(6)::isExemplar).map(ReasoningItem::id).toList());
         // with 2 shots only the hamster and Brooke Shields questions (ids 3 and 7) are in the prompt
         assertEquals(List.of("3", "7"), sqa.stream().filter(ReasoningTask.strategyQa(2)::isExemplar).map(ReasoningItem::id).toList());
-        assertTrue(ReasoningTask.gsm8k(8).readItems(GSM8K).stream().noneMatch(ReasoningTask.gsm8k(8)::isExemplar));
+        assertTrue(ReasoningTask.gsm8k(8).readItems(gsm8k()).stream().noneMatch(ReasoningTask.gsm8k(8)::isExemplar));
     }
 
     @Test

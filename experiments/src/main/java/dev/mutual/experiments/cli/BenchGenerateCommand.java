@@ -43,7 +43,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path path = model != null ? model : SharedData.file("models/stories260K/stories260K.bin");
+        Path path = model != null ? model : SharedData.file("models/stories260K/stories260K.bin", "--model");
         if (!Files.exists(path)) throw new UserInputException("--model " + path + ": not found");
         DecoderWeights w = Files.isDirectory(path) ? HfCheckpoint.load(path).weights() : Llama2cCheckpoint.read(path);
         int n = Math.min(tokens, w.config().maxPositions() - 1);

@@ -110,7 +110,7 @@ final class EvalAlpacaCommand implements Runnable {
     /** Answers the AlpacaEval prompts with --model (one user turn of the chat template, greedy) into OUTPUT/model_outputs.json. */
     private Path generateOutputs() {
         List<AlpacaPrompt> items = modelEval.limit(AlpacaPrompt.read(
-                prompts != null ? prompts : SharedData.file("alpaca_eval/alpaca_eval_805_prompts.jsonl")));
+                prompts != null ? prompts : SharedData.file("alpaca_eval/alpaca_eval_805_prompts.jsonl", "--prompts")));
         GenerationSettings generation = modelEval.settings(ModelOutputs.GENERATION);
         Path file = output.resolve(PairwiseRun.OUTPUTS);
         try (ModelOptions.Loaded m = model.load(false)) {

@@ -21,6 +21,6 @@ final class EvalGsm8kCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int shots = run.numFewshot == null ? 8 : run.numFewshot;
-        return run.run(ReasoningTask.gsm8k(shots), SharedData.file("gsm8k/test.jsonl"), spec.commandLine());
+        return run.run(ReasoningTask.gsm8k(shots), "gsm8k/test.jsonl", spec.commandLine());
     }
 }

@@ -76,7 +76,7 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path file = data != null ? data : SharedData.file("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl");
+        Path file = data != null ? data : SharedData.file("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl", "--data");
         String benchmark = name != null ? name : file.getFileName().toString().replaceFirst("\\.jsonl?$", "");
         if (limit != null && limit < 1) throw new UserInputException("--limit must be >= 1, got " + limit);
         if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);

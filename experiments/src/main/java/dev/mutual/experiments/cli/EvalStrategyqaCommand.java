@@ -21,6 +21,6 @@ final class EvalStrategyqaCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int shots = run.numFewshot == null ? 6 : run.numFewshot;
-        return run.run(ReasoningTask.strategyQa(shots), SharedData.file("strategyqa/test.jsonl"), spec.commandLine());
+        return run.run(ReasoningTask.strategyQa(shots), "strategyqa/test.jsonl", spec.commandLine());
     }
 }

@@ -57,11 +57,12 @@ final class ReasoningEvalRun {
     @Mixin
     ModelEvalOptions modelEval;
 
-    int run(ReasoningTask benchmarkTask, Path defaultData, CommandLine cli) {
+    /** @param defaultData the dataset under ../shared/data read without --data, e.g. {@code gsm8k/test.jsonl} */
+    int run(ReasoningTask benchmarkTask, String defaultData, CommandLine cli) {
         PrintWriter out = cli.getOut();
         modelEval.check(mode.model != null);
         ReasoningTask task = mode.model == null ? benchmarkTask : benchmarkTask.withGeneration(modelEval.settings(benchmarkTask.generation()));
-        Path dataFile = data == null ? defaultData : data;
+        Path dataFile = data != null ? data : SharedData.file(defaultData, "--data");
         List<ReasoningItem> items = ReasoningRun.limit(task, task.readItems(dataFile), modelEval.limit == null ? 0 : modelEval.limit);
         if (mode.writePrompts != null) {
             int n = ReasoningEvaluator.writePrompts(task, items, mode.writePrompts);

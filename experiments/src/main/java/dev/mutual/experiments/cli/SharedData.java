@@ -1,5 +1,7 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.UserInputException;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,12 +23,24 @@ final class SharedData {
     }
 
     /**
-     * A file under the shared data folder, e.g. {@code gsm8k/test.jsonl}; without a shared data folder, that file
-     * under {@code ../shared/data}, whose absence the reader then reports by name.
+     * The default input of {@code option} when the user did not give it: a file under the shared data folder, e.g.
+     * {@code gsm8k/test.jsonl}.
+     *
+     * @throws UserInputException naming the option, the default and where it was looked for, when it is missing
+     *                            (as in a fresh clone with no ../shared beside it)
      */
-    static Path file(String relative) {
-        Path folder = folder();
-        return (folder != null ? folder : Path.of("..", "shared", "data")).resolve(relative);
+    static Path file(String relative, String option) {
+        Path repo = repositoryRoot();
+        return file(folder(), repo == null ? null : repo.resolve("../shared/data").normalize(), relative, option);
+    }
+
+    /** {@link #file(String, String)} with the shared folder found ({@code folder}, or null) and where it was looked for. */
+    static Path file(Path folder, Path expected, String relative, String option) {
+        if (folder != null && Files.exists(folder.resolve(relative))) return folder.resolve(relative);
+        String where = folder != null ? "not found in " + folder
+                : "there is no shared data folder" + (expected != null ? " at " + expected : " beside the repository");
+        throw new UserInputException("no " + option + " given, and its default ../shared/data/" + relative + " is missing ("
+                + where + "): give " + option);
     }
 
     static Path repositoryRoot() {

@@ -12,12 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchTokenizeCommandTest {
-    static final Path TOK512 = Path.of("../../shared/data/models/stories260K/tok512.bin");
-    static final Path C4 = Path.of("../../shared/data/unlabelled/c4_demo/c4_demo.jsonl");
+    static final Path TOK512 = Path.of("../samples/tok512.bin");
 
     private static String[] run(String... args) {
         CommandLine cli = MutualCli.commandLine();
@@ -31,10 +31,11 @@ class BenchTokenizeCommandTest {
 
     @Test
     void countsTheTokensOfTheFirstTexts() {
-        String[] r = run("bench", "tokenize", "--tokenizer", TOK512.toString(), "--input", C4.toString(), "--limit", "20");
+        Path c4 = assumeShared("unlabelled/c4_demo/c4_demo.jsonl");
+        String[] r = run("bench", "tokenize", "--tokenizer", TOK512.toString(), "--input", c4.toString(), "--limit", "20");
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("\ntexts 20\n"), r[1]);
-        List<String> texts = BenchTokenizeCommand.readTexts(C4, "text", 20);
+        List<String> texts = BenchTokenizeCommand.readTexts(c4, "text", 20);
         Llama2cTokenizer tok = Llama2cTokenizer.load(TOK512);
         long tokens = 0;
         for (String t : texts) {

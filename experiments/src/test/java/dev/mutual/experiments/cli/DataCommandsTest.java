@@ -11,21 +11,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code mutual data prepare} and {@code mutual data inspect} through the real command line. */
 class DataCommandsTest {
-    private static final String DOLLY = "../../shared/data/seed/dolly_open_qa/dolly_open_qa.jsonl";
 
     @TempDir
     Path tmp;
 
     /** llama2.c's tokenizer of stories260K; token counts below are tools/llama2c_reference.py's, less the BOS. */
-    static final String TOK512 = "../../shared/data/models/stories260K/tok512.bin";
+    static final String TOK512 = "../samples/tok512.bin";
     static final String LILY = "Once upon a time, there was a little girl named Lily.";  // 15 tokens
     static final String TIM = "Tim said, \"I can't go!\" (maybe?)";                      // 21 tokens
+
+    /** The Dolly open_qa seed file in ../shared/data; the calling test is skipped without it. */
+    static String dolly() {
+        return assumeShared("seed/dolly_open_qa/dolly_open_qa.jsonl").toString();
+    }
 
     /** Alpaca records: Lily/"Hello world" (15/6 tokens), Lily/"a" (15/1), Tim/"Hello world" (21/6). */
     static Path tokenBoundsInput(Path dir) throws IOException {
@@ -61,8 +66,9 @@ class DataCommandsTest {
     /** The "must show": the Dolly file, format detected, default eval sets from ../shared/data. */
     @Test
     void prepareDollyWritesDedupedDecontaminatedDataAndStats() throws IOException {
+        for (String f : DataPrepareCommand.DEFAULT_EVAL_SETS) assumeShared(f);
         Path dir = tmp.resolve("dolly");
-        CliRun r = CliRun.of("data", "prepare", "--input", DOLLY, "--output", dir.toString());
+        CliRun r = CliRun.of("data", "prepare", "--input", dolly(), "--output", dir.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("decontamination: against 7 eval sets found under "), r.out());
         assertTrue(r.out().contains("ifeval, alpaca_eval, mt_bench, vicuna_bench, gsm8k, strategyqa, self_instruct_user_oriented"), r.out());
@@ -86,8 +92,8 @@ class DataCommandsTest {
     @Test
     void namedEvalSetsAndOptionsAreUsed() throws IOException {
         Path dir = tmp.resolve("named");
-        CliRun r = CliRun.of("data", "prepare", "--input", DOLLY, "--output", dir.toString(), "--no-dedup", "--limit", "400",
-                "--decontaminate-against", "ae=../../shared/data/alpaca_eval/alpaca_eval_805_prompts.jsonl", "--max-chars", "1000");
+        CliRun r = CliRun.of("data", "prepare", "--input", dolly(), "--output", dir.toString(), "--no-dedup", "--limit", "400",
+                "--decontaminate-against", "ae=" + assumeShared("alpaca_eval/alpaca_eval_805_prompts.jsonl"), "--max-chars", "1000");
         assertEquals(0, r.code(), r.err());
         JsonNode stats = new ObjectMapper().readTree(dir.resolve("stats.json").toFile());
         assertEquals(400, stats.at("/stages/0/out").asLong());
@@ -117,7 +123,7 @@ class DataCommandsTest {
 
     @Test
     void inspectShowsFormatCountsAndExamples() throws IOException {
-        CliRun r = CliRun.of("data", "inspect", DOLLY, "-n", "1");
+        CliRun r = CliRun.of("data", "inspect", dolly(), "-n", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("format:   dolly (detected)"), r.out());
         assertTrue(r.out().contains("records:  3742"), r.out());
@@ -132,7 +138,7 @@ class DataCommandsTest {
         assertTrue(b.out().contains("invalid:  2 {field 'text' is not a string=1, malformed JSON=1}"), b.out());
         assertTrue(b.out().contains(bad + ":3: malformed JSON"), b.out());
 
-        CliRun e = CliRun.of("data", "inspect", "--eval", "../../shared/data/mt_bench/question.jsonl", "-n", "2");
+        CliRun e = CliRun.of("data", "inspect", "--eval", assumeShared("mt_bench/question.jsonl").toString(), "-n", "2");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().contains("eval set: mt_bench, 160 prompts"), e.out());
         assertTrue(e.out().contains("[2] id 81/turn2"), e.out());

@@ -8,21 +8,22 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code mutual eval ifeval} end to end on Google's published GPT-4 responses. */
 class EvalIfevalCommandTest {
-    static final Path GPT4 = Path.of("../../shared/data/ifeval/reference_outputs/input_response_data_gpt4_20231107_145030.jsonl");
 
     @Test
     void scoresGpt4ResponsesWithinHalfAPointOfTheReference(@TempDir Path dir) throws Exception {
+        Path gpt4 = assumeShared("ifeval/reference_outputs/input_response_data_gpt4_20231107_145030.jsonl");
         StringWriter out = new StringWriter(), err = new StringWriter();
         var cli = MutualCli.commandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         Path output = dir.resolve("gpt4");
-        int code = cli.execute("eval", "ifeval", "--responses", GPT4.toString(), "--output", output.toString());
+        int code = cli.execute("eval", "ifeval", "--responses", gpt4.toString(), "--output", output.toString());
 
         assertEquals(0, code, err.toString());
         String printed = out.toString();
@@ -34,7 +35,7 @@ class EvalIfevalCommandTest {
         assertTrue(printed.contains("instruction-level strict accuracy:  83.77"), printed);
         assertTrue(printed.contains("prompt-level loose accuracy:        79.81"), printed);
         assertTrue(printed.contains("instruction-level loose accuracy:   85.70"), printed);
-        assertTrue(printed.contains("no response in " + GPT4 + " and are not scored (keys [2785])"), printed);
+        assertTrue(printed.contains("no response in " + gpt4 + " and are not scored (keys [2785])"), printed);
         assertTrue(err.toString().contains("ifeval: 541/541 prompts scored"), err.toString());
         assertEquals(540, Files.readAllLines(output.resolve("eval_results_strict.jsonl")).size());
         assertEquals(540, Files.readAllLines(output.resolve("eval_results_loose.jsonl")).size());

@@ -18,12 +18,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** {@code mutual eval alpaca} and {@code mutual eval mt-bench} end to end, judged over loopback HTTP. */
 class EvalJudgeCommandsTest {
-    private static final Path ALPACA = Path.of("../../shared/data/alpaca_eval");
-    private static final Path MT_BENCH = Path.of("../../shared/data/mt_bench");
+    /** A file under ../shared/data/alpaca_eval; the calling test is skipped without it. */
+    private static Path alpaca(String file) {
+        return assumeShared("alpaca_eval/" + file);
+    }
+
+    /** A file under ../shared/data/mt_bench; the calling test is skipped without it. */
+    private static Path mtBench(String file) {
+        return assumeShared("mt_bench/" + file);
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A judge on 127.0.0.1 that answers every request with {@code reply}; counts requests. */
@@ -46,7 +54,7 @@ class EvalJudgeCommandsTest {
 
     @Test
     void recomputesWinRatesFromAnnotations(@TempDir Path tmp) {
-        CliRun run = CliRun.of("eval", "alpaca", "--annotations", ALPACA.resolve("annotations/alpaca-7b__alpaca_eval_gpt4.json").toString(),
+        CliRun run = CliRun.of("eval", "alpaca", "--annotations", alpaca("annotations/alpaca-7b__alpaca_eval_gpt4.json").toString(),
                 "--output", tmp.toString());
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("win rate 26.46 ± 1.54"), run.out());
@@ -59,7 +67,7 @@ class EvalJudgeCommandsTest {
     @Test
     void judgesOutputsThenAnswersTheRerunFromTheCache(@TempDir Path tmp) throws Exception {
         // The first 10 alpaca-7b outputs, as a user's model_outputs.json; the judge always ranks model_1 first.
-        JsonNode all = JSON.readTree(ALPACA.resolve("model_outputs/alpaca-7b.json").toFile());
+        JsonNode all = JSON.readTree(alpaca("model_outputs/alpaca-7b.json").toFile());
         List<JsonNode> first10 = new ArrayList<>();
         for (int i = 0; i < 10; i++) first10.add(all.get(i));
         Path outputs = tmp.resolve("model_outputs.json");
@@ -68,8 +76,8 @@ class EvalJudgeCommandsTest {
         HttpServer server = judge("[{'model': 'model_1', 'rank': 1}, {'model': 'model_2', 'rank': 2}]", requests);
         try {
             String[] args = {"eval", "alpaca", "--outputs", outputs.toString(),
-                    "--reference", ALPACA.resolve("model_outputs/text_davinci_003.json").toString(),
-                    "--judge-prompt", ALPACA.resolve("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt").toString(),
+                    "--reference", alpaca("model_outputs/text_davinci_003.json").toString(),
+                    "--judge-prompt", alpaca("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt").toString(),
                     "--judge-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "--judge-model", "loopback",
                     "--api-key-env", "", "--output", tmp.resolve("out").toString(), "--seed", "3"};
             CliRun run = CliRun.of(args);
@@ -94,9 +102,9 @@ class EvalJudgeCommandsTest {
 
     @Test
     void missingApiKeyVariableIsABadInputNamingIt(@TempDir Path tmp) {
-        CliRun run = CliRun.of("eval", "alpaca", "--outputs", ALPACA.resolve("model_outputs/alpaca-7b.json").toString(),
-                "--reference", ALPACA.resolve("model_outputs/text_davinci_003.json").toString(),
-                "--judge-prompt", ALPACA.resolve("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt").toString(),
+        CliRun run = CliRun.of("eval", "alpaca", "--outputs", alpaca("model_outputs/alpaca-7b.json").toString(),
+                "--reference", alpaca("model_outputs/text_davinci_003.json").toString(),
+                "--judge-prompt", alpaca("judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt").toString(),
                 "--judge-url", "http://127.0.0.1:9/v1", "--judge-model", "m",
                 "--api-key-env", "MUTUAL_TEST_SURELY_UNSET_KEY", "--output", tmp.toString());
         assertEquals(MutualCli.EXIT_BAD_INPUT, run.code());
@@ -109,10 +117,10 @@ class EvalJudgeCommandsTest {
         HttpServer server = judge("Solid answer.\nRating: [[6]]", requests);
         try {
             // GPT-4's reference answers double as a model's answers to the 30 math/reasoning/coding questions.
-            CliRun run = CliRun.of("eval", "mt-bench", "--answers", MT_BENCH.resolve("reference_answer/gpt-4.jsonl").toString(),
-                    "--questions", MT_BENCH.resolve("question.jsonl").toString(),
-                    "--judge-prompts", MT_BENCH.resolve("judge_prompts.jsonl").toString(),
-                    "--reference-answers", MT_BENCH.resolve("reference_answer/gpt-4.jsonl").toString(),
+            CliRun run = CliRun.of("eval", "mt-bench", "--answers", mtBench("reference_answer/gpt-4.jsonl").toString(),
+                    "--questions", mtBench("question.jsonl").toString(),
+                    "--judge-prompts", mtBench("judge_prompts.jsonl").toString(),
+                    "--reference-answers", mtBench("reference_answer/gpt-4.jsonl").toString(),
                     "--judge-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "--judge-model", "loopback",
                     "--api-key-env", "", "--output", tmp.toString());
             assertEquals(0, run.code(), run.err());

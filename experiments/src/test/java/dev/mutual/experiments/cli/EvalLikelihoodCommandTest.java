@@ -15,10 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 class EvalLikelihoodCommandTest {
-    private static final String PAIRS = "../../shared/data/heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl";
+    /** The held-out OASST1 pairs in ../shared/data; the calling test is skipped without them. */
+    private static String pairs() {
+        return assumeShared("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl").toString();
+    }
 
     private static int run(StringWriter out, StringWriter err, String... args) {
         CommandLine cli = MutualCli.commandLine();
@@ -31,7 +35,7 @@ class EvalLikelihoodCommandTest {
     void heldOutRequestsThenScores(@TempDir Path tmp) throws Exception {
         Path req = tmp.resolve("req.jsonl");
         StringWriter out = new StringWriter(), err = new StringWriter();
-        assertEquals(0, run(out, err, "eval", "likelihood", "--data", PAIRS, "--write-requests", req.toString()), err.toString());
+        assertEquals(0, run(out, err, "eval", "likelihood", "--data", pairs(), "--write-requests", req.toString()), err.toString());
         List<String> lines = Files.readAllLines(req);
         assertEquals(418, lines.size());
 
@@ -52,7 +56,7 @@ class EvalLikelihoodCommandTest {
         Path s = tmp.resolve("scores.jsonl");
         Files.writeString(s, scores);
         Path dir = tmp.resolve("eval");
-        assertEquals(0, run(out, err, "eval", "likelihood", "--data", PAIRS, "--scores", s.toString(), "--output", dir.toString(),
+        assertEquals(0, run(out, err, "eval", "likelihood", "--data", pairs(), "--scores", s.toString(), "--output", dir.toString(),
                 "--model-name", "bytes-model"), err.toString());
         EvalResult r = EvalResultFiles.readResult(dir);
         assertEquals("oasst1_en_val_pairs_rank0", r.benchmark());
@@ -67,7 +71,7 @@ class EvalLikelihoodCommandTest {
         Path s = tmp.resolve("scores.jsonl");
         Files.writeString(s, "{\"request\":0,\"logprob\":-1,\"tokens\":1}\n");
         StringWriter out = new StringWriter(), err = new StringWriter();
-        assertEquals(MutualCli.EXIT_BAD_INPUT, run(out, err, "eval", "likelihood", "--data", PAIRS, "--scores", s.toString(),
+        assertEquals(MutualCli.EXIT_BAD_INPUT, run(out, err, "eval", "likelihood", "--data", pairs(), "--scores", s.toString(),
                 "--output", tmp.resolve("eval").toString()));
         assertTrue(err.toString().contains("request 1 (item '"), err.toString());
         assertFalse(Files.exists(tmp.resolve("eval")));

@@ -24,7 +24,7 @@ import dev.mutual.trainer.inference.GenerationOptions;
 import dev.mutual.trainer.inference.Generator;
 import dev.mutual.trainer.inference.Scorer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,16 +55,19 @@ class EvalModelCommandsTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void load() {
+    /** Loads the model for the first test; every test is skipped (and counted) without the shared stories260K. */
+    @BeforeEach
+    void load() {
+        assumeShared("models/stories260K/stories260K.bin");
+        if (decoder != null) return;
         decoder = new Decoder(Llama2cCheckpoint.read(STORIES.resolve("stories260K.bin")), false, 1);
         tokenizer = TextTokenizer.load(STORIES.resolve("tok512.bin"));
     }
 
     @AfterAll
     static void close() {
-        decoder.close();
-        tokenizer.close();
+        if (decoder != null) decoder.close();
+        if (tokenizer != null) tokenizer.close();
     }
 
     /** Greedy continuation of {@code ids} by the trainer's generator alone, stopping at EOS (id 2). */
@@ -115,11 +119,12 @@ class EvalModelCommandsTest {
 
     @Test
     void gsm8kWithModelContinuesTheFewShotPromptAsRawText() throws Exception {
+        Path gsm8k = assumeShared("gsm8k/test.jsonl"); // the command's default --data
         CliRun r = CliRun.of("eval", "gsm8k", "--model", MODEL, "--tokenizer", TOKENIZER, "--kernels", "scalar", "--num-fewshot", "0",
                 "--limit", "3", "--max-new-tokens", "24", "--output", dir.toString());
         assertEquals(0, r.code(), r.err());
         ReasoningTask task = ReasoningTask.gsm8k(0);
-        List<ReasoningItem> items = task.readItems(SharedData.file("gsm8k/test.jsonl")).subList(0, 3);
+        List<ReasoningItem> items = task.readItems(gsm8k).subList(0, 3);
         List<JsonNode> responses = lines(dir.resolve("responses.jsonl"));
         List<JsonNode> samples = lines(dir.resolve("samples.jsonl"));
         assertEquals(3, responses.size());
@@ -191,7 +196,7 @@ class EvalModelCommandsTest {
 
     @Test
     void alpacaWithModelExportsModelOutputsThenJudgesThem() throws Exception {
-        Path prompts = Path.of("../../shared/data/alpaca_eval/alpaca_eval_805_prompts.jsonl");
+        Path prompts = assumeShared("alpaca_eval/alpaca_eval_805_prompts.jsonl"); // the command's default prompts
         CliRun r = CliRun.of("eval", "alpaca", "--model", MODEL, "--tokenizer", TOKENIZER, "--kernels", "scalar", "--chat-template", "alpaca",
                 "--limit", "3", "--max-new-tokens", "16", "--output", dir.toString());
         assertEquals(0, r.code(), r.err());
@@ -231,8 +236,8 @@ class EvalModelCommandsTest {
             Path judged = dir.resolve("judged");
             CliRun j = CliRun.of("eval", "alpaca", "--model", MODEL, "--tokenizer", TOKENIZER, "--kernels", "scalar", "--chat-template", "alpaca",
                     "--limit", "3", "--max-new-tokens", "16", "--output", judged.toString(),
-                    "--reference", "../../shared/data/alpaca_eval/model_outputs/text_davinci_003.json",
-                    "--judge-prompt", "../../shared/data/alpaca_eval/judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt",
+                    "--reference", assumeShared("alpaca_eval/model_outputs/text_davinci_003.json").toString(),
+                    "--judge-prompt", assumeShared("alpaca_eval/judge_prompts/alpaca_eval_gpt4__alpaca_eval.txt").toString(),
                     "--judge-url", "http://127.0.0.1:" + judge.getAddress().getPort() + "/v1", "--judge-model", "loopback", "--api-key-env", "");
             assertEquals(0, j.code(), j.err());
             assertEquals(Files.readString(dir.resolve("model_outputs.json")), Files.readString(judged.resolve("model_outputs.json")));
@@ -247,7 +252,7 @@ class EvalModelCommandsTest {
 
     @Test
     void mtBenchWithModelAnswersBothTurnsInOneConversationThenGradesThem() throws Exception {
-        Path mt = Path.of("../../shared/data/mt_bench");
+        Path mt = assumeShared("mt_bench");
         String[] generate = {"eval", "mt-bench", "--model", MODEL, "--tokenizer", TOKENIZER, "--kernels", "scalar", "--chat-template", "alpaca",
                 "--limit", "2", "--max-new-tokens", "12", "--questions", mt.resolve("question.jsonl").toString(),
                 "--judge-prompts", mt.resolve("judge_prompts.jsonl").toString(),

@@ -9,16 +9,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 class EvalReasoningCommandTest {
-    private static final String SQA = "../../shared/data/strategyqa/test.jsonl";
-    private static final String GSM = "../../shared/data/gsm8k/test.jsonl";
+    private static String sqa() {
+        return assumeShared("strategyqa/test.jsonl").toString();
+    }
+
+    private static String gsm() {
+        return assumeShared("gsm8k/test.jsonl").toString();
+    }
 
     @Test
     void strategyqaWritesPromptsThenScoresResponses(@TempDir Path tmp) throws Exception {
         Path prompts = tmp.resolve("prompts.jsonl");
-        CliRun w = CliRun.of("eval", "strategyqa", "--data", SQA, "--num-fewshot", "2", "--write-prompts", prompts.toString());
+        CliRun w = CliRun.of("eval", "strategyqa", "--data", sqa(), "--num-fewshot", "2", "--write-prompts", prompts.toString());
         assertEquals(0, w.code(), w.err());
         assertEquals(2288, Files.readAllLines(prompts).size(), "2,290 items minus the 2 used as exemplars");
 
@@ -30,7 +36,7 @@ class EvalReasoningCommandTest {
                 {"index": 2, "response": "Pears are dense. So the answer is yes."}
                 """);
         Path out = tmp.resolve("eval");
-        CliRun r = CliRun.of("eval", "strategyqa", "--data", SQA, "--num-fewshot", "2", "--responses", responses.toString(),
+        CliRun r = CliRun.of("eval", "strategyqa", "--data", sqa(), "--num-fewshot", "2", "--responses", responses.toString(),
                 "--output", out.toString(), "--model-name", "m1", "--data-strategy", "seed-only");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("exact_match_strict-match        33.33%"), r.out());
@@ -44,12 +50,12 @@ class EvalReasoningCommandTest {
 
     @Test
     void gsm8kRejectsTooManyShotsAndMissingOutput(@TempDir Path tmp) throws Exception {
-        CliRun r = CliRun.of("eval", "gsm8k", "--data", GSM, "--num-fewshot", "9", "--write-prompts", tmp.resolve("p").toString());
+        CliRun r = CliRun.of("eval", "gsm8k", "--data", gsm(), "--num-fewshot", "9", "--write-prompts", tmp.resolve("p").toString());
         assertEquals(MutualCli.EXIT_BAD_INPUT, r.code());
         assertTrue(r.err().contains("between 0 and 8"), r.err());
         Path responses = tmp.resolve("r.jsonl");
         Files.writeString(responses, "{\"id\": \"0\", \"response\": \"The answer is 18.\"}\n");
-        CliRun noOut = CliRun.of("eval", "gsm8k", "--data", GSM, "--responses", responses.toString());
+        CliRun noOut = CliRun.of("eval", "gsm8k", "--data", gsm(), "--responses", responses.toString());
         assertEquals(MutualCli.EXIT_BAD_INPUT, noOut.code());
         assertTrue(noOut.err().contains("--output DIR is required"), noOut.err());
         CliRun both = CliRun.of("eval", "gsm8k", "--responses", "a", "--write-prompts", "b");

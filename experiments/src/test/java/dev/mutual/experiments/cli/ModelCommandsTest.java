@@ -13,13 +13,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** generate, score, convert and bench through the real CLI on stories260K (llama2.c's greedy text as reference). */
 class ModelCommandsTest {
-    static final Path STORIES = Path.of("../../shared/data/models/stories260K");
+    static final Path TOK512 = Path.of("../samples/tok512.bin");
+
+    /** stories260K.bin from ../shared/data; the calling test is skipped without it. */
+    static Path stories() {
+        return assumeShared("models/stories260K/stories260K.bin");
+    }
+
     /** llama2.c run.c greedy from BOS, 40 tokens (shared/data/models/stories260K/SOURCE.md). */
     static final String GREEDY_40 = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
             + "One day, she saw a big, r";
@@ -40,14 +47,14 @@ class ModelCommandsTest {
 
     @Test
     void generatePrintsOnlyTheContinuationFromBinAndConvertedDirectory() {
-        Run bin = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
-                STORIES.resolve("tok512.bin").toString(), "--prompt", "", "--max-new-tokens", "40");
+        Run bin = run("generate", "--model", stories().toString(), "--tokenizer",
+                TOK512.toString(), "--prompt", "", "--max-new-tokens", "40");
         assertEquals(0, bin.code(), bin.err());
         assertEquals(GREEDY_40 + System.lineSeparator(), bin.out());
 
         Path hf = dir.resolve("stories-hf");
-        Run conv = run("convert", "--llama2c", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
-                STORIES.resolve("tok512.bin").toString(), "--output", hf.toString());
+        Run conv = run("convert", "--llama2c", stories().toString(), "--tokenizer",
+                TOK512.toString(), "--output", hf.toString());
         assertEquals(0, conv.code(), conv.err());
         assertTrue(Files.exists(hf.resolve("config.json")) && Files.exists(hf.resolve("model.safetensors"))
                 && Files.exists(hf.resolve("generation_config.json")) && Files.exists(hf.resolve("tok512.bin")));
@@ -64,8 +71,8 @@ class ModelCommandsTest {
     @Test
     void convertWritesShardsThatGenerateTheSameStory() throws IOException {
         Path hf = dir.resolve("stories-sharded");
-        Run conv = run("convert", "--llama2c", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
-                STORIES.resolve("tok512.bin").toString(), "--output", hf.toString(), "--max-shard-size", "100KB");
+        Run conv = run("convert", "--llama2c", stories().toString(), "--tokenizer",
+                TOK512.toString(), "--output", hf.toString(), "--max-shard-size", "100KB");
         assertEquals(0, conv.code(), conv.err());
         // 1 MB of weights in 100 KB shards: tools/check_sharded_save.py found transformers writes the same 11 files
         assertTrue(Files.exists(hf.resolve("model-00011-of-00011.safetensors")) && Files.exists(hf.resolve("model.safetensors.index.json")));
@@ -73,7 +80,7 @@ class ModelCommandsTest {
         Run fromShards = run("generate", "--model", hf.toString(), "--prompt", "", "--max-new-tokens", "40");
         assertEquals(GREEDY_40 + System.lineSeparator(), fromShards.out());
 
-        Run bad = run("convert", "--llama2c", STORIES.resolve("stories260K.bin").toString(), "--output", hf.toString(),
+        Run bad = run("convert", "--llama2c", stories().toString(), "--output", hf.toString(),
                 "--max-shard-size", "5GiB");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--max-shard-size") && bad.err().contains("5GiB"), bad.err());
@@ -81,7 +88,7 @@ class ModelCommandsTest {
 
     @Test
     void chatWrapsThePromptInTheTemplate() {
-        String bin = STORIES.resolve("stories260K.bin").toString(), tok = STORIES.resolve("tok512.bin").toString();
+        String bin = stories().toString(), tok = TOK512.toString();
         // llama2.c's tokenizer has no chat_template of its own
         Run r = run("generate", "--model", bin, "--tokenizer", tok, "--prompt", "Hi", "--chat");
         assertEquals(2, r.code());
@@ -122,11 +129,11 @@ class ModelCommandsTest {
 
     @Test
     void generateWithoutTokenizerOrWithBadOptionsIsBadInput() {
-        Run r = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--prompt", "Hi");
+        Run r = run("generate", "--model", stories().toString(), "--prompt", "Hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--tokenizer"), r.err());
-        r = run("generate", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
-                STORIES.resolve("tok512.bin").toString(), "--prompt", "Hi", "--top-p", "0");
+        r = run("generate", "--model", stories().toString(), "--tokenizer",
+                TOK512.toString(), "--prompt", "Hi", "--top-p", "0");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("top-p"), r.err());
         r = run("generate", "--model", dir.resolve("nothing").toString(), "--prompt", "Hi");
@@ -139,7 +146,7 @@ class ModelCommandsTest {
         Path in = dir.resolve("pairs.jsonl"), out = dir.resolve("scores.jsonl");
         // The id line holds what llama2.c's encoder gives: prompt ids, then the rest of encode(prompt + target).
         int[] prompt, whole;
-        try (var tok = dev.mutual.data.tokenizer.Llama2cTokenizer.load(STORIES.resolve("tok512.bin"))) {
+        try (var tok = dev.mutual.data.tokenizer.Llama2cTokenizer.load(TOK512)) {
             prompt = tok.encode("Once upon a time", true);
             whole = tok.encode("Once upon a time, there was a little girl", true);
         }
@@ -150,8 +157,8 @@ class ModelCommandsTest {
                 "{\"prompt_ids\": " + promptIds + ", \"target_ids\": " + targetIds + "}",
                 "{\"prompt\": \"\", \"target\": \"Once upon a time\"}",
                 "{\"prompt_ids\": [], \"target_ids\": [403, 407, 261, 378]}", ""));
-        Run r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
-                STORIES.resolve("tok512.bin").toString(), "--input", in.toString(), "--output", out.toString(), "--batch-size", "3");
+        Run r = run("score", "--model", stories().toString(), "--tokenizer",
+                TOK512.toString(), "--input", in.toString(), "--output", out.toString(), "--batch-size", "3");
         assertEquals(0, r.code(), r.err());
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> rows = Files.readAllLines(out).stream().map(l -> {
@@ -181,16 +188,16 @@ class ModelCommandsTest {
     void scoreRejectsBadLinesByFileAndLineWithoutWritingOutput() throws IOException {
         Path in = dir.resolve("bad.jsonl"), out = dir.resolve("scores.jsonl");
         Files.writeString(in, "{\"prompt\": \"a\", \"target\": \"b\"}\n{\"prompt\": \"a\", \"answer\": \"b\"}\n");
-        Run r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--tokenizer",
-                STORIES.resolve("tok512.bin").toString(), "--input", in.toString(), "--output", out.toString());
+        Run r = run("score", "--model", stories().toString(), "--tokenizer",
+                TOK512.toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains(in + " line 2") && r.err().contains("'target'"), r.err());
         Files.writeString(in, "{\"prompt_ids\": [1], \"target_ids\": [5, 9999]}\n");
-        r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--input", in.toString(), "--output", out.toString());
+        r = run("score", "--model", stories().toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("line 1") && r.err().contains("9999") && r.err().contains("0..511"), r.err());
         Files.writeString(in, "not json\n");
-        r = run("score", "--model", STORIES.resolve("stories260K.bin").toString(), "--input", in.toString(), "--output", out.toString());
+        r = run("score", "--model", stories().toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("line 1: not valid JSON"), r.err());
         assertFalse(Files.exists(out));

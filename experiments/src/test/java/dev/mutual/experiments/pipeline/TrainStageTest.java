@@ -36,6 +36,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A tiny SFT run through the pipeline: prepare_data, then train from a random d=32 decoder with stories260K's tokenizer. */
 class TrainStageTest {
 
-    static final Path TOKENIZER = Path.of("../../shared/data/models/stories260K/tok512.bin").toAbsolutePath().normalize();
+    static final Path TOKENIZER = Path.of("../samples/tok512.bin").toAbsolutePath().normalize();
     static final Path SEED = Path.of("../samples/seed_dolly_open_qa.jsonl").toAbsolutePath().normalize();
 
     @TempDir
@@ -129,7 +130,7 @@ class TrainStageTest {
 
     @Test
     void startsFromALlama2cCheckpoint() throws IOException {
-        Path stories = Path.of("../../shared/data/models/stories260K/stories260K.bin").toAbsolutePath().normalize();
+        Path stories = assumeShared("models/stories260K/stories260K.bin").toAbsolutePath().normalize();
         Path recipe = Files.writeString(tmp.resolve("ft.yaml"), """
                 name: ft
                 stages:
@@ -172,7 +173,7 @@ class TrainStageTest {
      */
     @Test
     void loraSavesTheAdapterAndTheMergedModel() throws IOException {
-        Path stories = Path.of("../../shared/data/models/stories260K/stories260K.bin").toAbsolutePath().normalize();
+        Path stories = assumeShared("models/stories260K/stories260K.bin").toAbsolutePath().normalize();
         Path recipe = Files.writeString(tmp.resolve("lora.yaml"), """
                 name: lora
                 seed: 5

@@ -12,13 +12,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Broken model directories and llama2.c files fail at load time with the file, tensor and both shapes named. */
 class CheckpointErrorsTest {
-    static final Path STORIES = Path.of("../../shared/data/models/stories260K/stories260K.bin");
 
     @TempDir
     Path dir;
@@ -29,7 +29,7 @@ class CheckpointErrorsTest {
 
     @Test
     void missingOrMisshapenTensorsAreNamed() {
-        DecoderWeights w = Llama2cCheckpoint.read(STORIES);
+        DecoderWeights w = Llama2cCheckpoint.read(assumeShared("models/stories260K/stories260K.bin"));
         HfCheckpoint.save(dir, w, List.of());
         Path st = dir.resolve(Safetensors.SINGLE_FILE);
         Map<String, Tensor> tensors = Safetensors.read(st);
@@ -50,7 +50,7 @@ class CheckpointErrorsTest {
 
     @Test
     void bf16CheckpointLoadsWithinBf16Rounding() {
-        DecoderWeights w = Llama2cCheckpoint.read(STORIES);
+        DecoderWeights w = Llama2cCheckpoint.read(assumeShared("models/stories260K/stories260K.bin"));
         HfCheckpoint.save(dir, w, List.of());
         Path st = dir.resolve(Safetensors.SINGLE_FILE);
         Safetensors.write(st, w.toHfTensors(), Map.of("format", "pt"), Safetensors.DType.BF16);
@@ -62,7 +62,7 @@ class CheckpointErrorsTest {
     @Test
     void missingConfigAndTruncatedLlama2cFileAreBadInput() throws IOException {
         assertTrue(error(dir).contains("config.json is missing"));
-        byte[] bytes = Files.readAllBytes(STORIES);
+        byte[] bytes = Files.readAllBytes(assumeShared("models/stories260K/stories260K.bin"));
         Path cut = dir.resolve("cut.bin");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length - 4));
         String m = assertThrows(UserInputException.class, () -> Llama2cCheckpoint.read(cut)).getMessage();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sharded saving: transformers' layout (its own index as the fixture), a lossless round trip, stale files removed. */
 class ShardedSaveTest {
-    static final Path STORIES = Path.of("../../shared/data/models/stories260K/stories260K.bin");
     static final Path PARITY = Path.of("src/test/resources/parity");
 
     @TempDir
@@ -30,7 +30,7 @@ class ShardedSaveTest {
     void storiesAt100KbMatchesTheIndexTransformersWrites() throws IOException {
         // fixture: save_pretrained(max_shard_size="100KB") of the same weights (tools/check_sharded_save.py), which
         // puts the 128 KB embedding in a shard of its own and fills the others up to 100 KB in state_dict order
-        HfCheckpoint.save(dir, Llama2cCheckpoint.read(STORIES), List.of(), Safetensors.parseSize("100KB"));
+        HfCheckpoint.save(dir, Llama2cCheckpoint.read(assumeShared("models/stories260K/stories260K.bin")), List.of(), Safetensors.parseSize("100KB"));
         assertEquals(Files.readString(Path.of("src/test/resources/safetensors/stories260K-100KB.index.json")),
                 Files.readString(dir.resolve(Safetensors.INDEX_FILE)));
         assertFalse(Files.exists(dir.resolve(Safetensors.SINGLE_FILE)));

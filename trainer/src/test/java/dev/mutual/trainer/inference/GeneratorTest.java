@@ -4,9 +4,10 @@ import dev.mutual.data.tokenizer.Llama2cTokenizer;
 import dev.mutual.trainer.checkpoint.Llama2cCheckpoint;
 import dev.mutual.trainer.model.DecoderWeights;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
@@ -26,9 +27,12 @@ class GeneratorTest {
     static Generator generator;
     static Llama2cTokenizer tokenizer;
 
-    @BeforeAll
-    static void load() {
-        weights = Llama2cCheckpoint.read(Stories260KTest.MODEL);
+    /** Loads the model for the first test; every test is skipped (and counted) without the shared stories260K. */
+    @BeforeEach
+    void load() {
+        Path model = Stories260KTest.model();
+        if (decoder != null) return;
+        weights = Llama2cCheckpoint.read(model);
         decoder = new Decoder(weights, true, 1);
         generator = new Generator(decoder);
         tokenizer = Llama2cTokenizer.load(Stories260KTest.TOKENIZER);
@@ -36,7 +40,7 @@ class GeneratorTest {
 
     @AfterAll
     static void close() {
-        decoder.close();
+        if (decoder != null) decoder.close();
     }
 
     /** Continuation text: decode(prompt + new) minus decode(prompt), as the CLI prints it. */

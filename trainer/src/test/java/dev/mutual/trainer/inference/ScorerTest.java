@@ -49,7 +49,7 @@ class ScorerTest {
 
     @Test
     void batchOneAndSixteenAgree() {
-        DecoderWeights w = Llama2cCheckpoint.read(Stories260KTest.MODEL);
+        DecoderWeights w = Llama2cCheckpoint.read(Stories260KTest.model());
         Random rng = new Random(3);
         List<Scorer.Request> requests = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -78,7 +78,7 @@ class ScorerTest {
     void unconditionalScoreOfTheGreedyStoryFromBos() {
         // Greedy tokens are each the argmax, so every log-prob is the largest in its row: > log(1/2) is not
         // guaranteed, but each must exceed log(1/512) (uniform) for this trained model, and the scalar path agrees.
-        DecoderWeights w = Llama2cCheckpoint.read(Stories260KTest.MODEL);
+        DecoderWeights w = Llama2cCheckpoint.read(Stories260KTest.model());
         Scorer.Request r = new Scorer.Request(new int[] {1}, Stories260KTest.GOLDEN);
         try (Decoder fast = new Decoder(w, true, 1); Decoder plain = new Decoder(w, false, 1)) {
             Scorer.Score a = new Scorer(fast, 1).score(r), b = new Scorer(plain, 1).score(r);

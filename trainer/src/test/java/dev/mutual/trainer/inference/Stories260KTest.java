@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,13 +22,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * saving as an HF directory and loading it back.
  */
 class Stories260KTest {
-    static final Path MODEL = Path.of("../../shared/data/models/stories260K/stories260K.bin");
-    static final Path TOKENIZER = Path.of("../../shared/data/models/stories260K/tok512.bin");
+    /** The stories260K tokenizer as the repository ships it (samples/SOURCE.md). */
+    static final Path TOKENIZER = Path.of("../samples/tok512.bin");
     static final int[] GOLDEN = {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396,
             267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394, 261, 370, 432, 352};
 
     @TempDir
     Path dir;
+
+    /** stories260K.bin from ../shared/data; the calling test is skipped without it. */
+    static Path model() {
+        return assumeShared("models/stories260K/stories260K.bin");
+    }
 
     static int[] greedy(DecoderWeights w, boolean vectorized, int n) {
         try (Decoder d = new Decoder(w, vectorized, 1)) {
@@ -37,7 +43,7 @@ class Stories260KTest {
 
     @Test
     void greedyFromBosMatchesLlama2cOnBothPaths() {
-        DecoderWeights w = Llama2cCheckpoint.read(MODEL);
+        DecoderWeights w = Llama2cCheckpoint.read(model());
         assertEquals(64, w.config().hiddenSize());
         assertEquals(4, w.config().numKvHeads());
         assertEquals(true, w.config().tieWordEmbeddings());
@@ -49,7 +55,7 @@ class Stories260KTest {
     void withoutTheRowPermutationTheIdsDiffer() {
         // Undo the permutation on every q/k: llama2.c's weights under HF's RoPE must give a different text,
         // otherwise the golden test could not catch a wrong layout.
-        DecoderWeights w = Llama2cCheckpoint.read(MODEL);
+        DecoderWeights w = Llama2cCheckpoint.read(model());
         int hd = w.config().headDim(), half = hd / 2, d = w.config().hiddenSize();
         List<DecoderWeights.Layer> raw = new ArrayList<>();
         for (DecoderWeights.Layer l : w.layers()) {
@@ -75,7 +81,7 @@ class Stories260KTest {
 
     @Test
     void convertedHfDirectoryGivesTheSameIds() {
-        DecoderWeights w = Llama2cCheckpoint.read(MODEL);
+        DecoderWeights w = Llama2cCheckpoint.read(model());
         HfCheckpoint.save(dir, w, List.of(TOKENIZER));
         HfCheckpoint.Loaded back = HfCheckpoint.load(dir);
         assertEquals(w.config(), back.config());

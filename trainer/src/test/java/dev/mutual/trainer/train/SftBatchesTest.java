@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** SFT and packed rows with the real llama2.c stories260K tokenizer and the built-in alpaca template. */
 class SftBatchesTest {
 
-    static final Path TOKENIZER = Path.of("../../shared/data/models/stories260K/tok512.bin");
+    static final Path TOKENIZER = Path.of("../samples/tok512.bin");
 
     private static final Example CAT = Example.pair("cat", "Name a pet.", "", "A cat.", null, "t.jsonl", 1);
 
