@@ -65,8 +65,10 @@ final class ScoreCommand implements Callable<Integer> {
         try (ModelOptions.Loaded m = modelOptions.load(false)) {
             List<ObjectNode> rows = new ArrayList<>();
             List<Scorer.Request> requests = new ArrayList<>();
+            List<Integer> lineOf = new ArrayList<>();
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) continue;
+                lineOf.add(i + 1);
                 ObjectNode row = parse(lines.get(i), i + 1);
                 rows.add(row);
                 Scorer.Request req = request(row, i + 1, m);
@@ -80,7 +82,13 @@ final class ScoreCommand implements Callable<Integer> {
             for (Scorer.Request r : requests) total += r.length();
             log.info("scoring {} pairs ({} tokens) from {}", requests.size(), total, input);
             Progress progress = new Progress(log, "score", requests.size(), "pairs", 2000);
-            List<Scorer.Score> scores = new Scorer(m.decoder(), batchSize).score(requests, progress::update);
+            List<Scorer.Score> scores;
+            try {
+                scores = new Scorer(m.decoder(), batchSize).score(requests, progress::update);
+            } catch (Scorer.NonFiniteScoreException e) {
+                throw new UserInputException("--model " + modelOptions.model + ": " + input + " line " + lineOf.get(e.request()) + ", "
+                        + e.getMessage() + "; nothing written to " + output, e);
+            }
             progress.finish();
             for (int i = 0; i < rows.size(); i++) {
                 Scorer.Score s = scores.get(i);

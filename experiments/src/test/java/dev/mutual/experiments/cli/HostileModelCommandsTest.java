@@ -2,6 +2,8 @@ package dev.mutual.experiments.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.model.DecoderWeights;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -71,5 +73,22 @@ class HostileModelCommandsTest {
         CliRun run = CliRun.of("generate", "--model", hf.toString(), "--prompt", "Once", "--max-new-tokens", "1000000000");
         oneLineExit2(run, "max new tokens 1000000000: prompt 0 (");
         assertFalse(run.err().contains("Exception"), run.err());
+    }
+
+    @Test
+    void aModelThatComputesNanStopsScoreWithoutWritingAFinishedLookingFile() throws IOException {
+        DecoderWeights w = HfCheckpoint.load(hf).weights();
+        w.norm()[3] = Float.NaN;
+        Path nan = dir.resolve("nan-model");
+        HfCheckpoint.save(nan, w, HfCheckpoint.tokenizerFilesIn(hf));
+        Path in = dir.resolve("pairs.jsonl"), out = dir.resolve("scores.jsonl");
+        Files.writeString(in, "{\"prompt\": \"Once\", \"target\": \" upon\"}\n\n{\"prompt\": \"One day\", \"target\": \" she\"}\n");
+        CliRun run = CliRun.of("score", "--model", nan.toString(), "--input", in.toString(), "--output", out.toString());
+        oneLineExit2(run, "--model " + nan + ": " + in + " line 1, request 0: log p of target token 0 (id ");
+        assertTrue(run.err().contains(") is NaN; the model computes non-finite values (NaN or infinite weights, or activations beyond fp32),"
+                + " so no score can be trusted; nothing written to " + out), run.err());
+        assertFalse(Files.exists(out));
+        oneLineExit2(CliRun.of("generate", "--model", nan.toString(), "--prompt", "Once", "--max-new-tokens", "5"),
+                "prompt 0, new token 0: the logit of token 0 is NaN");
     }
 }

@@ -107,6 +107,13 @@ public final class Generator {
                         if (seen[i][t]) logits[t] = logits[t] < 0 ? (float) (logits[t] * o.repetitionPenalty()) : (float) (logits[t] / o.repetitionPenalty());
                     }
                 }
+                for (int t = 0; t < vocab; t++) {
+                    if (!Float.isFinite(logits[t])) {
+                        // A NaN logit would make argmax pick token 0 and print nothing; stop instead.
+                        throw new UserInputException("prompt " + i + ", new token " + out.get(i).size() + ": the logit of token " + t + " is "
+                                + logits[t] + "; the model computes non-finite values (NaN or infinite weights, or activations beyond fp32)");
+                    }
+                }
                 int token = sampler.sample(logits, rng[i]);
                 List<Integer> toks = out.get(i);
                 if (o.stopTokenIds().contains(token)) {
