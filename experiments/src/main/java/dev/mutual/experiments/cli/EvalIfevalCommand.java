@@ -84,7 +84,7 @@ final class EvalIfevalCommand implements Runnable {
         Progress progress = new Progress(line -> {
             err.println(line);
             err.flush();
-        }, "ifeval", prompts.size(), "prompts scored", 2000);
+        }, "ifeval", prompts.stream().filter(p -> answers.containsKey(p.prompt())).count(), "prompts scored", 2000);
         IfevalEvaluator.Run run = IfevalEvaluator.evaluate(prompts, answers, progress::update);
         progress.finish();
 

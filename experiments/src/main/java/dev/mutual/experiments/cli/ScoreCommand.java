@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.Utf8LineReader;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.trainer.inference.Scorer;
 import org.slf4j.Logger;
@@ -16,9 +18,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,12 +54,13 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(input, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UserInputException("--input " + input + ": no such file");
+        InputFiles.requireFile(input, "--input " + input);
+        List<String> lines = new ArrayList<>();
+        try (Utf8LineReader in = new Utf8LineReader(Files.newInputStream(input), input.toString())) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) lines.add(line);
         } catch (IOException e) {
+            UserInputException bad = InputFiles.readFailure(input, "--input " + input, e);
+            if (bad != null) throw bad;
             throw new UncheckedIOException("cannot read " + input, e);
         }
         try (ModelOptions.Loaded m = modelOptions.load(false)) {
