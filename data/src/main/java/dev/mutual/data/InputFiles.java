@@ -63,4 +63,28 @@ public final class InputFiles {
     private static boolean isGzip(Path file) {
         return file.getFileName() != null && file.getFileName().toString().toLowerCase().endsWith(".gz");
     }
+
+    /**
+     * Checks, before any work, that {@code dir} can be an output folder: absent (it will be created) or a directory,
+     * and not under an existing file.
+     *
+     * @param label how messages name it, e.g. "--output out"
+     */
+    public static void requireOutputDirectory(Path dir, String label) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new UserInputException(label + ": is a file (expected a directory to write into)");
+        requireNoFileAbove(dir, label);
+    }
+
+    /** Checks, before any work, that {@code file} can be written: absent or a regular file, and not under an existing file. */
+    public static void requireOutputFile(Path file, String label) {
+        if (Files.isDirectory(file)) throw new UserInputException(label + ": is a directory (expected a file path to write)");
+        requireNoFileAbove(file, label);
+    }
+
+    private static void requireNoFileAbove(Path path, String label) {
+        for (Path p = path.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) return;
+            if (Files.exists(p)) throw new UserInputException(label + ": " + p + " is a file (expected a directory to write into)");
+        }
+    }
 }

@@ -55,6 +55,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() {
         if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
         InputFiles.requireFile(input, "--input " + input);
+        InputFiles.requireOutputFile(output, "--output " + output);
         List<String> lines = new ArrayList<>();
         try (Utf8LineReader in = new Utf8LineReader(Files.newInputStream(input), input.toString())) {
             for (String line = in.readLine(); line != null; line = in.readLine()) lines.add(line);
