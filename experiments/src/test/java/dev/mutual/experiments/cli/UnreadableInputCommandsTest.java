@@ -48,6 +48,9 @@ class UnreadableInputCommandsTest {
         Path model = ModelCommandsTest.STORIES.resolve("stories260K.bin"), tok = ModelCommandsTest.STORIES.resolve("tok512.bin");
         oneLineExit2(CliRun.of("score", "--model", model.toString(), "--tokenizer", tok.toString(), "--input", p.toString(),
                 "--output", dir.resolve("s.jsonl").toString()), p + ":8: not valid UTF-8 text");
+        // IFEval prompts: "Input length = 1" with exit 1 before.
+        oneLineExit2(CliRun.of("eval", "ifeval", "--input", p.toString(), "--responses", p.toString(), "--output",
+                dir.resolve("ifeval").toString()), p + ":8: not valid UTF-8 text");
     }
 
     @Test
