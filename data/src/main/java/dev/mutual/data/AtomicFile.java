@@ -101,6 +101,7 @@ public final class AtomicFile {
 
     private static void replace(Path target, Content content) {
         Path dir = target.toAbsolutePath().getParent();
+        InputFiles.requireOutputFile(target, target.toString()); // a directory or a file in the way: bad input, not a raw rename error
         Path tmp = null;
         try {
             Files.createDirectories(dir);

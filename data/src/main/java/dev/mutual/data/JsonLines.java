@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,10 +74,21 @@ public final class JsonLines {
      *                            ...): found ..." with Jackson's first message line for broken JSON
      */
     public static List<Line> read(Path file, String expected) {
-        if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such file (expected " + expected + ")");
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(in, file.toString(), expected);
+        try {
+            InputFiles.requireFile(file);
+        } catch (UserInputException e) {
+            throw new UserInputException(e.getMessage() + " (expected " + expected + ")");
+        }
+        try (Utf8LineReader in = new Utf8LineReader(Files.newInputStream(file), file.toString())) {
+            List<Line> lines = new ArrayList<>();
+            for (String text = in.readLine(); text != null; text = in.readLine()) {
+                Line line = parse(text, file.toString(), (int) in.lineNumber(), expected);
+                if (line != null) lines.add(line);
+            }
+            return lines;
         } catch (IOException e) {
+            UserInputException bad = InputFiles.readFailure(file, file.toString(), e);
+            if (bad != null) throw bad;
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
@@ -91,17 +101,23 @@ public final class JsonLines {
         int number = 0;
         for (String text = in.readLine(); text != null; text = in.readLine()) {
             number++;
-            if (text.isBlank()) continue;
-            String where = source + ":" + number + ": not a JSON object (expected " + expected + "): ";
-            JsonNode node;
-            try {
-                node = JSON.readTree(text);
-            } catch (JsonProcessingException e) {
-                throw new UserInputException(where + e.getOriginalMessage().lines().findFirst().orElse(""));
-            }
-            if (!node.isObject()) throw new UserInputException(where + "found " + node.getNodeType().toString().toLowerCase());
-            lines.add(new Line(source, number, node));
+            Line line = parse(text, source, number, expected);
+            if (line != null) lines.add(line);
         }
         return lines;
+    }
+
+    /** One line's object, or null for a blank line. */
+    private static Line parse(String text, String source, int number, String expected) {
+        if (text.isBlank()) return null;
+        String where = source + ":" + number + ": not a JSON object (expected " + expected + "): ";
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new UserInputException(where + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        if (!node.isObject()) throw new UserInputException(where + "found " + node.getNodeType().toString().toLowerCase());
+        return new Line(source, number, node);
     }
 }

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,8 +79,12 @@ class AtomicFileTest {
         Path blocker = dir.resolve("blocker");
         Files.writeString(blocker, "a file where a folder should be");
         Path target = blocker.resolve("out.txt");
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFile.writeString(target, "x"));
-        assertTrue(e.getMessage().startsWith("cannot write " + target), e.getMessage());
+        // Bad input (exit 2) naming both paths, not a raw "cannot write" from the rename (exit 1).
+        UserInputException e = assertThrows(UserInputException.class, () -> AtomicFile.writeString(target, "x"));
+        assertEquals(target + ": " + blocker.toAbsolutePath() + " is a file (expected a directory to write into)", e.getMessage());
+        Path folder = Files.createDirectory(dir.resolve("folder"));
+        e = assertThrows(UserInputException.class, () -> AtomicFile.writeString(folder, "x"));
+        assertEquals(folder + ": is a directory (expected a file path to write)", e.getMessage());
     }
 
     private List<String> listing() throws IOException {

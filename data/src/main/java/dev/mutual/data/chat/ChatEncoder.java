@@ -76,7 +76,14 @@ public final class ChatEncoder {
 
     /** Generation form: the conversation so far plus the generation prompt, as ids for the model to continue. */
     public int[] promptIds(List<ChatMessage> messages) {
-        return tokenizer.encodeWithSpans(template.render(messages, true)).ids();
+        String text = template.render(messages, true);
+        if (text.isBlank() && messages.stream().anyMatch(m -> !m.content().isBlank())) {
+            // Name the template, not the prompt: the messages had text, the template dropped it.
+            throw new UserInputException("chat template " + template.name() + " renders " + messages.size() + " message"
+                    + (messages.size() == 1 ? "" : "s") + " as empty text (expected the messages in the template's format;"
+                    + " check the template, e.g. the chat_template of tokenizer_config.json)");
+        }
+        return tokenizer.encodeWithSpans(text).ids();
     }
 
     /** [start, end) character ranges of each assistant reply plus its end-of-turn token in {@code text}. */

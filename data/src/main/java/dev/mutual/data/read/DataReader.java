@@ -2,6 +2,7 @@ package dev.mutual.data.read;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mutual.data.Example;
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,7 @@ public final class DataReader {
     }
 
     public static ReadResult read(Path file, Options options) {
-        if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such file");
+        InputFiles.requireFile(file);
         Format format = options.format() != null ? options.format() : Format.detect(file);
         String name = file.toString();
         String stem = stem(file);

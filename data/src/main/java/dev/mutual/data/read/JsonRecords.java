@@ -1,16 +1,20 @@
 package dev.mutual.data.read;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.Utf8LineReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +25,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
@@ -33,7 +36,9 @@ import java.util.zip.GZIPInputStream;
  */
 final class JsonRecords {
     private static final Logger log = LoggerFactory.getLogger(JsonRecords.class);
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Strings as long as a line may be (Jackson's default stops at 20M characters and called a valid line "malformed"). */
+    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().streamReadConstraints(
+            StreamReadConstraints.builder().maxStringLength(Utf8LineReader.DEFAULT_MAX_LINE_BYTES).build()).build());
 
     /** Receives each record; return false to stop early (a limit was reached). */
     interface Visitor {
@@ -78,22 +83,17 @@ final class JsonRecords {
         }
     }
 
-    static Reader open(Path file) {
-        return open(file, null);
-    }
-
-    private static Reader open(Path file, CountingStream[] counter) {
+    /** The file's bytes, gunzipped when it is named .gz; {@code counter[0]}, when given, counts the raw bytes read. */
+    private static InputStream open(Path file, CountingStream[] counter) {
+        InputFiles.requireFile(file);
         try {
             InputStream in = Files.newInputStream(file);
             if (counter != null) in = counter[0] = new CountingStream(in);
             if (file.getFileName().toString().toLowerCase().endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
-            // Strict UTF-8: a broken byte sequence is an error with a line number, not a silent U+FFFD.
-            return new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
-        } catch (NoSuchFileException e) {
-            throw new UserInputException(file + ": no such file");
+            return in;
         } catch (IOException e) {
-            throw new UserInputException(file + ": cannot open (" + e.getMessage() + ")", e);
+            UserInputException bad = InputFiles.readFailure(file, file.toString(), e);
+            throw bad != null ? bad : new UserInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
     }
 
@@ -122,7 +122,7 @@ final class JsonRecords {
     static long forEach(Path file, Visitor visitor) {
         CountingStream[] counter = new CountingStream[1];
         long[] seen = {0};
-        try (Reader reader = open(file, counter)) {
+        try (InputStream in = open(file, counter)) {
             Progress progress = new Progress(log, "read " + file, Files.size(file), "bytes", 5000);
             Visitor counted = new Visitor() {
                 @Override
@@ -139,22 +139,24 @@ final class JsonRecords {
                 }
             };
             switch (kind(file)) {
-                case "json" -> array(file, reader, counted);
-                case "txt" -> lines(file, reader, counted, true);
-                default -> lines(file, reader, counted, false);
+                // Strict UTF-8: a broken byte sequence is an error, not a silent U+FFFD.
+                case "json" -> array(file, new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), counted);
+                case "txt" -> lines(file, new Utf8LineReader(in, file.toString()), counted, true);
+                default -> lines(file, new Utf8LineReader(in, file.toString()), counted, false);
             }
             return seen[0];
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": read failed", e);
+            UserInputException bad = InputFiles.readFailure(file, file.toString(), e);
+            if (bad != null) throw bad;
+            throw new UncheckedIOException(file + ": read failed (" + e.getMessage() + ")", e);
         }
     }
 
-    private static void lines(Path file, Reader reader, Visitor visitor, boolean plainText) throws IOException {
-        BufferedReader in = new BufferedReader(reader, 1 << 16);
-        long lineNr = 0;
+    private static void lines(Path file, Utf8LineReader in, Visitor visitor, boolean plainText) throws IOException {
         String line;
-        while ((line = readLine(file, in, lineNr)) != null) {
-            lineNr++;
+        while ((line = in.readLine()) != null) {
+            long lineNr = in.lineNumber();
             if (line.isBlank()) continue;
             JsonNode node;
             if (plainText) {
@@ -162,6 +164,10 @@ final class JsonRecords {
             } else {
                 try {
                     node = MAPPER.readTree(line);
+                } catch (StreamConstraintsException e) {
+                    visitor.invalid(lineNr, InvalidRecordException.unparsed("JSON beyond the reader's limits",
+                            "expected a JSON object within Jackson's StreamReadConstraints, found: " + e.getOriginalMessage()));
+                    continue;
                 } catch (JsonProcessingException e) {
                     visitor.invalid(lineNr, InvalidRecordException.unparsed("malformed JSON",
                             "expected one JSON object per line, found: " + e.getOriginalMessage()));
@@ -174,16 +180,6 @@ final class JsonRecords {
                 }
             }
             if (!visit(visitor, lineNr, node)) return;
-        }
-    }
-
-    /** The next line; a broken UTF-8 sequence is reported near the line where decoding stopped (it decodes ahead). */
-    private static String readLine(Path file, BufferedReader in, long linesRead) throws IOException {
-        try {
-            return in.readLine();
-        } catch (CharacterCodingException e) {
-            throw new UserInputException(file + ":" + (linesRead + 1) + ": not valid UTF-8 text at or a few lines after this line"
-                    + " (expected UTF-8, found a malformed byte sequence; convert the file, e.g. iconv -f latin1 -t utf-8)");
         }
     }
 
@@ -204,6 +200,10 @@ final class JsonRecords {
                 }
                 JsonNode node = MAPPER.readTree(parser);
                 if (!visit(visitor, line, node)) return;
+            }
+            if ((token = parser.nextToken()) != null) {
+                throw new UserInputException(file + ":" + parser.currentTokenLocation().getLineNr() + ": content after the JSON array"
+                        + " (expected the end of the file, found " + token.asString() + ")");
             }
         } catch (CharacterCodingException e) {
             throw new UserInputException(file + ": not valid UTF-8 text (expected UTF-8, found a malformed byte sequence; "

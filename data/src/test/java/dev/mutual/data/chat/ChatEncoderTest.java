@@ -209,4 +209,13 @@ class ChatEncoderTest {
     static int[] ints(JsonNode array) {
         return TokenizerFixtures.ints(array);
     }
+
+    /** A template that drops the messages is named as the culprit (generate blamed "--prompt encodes to no tokens"). */
+    @Test
+    void aTemplateThatRendersEmptyIsNamed() {
+        ChatEncoder encoder = new ChatEncoder(llama2c, new JinjaChatTemplate("{% if false %}{{ messages }}{% endif %}", "<s>", "</s>"));
+        UserInputException e = assertThrows(UserInputException.class, () -> encoder.promptIds(List.of(user("Hello there"))));
+        assertTrue(e.getMessage().startsWith("chat template jinja chat_template (") && e.getMessage().contains(") renders 1 message as empty text"),
+                e.getMessage());
+    }
 }

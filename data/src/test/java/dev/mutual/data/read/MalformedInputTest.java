@@ -127,7 +127,7 @@ class MalformedInputTest {
         Path p = dir.resolve("latin1.jsonl");
         Files.write(p, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xE9, '"', '}', '\n'});
         UserInputException e = assertThrows(UserInputException.class, () -> DataReader.read(p, new DataReader.Options(Format.TEXT, false, null, false)));
-        assertEquals(p + ":1: not valid UTF-8 text at or a few lines after this line (expected UTF-8, found a malformed byte sequence;"
+        assertEquals(p + ":1: not valid UTF-8 text at byte 10 of the line (0xE9) (expected UTF-8, found a malformed byte sequence;"
                 + " convert the file, e.g. iconv -f latin1 -t utf-8)", e.getMessage());
         Path missing = dir.resolve("nope.jsonl");
         assertEquals(missing + ": no such file",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 
 import java.io.IOException;
@@ -46,7 +47,7 @@ final class JsonArrayFile {
     private JsonArrayFile() {}
 
     static List<Entry> read(Path file) {
-        if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such file");
+        InputFiles.requireFile(file);
         List<Entry> entries = new ArrayList<>();
         try (JsonParser parser = JSON.createParser(file.toFile())) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {

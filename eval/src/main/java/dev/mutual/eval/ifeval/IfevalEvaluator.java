@@ -54,8 +54,8 @@ public final class IfevalEvaluator {
             } else {
                 matched++;
                 verdicts.add(IfevalScorer.score(p, response));
+                progress.accept(matched); // prompts scored: those without a response are not counted
             }
-            progress.accept(i + 1);
         }
         if (matched == 0) {
             throw new UserInputException("none of the " + responses.size() + " responses answers one of the " + prompts.size()

@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -46,20 +45,18 @@ public final class IfevalPrompts {
 
     /** Reads prompts from a JSONL file in IFEval's input format. */
     public static List<IfevalPrompt> read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserInputException(file + ": no such file (expected IFEval prompts, one JSON object per line)");
-        }
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(in, file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        // JsonLines reads line by line: a missing file, a directory or bad UTF-8 is named with its line (exit 2).
+        return prompts(JsonLines.read(file, "IFEval prompts, one JSON object per line"), file.toString());
     }
 
     private static List<IfevalPrompt> read(BufferedReader in, String source) throws IOException {
+        return prompts(JsonLines.read(in, source, "IFEval prompts, one JSON object per line"), source);
+    }
+
+    private static List<IfevalPrompt> prompts(List<JsonLines.Line> lines, String source) {
         List<IfevalPrompt> prompts = new ArrayList<>();
         Set<Integer> keys = new HashSet<>();
-        for (JsonLines.Line line : JsonLines.read(in, source, "IFEval prompts, one JSON object per line")) {
+        for (JsonLines.Line line : lines) {
             String where = line.where();
             JsonNode row = line.node();
             int key = requireInt(row, "key", where);

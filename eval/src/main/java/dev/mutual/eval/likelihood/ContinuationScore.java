@@ -10,7 +10,9 @@ package dev.mutual.eval.likelihood;
 public record ContinuationScore(double logProb, int tokens, boolean greedy) {
     public ContinuationScore {
         // a sum of log-probabilities cannot be positive; allow float round-off of a near-certain continuation
-        if (Double.isNaN(logProb) || logProb > 1e-4) throw new IllegalArgumentException("log-probability must be <= 0, got " + logProb);
+        if (!Double.isFinite(logProb) || logProb > 1e-4) {
+            throw new IllegalArgumentException("log-probability must be a finite number <= 0, got " + logProb);
+        }
         if (tokens < 1) throw new IllegalArgumentException("tokens must be >= 1, got " + tokens);
     }
 }

@@ -79,8 +79,8 @@ public final class ScoresFile {
                         + j.get("id").asText() + "' (scores from another data file?)");
             }
             JsonNode lp = j.get("logprob"), t = j.get("tokens");
-            if (lp == null || !lp.isNumber() || lp.asDouble() > 1e-4) {
-                throw new UserInputException(where + "expected \"logprob\": a number <= 0, found " + lp);
+            if (lp == null || !lp.isNumber() || !Double.isFinite(lp.asDouble()) || lp.asDouble() > 1e-4) {
+                throw new UserInputException(where + "expected \"logprob\": a finite number <= 0, found " + lp);
             }
             if (t == null || !t.isIntegralNumber() || t.asInt() < 1) {
                 throw new UserInputException(where + "expected \"tokens\": an integer >= 1, found " + t);

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * A named way of pulling the final answer out of a chain of thought, after lm-evaluation-harness's
  * {@code RegexFilter} + {@code take_first}: find all matches of {@code pattern}, keep the first or the last,
  * and of that match the first non-empty capturing group (or the whole match when the pattern has no group).
- * No match gives {@link #INVALID}, which never equals a target.
+ * No match gives {@link #INVALID}, which never equals a target. Patterns are written as in the Python reference
+ * and compiled by {@link PythonRegex}, so they read text as Python's {@code re} does (line ends, Unicode
+ * whitespace, word boundaries, case); the answer is stripped as Python's {@code str.strip()} strips.
  *
  * @param name    reported beside the metric, e.g. "strict-match", "flexible-extract"
  * @param pattern the regular expression
@@ -32,23 +34,23 @@ public record AnswerExtraction(String name, Pattern pattern, boolean last) {
      * "The answer is 18." and this does not arise.
      */
     public static AnswerExtraction gsm8kStrict() {
-        return new AnswerExtraction("strict-match", Pattern.compile("The answer is (\\-?[0-9\\.\\,]+)."), false);
+        return new AnswerExtraction("strict-match", PythonRegex.compile("The answer is (\\-?[0-9\\.\\,]+).", false), false);
     }
 
     /** GSM8K flexible extract (harness): the last number-like run, with "$", "," and "." allowed inside. */
     public static AnswerExtraction gsm8kFlexible() {
-        return new AnswerExtraction("flexible-extract", Pattern.compile("(-?[$0-9.,]{2,})|(-?[0-9]+)"), true);
+        return new AnswerExtraction("flexible-extract", PythonRegex.compile("(-?[$0-9.,]{2,})|(-?[0-9]+)", false), true);
     }
 
     /** StrategyQA strict match: the yes/no after "answer is", as in the exemplars' "So the answer is yes.". */
     public static AnswerExtraction yesNoStrict() {
-        return new AnswerExtraction("strict-match", Pattern.compile("answer is:?\\s*\\**\\s*(yes|no)\\b",
-                Pattern.CASE_INSENSITIVE), false);
+        return new AnswerExtraction("strict-match", PythonRegex.compile("answer is:?\\s*\\**\\s*(yes|no)\\b", true),
+                false);
     }
 
     /** StrategyQA flexible extract: the last standalone "yes" or "no" anywhere in the text. */
     public static AnswerExtraction yesNoFlexible() {
-        return new AnswerExtraction("flexible-extract", Pattern.compile("\\b(yes|no)\\b", Pattern.CASE_INSENSITIVE), true);
+        return new AnswerExtraction("flexible-extract", PythonRegex.compile("\\b(yes|no)\\b", true), true);
     }
 
     /** The extracted answer text (stripped), or {@link #INVALID}. */
@@ -66,6 +68,6 @@ public record AnswerExtraction(String name, Pattern pattern, boolean last) {
             found.add(value);
         }
         if (found.isEmpty()) return INVALID;
-        return (last ? found.get(found.size() - 1) : found.get(0)).strip();
+        return PythonRegex.strip(last ? found.get(found.size() - 1) : found.get(0));
     }
 }

@@ -1,6 +1,7 @@
 package dev.mutual.eval.report;
 
 import dev.mutual.data.AtomicFile;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mutual.data.JsonLines;
@@ -49,11 +50,57 @@ public final class EvalResultFiles {
         if (!Files.isRegularFile(file)) {
             throw new UserInputException(file + ": no evaluation results here (expected " + RESULTS + ")");
         }
+        JsonNode root;
         try {
-            return JSON.readValue(file.toFile(), EvalResult.class);
+            root = JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw new UserInputException(file + ": not a valid " + RESULTS + ": " + firstLine(e));
         }
+        checkResultFields(root, file);
+        try {
+            return JSON.treeToValue(root, EvalResult.class);
+        } catch (IOException | IllegalArgumentException e) {
+            // Jackson's own text names Mutual's classes ("Cannot construct instance of `dev.mutual...`"): say what the file lacks.
+            Throwable cause = e.getCause() instanceof IllegalArgumentException bad ? bad : e;
+            String why = cause.getMessage() == null ? cause.toString() : cause.getMessage().lines().findFirst().orElse("");
+            throw new UserInputException(file + ": not a valid " + RESULTS + " (expected " + RESULT_FIELDS + "): "
+                    + why.replaceAll("`dev\\.mutual\\.[\\w.$]+`", RESULTS));
+        }
+    }
+
+    private static final String RESULT_FIELDS = "an object with benchmark, version, metrics {name: number}, primaryMetric, n, run, settings";
+
+    /** The fields compare needs, checked with messages that name them (a missing or non-numeric metric, say). */
+    private static void checkResultFields(JsonNode root, Path file) {
+        String where = file + ": ";
+        if (root == null || !root.isObject()) {
+            throw new UserInputException(where + "expected " + RESULT_FIELDS + ", found " + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase()));
+        }
+        JsonNode benchmark = root.get("benchmark");
+        if (benchmark == null || !benchmark.isTextual()) throw new UserInputException(where + "key 'benchmark' must be a string, found " + benchmark);
+        JsonNode metrics = root.get("metrics");
+        if (metrics == null || !metrics.isObject() || metrics.isEmpty()) {
+            throw new UserInputException(where + "key 'metrics' must be an object of metric name to number, found " + metrics);
+        }
+        metrics.fields().forEachRemaining(m -> {
+            if (!m.getValue().isNumber() || !Double.isFinite(m.getValue().asDouble())) {
+                throw new UserInputException(where + "metric 'metrics." + m.getKey() + "' must be a finite number, found " + m.getValue());
+            }
+        });
+        JsonNode primary = root.get("primaryMetric");
+        if (primary == null || !primary.isTextual() || !metrics.has(primary.asText())) {
+            throw new UserInputException(where + "key 'primaryMetric' must name one of the metrics " + iterable(metrics.fieldNames()) + ", found " + primary);
+        }
+        JsonNode n = root.get("n");
+        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.canConvertToInt() && n.asInt() >= 0)) {
+            throw new UserInputException(where + "key 'n' must be a count >= 0, found " + n);
+        }
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> out = new ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out;
     }
 
     /** Reads {@code samples.jsonl} beside {@code results.json}; a malformed line names the file and line. */

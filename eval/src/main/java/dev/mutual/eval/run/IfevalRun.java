@@ -38,7 +38,8 @@ public final class IfevalRun {
      */
     public static Result score(List<IfevalPrompt> prompts, Map<String, String> responses, Path dir, EvalResult.RunInfo run,
                                Map<String, Object> settings, Consumer<String> progress) {
-        Progress p = new Progress(progress, "ifeval", prompts.size(), "prompts scored", 2000);
+        long answered = prompts.stream().filter(q -> responses.containsKey(q.prompt())).count();
+        Progress p = new Progress(progress, "ifeval", answered, "prompts scored", 2000);
         IfevalEvaluator.Run verdicts = IfevalEvaluator.evaluate(prompts, responses, p::update);
         p.finish();
         Map<String, Object> all = new LinkedHashMap<>(settings);

@@ -81,7 +81,10 @@ class LikelihoodEvaluatorTest {
                 .contains("request 1 (item 'x') has no score"));
         Files.writeString(scores, "{\"request\": 0, \"logprob\": 0.5, \"tokens\": 1}\n");
         assertTrue(assertThrows(UserInputException.class, () -> ScoresFile.read(scores, requests)).getMessage()
-                .contains(":1: expected \"logprob\": a number <= 0, found 0.5"));
+                .contains(":1: expected \"logprob\": a finite number <= 0, found 0.5"));
+        Files.writeString(scores, "{\"request\": 0, \"logprob\": -1e400, \"tokens\": 1}\n"); // parses to -Infinity
+        String tooSmall = assertThrows(UserInputException.class, () -> ScoresFile.read(scores, requests)).getMessage();
+        assertTrue(tooSmall.contains(":1: expected \"logprob\": a finite number <= 0, found "), tooSmall);
     }
 
     @Test

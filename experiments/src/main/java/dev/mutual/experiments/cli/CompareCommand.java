@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.report.ComparedRun;
 import dev.mutual.eval.report.Comparison;
@@ -46,6 +47,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        InputFiles.requireOutputDirectory(output, "--output " + output);
         if (resamples < 100) throw new UserInputException("--resamples must be at least 100, got " + resamples);
         List<Path> all = new ArrayList<>();
         all.add(baseline);

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Safetensors;
@@ -45,7 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException("--max-shard-size: " + e.getMessage());
         }
-        if (tokenizer != null && !Files.isRegularFile(tokenizer)) throw new UserInputException("--tokenizer " + tokenizer + ": no such file");
+        if (tokenizer != null) InputFiles.requireFile(tokenizer, "--tokenizer " + tokenizer);
         if (Files.isRegularFile(output)) throw new UserInputException("--output " + output + ": is a file, expected a directory");
         DecoderWeights w = Llama2cCheckpoint.read(llama2c);
         HfCheckpoint.save(output, w, tokenizer == null ? List.of() : List.of(tokenizer), shardBytes);

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.prepare.DataPreparer;
 import dev.mutual.data.prepare.LengthFilter;
@@ -104,6 +105,7 @@ final class DataPrepareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        InputFiles.requireOutputDirectory(output, "--output " + output);
         PrintWriter out = spec.commandLine().getOut();
         List<PrepareConfig.Source> sources = new ArrayList<>();
         for (Path input : inputs) sources.add(new PrepareConfig.Source(input, format, skipInvalid, limit, unlabelled));

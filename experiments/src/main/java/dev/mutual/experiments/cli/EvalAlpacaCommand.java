@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.alpaca.AlpacaAnnotations;
 import dev.mutual.eval.alpaca.AlpacaEvalReport;
@@ -81,6 +82,7 @@ final class EvalAlpacaCommand implements Runnable {
 
     @Override
     public void run() {
+        InputFiles.requireOutputDirectory(output, "--output " + output);
         int sources = (outputs == null ? 0 : 1) + (annotations == null ? 0 : 1) + (model == null ? 0 : 1);
         if (sources != 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),

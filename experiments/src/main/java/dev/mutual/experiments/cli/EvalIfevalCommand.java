@@ -1,6 +1,8 @@
 package dev.mutual.experiments.cli;
 
 import dev.mutual.eval.GenerationSettings;
+import dev.mutual.data.InputFiles;
+import dev.mutual.data.Progress;
 import dev.mutual.eval.ifeval.IfevalAccuracy;
 import dev.mutual.eval.ifeval.IfevalEvaluator;
 import dev.mutual.eval.ifeval.IfevalPrompt;
@@ -62,6 +64,7 @@ final class EvalIfevalCommand implements Runnable {
 
     @Override
     public void run() {
+        InputFiles.requireOutputDirectory(output, "--output " + output);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         modelEval.check(source.model != null);

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.likelihood.ScoresFile;
 import dev.mutual.eval.likelihood.LogLikelihoodScorer;
@@ -75,6 +76,7 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (output != null) InputFiles.requireOutputDirectory(output, "--output " + output);
         PrintWriter out = spec.commandLine().getOut();
         Path file = data != null ? data : SharedData.file("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl", "--data");
         String benchmark = name != null ? name : file.getFileName().toString().replaceFirst("\\.jsonl?$", "");

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.eval.judge.CachedChatJudge;
 import dev.mutual.eval.judge.JudgeRunner;
 import dev.mutual.eval.judge.OpenAiChatClient;
@@ -73,6 +74,7 @@ final class EvalMtBenchCommand implements Runnable {
 
     @Override
     public void run() {
+        InputFiles.requireOutputDirectory(output, "--output " + output);
         modelEval.check(source.model != null);
         List<MtBenchQuestion> qs = modelEval.limit(MtBenchQuestion.read(questions));
         MtBenchJudgePrompts prompts = MtBenchJudgePrompts.read(judgePrompts);

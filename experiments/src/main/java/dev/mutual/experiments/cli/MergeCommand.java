@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Safetensors;
@@ -41,6 +42,7 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        InputFiles.requireOutputDirectory(output, "--output " + output);
         long shardBytes;
         try {
             shardBytes = Safetensors.parseSize(maxShardSize);

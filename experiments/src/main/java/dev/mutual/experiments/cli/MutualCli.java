@@ -44,15 +44,38 @@ public final class MutualCli implements Runnable {
     public static void main(String[] args) {
         System.setOut(new java.io.PrintStream(new Nd4jChatterFilter(new java.io.FileOutputStream(java.io.FileDescriptor.out)), true,
                 java.nio.charset.StandardCharsets.UTF_8));
-        int code = commandLine().execute(args);
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable t) { // last resort: whatever escaped picocli and the handler still ends as one line
+            System.err.println("error: " + ErrorHandler.describeError(t));
+            if ("1".equals(System.getenv("MUTUAL_DEBUG"))) t.printStackTrace();
+            code = EXIT_FAILURE;
+        }
         System.out.flush();
         System.exit(code);
     }
 
     /** The configured command line, shared by {@link #main} and the tests. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new MutualCli());
+        return configure(new CommandLine(new MutualCli()));
+    }
+
+    /**
+     * Installs the error handling on {@code cli}: picocli hands only Exceptions to an execution exception handler and
+     * lets an Error (OutOfMemoryError, StackOverflowError) escape with a stack trace, so the execution strategy wraps
+     * an Error into an ExecutionException for {@link ErrorHandler}.
+     */
+    static CommandLine configure(CommandLine cli) {
         cli.setExecutionExceptionHandler(new ErrorHandler());
+        CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+        cli.setExecutionStrategy(parsed -> {
+            try {
+                return run.execute(parsed);
+            } catch (Error e) {
+                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.toString(), e);
+            }
+        });
         return cli;
     }
 

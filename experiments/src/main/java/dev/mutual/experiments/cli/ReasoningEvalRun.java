@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.reasoning.ReasoningEvaluator;
 import dev.mutual.eval.reasoning.ReasoningItem;
@@ -71,6 +72,7 @@ final class ReasoningEvalRun {
             return 0;
         }
         if (output == null) throw new UserInputException("--output DIR is required with --responses or --model");
+        InputFiles.requireOutputDirectory(output, "--output " + output);
         EvalOutcome outcome;
         String source;
         if (mode.model == null) {

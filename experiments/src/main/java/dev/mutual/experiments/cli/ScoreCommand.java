@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
+import dev.mutual.data.InputFiles;
 import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.Utf8LineReader;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.trainer.inference.Scorer;
 import org.slf4j.Logger;
@@ -16,9 +18,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,19 +54,23 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(input, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UserInputException("--input " + input + ": no such file");
+        InputFiles.requireFile(input, "--input " + input);
+        InputFiles.requireOutputFile(output, "--output " + output);
+        List<String> lines = new ArrayList<>();
+        try (Utf8LineReader in = new Utf8LineReader(Files.newInputStream(input), input.toString())) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) lines.add(line);
         } catch (IOException e) {
+            UserInputException bad = InputFiles.readFailure(input, "--input " + input, e);
+            if (bad != null) throw bad;
             throw new UncheckedIOException("cannot read " + input, e);
         }
         try (ModelOptions.Loaded m = modelOptions.load(false)) {
             List<ObjectNode> rows = new ArrayList<>();
             List<Scorer.Request> requests = new ArrayList<>();
+            List<Integer> lineOf = new ArrayList<>();
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) continue;
+                lineOf.add(i + 1);
                 ObjectNode row = parse(lines.get(i), i + 1);
                 rows.add(row);
                 Scorer.Request req = request(row, i + 1, m);
@@ -80,7 +84,13 @@ final class ScoreCommand implements Callable<Integer> {
             for (Scorer.Request r : requests) total += r.length();
             log.info("scoring {} pairs ({} tokens) from {}", requests.size(), total, input);
             Progress progress = new Progress(log, "score", requests.size(), "pairs", 2000);
-            List<Scorer.Score> scores = new Scorer(m.decoder(), batchSize).score(requests, progress::update);
+            List<Scorer.Score> scores;
+            try {
+                scores = new Scorer(m.decoder(), batchSize).score(requests, progress::update);
+            } catch (Scorer.NonFiniteScoreException e) {
+                throw new UserInputException("--model " + modelOptions.model + ": " + input + " line " + lineOf.get(e.request()) + ", "
+                        + e.getMessage() + "; nothing written to " + output, e);
+            }
             progress.finish();
             for (int i = 0; i < rows.size(); i++) {
                 Scorer.Score s = scores.get(i);

@@ -166,9 +166,15 @@ public final class Pipeline {
         StageResult result;
         try {
             result = ps.stage().run(new StageContext(ps.name(), work, upstream, resumed));
-        } catch (IOException | RuntimeException e) {
-            log.error("{}: failed after {}s: {}", progress, seconds(start), e.getMessage());
-            run.appendMetrics(metricsLine(run, ps, "failed", seconds(start)).put("error", String.valueOf(e.getMessage())));
+        } catch (IOException | RuntimeException | Error e) {
+            // Errors too (an OutOfMemoryError from a model too big for the heap): the run directory must say why it stopped.
+            String error = failure(e);
+            try {
+                log.error("{}: failed after {}s: {}", progress, seconds(start), error);
+                run.appendMetrics(metricsLine(run, ps, "failed", seconds(start)).put("error", error));
+            } catch (RuntimeException | Error recording) {
+                e.addSuppressed(recording);
+            }
             throw e;
         }
         Manifest manifest = new Manifest(ps.name(), ps.type(), key, Manifest.hashOutputs(work), result.metrics(),
@@ -176,6 +182,13 @@ public final class Pipeline {
         manifest.writeTo(work);  // last: only now does the folder count as finished
         log.info("{}: done in {}s {}", progress, manifest.elapsedSeconds(), result.metrics());
         return manifest;
+    }
+
+    /** What failed, on one line: the message of an exception, the kind and message of an Error (or of an exception without one). */
+    static String failure(Throwable e) {
+        String message = e.getMessage() == null ? null : e.getMessage().replaceAll("\\s*\\R\\s*", " ");
+        if (e instanceof Error || message == null) return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return message;
     }
 
     /** One metrics.jsonl line; elapsed_s is the run time of the attempt that produced the outputs. */

@@ -21,6 +21,7 @@ import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraMerge;
 import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.HeapBudget;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.train.AdamW;
 import dev.mutual.trainer.train.AdamWConfig;
@@ -474,9 +475,15 @@ final class TrainStage implements Stage {
         if (config.init() != null) {
             InitConfig i = config.init();
             // LLaMA-2 defaults (rms_norm_eps 1e-5, rope_theta 1e4), untied head, no biases.
-            ModelConfig c = new ModelConfig("llama", i.hiddenSize(), i.intermediateSize(), i.layers(), i.heads(),
-                    i.kvHeads(), i.hiddenSize() / i.heads(), tokenizer.vocabSize(), Math.max(config.seqLen(), 2048),
-                    1e-5, 1e4, null, false, false, 0, tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
+            ModelConfig c;
+            try {
+                c = new ModelConfig("llama", i.hiddenSize(), i.intermediateSize(), i.layers(), i.heads(),
+                        i.kvHeads(), i.hiddenSize() / i.heads(), tokenizer.vocabSize(), Math.max(config.seqLen(), 2048),
+                        1e-5, 1e4, null, false, false, 0, tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
+            } catch (IllegalArgumentException e) {
+                throw new UserInputException("init with tokenizer " + config.tokenizer() + ": " + e.getMessage(), e);
+            }
+            requireMemoryForInit(c);
             Map<String, INDArray> init = DecoderParameters.random(c, seed, DataType.FLOAT);
             if (config.buckets()) {
                 BucketedDecoder e = BucketedDecoder.build(c, init, b, bucketLengths(t), DataType.FLOAT);
@@ -515,6 +522,24 @@ final class TrainStage implements Stage {
         }
         DecoderGraph g = DecoderGraph.buildWithLora(weights, lora, b, t, DataType.FLOAT, seed);
         return new Engine(g, g::toWeights, g::loraWeights);
+    }
+
+    /**
+     * The random init's memory, checked before any of it is allocated (validate bounds the layers; the embeddings
+     * depend on the tokenizer's vocabulary): weights, gradients and AdamW's two moments in fp32 off-heap, under
+     * JavaCPP's limit; each tensor is drawn as doubles on the heap first.
+     */
+    private static void requireMemoryForInit(ModelConfig c) {
+        long offHeap = 16 * c.parameterCount();
+        long limit = org.bytedeco.javacpp.Pointer.maxBytes();
+        if (limit > 0 && offHeap > limit) {
+            throw new UserInputException(String.format(Locale.ROOT, "init: %d weights (vocabulary %d × hidden_size %d twice, plus the layers)"
+                    + " need %.1f GB off-heap for weights, gradients and AdamW state, more than the %.1f GB limit"
+                    + " (org.bytedeco.javacpp.maxbytes); lower hidden_size or use a smaller tokenizer", c.parameterCount(), c.vocabSize(),
+                    c.hiddenSize(), offHeap / 1e9, limit / 1e9));
+        }
+        long largest = Math.max((long) c.vocabSize(), c.intermediateSize()) * c.hiddenSize();
+        HeapBudget.require(8 * largest, "init", "the largest random tensor (" + largest + " values, drawn as doubles)");
     }
 
     private double flopsPerToken(TrainableModel model) {

@@ -44,7 +44,13 @@ final class Overrides {
             }
             List<Integer> indices = new ArrayList<>();
             Matcher idx = INDEX.matcher(m.group(2));
-            while (idx.find()) indices.add(Integer.parseInt(idx.group(1)));
+            while (idx.find()) {
+                String digits = idx.group(1);
+                if (digits.length() > 9) { // beyond an int (Integer.parseInt said "For input string", exit 1)
+                    throw new UserInputException(what + ": [" + digits + "] is not an item of any list (expected an index below 1000000000)");
+                }
+                indices.add(Integer.parseInt(digits));
+            }
             boolean last = s == segments.length - 1;
 
             if (!(node instanceof RecipeNode.Mapping map)) {

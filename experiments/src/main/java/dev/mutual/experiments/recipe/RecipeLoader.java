@@ -63,6 +63,12 @@ public final class RecipeLoader {
     private static RecipeNode.Mapping parse(Path file) {
         String text;
         try {
+            // Measured before reading: a multi-GB "recipe" must not be read into memory to be refused.
+            if (Files.isRegularFile(file) && Files.size(file) > 4L * YamlTree.MAX_CHARS) {
+                throw new UserInputException("recipe " + file + ": too long for a recipe (expected at most " + YamlTree.MAX_CHARS
+                        + " characters, found a file of " + Files.size(file) + " bytes)");
+            }
+            if (Files.isDirectory(file)) throw new UserInputException("recipe " + file + ": is a directory (expected a YAML file)");
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new UserInputException("recipe " + file + ": no such file");

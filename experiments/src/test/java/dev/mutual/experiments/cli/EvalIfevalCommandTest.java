@@ -36,11 +36,26 @@ class EvalIfevalCommandTest {
         assertTrue(printed.contains("prompt-level loose accuracy:        79.81"), printed);
         assertTrue(printed.contains("instruction-level loose accuracy:   85.70"), printed);
         assertTrue(printed.contains("no response in " + gpt4 + " and are not scored (keys [2785])"), printed);
-        assertTrue(err.toString().contains("ifeval: 541/541 prompts scored"), err.toString());
+        assertTrue(err.toString().contains("ifeval: 540/540 prompts scored"), err.toString());
         assertEquals(540, Files.readAllLines(output.resolve("eval_results_strict.jsonl")).size());
         assertEquals(540, Files.readAllLines(output.resolve("eval_results_loose.jsonl")).size());
         assertEquals(540, Files.readAllLines(output.resolve("samples.jsonl")).size());
         assertTrue(Files.readString(output.resolve("results.json")).contains("\"prompt_level_strict_acc\" : 0.7722222222222223"));
+    }
+
+    /** The progress line counts the prompts scored, not the prompts (it said "541/541 prompts scored" for one response). */
+    @Test
+    void progressCountsOnlyPromptsWithAResponse(@TempDir Path dir) throws Exception {
+        Path gpt4 = assumeShared("ifeval/reference_outputs/input_response_data_gpt4_20231107_145030.jsonl");
+        Path one = dir.resolve("one.jsonl");
+        Files.writeString(one, Files.readAllLines(gpt4).get(0) + "\n");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cli = MutualCli.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        assertEquals(0, cli.execute("eval", "ifeval", "--responses", one.toString(), "--output", dir.resolve("out").toString()), err.toString());
+        assertTrue(err.toString().contains("ifeval: 1/1 prompts scored"), err.toString());
+        assertTrue(out.toString().contains("note: 540 of 541 prompts have no response in " + one), out.toString());
     }
 
     @Test

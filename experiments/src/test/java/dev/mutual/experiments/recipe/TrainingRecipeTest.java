@@ -127,4 +127,17 @@ class TrainingRecipeTest {
                 () -> RecipeLoader.load(recipe, List.of(), Map.of(), dir)).getMessage();
         assertTrue(msg.contains("unknown key 'stage'; did you mean 'stages'?"), msg);
     }
+
+    /** validate refuses what run could not allocate (before, hidden_size 16384 passed validate and died in run). */
+    @Test
+    void initSizesAreBoundedAtValidate() {
+        String e = error(TRAINING, "init.hidden_size=16384", "init.heads=128");
+        assertEquals(recipe + ":5:7: init: hidden_size: expected 2.." + InitConfig.MAX_WIDTH + " (a small model trained from scratch), found 16384", e);
+        e = error(TRAINING, "init.hidden_size=4096", "init.heads=32", "init.kv_heads=32", "init.intermediate_size=8192", "init.layers=4");
+        assertEquals(recipe + ":5:7: init: hidden_size 4096, layers 4, intermediate_size 8192 and kv_heads 32 give 671121408 weights in the"
+                + " layers; a random init is for small models (at most " + InitConfig.MAX_LAYER_PARAMETERS + "): lower hidden_size,"
+                + " intermediate_size or layers", e);
+        e = error(TRAINING, "init.layers=100000");
+        assertEquals(recipe + ":5:7: init: layers: expected 1.." + InitConfig.MAX_LAYERS + ", found 100000", e);
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.HeapBudget;
 import dev.mutual.trainer.model.HfConfigFile;
 import dev.mutual.trainer.model.ModelConfig;
 
@@ -50,6 +51,8 @@ public final class HfCheckpoint {
         Path configFile = dir.resolve("config.json");
         if (!Files.exists(configFile)) throw new UserInputException(dir + ": config.json is missing (not an HF model directory?)");
         ModelConfig config = HfConfigFile.read(configFile);
+        HeapBudget.require(HeapBudget.floatBytes(config.parameterCount()), configFile.toString(),
+                "the " + config.parameterCount() + " fp32 weights its sizes imply");
         DecoderWeights weights = DecoderWeights.fromHfTensors(config, Safetensors.readModel(dir), dir.toString());
         List<Integer> eos = new ArrayList<>();
         Path gen = dir.resolve("generation_config.json");

@@ -2,16 +2,18 @@ package dev.mutual.trainer.checkpoint;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.HeapBudget;
 import dev.mutual.trainer.model.ModelConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,54 +32,91 @@ import java.util.List;
 public final class Llama2cCheckpoint {
     private Llama2cCheckpoint() {}
 
-    /** Reads {@code file} and returns HF-layout weights (model_type llama, rope_theta 10000, eps 1e-5, BOS 1, EOS 2). */
+    /** Header bounds: far above any llama2.c export (Llama 2 7B: dim 4096, 32 layers, vocab 32000, seq_len 4096). */
+    private static final int MAX_DIM = 1 << 16, MAX_HIDDEN = 1 << 18, MAX_LAYERS = 1024, MAX_VOCAB = 1 << 22, MAX_SEQ_LEN = 1 << 22;
+
+    /**
+     * Reads {@code file} and returns HF-layout weights (model_type llama, rope_theta 10000, eps 1e-5, BOS 1, EOS 2).
+     * The file is untrusted: the header is checked field by field, then against the file's length and the heap,
+     * before any weight array is allocated; the weights are then read tensor by tensor.
+     */
     public static DecoderWeights read(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return read(ch, file);
         } catch (NoSuchFileException e) {
             throw new UserInputException(file + ": no such llama2.c checkpoint");
         } catch (IOException e) {
+            if (Files.isDirectory(file)) throw new UserInputException(file + ": is a directory, not a llama2.c checkpoint");
             throw new UncheckedIOException("cannot read " + file, e);
         }
-        if (bytes.length < 28) throw new UserInputException(file + ": " + bytes.length + " bytes is too short for a llama2.c checkpoint (28-byte header expected)");
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int dim = buf.getInt(), hidden = buf.getInt(), layers = buf.getInt(), heads = buf.getInt(), kvHeads = buf.getInt();
-        int vocabField = buf.getInt(), seqLen = buf.getInt();
+    }
+
+    private static DecoderWeights read(FileChannel ch, Path file) throws IOException {
+        long size = ch.size();
+        if (size < 28) throw new UserInputException(file + ": " + size + " bytes is too short for a llama2.c checkpoint (28-byte header expected)");
+        ByteBuffer head = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, head, 0, file);
+        head.flip();
+        int dim = head.getInt(), hidden = head.getInt(), layers = head.getInt(), heads = head.getInt(), kvHeads = head.getInt();
+        int vocabField = head.getInt(), seqLen = head.getInt();
         boolean shared = vocabField > 0;
-        int vocab = Math.abs(vocabField);
+        int vocab = vocabField == Integer.MIN_VALUE ? 0 : Math.abs(vocabField);
         String header = "dim=" + dim + ", hidden_dim=" + hidden + ", n_layers=" + layers + ", n_heads=" + heads
                 + ", n_kv_heads=" + kvHeads + ", vocab_size=" + vocabField + ", seq_len=" + seqLen;
-        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0
-                || dim % heads != 0 || heads % kvHeads != 0 || (dim / heads) % 2 != 0 || dim > 1 << 16 || hidden > 1 << 18
-                || layers > 1024 || vocab > 1 << 22 || seqLen > 1 << 22) {
-            throw new UserInputException(file + ": implausible llama2.c header (" + header + "). HINT: only the legacy "
+        String problem = field("dim", dim, MAX_DIM);
+        if (problem == null) problem = field("hidden_dim", hidden, MAX_HIDDEN);
+        if (problem == null) problem = field("n_layers", layers, MAX_LAYERS);
+        if (problem == null) problem = field("n_heads", heads, dim);
+        if (problem == null) problem = field("n_kv_heads", kvHeads, heads);
+        if (problem == null) problem = field("|vocab_size|", vocab, MAX_VOCAB);
+        if (problem == null) problem = field("seq_len", seqLen, MAX_SEQ_LEN);
+        if (problem == null && dim % heads != 0) problem = "n_heads " + heads + " does not divide dim " + dim;
+        if (problem == null && heads % kvHeads != 0) problem = "n_kv_heads " + kvHeads + " does not divide n_heads " + heads;
+        if (problem == null && (dim / heads) % 2 != 0) problem = "the head size dim / n_heads = " + dim / heads + " is odd (RoPE needs it even)";
+        if (problem != null) {
+            throw new UserInputException(file + ": implausible llama2.c header: " + problem + " (" + header + "). HINT: only the legacy "
                     + "version-0 format (export.py --version 0) is supported; version 1/2 files start with magic 'ak42'");
         }
         int hd = dim / heads, kvDim = kvHeads * hd;
         long floats = (long) vocab * dim + (long) layers * (2L * dim + 2L * dim * dim + 2L * kvDim * dim + 3L * hidden * dim)
                 + dim + (long) seqLen * hd + (shared ? 0 : (long) vocab * dim);
-        if (28 + 4 * floats != bytes.length) {
+        if (28 + 4 * floats != size) {
             throw new UserInputException(file + ": header (" + header + ") implies " + (28 + 4 * floats) + " bytes, file has "
-                    + bytes.length + " (truncated, or not a legacy llama2.c checkpoint)");
+                    + size + " (truncated, or not a legacy llama2.c checkpoint)");
         }
-        FloatBuffer f = buf.asFloatBuffer();
-        float[] embed = take(f, vocab * dim);
-        float[][] rmsAtt = take(f, layers, dim), wq = take(f, layers, dim * dim), wk = take(f, layers, kvDim * dim);
-        float[][] wv = take(f, layers, kvDim * dim), wo = take(f, layers, dim * dim), rmsFfn = take(f, layers, dim);
-        float[][] w1 = take(f, layers, hidden * dim), w2 = take(f, layers, dim * hidden), w3 = take(f, layers, hidden * dim);
-        float[] rmsFinal = take(f, dim);
-        f.position(f.position() + seqLen * hd); // freq_cis_real and freq_cis_imag: seq_len * hd/2 each, recomputed instead
-        float[] cls = shared ? embed : take(f, vocab * dim);
+        if ((long) vocab * dim > ModelConfig.MAX_TENSOR_VALUES || (long) hidden * dim > ModelConfig.MAX_TENSOR_VALUES) {
+            throw new UserInputException(file + ": header (" + header + ") has a weight tensor of more than " + ModelConfig.MAX_TENSOR_VALUES
+                    + " values, more than one Java array holds");
+        }
+        HeapBudget.require(HeapBudget.floatBytes(floats - (long) seqLen * hd), file.toString(), "its " + floats + " fp32 weights");
 
-        ModelConfig config = new ModelConfig("llama", dim, hidden, layers, heads, kvHeads, hd, vocab, seqLen, 1e-5, 10000.0,
-                null, shared, false, 0, 1, 2);
+        Floats f = new Floats(ch, file, 28);
+        float[] embed = f.take(vocab * dim);
+        float[][] rmsAtt = f.take(layers, dim), wq = f.take(layers, dim * dim), wk = f.take(layers, kvDim * dim);
+        float[][] wv = f.take(layers, kvDim * dim), wo = f.take(layers, dim * dim), rmsFfn = f.take(layers, dim);
+        float[][] w1 = f.take(layers, hidden * dim), w2 = f.take(layers, dim * hidden), w3 = f.take(layers, hidden * dim);
+        float[] rmsFinal = f.take(dim);
+        f.skip((long) seqLen * hd); // freq_cis_real and freq_cis_imag: seq_len * hd/2 each, recomputed instead
+        float[] cls = shared ? embed : f.take(vocab * dim);
+
+        ModelConfig config;
+        try {
+            config = new ModelConfig("llama", dim, hidden, layers, heads, kvHeads, hd, vocab, seqLen, 1e-5, 10000.0,
+                    null, shared, false, 0, 1, 2);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(file + ": llama2.c header (" + header + "): " + e.getMessage(), e);
+        }
         List<DecoderWeights.Layer> ls = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             ls.add(new DecoderWeights.Layer(rmsAtt[l], interleavedToHalves(wq[l], heads, hd, dim), null,
                     interleavedToHalves(wk[l], kvHeads, hd, dim), null, wv[l], null, wo[l], rmsFfn[l], w1[l], w3[l], w2[l]));
         }
         return new DecoderWeights(config, embed, ls, rmsFinal, cls);
+    }
+
+    /** Null when {@code 1 <= value <= max}, else what is wrong with the header field. */
+    private static String field(String name, int value, int max) {
+        return value >= 1 && value <= max ? null : name + " " + value + " is outside 1.." + max;
     }
 
     /**
@@ -98,15 +137,49 @@ public final class Llama2cCheckpoint {
         return out;
     }
 
-    private static float[] take(FloatBuffer f, int n) {
-        float[] a = new float[n];
-        f.get(a);
-        return a;
+    /** Little-endian fp32 values read in order from a position of the file, a chunk at a time. */
+    private static final class Floats {
+        private final FileChannel ch;
+        private final Path file;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private long pos;
+
+        Floats(FileChannel ch, Path file, long pos) {
+            this.ch = ch;
+            this.file = file;
+            this.pos = pos;
+        }
+
+        float[] take(int n) throws IOException {
+            float[] a = new float[n];
+            for (int done = 0; done < n; ) {
+                int k = Math.min(n - done, buf.capacity() / 4);
+                buf.clear().limit(4 * k);
+                readFully(ch, buf, pos, file);
+                pos += 4L * k;
+                buf.flip();
+                buf.asFloatBuffer().get(a, done, k);
+                done += k;
+            }
+            return a;
+        }
+
+        float[][] take(int layers, int n) throws IOException {
+            float[][] a = new float[layers][];
+            for (int l = 0; l < layers; l++) a[l] = take(n);
+            return a;
+        }
+
+        void skip(long floats) {
+            pos += 4 * floats;
+        }
     }
 
-    private static float[][] take(FloatBuffer f, int layers, int n) {
-        float[][] a = new float[layers][];
-        for (int l = 0; l < layers; l++) a[l] = take(f, n);
-        return a;
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, pos);
+            if (r < 0) throw new UserInputException(file + ": unexpected end of file at byte " + pos + " (truncated llama2.c checkpoint?)");
+            pos += r;
+        }
     }
 }

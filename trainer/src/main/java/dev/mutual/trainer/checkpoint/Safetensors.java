@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.model.HeapBudget;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,6 +72,9 @@ public final class Safetensors {
     public static Map<String, Tensor> read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header header = readHeader(ch, file);
+            long values = 0;
+            for (Entry e : header.entries()) values += (e.end() - e.begin()) / e.dtype().bytes;
+            HeapBudget.require(HeapBudget.floatBytes(values), file.toString(), "its " + values + " weights (read as fp32)");
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Entry e : header.entries()) out.put(e.name(), readTensor(ch, header.dataStart(), e));
             return out;

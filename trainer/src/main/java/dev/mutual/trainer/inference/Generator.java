@@ -1,5 +1,8 @@
 package dev.mutual.trainer.inference;
 
+import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.model.HeapBudget;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,13 +58,26 @@ public final class Generator {
         boolean[][] seen = new boolean[b][];
         Result[] results = new Result[b];
         List<Decoder.Chunk> chunks = new ArrayList<>();
+        long cacheBytes = 0;
         for (int i = 0; i < b; i++) {
             int[] p = prompts.get(i);
             if (p.length == 0) throw new IllegalArgumentException("prompt " + i + " is empty; start it with BOS");
-            if (p.length + o.maxNewTokens() > decoder.config().maxPositions()) {
+            long positions = (long) p.length + o.maxNewTokens();
+            if (positions > decoder.config().maxPositions()) {
                 throw new IllegalArgumentException("prompt " + i + " (" + p.length + " tokens) + " + o.maxNewTokens()
                         + " new tokens exceeds max_position_embeddings " + decoder.config().maxPositions());
             }
+            if (positions > KvCache.maxPositions(decoder.config())) {
+                throw new UserInputException("max new tokens " + o.maxNewTokens() + ": prompt " + i + " (" + p.length + " tokens) would need a KV cache"
+                        + " of " + positions + " positions, more than the " + KvCache.maxPositions(decoder.config()) + " this model's cache can hold"
+                        + " (one Java array per layer); ask for fewer new tokens");
+            }
+            cacheBytes = Math.min(Long.MAX_VALUE / 2, cacheBytes + KvCache.bytes(decoder.config(), positions));
+        }
+        HeapBudget.require(cacheBytes, "max new tokens " + o.maxNewTokens(), "the KV caches of " + b + " prompt" + (b == 1 ? "" : "s")
+                + " at full length (" + KvCache.bytes(decoder.config(), 1) + " bytes a position)");
+        for (int i = 0; i < b; i++) {
+            int[] p = prompts.get(i);
             caches[i] = decoder.newCache(p.length + o.maxNewTokens());
             out.add(new ArrayList<>());
             rng[i] = new Random(seeds[i]);
@@ -89,6 +105,13 @@ public final class Generator {
                 if (o.repetitionPenalty() != 1) {
                     for (int t = 0; t < vocab; t++) {
                         if (seen[i][t]) logits[t] = logits[t] < 0 ? (float) (logits[t] * o.repetitionPenalty()) : (float) (logits[t] / o.repetitionPenalty());
+                    }
+                }
+                for (int t = 0; t < vocab; t++) {
+                    if (!Float.isFinite(logits[t])) {
+                        // A NaN logit would make argmax pick token 0 and print nothing; stop instead.
+                        throw new UserInputException("prompt " + i + ", new token " + out.get(i).size() + ": the logit of token " + t + " is "
+                                + logits[t] + "; the model computes non-finite values (NaN or infinite weights, or activations beyond fp32)");
                     }
                 }
                 int token = sampler.sample(logits, rng[i]);

@@ -25,8 +25,28 @@ public final class KvCache {
         this.kvDim = config.numKvHeads() * config.headDim();
         this.window = Math.max(0, config.slidingWindow());
         int cap = Math.max(1, window > 0 ? Math.min(initialCapacity, window) : initialCapacity);
-        keys = new float[config.numLayers()][cap * kvDim];
-        values = new float[config.numLayers()][cap * kvDim];
+        keys = new float[config.numLayers()][floats(cap)];
+        values = new float[config.numLayers()][floats(cap)];
+    }
+
+    /** Most positions one layer's buffer can hold: each is one Java array of positions × kvDim floats. */
+    public static long maxPositions(ModelConfig config) {
+        return ModelConfig.MAX_TENSOR_VALUES / ((long) config.numKvHeads() * config.headDim());
+    }
+
+    /** Bytes of keys and values for {@code positions} positions of one sequence, all layers (no overflow below 2^63). */
+    public static long bytes(ModelConfig config, long positions) {
+        long perPosition = 2L * config.numLayers() * config.numKvHeads() * config.headDim() * Float.BYTES;
+        return positions > Long.MAX_VALUE / perPosition ? Long.MAX_VALUE : positions * perPosition;
+    }
+
+    private int floats(long positions) {
+        long n = positions * kvDim;
+        if (n > ModelConfig.MAX_TENSOR_VALUES) {
+            throw new IllegalArgumentException("a KV cache of " + positions + " positions × " + kvDim + " key/value floats is more than one"
+                    + " Java array holds (at most " + ModelConfig.MAX_TENSOR_VALUES / kvDim + " positions)");
+        }
+        return (int) n;
     }
 
     /** Positions seen so far (the next token goes to position length()). */
@@ -50,11 +70,12 @@ public final class KvCache {
         int cap = capacity();
         if (need <= cap) return;
         // Only reached while nothing has wrapped (length <= cap), so slots keep their positions when copied.
-        int grown = Math.max(need, cap * 2);
+        long grown = Math.max(need, Math.min(2L * cap, ModelConfig.MAX_TENSOR_VALUES / kvDim));
         if (window > 0) grown = Math.min(grown, window);
+        int n = floats(grown);
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = Arrays.copyOf(keys[l], grown * kvDim);
-            values[l] = Arrays.copyOf(values[l], grown * kvDim);
+            keys[l] = Arrays.copyOf(keys[l], n);
+            values[l] = Arrays.copyOf(values[l], n);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.mutual.trainer.inference;
 
+import dev.mutual.data.UserInputException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -45,12 +47,31 @@ public final class Scorer {
      */
     public record Score(double sumLogprob, double meanLogprob, double[] tokenLogprobs) {}
 
+    /**
+     * A log-probability that is NaN or infinite: the model computes non-finite values (NaN or infinite weights, or
+     * activations beyond fp32), and a NaN score must never reach a file, a filter or a report.
+     */
+    public static final class NonFiniteScoreException extends UserInputException {
+        private final int request;
+
+        NonFiniteScoreException(int request, int token, int id, double value) {
+            super("request " + request + ": log p of target token " + token + " (id " + id + ") is " + value + "; the model computes"
+                    + " non-finite values (NaN or infinite weights, or activations beyond fp32), so no score can be trusted");
+            this.request = request;
+        }
+
+        /** Index of the request (in the list given to {@link #score(List, IntConsumer)}) whose score is not finite. */
+        public int request() {
+            return request;
+        }
+    }
+
     /** Scores every request, in order; {@code progress} receives the number of requests done after each batch. */
     public List<Score> score(List<Request> requests, IntConsumer progress) {
         List<Score> out = new ArrayList<>(requests.size());
         for (int b0 = 0; b0 < requests.size(); b0 += batchSize) {
             List<Request> batch = requests.subList(b0, Math.min(requests.size(), b0 + batchSize));
-            out.addAll(scoreBatch(batch));
+            out.addAll(scoreBatch(batch, b0));
             if (progress != null) progress.accept(out.size());
         }
         return out;
@@ -58,10 +79,11 @@ public final class Scorer {
 
     /** Scores one request. */
     public Score score(Request r) {
-        return scoreBatch(List.of(r)).get(0);
+        return scoreBatch(List.of(r), 0).get(0);
     }
 
-    private List<Score> scoreBatch(List<Request> batch) {
+    /** @param index0 the index of batch.get(0) among all requests, for messages */
+    private List<Score> scoreBatch(List<Request> batch, int index0) {
         List<Decoder.Chunk> chunks = new ArrayList<>();
         for (Request r : batch) {
             if (r.length() > decoder.config().maxPositions()) {
@@ -90,11 +112,15 @@ public final class Scorer {
         double[] all = decoder.targetLogprobs(hidden, rows, targets);
         List<Score> scores = new ArrayList<>();
         j = 0;
-        for (Request r : batch) {
+        for (int k = 0; k < batch.size(); k++) {
+            Request r = batch.get(k);
             double[] lp = java.util.Arrays.copyOfRange(all, j, j + r.target().length);
             j += lp.length;
             double sum = 0;
-            for (double v : lp) sum += v;
+            for (int i = 0; i < lp.length; i++) {
+                if (!Double.isFinite(lp[i])) throw new NonFiniteScoreException(index0 + k, i, r.target()[i], lp[i]);
+                sum += lp[i];
+            }
             scores.add(new Score(sum, sum / lp.length, lp));
         }
         return scores;

@@ -51,6 +51,13 @@ public final class HfConfigFile {
         int hidden = r.requiredInt("hidden_size");
         int heads = r.requiredInt("num_attention_heads");
         int kvHeads = r.integer("num_key_value_heads", heads);
+        if (root.get("head_dim") == null || root.get("head_dim").isNull()) {
+            // transformers' default head_dim = hidden_size // num_attention_heads; a remainder would silently drop columns.
+            if (heads > 0 && hidden > 0 && hidden % heads != 0) {
+                throw new UserInputException(source + ": key 'num_attention_heads' is " + heads + ", which does not divide hidden_size "
+                        + hidden + " (expected a divisor of hidden_size, or an explicit head_dim)");
+            }
+        }
         int headDim = r.integer("head_dim", heads > 0 ? hidden / heads : 0);
 
         boolean attentionBias;
@@ -95,13 +102,17 @@ public final class HfConfigFile {
             Reader rope = new Reader(ropeNode, source + " key '" + ropeKey + "'");
             if (ropeKey.equals("rope_parameters")) theta = rope.number("rope_theta", theta);
             String type = rope.string("rope_type", rope.string("type", "default"));
-            switch (type) {
-                case "default" -> { }
-                case "llama3" -> scaling = new ModelConfig.RopeScaling(
-                        rope.requiredNumber("factor"), rope.requiredNumber("low_freq_factor"),
-                        rope.requiredNumber("high_freq_factor"), rope.requiredInt("original_max_position_embeddings"));
-                default -> throw new UserInputException(source + ": key '" + ropeKey + ".rope_type' is '" + type
-                        + "'; only 'default' and 'llama3' are implemented");
+            try {
+                switch (type) {
+                    case "default" -> { }
+                    case "llama3" -> scaling = new ModelConfig.RopeScaling(
+                            rope.requiredNumber("factor"), rope.requiredNumber("low_freq_factor"),
+                            rope.requiredNumber("high_freq_factor"), rope.requiredInt("original_max_position_embeddings"));
+                    default -> throw new UserInputException(source + ": key '" + ropeKey + ".rope_type' is '" + type
+                            + "'; only 'default' and 'llama3' are implemented");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UserInputException(source + ": key '" + ropeKey + "': " + e.getMessage(), e);
             }
         }
         try {

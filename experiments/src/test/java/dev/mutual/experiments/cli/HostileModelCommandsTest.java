@@ -1,0 +1,98 @@
+package dev.mutual.experiments.cli;
+
+import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.model.DecoderWeights;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A model folder is untrusted input: a config.json that would give NaN (rope_theta 0, rms_norm_eps -1) or that sizes
+ * the KV cache past an int stops {@code generate} with one line and exit 2, naming the key or flag. Before, the first
+ * two printed nothing with exit 0 and the last overflowed an int inside the cache.
+ */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class HostileModelCommandsTest {
+    /** The stories260K folder of the shared data (skipped with a reason where it is absent). */
+    private static Path stories() {
+        return assumeShared("models/stories260K");
+    }
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    Path hf;
+
+    @BeforeEach
+    void convert() {
+        hf = dir.resolve("stories-hf");
+        CliRun conv = CliRun.of("convert", "--llama2c", stories().resolve("stories260K.bin").toString(), "--tokenizer",
+                stories().resolve("tok512.bin").toString(), "--output", hf.toString());
+        assertEquals(0, conv.code(), conv.err());
+    }
+
+    private void editConfig(Consumer<ObjectNode> edit) throws IOException {
+        Path config = hf.resolve("config.json");
+        ObjectNode root = (ObjectNode) JSON.readTree(config.toFile());
+        edit.accept(root);
+        Files.writeString(config, JSON.writeValueAsString(root));
+    }
+
+    private static void oneLineExit2(CliRun run, String expected) {
+        assertEquals(2, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains(expected), run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void ropeThetaZeroAndNegativeEpsStopGenerateNamingTheKey() throws IOException {
+        editConfig(c -> c.put("rope_theta", 0));
+        oneLineExit2(CliRun.of("generate", "--model", hf.toString(), "--prompt", "Once", "--max-new-tokens", "5"),
+                "config.json: rope_theta must be a finite number > 0 (e.g. 10000), found 0.0");
+        editConfig(c -> c.put("rope_theta", 10000.0).put("rms_norm_eps", -1));
+        Path in = dir.resolve("pairs.jsonl"), out = dir.resolve("scores.jsonl");
+        Files.writeString(in, "{\"prompt\": \"Once\", \"target\": \" upon a time\"}\n");
+        oneLineExit2(CliRun.of("score", "--model", hf.toString(), "--input", in.toString(), "--output", out.toString()),
+                "config.json: rms_norm_eps must be a finite number > 0 (e.g. 1e-6), found -1.0");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aBillionNewTokensWithAHugeContextIsOneLine() throws IOException {
+        editConfig(c -> c.put("max_position_embeddings", Integer.MAX_VALUE));
+        CliRun run = CliRun.of("generate", "--model", hf.toString(), "--prompt", "Once", "--max-new-tokens", "1000000000");
+        oneLineExit2(run, "max new tokens 1000000000: prompt 0 (");
+        assertFalse(run.err().contains("Exception"), run.err());
+    }
+
+    @Test
+    void aModelThatComputesNanStopsScoreWithoutWritingAFinishedLookingFile() throws IOException {
+        DecoderWeights w = HfCheckpoint.load(hf).weights();
+        w.norm()[3] = Float.NaN;
+        Path nan = dir.resolve("nan-model");
+        HfCheckpoint.save(nan, w, HfCheckpoint.tokenizerFilesIn(hf));
+        Path in = dir.resolve("pairs.jsonl"), out = dir.resolve("scores.jsonl");
+        Files.writeString(in, "{\"prompt\": \"Once\", \"target\": \" upon\"}\n\n{\"prompt\": \"One day\", \"target\": \" she\"}\n");
+        CliRun run = CliRun.of("score", "--model", nan.toString(), "--input", in.toString(), "--output", out.toString());
+        oneLineExit2(run, "--model " + nan + ": " + in + " line 1, request 0: log p of target token 0 (id ");
+        assertTrue(run.err().contains(") is NaN; the model computes non-finite values (NaN or infinite weights, or activations beyond fp32),"
+                + " so no score can be trusted; nothing written to " + out), run.err());
+        assertFalse(Files.exists(out));
+        oneLineExit2(CliRun.of("generate", "--model", nan.toString(), "--prompt", "Once", "--max-new-tokens", "5"),
+                "prompt 0, new token 0: the logit of token 0 is NaN");
+    }
+}
