@@ -1,7 +1,9 @@
 package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.experiments.recipe.DiagnoseConfig;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
+import dev.mutual.experiments.recipe.ScorePairsConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
@@ -29,6 +31,8 @@ public final class Stages {
     static Stage create(StageConfig config, Recipe recipe) {
         if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
         if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
+        if (config instanceof ScorePairsConfig s) return new ScorePairsStage(s);
+        if (config instanceof DiagnoseConfig d) return new DiagnoseStage(d, recipe.seed());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }
