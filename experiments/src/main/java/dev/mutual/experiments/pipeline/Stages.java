@@ -7,6 +7,8 @@ import dev.mutual.experiments.recipe.SynthesizeConfig;
 import dev.mutual.experiments.recipe.CurateConfig;
 import dev.mutual.experiments.recipe.MixConfig;
 import dev.mutual.experiments.recipe.SelectConfig;
+import dev.mutual.experiments.recipe.DiagnoseConfig;
+import dev.mutual.experiments.recipe.ScorePairsConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
@@ -41,6 +43,8 @@ public final class Stages {
         if (config instanceof SelectConfig s) return new SelectStage(s, recipe.seed());
         if (config instanceof MixConfig m) return new MixStage(m);
         if (config instanceof CurateConfig c) return new CurateStage(c, System.getenv());
+        if (config instanceof ScorePairsConfig s) return new ScorePairsStage(s);
+        if (config instanceof DiagnoseConfig d) return new DiagnoseStage(d, recipe.seed());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }
