@@ -115,9 +115,9 @@ class RecipeLoaderTest {
     @Test
     void stageTypesThatDoNotExistFailWithTheImplementedOnes() {
         assertEquals(recipe + ":5:11: stages.prepare_seed.type: stage type 'synthesize' is not implemented in this version "
-                + "of Mutual (implemented: prepare_data, train)", error(RECIPE.replace("type: prepare_data", "type: synthesize")));
+                + "of Mutual (implemented: prepare_data, train, score_pairs, diagnose)", error(RECIPE.replace("type: prepare_data", "type: synthesize")));
         assertEquals(recipe + ":5:11: stages.prepare_seed.type: unknown stage type 'prepare_dat'; did you mean "
-                + "'prepare_data'? (implemented: prepare_data, train)", error(RECIPE.replace("type: prepare_data", "type: prepare_dat")));
+                + "'prepare_data'? (implemented: prepare_data, train, score_pairs, diagnose)", error(RECIPE.replace("type: prepare_data", "type: prepare_dat")));
     }
 
     @Test
