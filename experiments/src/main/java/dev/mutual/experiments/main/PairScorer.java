@@ -29,7 +29,8 @@ import java.util.function.IntConsumer;
  *
  * <p>Requests are deduplicated per model before scoring, so a response shared by k candidates gets log p(y') once
  * (and an instruction repeated across pairs log p(x̂) once). {@link Scorer} packs them without padding, so scores
- * do not depend on the batch size or on which pairs are scored together.
+ * do not depend on the batch size or on which pairs are scored together. One call holds all its requests (token ids)
+ * in memory: score a large set in parts, as the stages do (a shard, a chunk).
  *
  * <p>Truncation, for a conversation longer than the model's {@code max_position_embeddings} P (never an error): the
  * reply keeps its first tokens, as a training row cut from the right does, and the prompt stays whole, as long as
@@ -53,6 +54,10 @@ public final class PairScorer {
      * @param responseTokens     |y'|: the scored reply tokens of the forward conversation
      * @param instructionTokens  |x̂|: the scored reply tokens of the reverse conversation
      * @param truncated          either conversation was cut to the model's length (see the class comment)
+     * @param forwardPmi         {@link MainMethod#forwardPmi}
+     * @param reversePmi         {@link MainMethod#reversePmi}
+     * @param mutual             {@link MainMethod#mutual}
+     * @param ifd                {@link MainMethod#ifd} (lower = better aligned)
      */
     public record Scores(double forwardLogprob, double responseLogprob, double reverseLogprob, double instructionLogprob,
                          int responseTokens, int instructionTokens, boolean truncated,

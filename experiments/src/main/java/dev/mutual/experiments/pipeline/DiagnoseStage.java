@@ -48,6 +48,8 @@ final class DiagnoseStage implements Stage {
     /** The scores measured, as named in the outputs; each higher = better aligned. */
     static final List<String> SCORES = List.of("forward_pmi", "reverse_pmi", "mutual", "neg_ifd");
 
+    /** Pairs per PairScorer call (a gold pair and its shuffled twin are neighbours, so they share the call). */
+    private static final int CHUNK = 1024;
     private static final Logger log = LoggerFactory.getLogger(DiagnoseStage.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -262,11 +264,22 @@ final class DiagnoseStage implements Stage {
         return result.tokens();
     }
 
+    /** Scores pairs in parts of {@link #CHUNK}, so that memory holds one part's requests whatever the pool size. */
     private static PairScorer.Result score(StageContext ctx, PairScorer scorer, List<PairScorer.Pair> pairs, String what) {
         Progress progress = new Progress(log, ctx.name() + ": " + what, pairs.size(), "pairs", 5000);
-        PairScorer.Result result = scorer.score(pairs, f -> progress.update(Math.round(f * pairs.size())));
+        List<PairScorer.Scores> scores = new ArrayList<>(pairs.size());
+        long tokens = 0;
+        int truncated = 0;
+        for (int c0 = 0; c0 < pairs.size(); c0 += CHUNK) {
+            List<PairScorer.Pair> chunk = pairs.subList(c0, Math.min(pairs.size(), c0 + CHUNK));
+            int before = c0;
+            PairScorer.Result r = scorer.score(chunk, f -> progress.update(before + Math.round(f * chunk.size())));
+            scores.addAll(r.scores());
+            tokens += r.tokens();
+            truncated += r.truncated();
+        }
         progress.finish(pairs.size(), null);
-        if (result.truncated() > 0) log.info("{}: {} {} cut to a model's length", ctx.name(), result.truncated(), what);
-        return result;
+        if (truncated > 0) log.info("{}: {} {} cut to a model's length", ctx.name(), truncated, what);
+        return new PairScorer.Result(scores, tokens, truncated);
     }
 }

@@ -1,17 +1,21 @@
 package dev.mutual.experiments.pipeline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.JsonLines;
 import dev.mutual.data.Progress;
+import dev.mutual.data.UserInputException;
 import dev.mutual.experiments.main.PairScorer;
 import dev.mutual.experiments.recipe.ScorePairsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,13 +74,12 @@ final class ScorePairsStage implements Stage {
     }
 
     /** A candidates line, checked, with the fields the scorer reads. */
-    private record Candidate(ObjectNode line, String id, String sourceId, String instruction, String response) {}
+    private record Candidate(ObjectNode line, String id, String instruction, String response) {}
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
         Path file = ctx.upstreamDir(config.candidatesStage()).resolve(CANDIDATES);
-        List<Candidate> candidates = read(file);
-        int n = candidates.size();
+        int n = check(file);
         int shardCount = (n + config.shardSize() - 1) / config.shardSize();
         Path shards = ctx.workDir().resolve(SHARDS);
         int finished = startShards(ctx, shards, identity(ctx, file));
@@ -89,15 +92,17 @@ final class ScorePairsStage implements Stage {
         for (int i = 0; i < shardCount; i++) if (Files.isRegularFile(shardFile(shards, i))) done += shardSize(i, n);
         Progress progress = new Progress(log, ctx.name(), n, "pairs", 5000).startingAt(done);
         TrainedModel forward = null, reverse = null;
-        try {
+        // Streamed shard by shard: memory holds one shard, whatever the pool size.
+        try (CandidateReader in = new CandidateReader(file)) {
             for (int i = 0; i < shardCount; i++) {
+                List<Candidate> shard = new ArrayList<>();
+                for (int k = 0; k < shardSize(i, n); k++) shard.add(in.next());
                 Path out = shardFile(shards, i);
                 if (Files.isRegularFile(out)) continue;
                 if (forward == null) {
                     forward = TrainedModel.open(ctx.upstreamDir(config.forwardStage()));
                     reverse = TrainedModel.open(ctx.upstreamDir(config.reverseStage()));
                 }
-                List<Candidate> shard = candidates.subList(i * config.shardSize(), i * config.shardSize() + shardSize(i, n));
                 List<PairScorer.Pair> pairs = new ArrayList<>();
                 for (Candidate c : shard) pairs.add(new PairScorer.Pair(c.id(), c.instruction(), c.response()));
                 int before = done;
@@ -117,28 +122,39 @@ final class ScorePairsStage implements Stage {
         progress.finish();
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        List<ObjectNode> all = new ArrayList<>(n);
+        // Concatenation: a first pass over the shards picks the best candidates (and sums the metrics), a second
+        // writes scores.jsonl with best set.
+        Best best = new Best(config.keepBest());
+        int scorable = 0, truncated = 0, index = 0;
+        double forwardSum = 0, reverseSum = 0;
         for (int i = 0; i < shardCount; i++) {
-            for (JsonLines.Line l : JsonLines.read(shardFile(shards, i), "a shard of scored candidates")) all.add((ObjectNode) l.node());
+            for (JsonLines.Line l : JsonLines.read(shardFile(shards, i), "a shard of scored candidates")) {
+                JsonNode line = l.node();
+                best.offer(index++, line);
+                if (!line.get("scorable").asBoolean()) continue;
+                scorable++;
+                if (line.get("truncated").asBoolean()) truncated++;
+                forwardSum += line.get("forward_pmi").asDouble();
+                reverseSum += line.get("reverse_pmi").asDouble();
+            }
         }
-        markBest(all, config.keepBest());
-        writeLines(ctx.workDir().resolve(SCORES), all);
+        Set<Integer> chosen = best.chosen();
+        AtomicFile.write(ctx.workDir().resolve(SCORES), out -> {
+            int at = 0;
+            for (int i = 0; i < shardCount; i++) {
+                for (JsonLines.Line l : JsonLines.read(shardFile(shards, i), "a shard of scored candidates")) {
+                    ((ObjectNode) l.node()).put("best", chosen.contains(at++));
+                    out.write(JSON.writeValueAsString(l.node()));
+                    out.write('\n');
+                }
+            }
+        });
         Pipeline.deleteTree(shards);
 
         Map<String, Number> metrics = new LinkedHashMap<>();
-        int scorable = 0, truncated = 0, best = 0;
-        double forwardSum = 0, reverseSum = 0;
-        for (ObjectNode line : all) {
-            if (!line.get("scorable").asBoolean()) continue;
-            scorable++;
-            if (line.get("truncated").asBoolean()) truncated++;
-            if (line.get("best").asBoolean()) best++;
-            forwardSum += line.get("forward_pmi").asDouble();
-            reverseSum += line.get("reverse_pmi").asDouble();
-        }
         metrics.put("pairs", n);
         metrics.put("scorable", scorable);
-        metrics.put("best", best);
+        metrics.put("best", chosen.size());
         metrics.put("truncated", truncated);
         if (finished > 0) metrics.put("shards_resumed", finished);
         metrics.put("tokens_per_s", tokens / Math.max(seconds, 1e-9));
@@ -153,18 +169,66 @@ final class ScorePairsStage implements Stage {
         return new StageResult(metrics);
     }
 
-    /** The candidates, each line checked: a string id (unique), source_id, instruction (may be empty) and response. */
-    private static List<Candidate> read(Path file) {
-        List<Candidate> out = new ArrayList<>();
+    /** Checks every candidates line (a pass that keeps only the ids) and returns how many there are. */
+    private static int check(Path file) throws IOException {
         Set<String> ids = new HashSet<>();
-        for (JsonLines.Line l : JsonLines.read(file, "candidates of a synthesize stage")) {
-            String id = l.text("id");
-            if (!ids.add(id)) throw l.error("id \"" + id + "\" appears twice; expected one line per candidate");
-            String response = l.text("response");
-            if (response.isBlank()) throw l.error("expected a non-empty \"response\", found \"" + response + "\"");
-            out.add(new Candidate((ObjectNode) l.node(), id, l.text("source_id"), l.text("instruction"), response));
+        try (CandidateReader in = new CandidateReader(file)) {
+            for (Candidate c = in.next(); c != null; c = in.next()) {
+                if (!ids.add(c.id())) throw in.error("id \"" + c.id() + "\" appears twice; expected one line per candidate");
+            }
         }
-        return out;
+        return ids.size();
+    }
+
+    /**
+     * Reads candidates.jsonl line by line, with the standard {@code FILE:LINE:} errors: each line a JSON object
+     * with a string id, source_id, instruction (may be empty) and a non-empty response.
+     */
+    private static final class CandidateReader implements AutoCloseable {
+        private static final String EXPECTED = "candidates of a synthesize stage";
+        private final Path file;
+        private final BufferedReader in;
+        private JsonLines.Line last;
+        private int number;
+
+        CandidateReader(Path file) throws IOException {
+            if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such file (expected " + EXPECTED + ")");
+            this.file = file;
+            this.in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        }
+
+        /** The next candidate, or null at the end of the file. */
+        Candidate next() throws IOException {
+            String text;
+            do {
+                text = in.readLine();
+                number++;
+            } while (text != null && text.isBlank());
+            if (text == null) return null;
+            JsonNode node;
+            try {
+                node = JSON.readTree(text);
+            } catch (JsonProcessingException e) {
+                throw new UserInputException(file + ":" + number + ": not a JSON object (expected " + EXPECTED + "): "
+                        + e.getOriginalMessage().lines().findFirst().orElse(""));
+            }
+            if (!node.isObject()) throw new UserInputException(file + ":" + number + ": not a JSON object (expected " + EXPECTED + ")");
+            last = new JsonLines.Line(file.toString(), number, node);
+            String response = last.text("response");
+            if (response.isBlank()) throw last.error("expected a non-empty \"response\", found \"" + response + "\"");
+            last.text("source_id");
+            return new Candidate((ObjectNode) node, last.text("id"), last.text("instruction"), response);
+        }
+
+        /** An error about the line read last. */
+        UserInputException error(String message) {
+            return last.error(message);
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     /** The candidate's line with its scores (null scores and scorable false when it could not be scored). */
@@ -193,23 +257,32 @@ final class ScorePairsStage implements Stage {
     }
 
     /**
-     * Sets {@code best} on every line: true for one scorable line per source_id, the highest by {@code keepBest}
-     * (ties and "first": the earliest line); false elsewhere, and for every unscorable line.
+     * The best scorable line of each source_id by keep_best, from lines offered in file order: the highest score
+     * (ties: the earlier line), or with "first" the first scorable line. Unscorable lines are never best.
      */
-    static void markBest(List<ObjectNode> lines, String keepBest) {
-        Map<String, Integer> best = new HashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            ObjectNode line = lines.get(i);
-            if (!line.get("scorable").asBoolean()) continue;
+    static final class Best {
+        private final String keepBest;
+        private final Map<String, Integer> index = new HashMap<>();
+        private final Map<String, Double> value = new HashMap<>();
+
+        Best(String keepBest) {
+            this.keepBest = keepBest;
+        }
+
+        void offer(int i, JsonNode line) {
+            if (!line.get("scorable").asBoolean()) return;
             String source = line.get("source_id").asText();
-            Integer current = best.get(source);
-            if (current == null || !keepBest.equals("first")
-                    && line.get(keepBest).asDouble() > lines.get(current).get(keepBest).asDouble()) {
-                best.put(source, i);
+            double v = keepBest.equals("first") ? 0 : line.get(keepBest).asDouble();
+            if (!index.containsKey(source) || v > value.get(source)) {
+                index.put(source, i);
+                value.put(source, v);
             }
         }
-        Set<Integer> chosen = new HashSet<>(best.values());
-        for (int i = 0; i < lines.size(); i++) lines.get(i).put("best", chosen.contains(i));
+
+        /** The indices of the best lines. */
+        Set<Integer> chosen() {
+            return new HashSet<>(index.values());
+        }
     }
 
     /**

@@ -64,7 +64,7 @@ class PairScorerTest {
         return out;
     }
 
-    /** The shortest seed examples, so that their training rows fit in one 512-token graph row. */
+    /** The shortest seed examples, so that their training rows fit in one 256-token graph row. */
     private static List<Example> shortExamples(int n) {
         List<Example> sorted = new ArrayList<>(seed);
         sorted.sort((a, b) -> Integer.compare(a.fullInstruction().length() + a.response().length(),
@@ -81,7 +81,7 @@ class PairScorerTest {
     void logprobsEqualMinusTheTrainingGraphsLossOnTheSameTokens() {
         List<Example> examples = shortExamples(4);
         List<PairScorer.Scores> scores = new PairScorer(forward, reverse, 3).score(pairs(examples), null).scores();
-        int seqLen = 512;
+        int seqLen = 256;
         DecoderGraph fwdGraph = DecoderGraph.build(forward.model().weights(), 1, seqLen, DataType.DOUBLE);
         DecoderGraph revGraph = DecoderGraph.build(reverse.model().weights(), 1, seqLen, DataType.DOUBLE);
         double maxDiff = 0;

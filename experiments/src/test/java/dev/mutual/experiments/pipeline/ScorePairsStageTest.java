@@ -151,10 +151,14 @@ class ScorePairsStageTest {
             else o.put("mutual", (Double) r[2]);
             lines.add(o);
         }
-        ScorePairsStage.markBest(lines, "mutual");
-        assertEquals(List.of(false, true, false, true, false, false), lines.stream().map(l -> l.get("best").asBoolean()).toList());
-        ScorePairsStage.markBest(lines, "first");
-        assertEquals(List.of(true, false, false, true, false, false), lines.stream().map(l -> l.get("best").asBoolean()).toList());
+        assertEquals(java.util.Set.of(1, 3), best(lines, "mutual"));
+        assertEquals(java.util.Set.of(0, 3), best(lines, "first"));
+    }
+
+    private static java.util.Set<Integer> best(List<ObjectNode> lines, String keepBest) {
+        ScorePairsStage.Best best = new ScorePairsStage.Best(keepBest);
+        for (int i = 0; i < lines.size(); i++) best.offer(i, lines.get(i));
+        return best.chosen();
     }
 
     /**
