@@ -40,6 +40,8 @@ public final class ModelTextGenerator implements TextGenerator {
     private final List<Integer> eosTokenIds;
     private final ChatTemplate chatTemplate;
     private final String system;
+    private boolean emptyWhenTooLong;
+    private long promptsTooLong;
     private final int batchSize;
     /** New tokens generated over this generator's life, for tokens/s figures. */
     private long generatedTokens;
@@ -105,6 +107,21 @@ public final class ModelTextGenerator implements TextGenerator {
         return generateFromIds(ids, labels, settings);
     }
 
+    /**
+     * Answers a prompt that leaves no room to generate with an empty reply (logged and counted in
+     * {@link #promptsTooLong()}) instead of stopping: a small model with a short context then still gets a score on
+     * a benchmark whose longest prompts it cannot read, and the report says how many it could not.
+     */
+    public ModelTextGenerator emptyReplyWhenPromptTooLong() {
+        this.emptyWhenTooLong = true;
+        return this;
+    }
+
+    /** Prompts answered with an empty reply because they left no room to generate (see {@link #emptyReplyWhenPromptTooLong}). */
+    public long promptsTooLong() {
+        return promptsTooLong;
+    }
+
     /** Generates after each prompt's ids; {@code labels} name the prompts in error messages. */
     private List<String> generateFromIds(List<int[]> ids, List<String> labels, GenerationSettings settings) {
         int maxPositions = decoder.config().maxPositions(), vocab = decoder.config().vocabSize();
@@ -118,6 +135,12 @@ public final class ModelTextGenerator implements TextGenerator {
                         + " but the model's vocab_size is " + vocab + " (tokenizer and model do not match?)");
             }
             int room = maxPositions - p.length;
+            if (room < 1 && emptyWhenTooLong) {
+                log.warn("prompt {} is {} tokens, over the model's {} positions: answered with an empty reply (\"{}\")",
+                        i, p.length, maxPositions, abbreviate(labels.get(i)));
+                promptsTooLong++;
+                continue;
+            }
             if (room < 1) throw new UserInputException("prompt " + i + " is " + p.length + " tokens; the model's limit is " + maxPositions
                     + " positions, leaving no room to generate (\"" + abbreviate(labels.get(i)) + "\")");
             int budget = Math.min(settings.maxNewTokens(), room);
@@ -130,6 +153,7 @@ public final class ModelTextGenerator implements TextGenerator {
         List<Integer> stopIds = new ArrayList<>(eosTokenIds);
         if (settings.chat()) stopIds.addAll(endOfTurnIds());
         String[] out = new String[ids.size()];
+        Arrays.fill(out, "");  // prompts too long to answer keep an empty reply
         Generator generator = new Generator(decoder);
         Progress progress = new Progress(log, "generate", ids.size(), "responses", 5000);
         int done = 0;

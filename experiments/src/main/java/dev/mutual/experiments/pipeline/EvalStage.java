@@ -92,11 +92,11 @@ final class EvalStage implements Stage {
         ObjectNode summary = JSON.createObjectNode();
         summary.put("model_stage", config.modelStage());
         ObjectNode benchmarks = summary.putObject("benchmarks");
-        long tokens = 0;
+        long tokens = 0, promptsTooLong = 0;
         try (TrainedModel m = TrainedModel.open(ctx.upstreamDir(config.modelStage()))) {
             summary.put("chat_template", m.info().chatTemplate());
             ModelTextGenerator generator = new ModelTextGenerator(m.model().decoder(), m.tokenizer(), m.model().eosTokenIds(),
-                    m.template(), config.system(), config.batchSize());
+                    m.template(), config.system(), config.batchSize()).emptyReplyWhenPromptTooLong();
             EvalResult.RunInfo info = new EvalResult.RunInfo(config.modelStage(), ctx.name(), recipeName, "unknown");
             Map<String, Object> base = new LinkedHashMap<>();
             base.put("model_stage", config.modelStage());
@@ -133,12 +133,15 @@ final class EvalStage implements Stage {
                 if (b.has("value")) metrics.put(PAIRWISE + "_" + b.get("metric").asText(), b.get("value").asDouble());
                 tokens += generated;
             }
+            promptsTooLong = generator.promptsTooLong();
         }
         double seconds = seconds(start);
         summary.put("seconds", seconds);
+        summary.put("prompts_too_long", promptsTooLong);
         summary.put("tokens", tokens);
         summary.put("tokens_per_s", tokens / Math.max(seconds, 1e-9));
         AtomicFile.writeString(ctx.workDir().resolve(SUMMARY), summary.toPrettyString() + "\n");
+        if (promptsTooLong > 0) metrics.put("prompts_too_long", promptsTooLong);
         metrics.put("tokens", tokens);
         metrics.put("tokens_per_s", tokens / Math.max(seconds, 1e-9));
         metrics.put("seconds", seconds);
