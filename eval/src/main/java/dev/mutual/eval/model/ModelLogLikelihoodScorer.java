@@ -89,16 +89,21 @@ public final class ModelLogLikelihoodScorer implements LogLikelihoodScorer {
         if (first <= 0) {
             throw new IllegalStateException("the chat template left no prompt or no reply tokens for \"" + abbreviate(r.context()) + "\"");
         }
+        int[] ids = chat.ids();
         if (end > maxPositions) {
-            if (first >= maxPositions) {
-                throw new UserInputException("the chat prompt of \"" + abbreviate(r.context()) + "\" is " + first
-                        + " tokens; the model's limit is " + maxPositions + " positions, leaving none for the reply");
-            }
-            log.warn("reply to \"{}\": {} tokens cut to {} (max_position_embeddings {})", abbreviate(r.context()),
-                    end - first, maxPositions - first, maxPositions);
-            end = maxPositions;
+            // Too long for the model: the reply keeps its first tokens, at least half the context; a prompt longer than
+            // the rest keeps its first token (BOS) and its end, nearest the reply, as lm-evaluation-harness keeps the
+            // end of a long context.
+            int reply = Math.min(end - first, Math.max(maxPositions - first, maxPositions / 2));
+            int prompt = Math.min(first, maxPositions - reply);
+            log.warn("\"{}\": {} prompt + {} reply tokens cut to {} + {} (max_position_embeddings {})",
+                    abbreviate(r.context()), first, end - first, prompt, reply, maxPositions);
+            int[] context = new int[prompt];
+            context[0] = ids[0];
+            System.arraycopy(ids, first - (prompt - 1), context, 1, prompt - 1);
+            return new Scorer.Request(context, Arrays.copyOfRange(ids, first, first + reply));
         }
-        return new Scorer.Request(Arrays.copyOf(chat.ids(), first), Arrays.copyOfRange(chat.ids(), first, end));
+        return new Scorer.Request(Arrays.copyOf(ids, first), Arrays.copyOfRange(ids, first, end));
     }
 
     private static String abbreviate(String s) {
