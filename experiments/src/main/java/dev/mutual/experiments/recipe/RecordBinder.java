@@ -30,7 +30,7 @@ import java.util.Set;
 final class RecordBinder {
 
     /** Stage types the MAIN pipeline will have; named in the error so users know they are coming, not misspelled. */
-    static final List<String> PLANNED_STAGE_TYPES = List.of("filter", "compare");
+    static final List<String> PLANNED_STAGE_TYPES = List.of("compare");
 
     /** Top-level sections the full MAIN recipe will have; named in the error so users know they are coming. */
     static final List<String> PLANNED_SECTIONS = List.of("models", "data", "eval", "compare");
