@@ -124,12 +124,29 @@ public final class PairScorer {
         }
         long totalTokens = fwd.tokens + rev.tokens;
         double total = Math.max(1, fwd.requests.size() + rev.requests.size());
-        List<Scorer.Score> f = fwd.run(batchSize, done -> {
-            if (progress != null) progress.accept(done / total);
-        });
-        List<Scorer.Score> r = rev.run(batchSize, done -> {
-            if (progress != null) progress.accept((fwd.requests.size() + done) / total);
-        });
+        List<Scorer.Score> f, r;
+        int side = 0;
+        try {
+            f = fwd.run(batchSize, done -> {
+                if (progress != null) progress.accept(done / total);
+            });
+            side = 2;
+            r = rev.run(batchSize, done -> {
+                if (progress != null) progress.accept((fwd.requests.size() + done) / total);
+            });
+        } catch (Scorer.NonFiniteScoreException e) {
+            // name the first pair that needed the request, as requireFinite does for a score
+            String[] names = {"forward_logprob", "response_logprob", "reverse_logprob", "instruction_logprob"};
+            for (int i = 0; i < n; i++) {
+                for (int k = side; refs[i] != null && k < side + 2; k++) {
+                    if (refs[i][k] == e.request()) {
+                        throw new UserInputException("pair " + pairs.get(i).id() + ": " + names[k] + " is not finite ("
+                                + e.getMessage() + "); check the " + (side == 0 ? "forward" : "reverse") + " stage's model", e);
+                    }
+                }
+            }
+            throw e;
+        }
 
         List<Scores> out = new ArrayList<>(n);
         int cut = 0;

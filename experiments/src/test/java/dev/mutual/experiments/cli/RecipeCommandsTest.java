@@ -2,6 +2,8 @@ package dev.mutual.experiments.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mutual.experiments.pipeline.PipelineStage;
+import dev.mutual.experiments.pipeline.Stages;
 import dev.mutual.experiments.recipe.RecipeLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +14,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -36,11 +40,26 @@ class RecipeCommandsTest {
         return cli.execute(args);
     }
 
+    /** The quickstart's stages, as MAIN's plan lays them out after the two data stages. */
+    static final List<String> QUICKSTART_STAGES = List.of("prepare_seed", "prepare_pool", "forward_r0", "reverse_r0",
+            "synthesize_r1", "score_r1", "select_r1", "diagnose_r1", "mix_r1", "forward_r1", "select_backtranslation",
+            "mix_backtranslation", "forward_backtranslation", "eval_main", "eval_seed_only", "eval_backtranslation", "report");
+
+    /** The quickstart at a fraction of its work: same stages and files, two training steps, a few items each. */
+    static final List<String> SMALL = List.of("main.train.steps=2", "main.train.warmup_steps=0", "main.train.seq_len=256",
+            "stages.prepare_pool.sources[0].limit=40", "main.synthesize.max_new_tokens=8", "main.select.rule=rank_sum",
+            "main.select.top_k=4", "main.eval.ifeval.limit=4", "main.eval.ifeval.max_new_tokens=8",
+            "main.eval.heldout.limit=8", "main.diagnose.limit=12");
+
     @Test
     void quickstartValidates() {
         assertEquals(0, mutual("validate", QUICKSTART.toString()), err::toString);
-        assertEquals("ok: ../recipes/quickstart.yaml: recipe 'quickstart', 3 stages: prepare_seed (prepare_data), "
-                + "prepare_pool (prepare_data), train_forward (train)\n", out.toString());
+        StringBuilder stages = new StringBuilder();
+        for (PipelineStage s : Stages.pipeline(RecipeLoader.load(QUICKSTART, List.of(), Map.of(), Path.of(""))).stages()) {
+            stages.append(stages.length() == 0 ? "" : ", ").append(s.name()).append(" (").append(s.type()).append(")");
+        }
+        assertEquals("ok: ../recipes/quickstart.yaml: recipe 'quickstart', 17 stages: " + stages + "\n", out.toString());
+        assertTrue(out.toString().contains("synthesize_r1 (synthesize), score_r1 (score_pairs), select_r1 (select)"), out::toString);
     }
 
     @Test
@@ -61,38 +80,63 @@ class RecipeCommandsTest {
 
     @Test
     void runWritesTheRunDirectoryThenReusesItAndForceRerunsDownstream() throws IOException {
-        String runs = "paths.runs=" + tmp.resolve("runs");
-        assertEquals(0, mutual("run", QUICKSTART.toString(), runs), err::toString);
+        List<String> args = new ArrayList<>(List.of("run", QUICKSTART.toString(), "paths.runs=" + tmp.resolve("runs")));
+        args.addAll(SMALL);
+        assertEquals(0, mutual(args.toArray(String[]::new)), err::toString);
         Path dir;
         try (Stream<Path> d = Files.list(tmp.resolve("runs/quickstart"))) {
             dir = d.findFirst().orElseThrow();
         }
         assertTrue(out.toString().startsWith("run directory: " + dir + "\n"), out::toString);
-        assertTrue(out.toString().contains("  prepare_seed: ran {"), out::toString);
+        for (String stage : QUICKSTART_STAGES) assertTrue(out.toString().contains("  " + stage + ": ran {"), stage + "\n" + out);
         for (String stage : List.of("prepare_seed", "prepare_pool")) {
             JsonNode manifest = new ObjectMapper().readTree(dir.resolve(stage + "/_SUCCESS.json").toFile());
             long kept = manifest.get("metrics").get("kept").asLong();
             assertTrue(kept > 0, stage);
             assertEquals(kept, Files.readAllLines(dir.resolve(stage + "/data.jsonl")).size(), stage);
-            assertEquals(manifest.get("metrics").get("examples_read").asLong(), kept + manifest.get("metrics").get("dropped").asLong());
         }
-        assertTrue(out.toString().contains("  train_forward: ran {"), out::toString);
-        assertEquals(8, Files.readAllLines(dir.resolve("train_forward/metrics.jsonl")).size());
-        assertTrue(Files.isRegularFile(dir.resolve("train_forward/model/model.safetensors")));
+        // the report's path is the last line, and it compares MAIN and both baselines
+        List<String> lines = out.toString().lines().toList();
+        Path report = dir.resolve("report/report.md");
+        assertEquals("report: " + report, lines.get(lines.size() - 1));
+        String md = Files.readString(report);
+        for (String row : List.of("| main |", "| seed_only (baseline) |", "| backtranslation |")) assertTrue(md.contains(row), row + "\n" + md);
+        assertTrue(md.contains("shows the mechanics of the method, not the paper's effect"), md);
+        // the AUROC printed is the one anybody recomputes from auroc_pairs.jsonl beside the report
+        List<JsonNode> pairs = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("report/auroc_pairs.jsonl"))) pairs.add(new ObjectMapper().readTree(l));
+        assertTrue(pairs.stream().anyMatch(p -> p.get("label").asInt() == 1) && pairs.stream().anyMatch(p -> p.get("label").asInt() == 0));
+        for (String score : List.of("forward_pmi", "reverse_pmi", "mutual")) {
+            double wins = 0, n = 0;
+            for (JsonNode g : pairs) {
+                if (g.get("label").asInt() != 1 || g.get(score).isNull()) continue;
+                for (JsonNode s : pairs) {
+                    if (s.get("label").asInt() != 0 || s.get(score).isNull()) continue;
+                    double a = g.get(score).asDouble(), b = s.get(score).asDouble();
+                    wins += a > b ? 1 : a == b ? 0.5 : 0;
+                    n++;
+                }
+            }
+            String row = String.format(Locale.ROOT, "| %s | %.4f |", score, wins / n);
+            assertTrue(md.contains(row), row + "\n" + md);
+        }
         // The resolved recipe reads back as the same recipe.
-        assertEquals(RecipeLoader.load(QUICKSTART, List.of(runs), Map.of(), Path.of("")),
+        assertEquals(RecipeLoader.load(QUICKSTART, args.subList(2, args.size()), Map.of(), Path.of("")),
                 RecipeLoader.load(dir.resolve("recipe.resolved.yaml"), List.of(), Map.of(), Path.of("")));
 
         out.getBuffer().setLength(0);
-        assertEquals(0, mutual("run", QUICKSTART.toString(), runs), err::toString);
+        assertEquals(0, mutual(args.toArray(String[]::new)), err::toString);
         assertTrue(out.toString().contains("(resuming an earlier run of this recipe)"), out::toString);
-        assertTrue(out.toString().contains("  prepare_seed: cached {") && out.toString().contains("  prepare_pool: cached {")
-                && out.toString().contains("  train_forward: cached {"), out::toString);
+        for (String stage : QUICKSTART_STAGES) assertTrue(out.toString().contains("  " + stage + ": cached {"), stage + "\n" + out);
 
+        // --force select_r1 reruns it and what reads from it (MAIN's data, model, evaluation and the report), no more
         out.getBuffer().setLength(0);
-        assertEquals(0, mutual("run", QUICKSTART.toString(), runs, "--force", "prepare_pool"), err::toString);
-        assertTrue(out.toString().contains("  prepare_seed: cached {") && out.toString().contains("  prepare_pool: ran {"), out::toString);
-        assertEquals(9, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+        args.addAll(List.of("--force", "select_r1"));
+        assertEquals(0, mutual(args.toArray(String[]::new)), err::toString);
+        for (String stage : QUICKSTART_STAGES) {
+            boolean downstream = List.of("select_r1", "mix_r1", "forward_r1", "eval_main", "report").contains(stage);
+            assertTrue(out.toString().contains("  " + stage + (downstream ? ": ran {" : ": cached {")), stage + "\n" + out);
+        }
     }
 
     /** The prepare stage's tokenizer key counts tokens as {@code data prepare --tokenizer} does (same input, same drops). */
@@ -132,7 +176,8 @@ class RecipeCommandsTest {
     @Test
     void badUsageAndBadInputExit2() {
         assertEquals(2, mutual("run", QUICKSTART.toString(), "paths.runs=" + tmp, "--force", "prepare_sed"));
-        assertEquals("error: --force prepare_sed: no such stage; did you mean 'prepare_seed'? (stages: prepare_seed, prepare_pool, train_forward)\n", err.toString());
+        assertEquals("error: --force prepare_sed: no such stage; did you mean 'prepare_seed'? (stages: "
+                + String.join(", ", QUICKSTART_STAGES) + ")\n", err.toString());
         err.getBuffer().setLength(0);
         assertEquals(2, mutual("validate", tmp.resolve("none.yaml").toString()));
         assertEquals("error: recipe " + tmp.resolve("none.yaml") + ": no such file\n", err.toString());

@@ -245,7 +245,7 @@ class PairScorerTest {
         try (TrainedModel broken = withWeights(forward, new DecoderWeights(w.config(), w.embedTokens(), w.layers(), w.norm(), head))) {
             UserInputException e = assertThrows(UserInputException.class, () -> new PairScorer(broken, reverse, 4)
                     .score(List.of(new PairScorer.Pair("pool-17#r1c0", "A question?", "A reply.")), null));
-            assertTrue(e.getMessage().startsWith("pair pool-17#r1c0: forward_logprob is NaN"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("pair pool-17#r1c0: forward_logprob is not finite (request 0: log p of target token 0"), e.getMessage());
         }
     }
 
