@@ -4,7 +4,7 @@ transformers on the same random LLaMA-style model (d=256, 4 layers, 4 heads, 2 K
 vocab 32000: 19.3M parameters; transformers' own init, N(0, 0.02) and norms 1, as the Java side draws its weights).
 
   synthesize  model.generate(do_sample=True, temperature=0.7, top_p=0.9, top_k=0) on prompts of 128 random ids,
-              64 new tokens each (no EOS), batches of 1, 16 and 64; new tokens/s.
+              64 new tokens each (no EOS), batches of 1, 16 and 64 (16 sequences, or one whole batch); new tokens/s.
   pairs       per pair the conditional request (BOS, 3 template ids, instruction, 3 template ids; target = response +
               end of turn) and the unconditional one (BOS; the same target), right-padded batches through the decoder,
               the LM head and log-softmax on the target rows only, and the forward PMI; pairs/s and tokens/s (tokens =
@@ -69,9 +69,10 @@ def synthesize(a):
         generate(16, 1000 + i)
     for b in a.batch:
         torch.manual_seed(0)
+        n = max(a.sequences, b)  # at least one whole batch, as the Java side
         t0, c0 = time.perf_counter(), time.process_time()
-        produced = sum(generate(min(b, a.sequences - first), first) for first in range(0, a.sequences, b))
-        o = {"bench": "synthesize", **common(a, m), "batch": b, "sequences": a.sequences, "prompt_tokens": a.prompt_tokens,
+        produced = sum(generate(min(b, n - first), first) for first in range(0, n, b))
+        o = {"bench": "synthesize", **common(a, m), "batch": b, "sequences": n, "prompt_tokens": a.prompt_tokens,
              "temperature": a.temperature, "top_p": a.top_p, "new_tokens": produced}
         finish(o, t0, c0)
         o["tokens_per_s"] = round(produced / o["seconds"])
@@ -145,7 +146,7 @@ def main():
     ap.add_argument("--vocab", type=int, default=32000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=lambda s: [int(x) for x in s.split(",")], default=None)
-    ap.add_argument("--sequences", type=int, default=64)
+    ap.add_argument("--sequences", type=int, default=16)
     ap.add_argument("--prompt-tokens", type=int, default=128)
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--temperature", type=float, default=0.7)

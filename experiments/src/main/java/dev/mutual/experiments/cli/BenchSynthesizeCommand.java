@@ -35,8 +35,9 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1,16,64", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> batches;
 
-    @Option(names = "--sequences", defaultValue = "64",
-            description = "Sequences generated per batch size, in batches of that size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sequences", defaultValue = "16",
+            description = "Sequences generated per batch size, in batches of that size; at least one whole batch "
+                    + "(default: ${DEFAULT-VALUE}).")
     int sequences;
 
     @Option(names = "--prompt-tokens", defaultValue = "128",
@@ -76,10 +77,11 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
             // Warm-up: until C2 has compiled the vector kernels they run through slow fallbacks (BENCHMARKS.md).
             for (int i = 0; i < warmup; i++) generate(g, options, 1000 + 16 * i, 16);
             for (int b : batches) {
+                int n = Math.max(sequences, b);
                 long t0 = System.nanoTime(), c0 = ProcessUsage.cpuNanos();
                 long produced = 0, checksum = 1;
-                for (int first = 0; first < sequences; first += b) {
-                    for (Generator.Result r : generate(g, options, first, Math.min(b, sequences - first))) {
+                for (int first = 0; first < n; first += b) {
+                    for (Generator.Result r : generate(g, options, first, Math.min(b, n - first))) {
                         produced += r.tokens().length;
                         checksum = 31 * checksum + Arrays.hashCode(r.tokens());
                     }
@@ -91,7 +93,7 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
                 o.put("parameters", params);
                 o.put("threads", model.threads);
                 o.put("batch", b);
-                o.put("sequences", sequences);
+                o.put("sequences", n);
                 o.put("prompt_tokens", promptTokens);
                 o.put("temperature", temperature);
                 o.put("top_p", topP);

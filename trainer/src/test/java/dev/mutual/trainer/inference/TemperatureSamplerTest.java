@@ -75,6 +75,12 @@ class TemperatureSamplerTest {
         float[] sorted = v.clone();
         Arrays.sort(sorted);
         for (int k : new int[] {1, 2, 10, 500, 1001}) assertEquals(sorted[v.length - k], TemperatureSampler.kthLargest(v, k));
+        // the heap path (k <= 1024 and k <= n / 8) on a vocabulary-sized row with ties
+        float[] row = new float[32000];
+        for (int i = 0; i < row.length; i++) row[i] = r.nextInt(3000) / 7f;
+        float[] rowSorted = row.clone();
+        Arrays.sort(rowSorted);
+        for (int k : new int[] {1, 7, 256, 1024, 1025, 4096}) assertEquals(rowSorted[row.length - k], TemperatureSampler.kthLargest(row, k), "k " + k);
     }
 
     /** The primitive-key sort orders candidates exactly as a comparator on (logit descending, id) does. */
