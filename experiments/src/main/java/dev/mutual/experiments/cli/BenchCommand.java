@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchGenerateCommand.class,
                 BenchScoreCommand.class,
+                BenchSynthesizeCommand.class,
+                BenchPairsCommand.class,
                 BenchTrainCommand.class,
                 BenchSftCommand.class,
                 BenchTokenizeCommand.class,

@@ -236,6 +236,14 @@ public final class Decoder implements AutoCloseable {
         return (rows + Kernels.BLOCK_ROWS - 1) / Kernels.BLOCK_ROWS * Kernels.BLOCK_ROWS;
     }
 
+    /**
+     * Runs task(0..n-1) on this decoder's threads when it has several and {@code worthIt}, else on the calling thread;
+     * each index must touch its own data (the generator's per-row draws).
+     */
+    public void forEach(int n, boolean worthIt, java.util.function.IntConsumer task) {
+        parallel(n, worthIt, task);
+    }
+
     /** Runs task(0..n-1), on the pool when there is one and {@code worthIt}; each index must touch its own data. */
     private void parallel(int n, boolean worthIt, java.util.function.IntConsumer task) {
         if (pool == null || !worthIt) {

@@ -99,22 +99,36 @@ public final class Generator {
         while (!active.isEmpty()) {
             List<Integer> next = new ArrayList<>();
             List<Decoder.Chunk> step = new ArrayList<>();
+            // the LM head over every active row in one pass (each row's logits as if it were alone, Decoder.logits)
+            float[] all = decoder.logits(rows(hidden, lastRow), 0, lastRow.length);
+            // each row draws from its own random stream, so the rows draw in parallel (top-p sorts most of a flat
+            // vocabulary: at batch 64 and V=32000 the draws cost as much as the forward pass, BENCHMARKS.md)
             for (int a = 0; a < active.size(); a++) {
-                int i = active.get(a);
-                float[] logits = decoder.logits(hidden, lastRow[a], 1);
+                for (int t = 0; t < vocab; t++) {
+                    float l = all[a * vocab + t];
+                    if (!Float.isFinite(l)) {
+                        // A NaN logit would make argmax pick token 0 and print nothing; stop instead.
+                        int i = active.get(a);
+                        throw new UserInputException("prompt " + i + ", new token " + out.get(i).size() + ": the logit of token " + t + " is "
+                                + l + "; the model computes non-finite values (NaN or infinite weights, or activations beyond fp32)");
+                    }
+                }
+            }
+            int[] drawn = new int[active.size()];
+            List<Integer> drawing = active;
+            decoder.forEach(drawn.length, (long) drawn.length * vocab >= 1 << 16, a -> {
+                int i = drawing.get(a);
+                float[] logits = Arrays.copyOfRange(all, a * vocab, (a + 1) * vocab);
                 if (o.repetitionPenalty() != 1) {
                     for (int t = 0; t < vocab; t++) {
                         if (seen[i][t]) logits[t] = logits[t] < 0 ? (float) (logits[t] * o.repetitionPenalty()) : (float) (logits[t] / o.repetitionPenalty());
                     }
                 }
-                for (int t = 0; t < vocab; t++) {
-                    if (!Float.isFinite(logits[t])) {
-                        // A NaN logit would make argmax pick token 0 and print nothing; stop instead.
-                        throw new UserInputException("prompt " + i + ", new token " + out.get(i).size() + ": the logit of token " + t + " is "
-                                + logits[t] + "; the model computes non-finite values (NaN or infinite weights, or activations beyond fp32)");
-                    }
-                }
-                int token = sampler.sample(logits, rng[i]);
+                drawn[a] = sampler.sample(logits, rng[i]);
+            });
+            for (int a = 0; a < active.size(); a++) {
+                int i = active.get(a);
+                int token = drawn[a];
                 List<Integer> toks = out.get(i);
                 if (o.stopTokenIds().contains(token)) {
                     results[i] = result(toks, detokenize, Finish.STOP_TOKEN, null);
@@ -144,6 +158,17 @@ public final class Generator {
             for (int a = 0; a < lastRow.length; a++) lastRow[a] = a;
         }
         return Arrays.asList(results);
+    }
+
+    /** Hidden rows {@code rows[0], rows[1], ...} packed one after the other (the array itself when they already are). */
+    private float[] rows(float[] hidden, int[] rows) {
+        boolean packed = true;
+        for (int a = 0; a < rows.length; a++) packed &= rows[a] == a;
+        if (packed) return hidden;
+        int d = decoder.config().hiddenSize();
+        float[] out = new float[rows.length * d];
+        for (int a = 0; a < rows.length; a++) System.arraycopy(hidden, rows[a] * d, out, a * d, d);
+        return out;
     }
 
     /** The text before the earliest stop string, or null when none occurs. */

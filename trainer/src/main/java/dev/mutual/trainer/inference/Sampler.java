@@ -2,7 +2,7 @@ package dev.mutual.trainer.inference;
 
 import java.util.Random;
 
-/** Picks the next token from one row of logits. */
+/** Picks the next token from one row of logits. The generator calls it for several rows at once (own arrays, own streams). */
 public interface Sampler {
     /**
      * @param logits the row (may be modified in place)

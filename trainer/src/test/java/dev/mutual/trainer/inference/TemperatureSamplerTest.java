@@ -75,5 +75,32 @@ class TemperatureSamplerTest {
         float[] sorted = v.clone();
         Arrays.sort(sorted);
         for (int k : new int[] {1, 2, 10, 500, 1001}) assertEquals(sorted[v.length - k], TemperatureSampler.kthLargest(v, k));
+        // the heap path (k <= 1024 and k <= n / 8) on a vocabulary-sized row with ties
+        float[] row = new float[32000];
+        for (int i = 0; i < row.length; i++) row[i] = r.nextInt(3000) / 7f;
+        float[] rowSorted = row.clone();
+        Arrays.sort(rowSorted);
+        for (int k : new int[] {1, 7, 256, 1024, 1025, 4096}) assertEquals(rowSorted[row.length - k], TemperatureSampler.kthLargest(row, k), "k " + k);
+    }
+
+    /** The primitive-key sort orders candidates exactly as a comparator on (logit descending, id) does. */
+    @Test
+    void candidatesAreInTheComparatorsOrder() {
+        Random r = new Random(9);
+        float[] special = {0.0f, -0.0f, Float.NEGATIVE_INFINITY, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE,
+                -Float.MIN_VALUE, 1f, -1f, 2f, -2f};
+        for (int trial = 0; trial < 40; trial++) {
+            float[] logits = new float[1500];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = r.nextInt(3) == 0 ? special[r.nextInt(special.length)] : (float) (r.nextGaussian() * 3);
+            }
+            int m = 1 + r.nextInt(logits.length);
+            float floor = trial % 2 == 0 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian();
+            float cut = Math.max(m == logits.length ? Float.NEGATIVE_INFINITY : TemperatureSampler.kthLargest(logits, m), floor);
+            Integer[] ids = java.util.stream.IntStream.range(0, logits.length).filter(i -> logits[i] >= cut).boxed().toArray(Integer[]::new);
+            Arrays.sort(ids, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+            int[] expected = Arrays.stream(ids).mapToInt(Integer::intValue).toArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, TemperatureSampler.candidates(logits, m, floor), "trial " + trial);
+        }
     }
 }
