@@ -46,6 +46,7 @@ public final class MainMethod {
     public static List<PlannedStage> plan(MainSettings m, boolean evaluate) {
         Plan p = new Plan();
         String seed = m.seedStage(), pool = m.poolStage();
+        boolean humpback = m.baselines().stream().anyMatch(b -> b.startsWith("humpback"));
 
         // Round 0: the forward model p(y|x) and the reverse model p(x|y), both trained on the seed pairs.
         p.train("forward_r0", "forward", seed, base(m));
@@ -62,9 +63,13 @@ public final class MainMethod {
             // ... and only the pairs that both directions support are kept.
             p.add("select" + round, "select", List.of("select"), Map.of("scores_stage", "score" + round));
             if (m.diagnostics()) {
-                // How well the scores separate the pool's gold pairs from mismatched ones (when it knows them).
-                p.add("diagnose" + round, "diagnose", List.of("diagnose"), Map.of("pool_stage", pool,
+                // How well the scores separate the pool's gold pairs from mismatched ones (when it knows them) ...
+                Map<String, Object> diagnose = new LinkedHashMap<>(Map.of("pool_stage", pool,
                         "forward_stage", "forward" + previous, "reverse_stage", "reverse" + previous, "round", r));
+                if (humpback) {  // ... and so does a Humpback baseline's rating: main.curate's rater, this round's forward model
+                    diagnose.put("rating", new PlannedStage.Nested(List.of("curate"), Map.of("model_stage", "forward" + previous)));
+                }
+                p.add("diagnose" + round, "diagnose", List.of("diagnose"), diagnose);
             }
             // M-step. Seed + kept pairs, weighted (syntheticShare, syntheticWeights below), retrain both models:
             // from the base, or from the previous round's models with continue_training.

@@ -34,19 +34,24 @@ import java.util.SplittableRandom;
  * <p>Outputs: {@code auroc_pairs.jsonl}, one line per scored pair: {@code id}, {@code source_id} (the response's
  * item), {@code instruction_source_id} (whose instruction it was paired with), {@code round}, {@code label} and the
  * scores {@link #SCORES}, each oriented so that higher means "more aligned": {@code forward_pmi},
- * {@code reverse_pmi}, {@code mutual}, and {@code neg_ifd} = -IFD (IFD is lower for better-aligned pairs).
+ * {@code reverse_pmi}, {@code mutual}, and {@code neg_ifd} = -IFD (IFD is lower for better-aligned pairs); with a
+ * {@code rating} block also {@code rating}, Humpback's 1-5 self-curation rating of the pair by {@link SelfCurationRater}
+ * (the curate stage's code), null when a generated reply does not end with "Score: N".
  * {@code auroc.json}: {score: {auroc, positives, negatives}} for those scores, computed from that file alone (so
- * anyone can recompute it); when the pool has fewer than two gold items, {"note": why} instead. With
+ * anyone can recompute it) over the lines where the score is not null (so positives and negatives may be fewer for
+ * the rating; auroc null without both); when the pool has fewer than two gold items, {"note": why} instead. With
  * {@code quality_data}: each row's (gold_instruction, response) scored the same way, {@code quality_pairs.jsonl}
  * (id, quality_score and the scores) and {@code spearman.json}: {score: {rho, n}}, Spearman's rho of each score with
- * the human quality score (rho null when a score is constant).
+ * the human quality score over the rows where it is not null (rho null when a score is constant).
  */
 final class DiagnoseStage implements Stage {
 
-    /** Bump when a change here or in PairScorer alters the outputs. */
+    /** Bump when a change here, in PairScorer or in SelfCurationRater alters the outputs. */
     static final int CODE_VERSION = 1;
-    /** The scores measured, as named in the outputs; each higher = better aligned. */
+    /** The scores of the two models, as named in the outputs; each higher = better aligned. */
     static final List<String> SCORES = List.of("forward_pmi", "reverse_pmi", "mutual", "neg_ifd");
+    /** The self-curation rating's field, with a {@code rating} block (higher = better, 1-5 or null). */
+    static final String RATING = "rating";
 
     /** Pairs per PairScorer call (a gold pair and its shuffled twin are neighbours, so they share the call). */
     private static final int CHUNK = 1024;
@@ -55,10 +60,13 @@ final class DiagnoseStage implements Stage {
 
     private final DiagnoseConfig config;
     private final long seed;
+    private final Map<String, String> env;
 
-    DiagnoseStage(DiagnoseConfig config, long recipeSeed) {
+    /** @param env the environment a rating judge's API key is read from */
+    DiagnoseStage(DiagnoseConfig config, long recipeSeed, Map<String, String> env) {
         this.config = config;
         this.seed = config.seed() == null ? recipeSeed : config.seed();
+        this.env = env;
     }
 
     @Override
@@ -68,7 +76,18 @@ final class DiagnoseStage implements Stage {
 
     @Override
     public List<Path> inputFiles() {
-        return config.qualityData() == null ? List.of() : List.of(config.qualityData());
+        List<Path> files = new ArrayList<>();
+        if (config.qualityData() != null) files.add(config.qualityData());
+        if (config.rating() != null && config.rating().prompt() != null) files.add(config.rating().prompt());
+        return files;
+    }
+
+    /** The score fields this stage writes, in order. */
+    private List<String> scores() {
+        if (config.rating() == null) return SCORES;
+        List<String> all = new ArrayList<>(SCORES);
+        all.add(RATING);
+        return all;
     }
 
     /** A response and its gold instruction; {@code id} names it in the outputs. */
@@ -155,7 +174,8 @@ final class DiagnoseStage implements Stage {
         }
         if (sameText > 0) log.info("{}: {} shuffled pairs left out: the other item has the same instruction", ctx.name(), sameText);
         PairScorer.Result result = score(ctx, scorer, pairs, "gold and shuffled pairs");
-        for (int k = 0; k < lines.size(); k++) putScores(lines.get(k), result.scores().get(k));
+        List<Integer> ratings = rate(ctx, pairs, metrics);
+        for (int k = 0; k < lines.size(); k++) putScores(lines.get(k), result.scores().get(k), ratings == null ? null : ratings.get(k));
         ScorePairsStage.writeLines(ctx.workDir().resolve("auroc_pairs.jsonl"), lines);
 
         int[] labels = new int[lines.size()];
@@ -164,11 +184,29 @@ final class DiagnoseStage implements Stage {
         for (int label : labels) positives += label;
         ObjectNode out = JSON.createObjectNode();
         StringBuilder summary = new StringBuilder();
-        for (String score : SCORES) {
-            double auroc = Auroc.of(column(lines, score), labels);
-            out.putObject(score).put("auroc", auroc).put("positives", positives).put("negatives", labels.length - positives);
-            metrics.put("auroc_" + score, auroc);
-            summary.append(String.format(Locale.ROOT, " %s %.3f", score, auroc));
+        for (String score : scores()) {
+            // over the lines with a value: every line for the models' scores, the parsed ones for a generated rating
+            List<Integer> rows = present(lines, score);
+            double[] values = new double[rows.size()];
+            int[] subset = new int[rows.size()];
+            int p = 0;
+            for (int k = 0; k < values.length; k++) {
+                values[k] = lines.get(rows.get(k)).get(score).asDouble();
+                subset[k] = labels[rows.get(k)];
+                p += subset[k];
+            }
+            ObjectNode o = out.putObject(score);
+            if (p > 0 && p < values.length) {
+                double auroc = Auroc.of(values, subset);
+                o.put("auroc", auroc);
+                metrics.put("auroc_" + score, auroc);
+                summary.append(String.format(Locale.ROOT, " %s %.3f", score, auroc));
+            } else {
+                o.putNull("auroc");
+                summary.append(" ").append(score).append(" n/a (").append(p).append(" gold and ").append(values.length - p)
+                        .append(" shuffled pairs with a value)");
+            }
+            o.put("positives", p).put("negatives", values.length - p);
         }
         AtomicFile.writeString(ctx.workDir().resolve("auroc.json"), out.toPrettyString() + "\n");
         metrics.put("positives", positives);
@@ -187,18 +225,39 @@ final class DiagnoseStage implements Stage {
         return o;
     }
 
-    /** The scores, each oriented so that higher = better aligned. */
-    private static void putScores(ObjectNode o, PairScorer.Scores s) {
+    /** The scores, each oriented so that higher = better aligned, and the rating when the stage rates. */
+    private void putScores(ObjectNode o, PairScorer.Scores s, Integer rating) {
         o.put("forward_pmi", s.forwardPmi());
         o.put("reverse_pmi", s.reversePmi());
         o.put("mutual", s.mutual());
         o.put("neg_ifd", -s.ifd());
+        if (config.rating() == null) return;
+        if (rating == null) o.putNull(RATING);
+        else o.put(RATING, rating);
     }
 
-    private static double[] column(List<ObjectNode> lines, String field) {
-        double[] v = new double[lines.size()];
-        for (int i = 0; i < v.length; i++) v[i] = lines.get(i).get(field).asDouble();
-        return v;
+    /** The indices of the lines whose {@code field} is a number (not null). */
+    private static List<Integer> present(List<ObjectNode> lines, String field) {
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) if (lines.get(i).path(field).isNumber()) rows.add(i);
+        return rows;
+    }
+
+    /**
+     * The self-curation rating of each pair (null where a generated reply has no closing "Score: N"), by the curate
+     * stage's code; null when the stage has no {@code rating} block.
+     */
+    private List<Integer> rate(StageContext ctx, List<PairScorer.Pair> pairs, Map<String, Number> metrics) {
+        if (config.rating() == null) return null;
+        List<Integer> out = new ArrayList<>();
+        int unparsed = 0;
+        for (SelfCurationRater.Rated r : new SelfCurationRater(config.rating(), "rating.", env).rate(ctx, pairs)) {
+            out.add(r.rating());
+            if (r.rating() == null) unparsed++;
+        }
+        metrics.merge("rating_unparsed", unparsed, (a, b) -> a.intValue() + b.intValue());
+        if (unparsed > 0) log.info("{}: {} of {} ratings unparsed (no closing \"Score: N\"): rating null", ctx.name(), unparsed, pairs.size());
+        return out;
     }
 
     /**
@@ -235,26 +294,31 @@ final class DiagnoseStage implements Stage {
         List<PairScorer.Pair> pairs = new ArrayList<>();
         for (GoldItem r : rows) pairs.add(new PairScorer.Pair(r.id(), r.instruction(), r.response()));
         PairScorer.Result result = score(ctx, scorer, pairs, "quality_data pairs");
+        List<Integer> ratings = rate(ctx, pairs, metrics);
         List<ObjectNode> lines = new ArrayList<>();
-        double[] y = new double[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             ObjectNode o = JSON.createObjectNode();
             o.put("id", rows.get(i).id());
             o.put("round", config.round());
             o.put("quality_score", human.get(i));
-            putScores(o, result.scores().get(i));
+            putScores(o, result.scores().get(i), ratings == null ? null : ratings.get(i));
             lines.add(o);
-            y[i] = human.get(i);
         }
         ScorePairsStage.writeLines(ctx.workDir().resolve("quality_pairs.jsonl"), lines);
         ObjectNode out = JSON.createObjectNode();
         StringBuilder summary = new StringBuilder();
-        for (String score : SCORES) {
-            double rho = Spearman.rho(column(lines, score), y);
+        for (String score : scores()) {
+            List<Integer> present = present(lines, score);
+            double[] x = new double[present.size()], y = new double[present.size()];
+            for (int k = 0; k < x.length; k++) {
+                x[k] = lines.get(present.get(k)).get(score).asDouble();
+                y[k] = human.get(present.get(k));
+            }
+            double rho = x.length < 2 ? Double.NaN : Spearman.rho(x, y);
             ObjectNode s = out.putObject(score);
             if (Double.isNaN(rho)) s.putNull("rho");
             else s.put("rho", rho);
-            s.put("n", rows.size());
+            s.put("n", x.length);
             if (!Double.isNaN(rho)) metrics.put("spearman_" + score, rho);
             summary.append(String.format(Locale.ROOT, " %s %.3f", score, rho));
         }

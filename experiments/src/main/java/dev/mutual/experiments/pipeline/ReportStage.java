@@ -272,7 +272,10 @@ final class ReportStage implements Stage {
             names = new ArrayList<>();
             for (Iterator<String> it = reported.fieldNames(); it.hasNext(); ) {
                 String name = it.next();
-                if (!AUROC_COUNTS.contains(name) && reportedAuroc(reported, name) != null) names.add(name);
+                // a score whose AUROC is undefined (null: e.g. no gold pair got a rating) still gets its row, as n/a
+                if (!AUROC_COUNTS.contains(name) && (reportedAuroc(reported, name) != null || reported.get(name).has("auroc"))) {
+                    names.add(name);
+                }
             }
         }
         AurocPairs aurocs = AurocPairs.read(copy, names);

@@ -44,7 +44,7 @@ public final class Stages {
         if (config instanceof MixConfig m) return new MixStage(m);
         if (config instanceof CurateConfig c) return new CurateStage(c, System.getenv());
         if (config instanceof ScorePairsConfig s) return new ScorePairsStage(s);
-        if (config instanceof DiagnoseConfig d) return new DiagnoseStage(d, recipe.seed());
+        if (config instanceof DiagnoseConfig d) return new DiagnoseStage(d, recipe.seed(), System.getenv());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }
 }

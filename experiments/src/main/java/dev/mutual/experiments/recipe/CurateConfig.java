@@ -12,7 +12,8 @@ import java.util.Map;
  * Stage {@code curate}: Humpback's self-curation (Li et al. 2023, "Self-Alignment with Instruction Backtranslation"):
  * each candidate pair is rated 1-5 with the 5-point prompt, by a forward model of the run or by a judge endpoint.
  * Writes {@code ratings.jsonl} and {@code summary.json}; a select stage with {@code mode: rating} keeps the pairs
- * rated high enough (A5: rating 5, A4: rating >= 4).
+ * rated high enough (A5: rating 5, A4: rating >= 4). The rater keys are {@link Rating}'s, which a diagnose stage's
+ * {@code rating} block takes too.
  *
  * @param pairsStage   the score_pairs stage (scores.jsonl) or synthesize stage (candidates.jsonl) whose pairs to rate
  * @param modelStage   a train stage with direction forward that rates; exactly one of model_stage, judge
@@ -44,28 +45,12 @@ public record CurateConfig(
     public enum Method { GENERATE, LIKELIHOOD }
 
     public CurateConfig {
-        if ((modelStage == null) == (judge == null)) {
-            throw new IllegalArgumentException("expected exactly one of 'model_stage: STAGE' (a forward train stage rates) and"
-                    + " 'judge: {url, model}' (an endpoint rates), found " + (judge == null ? "neither" : "both"));
-        }
-        if (method == Method.LIKELIHOOD && judge != null) {
-            throw new IllegalArgumentException("method: likelihood scores the five replies with a model of the run; a judge"
-                    + " endpoint gives no such likelihoods: use model_stage, or method: generate");
-        }
-        if (prompt != null) {
-            if (!Files.isRegularFile(prompt)) throw new IllegalArgumentException("prompt: no such file " + prompt);
-            String text;
-            try {
-                text = Files.readString(prompt);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + prompt, e);
-            }
-            for (String slot : List.of(INSTRUCTION_SLOT, RESPONSE_SLOT)) {
-                if (!text.contains(slot)) throw new IllegalArgumentException("prompt: " + prompt + " has no " + slot + " placeholder");
-            }
-        }
-        if (maxNewTokens < 1) throw new IllegalArgumentException("max_new_tokens: expected >= 1, found " + maxNewTokens);
-        if (batchSize < 1) throw new IllegalArgumentException("batch_size: expected >= 1, found " + batchSize);
+        new Rating(modelStage, judge, method, prompt, maxNewTokens, batchSize);  // checks the rater keys
+    }
+
+    /** Who rates and how: this stage's rater keys, as one {@link Rating}. */
+    public Rating rating() {
+        return new Rating(modelStage, judge, method, prompt, maxNewTokens, batchSize);
     }
 
     @Override
@@ -82,10 +67,54 @@ public record CurateConfig(
             throw new IllegalArgumentException("candidates: best needs the best flag a score_pairs stage writes; stage '"
                     + pairsStage + "' is a synthesize stage: use candidates: first or all");
         }
-        if (modelStage != null) {
-            TrainConfig t = StageConfig.requireStage(stages, "model_stage", modelStage, TrainConfig.class, "a train stage with direction: forward");
+        rating().checkReferences(stages, "");
+    }
+
+    /**
+     * The rater of Humpback's self-curation: the keys a curate stage has beside its pairs, and a diagnose stage's
+     * {@code rating} block (which rates the gold and shuffled pairs the same way). Components as in
+     * {@link CurateConfig}, with the same defaults.
+     */
+    public record Rating(
+            @Default("null") String modelStage,
+            @Default("null") JudgeConfig judge,
+            @Default("generate") Method method,
+            @Default("null") Path prompt,
+            @Default("256") int maxNewTokens,
+            @Default("8") int batchSize) {
+
+        public Rating {
+            if ((modelStage == null) == (judge == null)) {
+                throw new IllegalArgumentException("expected exactly one of 'model_stage: STAGE' (a forward train stage rates) and"
+                        + " 'judge: {url, model}' (an endpoint rates), found " + (judge == null ? "neither" : "both"));
+            }
+            if (method == Method.LIKELIHOOD && judge != null) {
+                throw new IllegalArgumentException("method: likelihood scores the five replies with a model of the run; a judge"
+                        + " endpoint gives no such likelihoods: use model_stage, or method: generate");
+            }
+            if (prompt != null) {
+                if (!Files.isRegularFile(prompt)) throw new IllegalArgumentException("prompt: no such file " + prompt);
+                String text;
+                try {
+                    text = Files.readString(prompt);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + prompt, e);
+                }
+                for (String slot : List.of(INSTRUCTION_SLOT, RESPONSE_SLOT)) {
+                    if (!text.contains(slot)) throw new IllegalArgumentException("prompt: " + prompt + " has no " + slot + " placeholder");
+                }
+            }
+            if (maxNewTokens < 1) throw new IllegalArgumentException("max_new_tokens: expected >= 1, found " + maxNewTokens);
+            if (batchSize < 1) throw new IllegalArgumentException("batch_size: expected >= 1, found " + batchSize);
+        }
+
+        /** Checks that model_stage, when given, is a forward train stage; {@code keys} prefixes the key in messages. */
+        public void checkReferences(Map<String, StageConfig> stages, String keys) {
+            if (modelStage == null) return;
+            TrainConfig t = StageConfig.requireStage(stages, keys + "model_stage", modelStage, TrainConfig.class,
+                    "a train stage with direction: forward");
             if (!t.direction().equals("forward")) {
-                throw new IllegalArgumentException("model_stage: stage '" + modelStage + "' trains direction " + t.direction()
+                throw new IllegalArgumentException(keys + "model_stage: stage '" + modelStage + "' trains direction " + t.direction()
                         + "; the rater reads instruction then response: expected a train stage with direction: forward");
             }
         }

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Stage {@code diagnose}: how well MAIN's scores tell a pool item's gold pair (its response with the instruction
  * that produced it) from the same response with another item's gold instruction, as AUROC per score; with
- * {@code quality_data}, their Spearman correlation with human quality scores. Writes {@code auroc_pairs.jsonl},
+ * {@code quality_data}, their Spearman correlation with human quality scores. With {@code rating}, Humpback's
+ * self-curation rating (as a curate stage computes it) is measured beside them. Writes {@code auroc_pairs.jsonl},
  * {@code auroc.json} and, with quality_data, {@code quality_pairs.jsonl} and {@code spearman.json}.
  *
  * @param poolStage    a stage that writes data.jsonl whose items carry gold instructions (prepare_data with
@@ -24,6 +25,8 @@ import java.util.Map;
  * @param qualityData  a JSONL file of {response, gold_instruction, quality_score} rows (e.g. oasst2_eft_ranked),
  *                     or null for none
  * @param round        the MAIN round these models filter (provenance, written on every line)
+ * @param rating       also rate every pair 1-5 as a curate stage does (its rater keys: model_stage or judge, method,
+ *                     prompt, max_new_tokens, batch_size), or null for no rating
  */
 @StageType("diagnose")
 public record DiagnoseConfig(
@@ -34,7 +37,8 @@ public record DiagnoseConfig(
         @Default("null") Long seed,
         @Default("16") int batchSize,
         @Default("null") Path qualityData,
-        @Default("1") int round) implements StageConfig {
+        @Default("1") int round,
+        @Default("null") CurateConfig.Rating rating) implements StageConfig {
 
     public DiagnoseConfig {
         if (limit < 0) throw new IllegalArgumentException("limit: expected >= 0 (0 for all), found " + limit);
@@ -47,7 +51,8 @@ public record DiagnoseConfig(
 
     @Override
     public List<String> upstream() {
-        return ScorePairsConfig.distinct(poolStage, forwardStage, reverseStage);
+        if (rating == null || rating.modelStage() == null) return ScorePairsConfig.distinct(poolStage, forwardStage, reverseStage);
+        return ScorePairsConfig.distinct(poolStage, forwardStage, reverseStage, rating.modelStage());
     }
 
     @Override
@@ -55,5 +60,6 @@ public record DiagnoseConfig(
         StageConfig.requireDataStage(stages, "pool_stage", poolStage);
         ScorePairsConfig.requireModelStage(stages, "forward_stage", forwardStage, PairDirection.FORWARD);
         ScorePairsConfig.requireModelStage(stages, "reverse_stage", reverseStage, PairDirection.REVERSE);
+        if (rating != null) rating.checkReferences(stages, "rating.");
     }
 }

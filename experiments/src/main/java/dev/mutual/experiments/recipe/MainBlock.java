@@ -5,6 +5,8 @@ import dev.mutual.experiments.main.MainMethod;
 import dev.mutual.experiments.main.MainSettings;
 import dev.mutual.experiments.main.PlannedStage;
 
+import java.lang.reflect.RecordComponent;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +71,9 @@ final class MainBlock {
                     throw new UserInputException(user.keyAt() + ": " + k.getKey() + ": MAIN's plan sets this key of stage '"
                             + p.name() + "' itself (to " + k.getValue() + "); remove it from the main: block");
                 }
-                keys.put(k.getKey(), new RecipeNode.Entry(planned, node(k.getValue(), planned)));
+                RecipeNode value = k.getValue() instanceof PlannedStage.Nested n
+                        ? nested(p, k.getKey(), n, blocks, planned) : node(k.getValue(), planned);
+                keys.put(k.getKey(), new RecipeNode.Entry(planned, value));
             }
             RecipeNode.Entry existing = stages.entries().get(p.name());
             if (existing != null) {
@@ -82,6 +86,37 @@ final class MainBlock {
             }
             stages.entries().put(p.name(), new RecipeNode.Entry(planned, new RecipeNode.Mapping(keys, planned)));
         }
+    }
+
+    /**
+     * The mapping of a {@link PlannedStage.Nested} key of stage {@code p}: of each named block the keys that the
+     * mapping's record takes (with their locations), then the plan's keys, which the blocks may not set.
+     */
+    private static RecipeNode nested(PlannedStage p, String key, PlannedStage.Nested n, Map<String, RecipeNode.Mapping> blocks,
+                                     Location planned) {
+        Set<String> takes = new HashSet<>();
+        for (RecordComponent rc : RecordBinder.stageTypes().get(p.type()).getRecordComponents()) {
+            if (RecordBinder.snake(rc.getName()).equals(key)) {
+                for (RecordComponent c : rc.getType().getRecordComponents()) takes.add(RecordBinder.snake(c.getName()));
+            }
+        }
+        if (takes.isEmpty()) throw new IllegalStateException(p.type() + " stages have no mapping key '" + key + "' of a record");
+        LinkedHashMap<String, RecipeNode.Entry> entries = new LinkedHashMap<>();
+        for (String b : n.blocks()) {
+            RecipeNode.Mapping given = blocks.get(b);
+            if (given != null) given.entries().forEach((name, e) -> {
+                if (takes.contains(name)) entries.put(name, e);
+            });
+        }
+        for (Map.Entry<String, Object> k : n.keys().entrySet()) {
+            RecipeNode.Entry user = entries.get(k.getKey());
+            if (user != null && user.keyAt().line() > 0) {
+                throw new UserInputException(user.keyAt() + ": " + k.getKey() + ": MAIN's plan sets " + key + "." + k.getKey()
+                        + " of stage '" + p.name() + "' itself (to " + k.getValue() + "); remove it from the main: block");
+            }
+            entries.put(k.getKey(), new RecipeNode.Entry(planned, node(k.getValue(), planned)));
+        }
+        return new RecipeNode.Mapping(entries, planned);
     }
 
     /** A plan value as a recipe node. */

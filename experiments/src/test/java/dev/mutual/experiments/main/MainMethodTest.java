@@ -76,6 +76,13 @@ class MainMethodTest {
         assertEquals("select_r1", byName.get("select_random_k").keys().get("size_stage"));
         assertEquals(5, byName.get("select_humpback_a5").keys().get("min_rating"));
         assertEquals(MainMethod.HUMPBACK_SYNTHETIC_SYSTEM, byName.get("mix_humpback_a5").keys().get("synthetic_system"));
+        // beside a Humpback baseline each round's diagnostics rate the pairs too: main.curate's rater, that round's model
+        PlannedStage.Nested rating = (PlannedStage.Nested) byName.get("diagnose_r2").keys().get("rating");
+        assertEquals(List.of("curate"), rating.blocks());
+        assertEquals(Map.of("model_stage", "forward_r1"), rating.keys());
+        assertEquals("forward_r1", byName.get("diagnose_r2").keys().get("forward_stage"));
+        assertEquals(Map.of("model_stage", "forward_r0"), ((PlannedStage.Nested) byName.get("diagnose_r1").keys().get("rating")).keys());
+        assertEquals(Map.of("pairs_stage", "score_r1", "model_stage", "forward_r0"), byName.get("curate_r1").keys());
         @SuppressWarnings("unchecked")
         Map<String, Object> strategies = (Map<String, Object>) byName.get("report").keys().get("strategies");
         assertEquals("eval_main", strategies.get("main"));
@@ -92,5 +99,10 @@ class MainMethodTest {
         assertFalse(c.get("forward_r0").keys().containsKey("model_stage"));  // the train block's init
         assertFalse(c.containsKey("report"));
         assertFalse(c.containsKey("diagnose_r1"));
+
+        MainSettings noHumpback = new MainSettings("seed", "pool", "base", null, 1, false, List.of("seed_only", "random_k"), true);
+        for (PlannedStage s : MainMethod.plan(noHumpback, false)) {
+            assertFalse(s.keys().containsKey("rating"), s.name() + ": no rating without a Humpback baseline");
+        }
     }
 }

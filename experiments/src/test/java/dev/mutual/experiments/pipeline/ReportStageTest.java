@@ -62,18 +62,22 @@ class ReportStageTest {
         Files.writeString(evalMain.resolve("summary.json"),
                 "{\"benchmarks\": {\"pairwise\": {\"prompts\": 8, \"against\": \"eval_seed\", \"note\": \"no judge configured\"}}}");
 
-        // gold pairs score 0.9, 0.8, 0.4; shuffled 0.5, 0.1, 0.4: AUROC (3 + 3 + 1.5) / 9
+        // gold pairs score 0.9, 0.8, 0.4; shuffled 0.5, 0.1, 0.4: AUROC (3 + 3 + 1.5) / 9. The self-curation rating is
+        // null where a generated reply had no score: gold 5, 3 against shuffled 4, 2 leaves (1 + 1 + 0 + 1) / 4; a
+        // rating that no pair got has no AUROC, and still its row.
         Path diag = Files.createDirectories(tmp.resolve("diag"));
         String pairs = """
-                {"source_id": "a", "label": 1, "forward_pmi": 0.9, "mutual": 1}
-                {"source_id": "b", "label": 1, "forward_pmi": 0.8, "mutual": 2}
-                {"source_id": "c", "label": 1, "forward_pmi": 0.4, "mutual": 3}
-                {"source_id": "a", "label": 0, "forward_pmi": 0.5, "mutual": 4}
-                {"source_id": "b", "label": 0, "forward_pmi": 0.1, "mutual": 5}
-                {"source_id": "c", "label": 0, "forward_pmi": 0.4, "mutual": 6}
+                {"source_id": "a", "label": 1, "forward_pmi": 0.9, "mutual": 1, "rating": 5, "judge_rating": null}
+                {"source_id": "b", "label": 1, "forward_pmi": 0.8, "mutual": 2, "rating": null, "judge_rating": null}
+                {"source_id": "c", "label": 1, "forward_pmi": 0.4, "mutual": 3, "rating": 3, "judge_rating": null}
+                {"source_id": "a", "label": 0, "forward_pmi": 0.5, "mutual": 4, "rating": 4, "judge_rating": null}
+                {"source_id": "b", "label": 0, "forward_pmi": 0.1, "mutual": 5, "rating": 2, "judge_rating": null}
+                {"source_id": "c", "label": 0, "forward_pmi": 0.4, "mutual": 6, "rating": null, "judge_rating": null}
                 """;
         Files.writeString(diag.resolve("auroc_pairs.jsonl"), pairs);
-        Files.writeString(diag.resolve("auroc.json"), "{\"forward_pmi\": {\"auroc\": 0.8333333333333334}, \"mutual\": {\"auroc\": 0.5}, \"positives\": 3, \"negatives\": 3}");
+        Files.writeString(diag.resolve("auroc.json"), "{\"forward_pmi\": {\"auroc\": 0.8333333333333334}, \"mutual\": {\"auroc\": 0.5},"
+                + " \"rating\": {\"auroc\": 0.75, \"positives\": 2, \"negatives\": 2},"
+                + " \"judge_rating\": {\"auroc\": null, \"positives\": 0, \"negatives\": 0}, \"positives\": 3, \"negatives\": 3}");
         Files.writeString(diag.resolve("spearman.json"), "{\"forward_pmi\": 0.25}");
         Path select = Files.createDirectories(tmp.resolve("select"));
         Files.writeString(select.resolve("summary.json"), "{\"kept\": 12, \"dropped\": {\"below_forward_threshold\": 8}}");
@@ -105,6 +109,9 @@ class ReportStageTest {
         assertTrue(md.contains("| forward_pmi | 0.8333 | 3 / 3 |"), md);
         assertTrue(md.contains("| mutual | 0.0000 | 3 / 3 |"), md);
         assertTrue(md.contains("diag: auroc.json gives mutual AUROC 0.5, the pairs file 0.0"), md);
+        assertTrue(md.contains("| rating | 0.7500 | 2 / 2 |"), md);
+        assertTrue(md.contains("| judge_rating | n/a | 0 / 0 |"), md);
+        assertTrue(!md.contains("gives rating") && !md.contains("gives judge_rating"), md);
         assertTrue(md.contains("| forward_pmi | 0.2500 |"), md);
         assertTrue(md.contains("| dropped.below_forward_threshold | 8 |"), md);
         assertTrue(md.contains("| select | select | 12.5 | 1234 |"), md);

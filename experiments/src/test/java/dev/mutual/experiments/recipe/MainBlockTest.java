@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,21 @@ class MainBlockTest {
     }
 
     @Test
+    void aHumpbackBaselineRatesInTheDiagnosticsWithTheCurateBlocksRater() {
+        Recipe r = load("main.baselines=[seed_only, humpback_a4]", "main.curate.method=likelihood", "main.curate.batch_size=2",
+                "main.curate.candidates=all");
+        CurateConfig curate = (CurateConfig) r.stages().get("curate_r1");
+        DiagnoseConfig diagnose = (DiagnoseConfig) r.stages().get("diagnose_r1");
+        assertEquals(CandidateChoice.ALL, curate.candidates());  // a curate key the rating does not take
+        assertEquals(curate.rating(), diagnose.rating(), "the same rater: model_stage forward_r0, method, prompt, ...");
+        assertEquals("forward_r0", diagnose.rating().modelStage());
+        assertEquals(CurateConfig.Method.LIKELIHOOD, diagnose.rating().method());
+        assertEquals(2, diagnose.rating().batchSize());
+        assertTrue(diagnose.upstream().contains("forward_r0"));
+        assertNull(((DiagnoseConfig) load().stages().get("diagnose_r1")).rating(), "no Humpback baseline, no rating");
+    }
+
+    @Test
     void mistakesNameTheKeyAndTheLine() throws Exception {
         String quickstart = Files.readString(QUICKSTART);
         Path dir = Files.createTempDirectory("main-block");
@@ -78,6 +94,11 @@ class MainBlockTest {
 
         Files.writeString(bad, text.replace("baselines: [seed_only, backtranslation]", "baselines: [seed_only, humpback]"));
         assertTrue(error(bad).contains("baselines: expected names from"), error(bad));
+
+        Files.writeString(bad, text.replace("  diagnose:\n    limit: 100\n", "  diagnose:\n    limit: 100\n    rating: {method: generate}\n")
+                .replace("baselines: [seed_only, backtranslation]", "baselines: [seed_only, humpback_a5]"));
+        assertTrue(error(bad).contains("rating: MAIN's plan sets this key of stage 'diagnose_r1' itself (to {model_stage=forward_r0}"
+                + " with the keys of main.curate)"), error(bad));
 
         Files.writeString(bad, text.replace("\nmain:\n", "  forward_r0:\n    type: prepare_data\n    sources: []\n\nmain:\n"));
         assertTrue(error(bad).contains("stages.forward_r0: MAIN plans a stage of this name"), error(bad));

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,6 +73,27 @@ class SelectMixCurateConfigTest {
         Files.writeString(dir.resolve("half.txt"), "Rate {response} from 1 to 5.");
         assertTrue(error("{pairs_stage: p, model_stage: fwd, prompt: half.txt}", CurateConfig.class)
                 .endsWith("prompt: " + dir.resolve("half.txt") + " has no {generated_instruction} placeholder"));
+    }
+
+    @Test
+    void aDiagnoseStagesRatingTakesTheCurateStagesRaterKeys() {
+        // Curate's rater keys are Rating's: same names, types and defaults, in order.
+        RecordComponent[] curate = CurateConfig.class.getRecordComponents(), rating = CurateConfig.Rating.class.getRecordComponents();
+        assertEquals(6, rating.length);
+        for (int i = 0; i < rating.length; i++) {
+            RecordComponent c = curate[i + 1], r = rating[i];
+            assertEquals(c.getName() + " " + c.getGenericType() + " " + c.getAnnotation(Default.class).value(),
+                    r.getName() + " " + r.getGenericType() + " " + r.getAnnotation(Default.class).value());
+        }
+        DiagnoseConfig d = bind("{pool_stage: p, forward_stage: f, reverse_stage: r, rating: {model_stage: rater}}", DiagnoseConfig.class);
+        assertEquals(new CurateConfig.Rating("rater", null, CurateConfig.Method.GENERATE, null, 256, 8), d.rating());
+        assertEquals(List.of("p", "f", "r", "rater"), d.upstream());
+        assertNull(bind("{pool_stage: p, forward_stage: f, reverse_stage: r}", DiagnoseConfig.class).rating());
+        assertTrue(error("{pool_stage: p, forward_stage: f, reverse_stage: r, rating: {}}", DiagnoseConfig.class)
+                .endsWith("rating: expected exactly one of 'model_stage: STAGE' (a forward train stage rates) and 'judge: {url, model}'"
+                        + " (an endpoint rates), found neither"));
+        assertTrue(error("{pool_stage: p, forward_stage: f, reverse_stage: r, rating: {judge: {url: 'http://x/v1', model: m},"
+                + " method: likelihood}}", DiagnoseConfig.class).contains("rating: method: likelihood scores the five replies"));
     }
 
     @Test
