@@ -108,34 +108,56 @@ final class SelfCurationRater {
             int positions = model.model().decoder().config().maxPositions();
             List<Rated> out = new ArrayList<>();
             if (settings.method() == CurateConfig.Method.GENERATE) {
+                boolean[] fits = new boolean[prompts.size()];
+                List<String> fitting = new ArrayList<>();
                 for (int i = 0; i < prompts.size(); i++) {
                     int length = encoder.promptIds(List.of(ChatMessage.user(prompts.get(i)))).length;
-                    if (length >= positions) throw tooLong(ctx.name(), pairs.get(i), length, positions);
+                    fits[i] = length < positions;
+                    if (fits[i]) fitting.add(prompts.get(i));
+                    else warnTooLong(ctx.name(), pairs.get(i), length, positions);
                 }
                 ModelTextGenerator generator = new ModelTextGenerator(model.model().decoder(), model.tokenizer(),
                         model.model().eosTokenIds(), model.template(), settings.batchSize());
-                for (String reply : generator.generate(prompts, GenerationSettings.greedy(settings.maxNewTokens(), List.of(), true))) {
+                List<String> replies = generator.generate(fitting, GenerationSettings.greedy(settings.maxNewTokens(), List.of(), true));
+                for (int i = 0, j = 0; i < prompts.size(); i++) {
+                    if (!fits[i]) {
+                        out.add(new Rated(null, TOO_LONG, null));
+                        continue;
+                    }
+                    String reply = replies.get(j++);
                     out.add(new Rated(SelfCurationPrompt.rating(reply), reply, null));
                 }
                 return out;
             }
             List<Scorer.Request> requests = new ArrayList<>();
+            int[] first = new int[prompts.size()];  // index of the pair's first reply request, -1 when it does not fit
             for (int i = 0; i < prompts.size(); i++) {
+                List<Scorer.Request> five = new ArrayList<>();
                 for (int k = 1; k <= 5; k++) {
-                    Scorer.Request r = replyRequest(encoder, List.of(ChatMessage.user(prompts.get(i)),
-                            ChatMessage.assistant(SelfCurationPrompt.reply(k))));
-                    if (r.length() > positions) throw tooLong(ctx.name(), pairs.get(i), r.length(), positions);
-                    requests.add(r);
+                    five.add(replyRequest(encoder, List.of(ChatMessage.user(prompts.get(i)),
+                            ChatMessage.assistant(SelfCurationPrompt.reply(k)))));
                 }
+                int longest = five.stream().mapToInt(Scorer.Request::length).max().orElse(0);
+                if (longest > positions) {
+                    warnTooLong(ctx.name(), pairs.get(i), longest, positions);
+                    first[i] = -1;
+                    continue;
+                }
+                first[i] = requests.size();
+                requests.addAll(five);
             }
             Progress progress = new Progress(log, ctx.name() + ": rating (likelihood)", requests.size(), "replies", 5000);
             List<Scorer.Score> scores = new Scorer(model.model().decoder(), settings.batchSize()).score(requests, progress::update);
             progress.finish();
             for (int i = 0; i < prompts.size(); i++) {
+                if (first[i] < 0) {
+                    out.add(new Rated(null, TOO_LONG, null));
+                    continue;
+                }
                 double[] lp = new double[5];
                 int best = 0;
                 for (int k = 0; k < 5; k++) {
-                    lp[k] = scores.get(5 * i + k).sumLogprob();
+                    lp[k] = scores.get(first[i] + k).sumLogprob();
                     if (lp[k] > lp[best]) best = k;  // ties go to the lower rating
                 }
                 out.add(new Rated(best + 1, SelfCurationPrompt.reply(best + 1), lp));
@@ -161,10 +183,13 @@ final class SelfCurationRater {
         return new Scorer.Request(Arrays.copyOfRange(chat.ids(), 0, first), Arrays.copyOfRange(chat.ids(), first, last + 1));
     }
 
-    private UserInputException tooLong(String stage, PairScorer.Pair pair, int length, int positions) {
-        return new UserInputException("stages." + stage + "." + keys + "prompt: the rating prompt for pair " + pair.id() + " is "
-                + length + " tokens, and model stage " + settings.modelStage() + " has " + positions + " positions, leaving no"
-                + " room to rate: use a shorter prompt (" + keys + "prompt: PATH) or a model with a longer context");
+    /** What a pair whose rating prompt does not fit the model gets as its raw reply; its rating is null (unrated). */
+    static final String TOO_LONG = "(not rated: the rating prompt is longer than the model's context)";
+
+    private void warnTooLong(String stage, PairScorer.Pair pair, int length, int positions) {
+        log.warn("{}: the rating prompt for pair {} is {} tokens and model stage {} has {} positions: left unrated"
+                + " (a shorter {}prompt or a longer context rates it)", stage, pair.id(), length, settings.modelStage(),
+                positions, keys);
     }
 
     /** Ratings by the judge endpoint, at temperature 0; any failure to reach it stops the stage. */
