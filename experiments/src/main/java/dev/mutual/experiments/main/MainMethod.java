@@ -112,6 +112,7 @@ public final class MainMethod {
                     select.put("mode", "rating");
                     select.put("ratings_stage", "curate_r1");
                     select.put("min_rating", b.equals("humpback_a5") ? 5 : 4);
+                    select.put("allow_empty", true);  // a rater that never gives a 5 leaves A5 the seed alone
                 }
             }
             p.add("select_" + b, "select", List.of("baseline_select"), select);

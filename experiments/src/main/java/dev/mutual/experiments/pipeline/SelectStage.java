@@ -105,7 +105,9 @@ final class SelectStage implements Stage {
             decisions[eligible.get(j)] = verdicts.get(j);
             if (verdicts.get(j).kept()) kept++;
         }
-        if (kept == 0) throw nothingKept(ctx.name(), pool, criteria, ratings);
+        if (kept == 0 && !config.allowEmpty()) throw nothingKept(ctx.name(), pool, criteria, ratings);
+        if (kept == 0) log.warn("{}: keeps none of the {} eligible candidates (allow_empty: the stages after it train on the seed alone)",
+                ctx.name(), pool.size());
 
         // Outputs, each written atomically; the pipeline publishes the folder only after the last.
         Path out = ctx.workDir();

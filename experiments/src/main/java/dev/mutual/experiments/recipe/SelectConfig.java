@@ -26,6 +26,9 @@ import java.util.Map;
  * @param seed             random: the seed of the subset, or null for the recipe's seed
  * @param ratingsStage     rating: the curate stage whose ratings.jsonl to read
  * @param minRating        rating: keep pairs rated at least this (Humpback A5 = 5, A4 = 4)
+ * @param allowEmpty       keep nothing without failing (a baseline whose rule legitimately selects nothing, e.g.
+ *                         Humpback A5 when the rater never gives a 5, then trains on the seed alone); by default a
+ *                         selection of nothing stops the stage
  */
 @StageType("select")
 public record SelectConfig(
@@ -42,7 +45,8 @@ public record SelectConfig(
         @Default("null") Integer size,
         @Default("null") Long seed,
         @Default("null") String ratingsStage,
-        @Default("4") int minRating) implements StageConfig {
+        @Default("4") int minRating,
+        @Default("false") boolean allowEmpty) implements StageConfig {
 
     /** What a pair must show to be kept. */
     public enum Mode { MUTUAL, FORWARD_ONLY, REVERSE_ONLY, NONE, RANDOM, RATING }

@@ -192,7 +192,7 @@ class CurateStageTest {
         Path selected = tmp.resolve("selected");
         Files.createDirectories(selected);
         new SelectStage(new SelectConfig("scores", SelectConfig.Mode.RATING, SelectConfig.Rule.THRESHOLD, 0, 0, 1, 50, null,
-                CandidateChoice.BEST, null, null, null, "curate", 4), 0)
+                CandidateChoice.BEST, null, null, null, "curate", 4, false), 0)
                 .run(new StageContext("a4", selected, Map.of("scores", scores, "curate", work), false));
         assertEquals(List.of("s0#r1c0", "s1#r1c1", "s5#r1c0"), SelectStageTest.keptIds(selected));
     }

@@ -104,7 +104,7 @@ class SelectStageTest {
     }
 
     static SelectConfig config(Mode mode, Rule rule, Integer topK, CandidateChoice candidates) {
-        return new SelectConfig("scores", mode, rule, 0.0, 0.0, 1.0, 50, topK, candidates, null, null, null, null, 4);
+        return new SelectConfig("scores", mode, rule, 0.0, 0.0, 1.0, 50, topK, candidates, null, null, null, null, 4, false);
     }
 
     /** Runs the stage in a fresh work folder; upstream "scores" plus {@code more}. */
@@ -244,7 +244,7 @@ class SelectStageTest {
         Path main = run(config(Mode.MUTUAL, Rule.THRESHOLD, null, CandidateChoice.ALL));
         int k = keptIds(main).size();
         SelectConfig random = new SelectConfig("scores", Mode.RANDOM, Rule.THRESHOLD, 0, 0, 1, 50, null, CandidateChoice.ALL,
-                "main", null, 11L, null, 4);
+                "main", null, 11L, null, 4, false);
         Path a = run(random, Map.of("main", main));
         List<String> picked = keptIds(a);
         assertEquals(k, picked.size(), "K = the kept count of size_stage");
@@ -258,17 +258,17 @@ class SelectStageTest {
         assertEquals(picked, again);
 
         SelectConfig otherSeed = new SelectConfig("scores", Mode.RANDOM, Rule.THRESHOLD, 0, 0, 1, 50, null, CandidateChoice.ALL,
-                null, 6, 12L, null, 4);
+                null, 6, 12L, null, 4, false);
         assertEquals(6, keptIds(run(otherSeed)).size());
         List<String> seeds = new ArrayList<>();
         for (long seed = 1; seed <= 4; seed++) {
             seeds.add(keptIds(run(new SelectConfig("scores", Mode.RANDOM, Rule.THRESHOLD, 0, 0, 1, 50, null, CandidateChoice.ALL,
-                    null, 6, seed, null, 4))).toString());
+                    null, 6, seed, null, 4, false))).toString());
         }
         assertNotEquals(1, seeds.stream().distinct().count(), "different seeds pick differently: " + seeds);
 
         SelectConfig tooMany = new SelectConfig("scores", Mode.RANDOM, Rule.THRESHOLD, 0, 0, 1, 50, null, CandidateChoice.BEST,
-                null, 7, null, null, 4);
+                null, 7, null, null, 4, false);
         String message = assertThrows(UserInputException.class, () -> run(tooMany)).getMessage();
         assertEquals("stages.filter.size: K = 7 but only 6 candidates are eligible (candidates: best); a random subset of another"
                 + " size would not be the baseline asked for: choose candidates: all, or a smaller K", message);
@@ -287,7 +287,7 @@ class SelectStageTest {
         }
         writeLines(curate.resolve("ratings.jsonl"), ratings);
         SelectConfig a4 = new SelectConfig("scores", Mode.RATING, Rule.THRESHOLD, 0, 0, 1, 50, null, CandidateChoice.BEST,
-                null, null, null, "curate", 4);
+                null, null, null, "curate", 4, false);
         Path work = run(a4, Map.of("curate", curate));
         assertEquals(List.of("s0#r1c0", "s1#r1c1", "s5#r1c0"), keptIds(work));
         Map<String, String> r = reasons(work);
@@ -298,14 +298,25 @@ class SelectStageTest {
         assertEquals(5, read(work.resolve("kept.jsonl")).get(0).get("rating").asInt());
 
         SelectConfig a5 = new SelectConfig("scores", Mode.RATING, Rule.THRESHOLD, 0, 0, 1, 50, null, CandidateChoice.BEST,
-                null, null, null, "curate", 5);
+                null, null, null, "curate", 5, false);
         assertEquals(List.of("s0#r1c0"), keptIds(run(a5, Map.of("curate", curate))));
+
+        // Humpback A5 with a rater that never gave a 5: with allow_empty the selection is empty, not an error
+        ratings.set(0, JSON.createObjectNode().put("id", "s0#r1c0").put("rating", 4));
+        writeLines(curate.resolve("ratings.jsonl"), ratings);
+        assertThrows(UserInputException.class, () -> run(a5, Map.of("curate", curate)));
+        SelectConfig a5Empty = new SelectConfig("scores", Mode.RATING, Rule.THRESHOLD, 0, 0, 1, 50, null, CandidateChoice.BEST,
+                null, null, null, "curate", 5, true);
+        Path empty = run(a5Empty, Map.of("curate", curate));
+        assertEquals(List.of(), keptIds(empty));
+        assertEquals(0, JSON.readTree(empty.resolve("summary.json").toFile()).get("kept").asInt());
+        assertTrue(Files.size(empty.resolve("histogram_forward.png")) > 0);
     }
 
     @Test
     void aFilterThatKeepsNothingNamesItsKeysAndTheScoresAndWritesNothing() throws IOException {
         SelectConfig strict = new SelectConfig("scores", Mode.MUTUAL, Rule.THRESHOLD, 0.9, 0.0, 1.0, 50, null,
-                CandidateChoice.BEST, null, null, null, null, 4);
+                CandidateChoice.BEST, null, null, null, null, 4, false);
         Path work = tmp.resolve("strict");
         Files.createDirectories(work);
         UserInputException e = assertThrows(UserInputException.class, () -> new SelectStage(strict, 7)
