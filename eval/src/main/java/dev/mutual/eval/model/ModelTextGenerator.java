@@ -184,6 +184,11 @@ public final class ModelTextGenerator implements TextGenerator {
 
     /** The text {@code newIds} add after {@code prompt}: decoded together so word-initial spaces survive. */
     private String continuation(int[] prompt, int[] newIds) {
+        return continuation(tokenizer, prompt, newIds);
+    }
+
+    /** The text {@code newIds} add after {@code prompt}: decoded together so word-initial spaces survive. */
+    public static String continuation(TextTokenizer tokenizer, int[] prompt, int[] newIds) {
         int[] all = Arrays.copyOf(prompt, prompt.length + newIds.length);
         System.arraycopy(newIds, 0, all, prompt.length, newIds.length);
         String before = tokenizer.decode(prompt), text = tokenizer.decode(all);
@@ -191,6 +196,11 @@ public final class ModelTextGenerator implements TextGenerator {
     }
 
     private List<Integer> endOfTurnIds() {
+        return endOfTurnIds(tokenizer);
+    }
+
+    /** The ids of the end-of-turn markers of common chat formats that {@code tokenizer} has as single special tokens. */
+    public static List<Integer> endOfTurnIds(TextTokenizer tokenizer) {
         List<Integer> ids = new ArrayList<>();
         for (String eot : END_OF_TURN) {
             if (!tokenizer.specialTokens().contains(eot)) continue;

@@ -7,6 +7,7 @@ import dev.mutual.data.AtomicFile;
 import dev.mutual.data.Example;
 import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
+import dev.mutual.eval.model.ModelTextGenerator;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.PairDirection;
 import dev.mutual.data.read.DataReader;
@@ -61,7 +62,6 @@ final class SynthesizeStage implements Stage {
     /** What the shards in shards/ were made from; a resume with anything else starts over. */
     private static final String IDENTITY = "identity.json";
     /** End-of-turn markers of common chat formats, used as stop ids when the tokenizer has them as single tokens. */
-    private static final List<String> END_OF_TURN = List.of("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>");
     private static final int TRUNCATIONS_LOGGED = 3;
 
     private static final Logger log = LoggerFactory.getLogger(SynthesizeStage.class);
@@ -333,7 +333,7 @@ final class SynthesizeStage implements Stage {
             for (int j = j0; j < j1; j++) {
                 Example item = items.get(j / config.k());
                 Generator.Result r = results.get(j - j0);
-                String instruction = cutAtStop(continuation(tokenizer, batch.get(j - j0), r.tokens()), config.stop()).strip();
+                String instruction = cutAtStop(ModelTextGenerator.continuation(tokenizer, batch.get(j - j0), r.tokens()), config.stop()).strip();
                 lines.add(line(item, j % config.k(), instruction, r));
                 tokens += r.tokens().length;
             }
@@ -377,20 +377,8 @@ final class SynthesizeStage implements Stage {
         tokenizer.eosId().ifPresent(id -> {
             if (!ids.contains(id)) ids.add(id);
         });
-        for (String eot : END_OF_TURN) {
-            if (!tokenizer.specialTokens().contains(eot)) continue;
-            int[] one = tokenizer.encodeWithSpans(eot).ids();
-            if (one.length == 1 && !ids.contains(one[0])) ids.add(one[0]);
-        }
+        for (int id : ModelTextGenerator.endOfTurnIds(tokenizer)) if (!ids.contains(id)) ids.add(id);
         return ids;
-    }
-
-    /** The text {@code newIds} add after {@code prompt}, decoded together so word-initial spaces survive (as ModelTextGenerator). */
-    private static String continuation(TextTokenizer tokenizer, int[] prompt, int[] newIds) {
-        int[] all = Arrays.copyOf(prompt, prompt.length + newIds.length);
-        System.arraycopy(newIds, 0, all, prompt.length, newIds.length);
-        String before = tokenizer.decode(prompt), text = tokenizer.decode(all);
-        return text.startsWith(before) ? text.substring(before.length()) : tokenizer.decode(newIds);
     }
 
     /** The text before the earliest stop string. */
