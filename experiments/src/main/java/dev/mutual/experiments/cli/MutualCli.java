@@ -1,7 +1,13 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.UserInputException;
+import dev.mutual.data.hub.HubClient;
+import dev.mutual.data.hub.HubPath;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Entry point of {@code bin/mutual}. Each subcommand is its own class in this package; register it in
@@ -58,7 +64,39 @@ public final class MutualCli implements Runnable {
 
     /** The configured command line, shared by {@link #main} and the tests. */
     public static CommandLine commandLine() {
-        return configure(new CommandLine(new MutualCli()));
+        return commandLine(System.getenv());
+    }
+
+    /** The command line with {@code env} configuring hf:// paths (HF_HOME, HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE). */
+    public static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = configure(new CommandLine(new MutualCli()));
+        // Every path option also takes hf://ORG/NAME[@REV][/FILE] and hf://datasets/ORG/NAME[@REV]/FILE: one converter
+        // for all of them, so no command has to know. The client is built on first use: plain paths never need it.
+        HubClient[] hub = new HubClient[1];
+        cli.registerConverter(Path.class, text -> {
+            if (!HubPath.isHubPath(text)) return Path.of(text);
+            if (hub[0] == null) hub[0] = HubClient.fromEnvironment(env);
+            return hub[0].resolve(text);
+        });
+        CommandLine.IParameterExceptionHandler usual = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((ex, args) -> parameterError(ex, args, usual));
+        return cli;
+    }
+
+    /**
+     * An option value that failed in its converter with a clear message of its own (an hf:// path that could not be
+     * had: not found, no access, offline) is one line naming the option, without the usage text; anything else gets
+     * picocli's usual answer.
+     */
+    private static int parameterError(CommandLine.ParameterException ex, String[] args, CommandLine.IParameterExceptionHandler usual)
+            throws Exception {
+        Throwable cause = ex.getCause();
+        if (cause instanceof UserInputException || cause instanceof java.io.UncheckedIOException) {
+            String option = ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() + " " : "";
+            ex.getCommandLine().getErr().println("error: " + option + cause.getMessage());
+            return cause instanceof UserInputException ? EXIT_BAD_INPUT : EXIT_FAILURE;
+        }
+        return usual.handleParseException(ex, args);
     }
 
     /**

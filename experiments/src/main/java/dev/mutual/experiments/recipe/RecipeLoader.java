@@ -1,6 +1,7 @@
 package dev.mutual.experiments.recipe;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.hub.HubClient;
 
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -53,7 +54,8 @@ public final class RecipeLoader {
     /**
      * @param file      the recipe; error messages name it as given
      * @param overrides {@code key.path=value} strings, applied in order
-     * @param env       the environment for interpolation (normally {@code System.getenv()})
+     * @param env       the environment for interpolation and for hf:// paths (HF_HOME, HF_TOKEN, HF_ENDPOINT,
+     *                  HF_HUB_OFFLINE; normally {@code System.getenv()})
      * @param cwd       the directory relative override paths resolve against
      */
     public static Recipe load(Path file, List<String> overrides, Map<String, String> env, Path cwd) {
@@ -92,17 +94,18 @@ public final class RecipeLoader {
         boolean training = isTraining(map);
         for (String override : overrides) Overrides.apply(map, override, cwd.toAbsolutePath().normalize());
         Interpolation.apply(map, "", env);
+        HubClient hub = HubClient.fromEnvironment(env);
         if (!training) {
             MainBlock.expand(map);
-            return RecordBinder.bindRecord(map, Recipe.class);
+            return RecordBinder.bindRecord(map, Recipe.class, hub);
         }
 
         // 'seed' is the recipe's (the stage's own seed stays null and defaults to it), as in the full form.
         LinkedHashMap<String, RecipeNode.Entry> stageEntries = new LinkedHashMap<>(map.entries());
         stageEntries.remove("seed");
         TrainConfig train = RecordBinder.bindRecord(new RecipeNode.Mapping(stageEntries, map.at()), TrainConfig.class,
-                keysOf(TrainingRecipeHead.class));
-        TrainingRecipeHead head = RecordBinder.bindRecord(map, TrainingRecipeHead.class, keysOf(TrainConfig.class));
+                keysOf(TrainingRecipeHead.class), hub);
+        TrainingRecipeHead head = RecordBinder.bindRecord(map, TrainingRecipeHead.class, keysOf(TrainConfig.class), hub);
         if (train.dataStage() != null) {
             throw new UserInputException(map.entries().get("data_stage").keyAt() + ": data_stage: a training recipe has"
                     + " no other stages to read from; give 'data: PATH' (a prepared data.jsonl or a pair file)");

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.recipe;
 
+import dev.mutual.data.hub.HubPath;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -14,7 +15,9 @@ import java.util.Map;
 /**
  * Writes recipe records back as YAML with every default filled in and every path absolute: the resolved
  * recipe that goes to the run directory and the log. {@link RecipeLoader} reads it back to equal records.
- * The text is deterministic, so it also serves as the content that run directories and stage caches hash.
+ * The text is deterministic, so it also serves as the content that run directories and stage caches hash. A path in
+ * the Hugging Face cache is written as the Hub path pinned to its commit ({@code hf://ORG/NAME@<commit>}): a rerun of
+ * the resolved recipe reads the same files, and the commit is part of every stage's cache key.
  */
 public final class RecipeWriter {
 
@@ -41,7 +44,7 @@ public final class RecipeWriter {
     /** Records, lists and maps as LinkedHashMap / ArrayList / scalars, keys in snake_case, for SnakeYAML. */
     private static Object plain(Object value) {
         if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) return value;
-        if (value instanceof Path p) return p.toString();
+        if (value instanceof Path p) return HubPath.fromCachePath(p).map(HubPath::toString).orElse(p.toString());
         if (value instanceof Enum<?> e) return e.name().toLowerCase(Locale.ROOT);
         if (value instanceof List<?> list) {
             List<Object> out = new ArrayList<>();

@@ -1,6 +1,8 @@
 package dev.mutual.experiments.recipe;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.hub.HubClient;
+import dev.mutual.data.hub.HubPath;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -38,20 +40,25 @@ final class RecordBinder {
     private RecordBinder() {}
 
     static <T> T bindRecord(RecipeNode node, Class<T> type) {
-        return type.cast(bind(node, type, "", false));
+        return bindRecord(node, type, null);
+    }
+
+    /** @param hub resolves {@code hf://} paths (downloading them); null where a recipe cannot name one */
+    static <T> T bindRecord(RecipeNode node, Class<T> type, HubClient hub) {
+        return type.cast(bind(node, type, "", false, hub));
     }
 
     /**
      * Binds the keys of {@code map} that belong to {@code type}, accepting {@code otherKeys} (bound elsewhere) too:
      * two records read from one mapping, as a training recipe's head and its train stage are.
      */
-    static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, Set<String> otherKeys) {
-        return type.cast(bindFields(map, type, "", otherKeys));
+    static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, Set<String> otherKeys, HubClient hub) {
+        return type.cast(bindFields(map, type, "", otherKeys, hub));
     }
 
     /** {@link #bindRecord(RecipeNode.Mapping, Class, Set)} for a mapping found at {@code keyPath} (named in errors). */
     static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, String keyPath, Set<String> otherKeys) {
-        return type.cast(bindFields(map, type, keyPath, otherKeys));
+        return type.cast(bindFields(map, type, keyPath, otherKeys, null));
     }
 
     static String child(String parent, String key) {
@@ -99,7 +106,7 @@ final class RecordBinder {
         return "mapping";
     }
 
-    private static Object bind(RecipeNode node, Type type, String keyPath, boolean nullable) {
+    private static Object bind(RecipeNode node, Type type, String keyPath, boolean nullable, HubClient hub) {
         if (node instanceof RecipeNode.Scalar s && s.isNull()) {
             if (nullable) return null;
             throw wrongType(node, type, keyPath);
@@ -110,7 +117,7 @@ final class RecordBinder {
                 if (!(node instanceof RecipeNode.Sequence seq)) throw wrongType(node, type, keyPath);
                 List<Object> items = new ArrayList<>();
                 for (int i = 0; i < seq.items().size(); i++) {
-                    items.add(bind(seq.items().get(i), args[0], keyPath + "[" + i + "]", false));
+                    items.add(bind(seq.items().get(i), args[0], keyPath + "[" + i + "]", false, hub));
                 }
                 return List.copyOf(items);
             }
@@ -124,23 +131,23 @@ final class RecordBinder {
                 });
             }
             Map<String, Object> values = new LinkedHashMap<>();
-            map.entries().forEach((k, e) -> values.put(k, bind(e.value(), args[1], child(keyPath, k), false)));
+            map.entries().forEach((k, e) -> values.put(k, bind(e.value(), args[1], child(keyPath, k), false, hub)));
             return Collections.unmodifiableMap(values);
         }
         Class<?> c = (Class<?>) type;
         if (c.isRecord()) {
             if (!(node instanceof RecipeNode.Mapping map)) throw wrongType(node, type, keyPath);
-            return bindFields(map, c, keyPath, Set.of());
+            return bindFields(map, c, keyPath, Set.of(), hub);
         }
         if (c == StageConfig.class) {
             if (!(node instanceof RecipeNode.Mapping map)) throw wrongType(node, type, keyPath);
-            return bindStage(map, keyPath);
+            return bindStage(map, keyPath, hub);
         }
         if (!(node instanceof RecipeNode.Scalar s)) throw wrongType(node, type, keyPath);
-        return parseScalar(s, c, type, keyPath);
+        return parseScalar(s, c, type, keyPath, hub);
     }
 
-    private static Object parseScalar(RecipeNode.Scalar s, Class<?> c, Type type, String keyPath) {
+    private static Object parseScalar(RecipeNode.Scalar s, Class<?> c, Type type, String keyPath, HubClient hub) {
         String text = s.text().trim();
         try {
             if (c == String.class) return s.text();
@@ -152,6 +159,7 @@ final class RecordBinder {
                 throw wrongType(s, type, keyPath);
             }
             if (c == Path.class) {
+                if (HubPath.isHubPath(text)) return hubPath(s, text, keyPath, hub);
                 Path p = Path.of(text);
                 return p.isAbsolute() ? p.normalize() : s.at().baseDir().resolve(p).normalize();
             }
@@ -168,7 +176,7 @@ final class RecordBinder {
         throw new IllegalStateException("recipe records may not use " + c + " (" + keyPath + ")");
     }
 
-    private static Object bindStage(RecipeNode.Mapping map, String keyPath) {
+    private static Object bindStage(RecipeNode.Mapping map, String keyPath, HubClient hub) {
         Map<String, Class<?>> types = stageTypes();
         RecipeNode.Entry typeEntry = map.entries().get("type");
         if (typeEntry == null) {
@@ -186,10 +194,10 @@ final class RecordBinder {
                     : "unknown stage type '" + s.text() + "'" + DidYouMean.hint(s.text(), types.keySet()) + " (" + implemented + ")";
             throw new UserInputException(s.at() + ": " + child(keyPath, "type") + ": " + why);
         }
-        return bindFields(map, stageClass, keyPath, Set.of("type"));
+        return bindFields(map, stageClass, keyPath, Set.of("type"), hub);
     }
 
-    private static Object bindFields(RecipeNode.Mapping map, Class<?> recordClass, String keyPath, Set<String> extraKeys) {
+    private static Object bindFields(RecipeNode.Mapping map, Class<?> recordClass, String keyPath, Set<String> extraKeys, HubClient hub) {
         RecordComponent[] components = recordClass.getRecordComponents();
         List<String> keys = new ArrayList<>(extraKeys);
         for (RecordComponent rc : components) if (!keys.contains(snake(rc.getName()))) keys.add(snake(rc.getName()));
@@ -223,7 +231,7 @@ final class RecordBinder {
                 throw new UserInputException(map.at() + ": " + (keyPath.isEmpty() ? "recipe" : keyPath)
                         + ": missing required key '" + child(keyPath, key) + "' (expected " + describe(rc.getGenericType()) + ")");
             }
-            args[i] = bind(value, rc.getGenericType(), child(keyPath, key), nullable);
+            args[i] = bind(value, rc.getGenericType(), child(keyPath, key), nullable, hub);
         }
         try {
             Constructor<?> ctor = recordClass.getDeclaredConstructor(types);
@@ -236,6 +244,20 @@ final class RecordBinder {
             throw new IllegalStateException("building " + recordClass.getSimpleName() + " at " + keyPath, e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("recipe record " + recordClass + " has no canonical constructor", e);
+        }
+    }
+
+    /**
+     * A path given as {@code hf://...}: the local copy in the Hugging Face cache, fetched now, so a recipe fails at
+     * load time (not hours in) when the name is wrong or the Hub out of reach. The resolved recipe names it back as
+     * {@code hf://...@<commit>} ({@link RecipeWriter}).
+     */
+    private static Path hubPath(RecipeNode.Scalar s, String text, String keyPath, HubClient hub) {
+        if (hub == null) throw new UserInputException(s.at() + ": " + keyPath + ": an hf:// path cannot be used here; give a local path");
+        try {
+            return hub.resolve(text);
+        } catch (UserInputException e) {
+            throw new UserInputException(s.at() + ": " + keyPath + ": " + e.getMessage(), e);
         }
     }
 
