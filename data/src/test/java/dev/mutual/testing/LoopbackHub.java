@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  * A Hugging Face Hub on loopback, answering the endpoints Mutual and huggingface_hub use, from files given by the
  * test, the way huggingface.co answers them:
  * <ul>
- *   <li>{@code GET /api/{models|datasets}/ORG/NAME/revision/REV}: {@code sha} and {@code siblings};</li>
+ *   <li>{@code GET /api/{models|datasets}/ORG/NAME/revision/REV}: {@code sha} and {@code siblings};
+ *       {@code GET /api/.../tree/REV}: the file listing huggingface_hub's snapshot_download reads;</li>
  *   <li>{@code HEAD|GET /[datasets/]ORG/NAME/resolve/REV/FILE}: a small (git) file is served with its git blob SHA-1 as
  *       ETag; an LFS file (safetensors, parquet, gz, bin) answers 302 to a second server standing for the CDN
  *       (host {@code localhost}, so clients see another host) with {@code X-Linked-Etag} = its SHA-256 and
@@ -198,9 +199,9 @@ public final class LoopbackHub implements AutoCloseable {
     }
 
     private void api(HttpExchange ex, String rest) throws IOException {
-        String[] parts = rest.split("/", 5);   // type, org, name, "revision", revision
-        Repo repo = parts.length == 5 ? repos.get(parts[0] + "/" + parts[1] + "/" + parts[2]) : null;
-        if (repo == null) {
+        String[] parts = rest.split("/", 6);   // type, org, name, "revision" | "tree", revision[, path]
+        Repo repo = parts.length >= 5 ? repos.get(parts[0] + "/" + parts[1] + "/" + parts[2]) : null;
+        if (repo == null || !(parts[3].equals("revision") || parts[3].equals("tree"))) {
             error(ex, 401, "RepoNotFound", null);
             return;
         }
@@ -208,12 +209,23 @@ public final class LoopbackHub implements AutoCloseable {
             error(ex, 404, "RevisionNotFound", null);
             return;
         }
-        ObjectNode json = new ObjectMapper().createObjectNode();
-        json.put("id", parts[1] + "/" + parts[2]);
-        json.put("sha", repo.commit());
-        var siblings = json.putArray("siblings");
+        ObjectMapper json = new ObjectMapper();
+        if (parts[3].equals("tree")) {   // huggingface_hub's snapshot_download lists files here (list_repo_tree)
+            var tree = json.createArrayNode();
+            repo.files().forEach((name, f) -> {
+                ObjectNode entry = tree.addObject().put("type", "file").put("size", f.bytes().length).put("path", name);
+                entry.put("oid", f.lfs() ? hex("SHA-1", ("pointer " + f.etag()).getBytes(StandardCharsets.UTF_8), null) : f.etag());
+                if (f.lfs()) entry.putObject("lfs").put("oid", f.etag()).put("size", f.bytes().length).put("pointerSize", 134);
+            });
+            send(ex, 200, tree.toString().getBytes(StandardCharsets.UTF_8), null);
+            return;
+        }
+        ObjectNode info = json.createObjectNode();
+        info.put("id", parts[1] + "/" + parts[2]);
+        info.put("sha", repo.commit());
+        var siblings = info.putArray("siblings");
         repo.files().keySet().forEach(f -> siblings.addObject().put("rfilename", f));
-        send(ex, 200, json.toString().getBytes(StandardCharsets.UTF_8), null);
+        send(ex, 200, info.toString().getBytes(StandardCharsets.UTF_8), null);
     }
 
     private void resolve(HttpExchange ex, String key, String revision, String file) throws IOException {
