@@ -152,5 +152,15 @@ class HubPathsTest {
                 new PrintWriter(out2, true));
         assertTrue(out2.toString().contains("train: cached"), out2.toString());
         assertEquals(0, hub.downloads(), hub.requests().toString());
+
+        // a new commit on main (one pair fewer) is a new key: the stage runs again on the new file
+        List<String> lines = Files.readAllLines(Path.of("../samples/seed_dolly_open_qa.jsonl"));
+        String newCommit = hub.addDataset("org/seed", Map.of("seed_dolly_open_qa.jsonl",
+                (String.join("\n", lines.subList(1, lines.size())) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        StringWriter out3 = new StringWriter();
+        Path run3 = RunCommand.run(RecipeLoader.loadTraining(recipeFile, List.of(), env, dir), recipeFile, List.of(), new LinkedHashSet<>(),
+                true, new PrintWriter(out3, true));
+        assertTrue(out3.toString().contains("train: ran"), out3.toString());
+        assertTrue(Files.readString(run3.resolve(RunDirectory.RESOLVED_RECIPE)).contains("data: hf://datasets/org/seed@" + newCommit + "/"));
     }
 }
