@@ -170,4 +170,9 @@ public record HubPath(RepoType type, String repoId, String revision, String file
         }
         return Optional.empty();
     }
+
+    /** How a report names {@code path}: its pinned Hub path when it lies in a Hugging Face cache, else the path. */
+    public static String nameOf(Path path) {
+        return fromCachePath(path).map(HubPath::toString).orElse(path.toString());
+    }
 }

@@ -183,6 +183,8 @@ class HubClientTest {
         assertEquals(Path.of("../../../blobs/" + hub.etagOf("datasets/org/data", "data/train.jsonl")), Files.readSymbolicLink(file));
         assertArrayEquals(rows, Files.readAllBytes(file));
         assertEquals(HubPath.parse("hf://datasets/org/data@" + dataCommit + "/data/train.jsonl"), HubPath.fromCachePath(file).orElseThrow());
+        assertEquals("hf://datasets/org/data@" + dataCommit + "/data/train.jsonl", HubPath.nameOf(file));
+        assertEquals(dir.toString(), HubPath.nameOf(dir));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.hub.HubPath;
 import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.likelihood.ScoresFile;
@@ -98,8 +99,8 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
             settings.put("limit", Limits.describe(limit == null ? 0 : limit, items.size()));
             outcome = LikelihoodRun.fromScores(items, ScoresFile.read(mode.scores, items.requests()), output, runInfo.toRunInfo(), settings);
         } else {
-            settings.put("model", mode.model.model.toString());
-            if (mode.model.tokenizer != null) settings.put("tokenizer", mode.model.tokenizer.toString());
+            settings.put("model", HubPath.nameOf(mode.model.model));
+            if (mode.model.tokenizer != null) settings.put("tokenizer", HubPath.nameOf(mode.model.tokenizer));
             settings.put("context_tokens", "encode(context) with BOS; continuation = the rest of encode(context + continuation)");
             settings.put("limit", Limits.describe(limit == null ? 0 : limit, items.size()));
             EvalResult.RunInfo run = runInfo.toRunInfo(mode.model.model.toString(), "unknown");

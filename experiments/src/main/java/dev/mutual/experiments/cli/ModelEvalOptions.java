@@ -1,5 +1,6 @@
 package dev.mutual.experiments.cli;
 
+import dev.mutual.data.hub.HubPath;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.eval.GenerationSettings;
@@ -71,8 +72,8 @@ final class ModelEvalOptions {
     /** What results.json records about the model and the limit (the eval runs add how they generated). */
     Map<String, Object> record(ModelOptions model, int items) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", model.model.toString());
-        if (model.tokenizer != null) out.put("tokenizer", model.tokenizer.toString());
+        out.put("model", HubPath.nameOf(model.model));
+        if (model.tokenizer != null) out.put("tokenizer", HubPath.nameOf(model.tokenizer));
         out.put("limit", limitSetting(items));
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.recipe;
 
+import dev.mutual.data.hub.HubClient;
 import dev.mutual.data.UserInputException;
 import dev.mutual.experiments.main.MainMethod;
 import dev.mutual.experiments.main.MainSettings;
@@ -24,7 +25,7 @@ final class MainBlock {
 
     private MainBlock() {}
 
-    static void expand(RecipeNode.Mapping root) {
+    static void expand(RecipeNode.Mapping root, HubClient hub) {
         RecipeNode.Entry main = root.entries().remove("main");
         if (main == null) return;
         if (!(main.value() instanceof RecipeNode.Mapping block)) {
@@ -45,7 +46,7 @@ final class MainBlock {
             blocks.put(e.getKey(), m);
         }
         MainSettings m = RecordBinder.bindRecord(new RecipeNode.Mapping(settings, block.at()), MainSettings.class,
-                "main", Set.copyOf(MainMethod.BLOCKS));
+                "main", Set.copyOf(MainMethod.BLOCKS), hub);
 
         RecipeNode.Entry stagesEntry = root.entries().get("stages");
         RecipeNode.Mapping stages;

@@ -96,7 +96,7 @@ public final class RecipeLoader {
         Interpolation.apply(map, "", env);
         HubClient hub = HubClient.fromEnvironment(env);
         if (!training) {
-            MainBlock.expand(map);
+            MainBlock.expand(map, hub);
             return RecordBinder.bindRecord(map, Recipe.class, hub);
         }
 

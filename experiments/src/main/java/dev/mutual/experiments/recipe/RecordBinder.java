@@ -56,9 +56,9 @@ final class RecordBinder {
         return type.cast(bindFields(map, type, "", otherKeys, hub));
     }
 
-    /** {@link #bindRecord(RecipeNode.Mapping, Class, Set)} for a mapping found at {@code keyPath} (named in errors). */
-    static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, String keyPath, Set<String> otherKeys) {
-        return type.cast(bindFields(map, type, keyPath, otherKeys, null));
+    /** {@link #bindRecord(RecipeNode.Mapping, Class, Set, HubClient)} for a mapping found at {@code keyPath} (named in errors). */
+    static <T> T bindRecord(RecipeNode.Mapping map, Class<T> type, String keyPath, Set<String> otherKeys, HubClient hub) {
+        return type.cast(bindFields(map, type, keyPath, otherKeys, hub));
     }
 
     static String child(String parent, String key) {
