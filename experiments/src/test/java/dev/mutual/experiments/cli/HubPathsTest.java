@@ -99,6 +99,23 @@ class HubPathsTest {
     }
 
     @Test
+    void aRecipeNamingAMissingFileFailsAtLoadNamingTheLineAndKey() throws IOException {
+        Path recipeFile = dir.resolve("bad.yaml");
+        Files.writeString(recipeFile, """
+                name: bad
+                init: {hidden_size: 8, layers: 1, heads: 2, kv_heads: 1, intermediate_size: 16}
+                tokenizer: hf://karpathy/stories260K/tok521.bin
+                data: ../samples/seed_dolly_open_qa.jsonl
+                steps: 1
+                """);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.mutual.data.UserInputException.class,
+                () -> RecipeLoader.loadTraining(recipeFile, List.of(), env, dir));
+        assertEquals(recipeFile + ":3:12: tokenizer: hf://karpathy/stories260K@main/tok521.bin: no file 'tok521.bin' in karpathy/stories260K"
+                + " at revision main (HTTP 404): check the file name and folder (the files are listed at " + hub.endpoint()
+                + "/karpathy/stories260K/tree/main)", e.getMessage());
+    }
+
+    @Test
     void dataPrepareReadsADatasetFileByHubName() throws IOException {
         CliRun prep = cli(env, "data", "prepare", "--input", "hf://datasets/org/seed/seed_dolly_open_qa.jsonl", "--output",
                 dir.resolve("prep").toString());
