@@ -188,6 +188,17 @@ class HubClientTest {
     }
 
     @Test
+    void aLargeFileStreamsToTheCacheAndResumesPastItsMiddle() throws IOException {
+        byte[] big = new byte[(int) HubClient.PROGRESS_BYTES + 12_345];   // large enough to report progress
+        new java.util.Random(3).nextBytes(big);
+        hub.addDataset("org/big", Map.of("shard.bin", big));
+        hub.dropOnce("datasets/org/big", "shard.bin", big.length / 2);
+        Path file = client(null, false).resolve("hf://datasets/org/big/shard.bin");
+        assertArrayEquals(big, Files.readAllBytes(file));
+        assertTrue(hub.requests().stream().anyMatch(r -> ("bytes=" + big.length / 2 + "-").equals(r.range())), hub.requests().toString());
+    }
+
+    @Test
     void anUnreachableHubFallsBackToTheCacheOrSaysWhatToCheck() throws IOException {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {
