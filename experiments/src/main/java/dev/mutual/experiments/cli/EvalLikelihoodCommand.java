@@ -1,8 +1,8 @@
 package dev.mutual.experiments.cli;
 
-import dev.mutual.data.hub.HubPath;
 import dev.mutual.data.InputFiles;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.hub.HubPath;
 import dev.mutual.eval.likelihood.ScoresFile;
 import dev.mutual.eval.likelihood.LogLikelihoodScorer;
 import dev.mutual.eval.model.ModelLogLikelihoodScorer;

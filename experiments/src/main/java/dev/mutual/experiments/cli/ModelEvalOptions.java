@@ -1,8 +1,8 @@
 package dev.mutual.experiments.cli;
 
-import dev.mutual.data.hub.HubPath;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatTemplate;
+import dev.mutual.data.hub.HubPath;
 import dev.mutual.eval.GenerationSettings;
 import dev.mutual.eval.model.ModelTextGenerator;
 import dev.mutual.eval.run.GeneratedResponses;

@@ -1,7 +1,7 @@
 package dev.mutual.experiments.recipe;
 
-import dev.mutual.data.hub.HubClient;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.hub.HubClient;
 import dev.mutual.experiments.main.MainMethod;
 import dev.mutual.experiments.main.MainSettings;
 import dev.mutual.experiments.main.PlannedStage;
