@@ -53,7 +53,13 @@ final class ParquetRecords {
                 .withCodecFactory(new ParquetCodecs()).build();
         ParquetFileReader reader;
         try {
-            reader = ParquetFileReader.open(new LocalInputFile(file), options);
+            // Named by its path in the library's messages ("FILE is not a Parquet file ...").
+            reader = ParquetFileReader.open(new LocalInputFile(file) {
+                @Override
+                public String toString() {
+                    return file.getFileName().toString();
+                }
+            }, options);
         } catch (IOException | RuntimeException e) {
             throw corrupt(file, "cannot read the footer", e);
         }
