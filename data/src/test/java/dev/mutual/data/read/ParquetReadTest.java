@@ -121,6 +121,30 @@ class ParquetReadTest {
         assertTrue(e.getMessage().startsWith(types + ":row 1: field 'output' is not a string (expected a string, found number 1)"), e.getMessage());
     }
 
+    @Test
+    void pretrainingDocumentsReadFromATextColumn() throws IOException {
+        List<String> fromParquet = new ArrayList<>();
+        List<String> fromJson = new ArrayList<>();
+        TextDocuments.forEach(DIR.resolve("text.parquet"), d -> fromParquet.add(d.text()));
+        TextDocuments.forEach(DIR.resolve("text.jsonl"), d -> fromJson.add(d.text()));
+        assertEquals(20, fromParquet.size());
+        assertEquals(fromJson, fromParquet);
+
+        List<TextDocuments.Document> first = new ArrayList<>();
+        TextDocuments.forEach(DIR.resolve("text.parquet"), d -> first.add(d) && first.size() < 3);
+        assertEquals(3, first.size(), "stops when the consumer says so");
+        assertEquals(DIR.resolve("text.parquet") + ":row 3", first.get(2).where());
+
+        Path folder = Files.createDirectories(tmp.resolve("corpus"));
+        Files.copy(DIR.resolve("text.parquet"), folder.resolve("a.parquet"));
+        Files.writeString(folder.resolve("b.jsonl"), "{\"text\": \"last\"}\n");
+        assertEquals(List.of(folder.resolve("a.parquet"), folder.resolve("b.jsonl")), TextDocuments.files(folder));
+
+        UserInputException e = assertThrows(UserInputException.class, () -> TextDocuments.forEach(DIR.resolve("messages.parquet"), d -> true));
+        assertTrue(e.getMessage().startsWith(DIR.resolve("messages.parquet") + ":row 1: expected a string field \"text\" (the document), found no such field"),
+                e.getMessage());
+    }
+
     private UserInputException unreadable(Path file) {
         UserInputException e = assertThrows(UserInputException.class, () -> DataReader.read(file, DataReader.Options.defaults()));
         assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
