@@ -83,7 +83,7 @@ public final class DataReader {
         });
 
         if (format == Format.OASST) {
-            for (Example e : trees.pairs(name)) {
+            for (Example e : trees.pairs(file)) {
                 if (options.limit() != null && examples.size() >= options.limit()) break;
                 examples.add(asRequested(e, options.unlabelled()));
             }

@@ -17,14 +17,17 @@ import org.apache.parquet.schema.Type;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.function.Consumer;
 
 /**
  * Turns Parquet rows into the JSON objects pyarrow's {@code to_pylist} (and the Hub's JSON exports) would give:
  * a column is a key, a struct an object, a LIST a JSON array, a MAP an object, a null (or an unset optional field) a
- * JSON null, so a file's keys are the same on every row. Strings are text; numbers keep their type; binary without a
- * string annotation is read as UTF-8 text, other fixed-size binaries as hex.
+ * JSON null, so a file's keys are the same on every row. Strings are text (strict UTF-8, as the JSON readers are);
+ * numbers keep their type; binary without a string annotation is read as UTF-8 text, other fixed-size binaries as hex.
  */
 final class ParquetJson extends RecordMaterializer<ObjectNode> {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -34,6 +37,13 @@ final class ParquetJson extends RecordMaterializer<ObjectNode> {
 
     ParquetJson(MessageType schema) {
         root = new StructConverter(schema, node -> current = (ObjectNode) node);
+    }
+
+    /** A value that cannot become JSON (a string column holding bytes that are not UTF-8); the reader names the row. */
+    static final class BadValueException extends RuntimeException {
+        BadValueException(String message) {
+            super(message);
+        }
     }
 
     @Override
@@ -218,9 +228,11 @@ final class ParquetJson extends RecordMaterializer<ObjectNode> {
         private final int decimalScale;
         private final boolean unsigned;
         private final boolean text;
+        private final String column;
 
         ValueConverter(PrimitiveType type, Consumer<JsonNode> sink) {
             this.sink = sink;
+            this.column = type.getName();
             LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
             decimalScale = logical instanceof LogicalTypeAnnotation.DecimalLogicalTypeAnnotation d ? d.getScale() : -1;
             unsigned = logical instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation i && !i.isSigned();
@@ -231,8 +243,20 @@ final class ParquetJson extends RecordMaterializer<ObjectNode> {
         @Override
         public void addBinary(Binary value) {
             if (decimalScale >= 0) sink.accept(NODES.numberNode(new BigDecimal(new BigInteger(value.getBytes()), decimalScale)));
-            else if (text) sink.accept(NODES.textNode(value.toStringUsingUTF8()));
+            else if (text) sink.accept(NODES.textNode(utf8(value)));
             else sink.accept(NODES.textNode(HexFormat.of().formatHex(value.getBytes())));
+        }
+
+        /** The bytes as UTF-8, strictly: a malformed sequence stops the read instead of becoming U+FFFD. */
+        private String utf8(Binary value) {
+            String s = value.toStringUsingUTF8();
+            if (s.indexOf('\uFFFD') < 0) return s;
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(value.toByteBuffer()).toString();
+            } catch (CharacterCodingException e) {
+                throw new BadValueException("column '" + column + "' is not valid UTF-8 text (expected UTF-8, found a malformed byte sequence)");
+            }
         }
 
         @Override

@@ -93,6 +93,8 @@ final class ParquetRecords {
                     ObjectNode node;
                     try {
                         node = records.read();
+                    } catch (ParquetJson.BadValueException e) {
+                        throw new UserInputException(JsonRecords.where(file, row) + ": " + e.getMessage(), e);
                     } catch (RuntimeException e) {
                         throw corrupt(file, "row " + row + " is unreadable", e);
                     }

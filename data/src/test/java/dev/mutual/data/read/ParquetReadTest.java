@@ -8,7 +8,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -143,6 +154,23 @@ class ParquetReadTest {
         UserInputException e = assertThrows(UserInputException.class, () -> TextDocuments.forEach(DIR.resolve("messages.parquet"), d -> true));
         assertTrue(e.getMessage().startsWith(DIR.resolve("messages.parquet") + ":row 1: expected a string field \"text\" (the document), found no such field"),
                 e.getMessage());
+    }
+
+    /** Bytes that are not UTF-8 in a string column stop the read at their row, as they do in a JSONL file. */
+    @Test
+    void aStringThatIsNotUtf8NamesTheRowAndColumn() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message m { required binary instruction (STRING); required binary output (STRING); }");
+        Path file = tmp.resolve("latin1.parquet");
+        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(file)).withConf(new PlainParquetConfiguration())
+                .withType(schema).build()) {
+            SimpleGroupFactory rows = new SimpleGroupFactory(schema);
+            w.write(rows.newGroup().append("instruction", "Say hi").append("output", "hi \uFFFD (a real replacement character)"));
+            w.write(rows.newGroup().append("instruction", "Say caf\u00e9").append("output", Binary.fromConstantByteArray("caf\u00e9".getBytes(StandardCharsets.ISO_8859_1))));
+        }
+        UserInputException e = assertThrows(UserInputException.class, () -> DataReader.read(file, DataReader.Options.defaults()));
+        assertEquals(file + ":row 2: column 'output' is not valid UTF-8 text (expected UTF-8, found a malformed byte sequence)", e.getMessage());
+        List<Example> first = DataReader.read(file, new DataReader.Options(null, false, 1, false)).examples();
+        assertEquals("hi \uFFFD (a real replacement character)", first.get(0).response());
     }
 
     private UserInputException unreadable(Path file) {

@@ -37,12 +37,12 @@ class ParquetStreamingTest {
     @TempDir
     Path dir;
 
-    /** Writes {@code rows} messages rows (a short question, a ~1 KB answer of random letters) in 1 MB row groups. */
-    static void writeMessages(Path file, int rows) throws IOException {
+    /** Writes {@code rows} messages rows (a short question, a ~1 KB answer of random letters) in row groups of about the size given. */
+    static void writeMessages(Path file, int rows, long rowGroupBytes) throws IOException {
         MessageType schema = MessageTypeParser.parseMessageType("message m { required binary id (STRING); required group messages (LIST) {"
                 + " repeated group list { required group element { required binary role (STRING); required binary content (STRING); } } } }");
         try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(file)).withConf(new PlainParquetConfiguration())
-                .withType(schema).withCompressionCodec(CompressionCodecName.UNCOMPRESSED).withRowGroupSize(1L << 20).build()) {
+                .withType(schema).withCompressionCodec(CompressionCodecName.UNCOMPRESSED).withRowGroupSize(rowGroupBytes).build()) {
             SimpleGroupFactory rowsOf = new SimpleGroupFactory(schema);
             Random random = new Random(1);
             char[] answer = new char[ANSWER_CHARS];
@@ -60,22 +60,39 @@ class ParquetStreamingTest {
     @Test
     void aFileLargerThanTheHeapReadsInBoundedMemory() throws Exception {
         Path file = dir.resolve("large.parquet");
-        writeMessages(file, ROWS);
+        writeMessages(file, ROWS, 1L << 20);
         assertTrue(Files.size(file) > 55L << 20, Files.size(file) + " bytes");
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
             assertTrue(reader.getRowGroups().size() >= 50, reader.getRowGroups().size() + " row groups");
         }
 
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m",
+        String out = countInChild(file, "-Xmx32m", 0);
+        long chars = 0;
+        for (int i = 0; i < ROWS; i++) chars += ("question " + i).length() + ANSWER_CHARS;
+        assertTrue(out.contains("rows=" + ROWS + " chars=" + chars + " "), out);
+    }
+
+    /** A row group declaring more than half the heap is refused, naming the file, before its pages are allocated. */
+    @Test
+    void aRowGroupLargerThanHalfTheHeapIsRefusedBeforeItIsRead() throws Exception {
+        Path file = dir.resolve("one-group.parquet");
+        writeMessages(file, 12_000, 1L << 30);
+        String out = countInChild(file, "-Xmx16m", 1);
+        assertTrue(out.contains("UserInputException: " + file + ": row group 1 holds 11 MiB uncompressed (expected at most "), out);
+        assertTrue(out.contains("MiB, half the heap; rewrite the file with smaller row groups"), out);
+        assertTrue(!out.contains("OutOfMemoryError"), out);
+    }
+
+    /** Runs {@link ParquetRowCount} on {@code file} in a child JVM with the given heap; returns what it printed. */
+    private String countInChild(Path file, String heap, int expectedExit) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap,
                 "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 ParquetRowCount.class.getName(), file.toString()));
         Path log = dir.resolve("child.log");
         Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child finished within 120 s");
         String out = Files.readString(log);
-        assertEquals(0, child.exitValue(), out);
-        long chars = 0;
-        for (int i = 0; i < ROWS; i++) chars += ("question " + i).length() + ANSWER_CHARS;
-        assertTrue(out.contains("rows=" + ROWS + " chars=" + chars + " "), out);
+        assertEquals(expectedExit, child.exitValue(), out);
+        return out;
     }
 }
