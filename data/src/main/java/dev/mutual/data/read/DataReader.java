@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads a training- or unlabelled-side data file (JSONL, JSON array or .txt; gzip when named {@code .gz}) into
- * {@link Example}s. A malformed record stops the read with {@code FILE:LINE: what is wrong (expected ..., found ...)};
+ * Reads a training- or unlabelled-side data file (JSONL, JSON array or .txt, gzip when named {@code .gz}; or
+ * .parquet, whose columns are the keys) into {@link Example}s. A malformed record stops the read with
+ * {@code FILE:LINE: what is wrong (expected ..., found ...)} ({@code FILE:row N} in Parquet);
  * with {@code skipInvalid} it is counted by reason instead.
  */
 public final class DataReader {
@@ -69,7 +70,7 @@ public final class DataReader {
 
             @Override
             public void invalid(long line, InvalidRecordException problem) {
-                String where = name + ":" + line + ": " + problem.getMessage();
+                String where = JsonRecords.where(file, line) + ": " + problem.getMessage();
                 if (!options.skipInvalid()) {
                     throw new UserInputException(where + " [format " + format.id + "; use skip_invalid / --skip-invalid to skip such lines]");
                 }
@@ -82,7 +83,7 @@ public final class DataReader {
         });
 
         if (format == Format.OASST) {
-            for (Example e : trees.pairs(name)) {
+            for (Example e : trees.pairs(file)) {
                 if (options.limit() != null && examples.size() >= options.limit()) break;
                 examples.add(asRequested(e, options.unlabelled()));
             }
@@ -101,7 +102,7 @@ public final class DataReader {
 
     static String stem(Path file) {
         String n = file.getFileName().toString();
-        for (String ext : new String[] {".gz", ".jsonl", ".json", ".txt"}) {
+        for (String ext : new String[] {".gz", ".jsonl", ".json", ".txt", ".parquet"}) {
             if (n.endsWith(ext)) n = n.substring(0, n.length() - ext.length());
         }
         return n;

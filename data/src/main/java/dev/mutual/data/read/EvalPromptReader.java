@@ -80,7 +80,7 @@ public final class EvalPromptReader {
 
             @Override
             public void invalid(long line, InvalidRecordException problem) {
-                throw new UserInputException(file + ":" + line + ": " + problem.getMessage() + " [eval set '" + evalSet + "']");
+                throw new UserInputException(JsonRecords.where(file, line) + ": " + problem.getMessage() + " [eval set '" + evalSet + "']");
             }
         });
         if (prompts.isEmpty()) throw new UserInputException(file + ": eval set '" + evalSet + "' has no prompts (expected records with " + LAYOUTS + ")");

@@ -30,7 +30,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Walks the records of a JSONL file, a JSON array file or a plain-text file (one record per non-blank line),
- * gzip-compressed or not (by the {@code .gz} suffix), and hands each to a {@link Visitor} with its 1-based line.
+ * gzip-compressed or not (by the {@code .gz} suffix), or the rows of a {@code .parquet} file ({@link ParquetRecords}),
+ * and hands each to a {@link Visitor} with its 1-based line (row).
  * In a JSON array the line is where the record's object starts. A JSONL line that is not JSON is reported to the
  * visitor as invalid (so it can be skipped); a broken JSON array cannot be resynchronised and always stops.
  */
@@ -51,9 +52,10 @@ final class JsonRecords {
     private JsonRecords() {
     }
 
-    /** The file's kind from its name: "json" (one array), "txt" (lines) or "jsonl". */
+    /** The file's kind from its name: "json" (one array), "txt" (lines), "parquet" or "jsonl". */
     static String kind(Path file) {
         String name = file.getFileName().toString().toLowerCase();
+        if (name.endsWith(".parquet")) return "parquet";
         if (name.endsWith(".gz")) name = name.substring(0, name.length() - 3);
         if (name.endsWith(".json")) return "json";
         if (name.endsWith(".txt")) return "txt";
@@ -118,8 +120,17 @@ final class JsonRecords {
         return first[0];
     }
 
-    /** Visits the file's records in order; returns how many were seen (valid or not) before the end or a stop. */
+    /** Where a record is, for messages: {@code FILE:LINE}, or {@code FILE:row N} in a Parquet file. */
+    static String where(Path file, long line) {
+        return file + (kind(file).equals("parquet") ? ":row " : ":") + line;
+    }
+
+    /**
+     * Visits the file's records in order; returns how many were seen (valid or not) before the end or a stop.
+     * A Parquet file's rows are handed over by {@link ParquetRecords}, numbered from 1 in place of lines.
+     */
     static long forEach(Path file, Visitor visitor) {
+        if (kind(file).equals("parquet")) return ParquetRecords.forEach(file, visitor);
         CountingStream[] counter = new CountingStream[1];
         long[] seen = {0};
         try (InputStream in = open(file, counter)) {

@@ -5,6 +5,7 @@ import dev.mutual.data.Example;
 import dev.mutual.data.Example.Turn;
 import dev.mutual.data.UserInputException;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -60,7 +61,7 @@ final class OasstTrees {
     }
 
     /** The (prompter, best-ranked reply) pairs, in the file order of the prompter messages. */
-    List<Example> pairs(String file) {
+    List<Example> pairs(Path file) {
         Map<String, Message> byId = new HashMap<>();
         Map<String, Message> bestReply = new HashMap<>();
         for (Message m : messages) byId.put(m.id, m);
@@ -83,7 +84,7 @@ final class OasstTrees {
                 turns.add(new Turn("user", prompt.text));
                 turns.add(new Turn("assistant", reply.text));
             }
-            pairs.add(new Example(reply.id, prompt.text, "", reply.text, null, null, file, reply.line, turns));
+            pairs.add(new Example(reply.id, prompt.text, "", reply.text, null, null, file.toString(), reply.line, turns));
         }
         return pairs;
     }
@@ -93,7 +94,7 @@ final class OasstTrees {
      * at a parent missing from the file, within {@link #MAX_DEPTH} steps (each pair copies its ancestors, so a
      * chain of n messages would cost n^2 turns).
      */
-    private void rejectCycles(Map<String, Message> byId, String file) {
+    private void rejectCycles(Map<String, Message> byId, Path file) {
         Map<String, Integer> depth = new HashMap<>(); // 0: on the chain being followed; n > 0: ends n messages up
         for (Message start : messages) {
             List<Message> chain = new ArrayList<>();
@@ -108,7 +109,7 @@ final class OasstTrees {
             for (int i = chain.size() - 1; i >= 0; i--) {
                 Message c = chain.get(i);
                 if (++d > MAX_DEPTH) {
-                    throw new UserInputException(file + ":" + c.line + ": message '" + c.id + "' is " + d + " messages deep"
+                    throw new UserInputException(JsonRecords.where(file, c.line) + ": message '" + c.id + "' is " + d + " messages deep"
                             + " (expected conversations of at most " + MAX_DEPTH + " messages, found a longer parent_id chain)");
                 }
                 depth.put(c.id, d);
@@ -117,17 +118,17 @@ final class OasstTrees {
     }
 
     /** The cycle (each message followed by its parent) reported from its first line in the file. */
-    private static UserInputException cycle(List<Message> found, String file) {
+    private static UserInputException cycle(List<Message> found, Path file) {
         List<Message> cycle = new ArrayList<>(found);
         Message first = cycle.stream().min(Comparator.comparingLong(Message::line)).orElseThrow();
         Collections.rotate(cycle, -cycle.indexOf(first));
         if (cycle.size() == 1) {
-            return new UserInputException(file + ":" + first.line + ": message '" + first.id + "' is its own parent"
+            return new UserInputException(JsonRecords.where(file, first.line) + ": message '" + first.id + "' is its own parent"
                     + " (expected parent_id to name another message or null, found '" + first.parentId + "')");
         }
         List<Message> shown = cycle.size() <= 6 ? cycle : cycle.subList(0, 6);
         String ids = shown.stream().map(c -> "'" + c.id + "' (line " + c.line + ")").collect(Collectors.joining(" -> "));
-        return new UserInputException(file + ":" + first.line + ": parent_id cycle of " + cycle.size() + " messages"
+        return new UserInputException(JsonRecords.where(file, first.line) + ": parent_id cycle of " + cycle.size() + " messages"
                 + " (expected message trees, found " + ids + (cycle.size() > shown.size() ? " -> ..." : " -> '" + first.id + "'") + ")");
     }
 }

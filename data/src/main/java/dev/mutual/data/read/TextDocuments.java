@@ -23,9 +23,10 @@ import java.util.zip.GZIPInputStream;
 /**
  * Plain-text documents for pretraining, read lazily so a caller that needs only the first few never reads a large
  * corpus whole. A {@code .txt} file is one document; a {@code .jsonl} or {@code .jsonl.gz} file holds one JSON object
- * per line with the document in its string field {@code text} (other fields, e.g. {@code source}, are ignored); a
- * folder holds such files, read in name order (not recursively). Empty texts are skipped. Bad input stops the read
- * with {@code FILE:LINE: expected ..., found ...}.
+ * per line with the document in its string field {@code text} (other fields, e.g. {@code source}, are ignored), and
+ * a {@code .parquet} file one row per document in its {@code text} column (read row group by row group); a folder
+ * holds such files, read in name order (not recursively). Empty texts are skipped. Bad input stops the read with
+ * {@code FILE:LINE: expected ..., found ...} ({@code FILE:row N} in Parquet).
  */
 public final class TextDocuments {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,7 +34,7 @@ public final class TextDocuments {
     /** One document: the file it comes from, its 1-based line (1 for a .txt file) and its text. */
     public record Document(Path file, int line, String text) {
         public String where() {
-            return file + ":" + line;
+            return JsonRecords.where(file, line);
         }
     }
 
@@ -44,7 +45,7 @@ public final class TextDocuments {
     public static List<Path> files(Path data) {
         if (!Files.exists(data)) {
             throw new UserInputException(data + ": no such file or folder (expected plain text: a .txt file, a .jsonl or"
-                    + " .jsonl.gz file with a \"text\" field, or a folder of them)");
+                    + " .jsonl.gz file with a \"text\" field, a .parquet file with a \"text\" column, or a folder of them)");
         }
         if (!Files.isDirectory(data)) {
             checkSuffix(data);
@@ -57,7 +58,7 @@ public final class TextDocuments {
             throw new UserInputException(data + ": cannot list the folder: " + e.getMessage(), e);
         }
         if (files.isEmpty()) {
-            throw new UserInputException(data + ": expected .txt, .jsonl or .jsonl.gz files in the folder, found none");
+            throw new UserInputException(data + ": expected .txt, .jsonl, .jsonl.gz or .parquet files in the folder, found none");
         }
         return files;
     }
@@ -71,6 +72,30 @@ public final class TextDocuments {
         int empty = 0;
         for (Path file : files(data)) {
             String name = file.getFileName().toString().toLowerCase();
+            if (name.endsWith(".parquet")) {
+                int[] skipped = {0};
+                boolean[] stopped = {false};
+                ParquetRecords.forEach(file, new JsonRecords.Visitor() {
+                    @Override
+                    public boolean record(long row, JsonNode node) {
+                        String text = text(JsonRecords.where(file, row), node);
+                        if (text.isBlank()) {
+                            skipped[0]++;
+                            return true;
+                        }
+                        stopped[0] = !consumer.test(new Document(file, Math.toIntExact(row), text));
+                        return !stopped[0];
+                    }
+
+                    @Override
+                    public void invalid(long row, InvalidRecordException problem) {
+                        throw new UserInputException(JsonRecords.where(file, row) + ": " + problem.getMessage());
+                    }
+                });
+                empty += skipped[0];
+                if (stopped[0]) return empty;
+                continue;
+            }
             if (name.endsWith(".txt")) {
                 String text = readText(file);
                 if (text.isBlank()) {
@@ -112,9 +137,14 @@ public final class TextDocuments {
             throw new UserInputException(file + ":" + number + ": expected a JSON object with a \"text\" field, found "
                     + abbreviate(line));
         }
+        return text(file + ":" + number, node);
+    }
+
+    /** The document in a record's string field "text"; {@code where} is FILE:LINE or FILE:row N. */
+    private static String text(String where, JsonNode node) {
         JsonNode text = node.get("text");
         if (text == null || !text.isTextual()) {
-            throw new UserInputException(file + ":" + number + ": expected a string field \"text\" (the document), found "
+            throw new UserInputException(where + ": expected a string field \"text\" (the document), found "
                     + (text == null ? "no such field (fields: " + fieldNames(node) + ")" : abbreviate(text.toString())));
         }
         return text.asText();
@@ -149,13 +179,13 @@ public final class TextDocuments {
 
     private static boolean supported(Path p) {
         String n = p.getFileName().toString().toLowerCase();
-        return n.endsWith(".txt") || n.endsWith(".jsonl") || n.endsWith(".jsonl.gz");
+        return n.endsWith(".txt") || n.endsWith(".jsonl") || n.endsWith(".jsonl.gz") || n.endsWith(".parquet");
     }
 
     private static void checkSuffix(Path file) {
         if (!supported(file)) {
             throw new UserInputException(file + ": expected plain text for pretraining: a .txt file (one document), a"
-                    + " .jsonl or .jsonl.gz file with a \"text\" field per line, or a folder of them");
+                    + " .jsonl or .jsonl.gz file with a \"text\" field per line, a .parquet file with a \"text\" column, or a folder of them");
         }
     }
 }

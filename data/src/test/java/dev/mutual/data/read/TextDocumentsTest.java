@@ -73,7 +73,7 @@ class TextDocumentsTest {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Files.writeString(empty.resolve("README.md"), "x");
         e = assertThrows(UserInputException.class, () -> all(empty));
-        assertEquals(empty + ": expected .txt, .jsonl or .jsonl.gz files in the folder, found none", e.getMessage());
+        assertEquals(empty + ": expected .txt, .jsonl, .jsonl.gz or .parquet files in the folder, found none", e.getMessage());
 
         e = assertThrows(UserInputException.class, () -> all(tmp.resolve("missing.txt")));
         assertTrue(e.getMessage().startsWith(tmp.resolve("missing.txt") + ": no such file or folder"), e.getMessage());

@@ -200,7 +200,7 @@ public record TrainConfig(
         }
         if (objective.equals("pretrain") && dataStage != null) {
             throw new IllegalArgumentException("objective: pretrain trains on plain text: expected 'data: PATH' (.txt,"
-                    + " .jsonl or .jsonl.gz with a \"text\" field, or a folder of them), found data_stage " + dataStage);
+                    + " .jsonl or .jsonl.gz with a \"text\" field, .parquet with a \"text\" column, or a folder of them), found data_stage " + dataStage);
         }
         if (buckets && (packing || !engine.equals("eager") || lora != null || !objective.equals("sft"))) {
             throw new IllegalArgumentException("buckets: needs 'engine: eager', full fine-tuning, objective sft and no"

@@ -146,7 +146,7 @@ class PretrainRecipeTest {
         CliRun fromStage = CliRun.of("validate", staged.toString());
         assertEquals(2, fromStage.code());
         assertTrue(fromStage.err().contains("objective: pretrain trains on plain text: expected 'data: PATH' (.txt,"
-                + " .jsonl or .jsonl.gz with a \"text\" field, or a folder of them), found data_stage prepare"),
+                + " .jsonl or .jsonl.gz with a \"text\" field, .parquet with a \"text\" column, or a folder of them), found data_stage prepare"),
                 fromStage.err());
 
         Path pairs = Files.writeString(tmp.resolve("pairs.jsonl"), "{\"instruction\": \"hi\", \"output\": \"hello\"}\n");
