@@ -50,7 +50,7 @@ public final class OpenAiServer implements AutoCloseable {
     /** Bodies above this are refused (413) before they are parsed. */
     private static final int MAX_BODY = 16 << 20;
     /** What /v1/models says owns the model: judge clients recognise an offline Mutual judge by it. */
-    public static final String OWNER = "mutual-serve";
+    public static final String OWNER = dev.mutual.eval.judge.OpenAiChatClient.MUTUAL_SERVE_OWNER;
 
     private final ServedModel model;
     private final BatchEngine engine;
