@@ -132,8 +132,21 @@ public final class OpenAiServer implements AutoCloseable {
                 requireMethod(method, "POST");
                 return completions(ex, readBody(ex));
             }
+            case "/tokenizer_info", "/v1/tokenizer_info" -> {
+                requireMethod(method, "GET");
+                return send(ex, 200, tokenizerInfo());
+            }
+            case "/tokenize", "/v1/tokenize" -> {
+                requireMethod(method, "POST");
+                return send(ex, 200, tokenize(readBody(ex)));
+            }
+            case "/detokenize", "/v1/detokenize" -> {
+                requireMethod(method, "POST");
+                return send(ex, 200, detokenize(readBody(ex)));
+            }
             default -> throw new ApiError(404, "invalid_request_error", null, "unknown_url",
-                    "no such endpoint: " + method + " " + path + " (this server has /v1/models, /v1/chat/completions, /v1/completions)");
+                    "no such endpoint: " + method + " " + path + " (this server has /v1/models, /v1/chat/completions, /v1/completions, "
+                            + "/tokenize, /detokenize, /tokenizer_info)");
         }
     }
 
@@ -179,6 +192,60 @@ public final class OpenAiServer implements AutoCloseable {
                 .put("owned_by", OWNER)
                 .put("max_model_len", model.contextLength());
         return root;
+    }
+
+    // ---------------------------------------------------------------- tokenizer (vLLM's endpoints, which
+    // lm-evaluation-harness's remote tokenizer backend uses)
+
+    private ObjectNode tokenizerInfo() {
+        TextTokenizer tok = model.tokenizer();
+        ObjectNode o = JSON.createObjectNode();
+        putOrNull(o, "bos_token", tok.bosToken().orElse(null));
+        putOrNull(o, "eos_token", tok.eosToken().orElse(null));
+        o.putNull("pad_token");
+        o.put("model_max_length", model.contextLength());
+        o.put("tokenizer_class", tok.getClass().getSimpleName());
+        return o;
+    }
+
+    private static void putOrNull(ObjectNode o, String key, String value) {
+        if (value == null) o.putNull(key);
+        else o.put(key, value);
+    }
+
+    /** {"prompt": TEXT, "add_special_tokens": true} or {"messages": [...]} (the chat template's prompt) -> {"tokens", "count"}. */
+    private ObjectNode tokenize(JsonNode o) {
+        int[] ids;
+        if (Fields.present(o, "messages")) {
+            if (model.template() == null) throw ApiError.invalid("messages", "model_has_no_chat_template", "the model has no chat template");
+            try {
+                ids = new ChatEncoder(model.tokenizer(), model.template()).promptIds(messages(o));
+            } catch (UserInputException | IllegalArgumentException e) {
+                throw ApiError.invalid("messages", "the chat template refused the messages: " + e.getMessage());
+            }
+        } else {
+            String text = Fields.string(o, "prompt");
+            if (text == null) throw ApiError.invalid("prompt", "'prompt' (a string) or 'messages' is required");
+            ids = model.tokenizer().encode(text, Fields.bool(o, "add_special_tokens", true));
+        }
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode arr = out.putArray("tokens");
+        for (int id : ids) arr.add(id);
+        out.put("count", ids.length);
+        out.put("max_model_len", model.contextLength());
+        return out;
+    }
+
+    private ObjectNode detokenize(JsonNode o) {
+        JsonNode t = o.get("tokens");
+        if (t == null || !t.isArray()) throw ApiError.invalid("tokens", "'tokens' must be an array of token ids");
+        int[] ids = new int[t.size()];
+        for (int i = 0; i < ids.length; i++) {
+            if (!t.get(i).isIntegralNumber() || !t.get(i).canConvertToInt()) throw ApiError.invalid("tokens", "'tokens[" + i + "]' must be a token id");
+            ids[i] = t.get(i).intValue();
+        }
+        checkIds(ids, "tokens");
+        return JSON.createObjectNode().put("prompt", model.tokenizer().decode(ids));
     }
 
     /** Sampling settings shared by both endpoints. */
