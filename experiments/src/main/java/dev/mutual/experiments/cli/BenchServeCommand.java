@@ -75,14 +75,17 @@ final class BenchServeCommand implements Callable<Integer> {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/completions");
             long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-            phase(http, uri, 1, Math.min(8, requests), deadline, "warmup", false); // JIT-compile the kernels first
-            phase(http, uri, clients, requests, deadline, "concurrent", true);
-            if (single > 0) phase(http, uri, 1, single, deadline, "batch-1", true);
+            // JIT-compile the kernels and the batched paths first
+            phase(http, uri, clients, Math.min(2 * clients, requests), deadline, "warmup", false, engine);
+            phase(http, uri, clients, requests, deadline, "concurrent", true, engine);
+            if (single > 0) phase(http, uri, 1, single, deadline, "batch-1", true, engine);
         }
         return 0;
     }
 
-    private void phase(HttpClient http, URI uri, int nClients, int total, long deadline, String name, boolean print) throws Exception {
+    private void phase(HttpClient http, URI uri, int nClients, int total, long deadline, String name, boolean print, BatchEngine engine)
+            throws Exception {
+        long passes0 = engine.passes(), tokens0 = engine.tokens();
         AtomicInteger next = new AtomicInteger(), failed = new AtomicInteger(), lost = new AtomicInteger(), retried = new AtomicInteger();
         AtomicLong tokens = new AtomicLong();
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
@@ -147,6 +150,8 @@ final class BenchServeCommand implements Callable<Integer> {
         o.put("tokens_per_s", Math.round(tokens.get() / seconds));
         o.put("p50_ms", sorted.isEmpty() ? -1 : sorted.get(sorted.size() / 2) / 1_000_000);
         o.put("p99_ms", sorted.isEmpty() ? -1 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1)) / 1_000_000);
+        long passes = engine.passes() - passes0;
+        o.put("mean_batch", passes == 0 ? 0 : Math.round(100.0 * (engine.tokens() - tokens0) / passes) / 100.0);
         o.put("threads", threads);
         o.put("load_average_start", load0);
         o.put("load_average_end", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());

@@ -88,7 +88,7 @@ public final class BatchEngine implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile int running;
-    private long steps, tokens;
+    private volatile long steps, tokens;
 
     /**
      * @param maxBatch      sequences decoded together at most
@@ -332,9 +332,14 @@ public final class BatchEngine implements AutoCloseable {
         return new Top(ids, lps);
     }
 
-    /** Packed passes run and tokens sampled so far. */
-    public synchronized String stats() {
-        return steps + " passes, " + tokens + " tokens";
+    /** Packed forward passes run so far. */
+    public long passes() {
+        return steps;
+    }
+
+    /** Tokens sampled so far (tokens / passes is the mean batch). */
+    public long tokens() {
+        return tokens;
     }
 
     @Override

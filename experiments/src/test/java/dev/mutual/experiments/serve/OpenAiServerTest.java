@@ -97,6 +97,20 @@ class OpenAiServerTest {
     }
 
     @Test
+    void tokenizesAsTheModelDoes() throws Exception {
+        int[] ids = model.tokenizer().encode("Once upon a time", true);
+        Reply t = post(server, "/tokenize", "{\"prompt\": \"Once upon a time\"}");
+        assertEquals(JSON.valueToTree(ids), t.body().get("tokens"));
+        Reply plain = post(server, "/tokenize", "{\"prompt\": \"Once upon a time\", \"add_special_tokens\": false}");
+        assertEquals(JSON.valueToTree(model.tokenizer().encode("Once upon a time", false)), plain.body().get("tokens"));
+        assertEquals("Once upon a time", post(server, "/detokenize", "{\"tokens\": " + JSON.writeValueAsString(ids) + "}").body().get("prompt").asText());
+        HttpResponse<String> info = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/tokenizer_info")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(JSON.readTree(info.body()).has("eos_token"));
+        assertError(post(server, "/tokenize", "{\"prompt\": 5}"), 400, "prompt");
+    }
+
+    @Test
     void chatAnswersAsGenerateDoesPlainAndStreamed() throws Exception {
         Reply plain = post(server, "/v1/chat/completions", chatBody("Tell me a story about a cat.", 24, 0, null, false));
         assertEquals(200, plain.status(), plain.raw());
