@@ -36,8 +36,14 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Load test of the OpenAI-compatible server on loopback: N concurrent clients, latency percentiles, tokens/s.")
 final class BenchServeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Model to serve (as for mutual serve).")
+    @Option(names = "--model", paramLabel = "PATH", description = "Model to serve (as for mutual serve).")
     Path model;
+    @Option(names = "--random-dim", paramLabel = "D",
+            description = "Instead of --model: a random-weight model with hidden size D (llama2.c's stories15M shape at 288: 6 layers, 6 heads, "
+                    + "ffn 768) and the vocabulary of --tokenizer, written to a temporary folder.")
+    Integer randomDim;
+    @Option(names = "--random-layers", defaultValue = "6", description = "Layers of the --random-dim model (default: ${DEFAULT-VALUE}).")
+    int randomLayers;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer (default: the model's).")
     Path tokenizer;
     @Option(names = "--clients", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
@@ -69,7 +75,45 @@ final class BenchServeCommand implements Callable<Integer> {
         if (clients < 1 || requests < 1 || maxTokens < 1 || single < 0) {
             throw new UserInputException("--clients, --requests and --max-tokens must be >= 1 and --single >= 0");
         }
-        try (ServedModel m = ServedModel.open(model, tokenizer, null, null, "bench", threads);
+        if ((model == null) == (randomDim == null)) throw new UserInputException("give --model PATH or --random-dim D (with --tokenizer)");
+        Path served = model;
+        Path tmp = null;
+        String config = model == null ? null : model.toString();
+        if (randomDim != null) {
+            if (tokenizer == null) throw new UserInputException("--random-dim needs --tokenizer FILE (its vocabulary sizes the model)");
+            if (randomDim < 8 || randomDim % 8 != 0) throw new UserInputException("--random-dim must be a multiple of 8, >= 8, got " + randomDim);
+            int vocab;
+            try (var tok = dev.mutual.data.tokenizer.TextTokenizer.load(tokenizer)) {
+                vocab = tok.vocabSize();
+            }
+            int heads = randomDim % 48 == 0 ? 6 : randomDim / 8 >= 8 ? 8 : randomDim / 8;
+            int ffn = (int) Math.round(randomDim * 8 / 3.0 / 32) * 32;
+            dev.mutual.trainer.model.ModelConfig c = new dev.mutual.trainer.model.ModelConfig("llama", randomDim, ffn, randomLayers, heads, heads,
+                    randomDim / heads, vocab, 1024, 1e-5, 10000.0, null, false, false, 0, 1, 2);
+            tmp = java.nio.file.Files.createTempDirectory("mutual-bench-serve");
+            served = tmp.resolve("random");
+            dev.mutual.trainer.checkpoint.HfCheckpoint.save(served, BenchScoreCommand.randomWeights(c, 1234), List.of());
+            config = "random d=" + randomDim + " L=" + randomLayers + " H=" + heads + " ffn=" + ffn + " V=" + vocab;
+        }
+        this.modelName = config;
+        try {
+            run(served);
+        } finally {
+            if (tmp != null) deleteTree(tmp);
+        }
+        return 0;
+    }
+
+    private String modelName;
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
+        }
+    }
+
+    private void run(Path served) throws Exception {
+        try (ServedModel m = ServedModel.open(served, tokenizer, null, null, "bench", threads);
              BatchEngine engine = new BatchEngine(m.decoder(), maxBatch, queue);
              OpenAiServer server = ServeCommand.start(m, engine, "127.0.0.1", 0, null, maxBatch, queue)) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -80,7 +124,6 @@ final class BenchServeCommand implements Callable<Integer> {
             phase(http, uri, clients, requests, deadline, "concurrent", true, engine);
             if (single > 0) phase(http, uri, 1, single, deadline, "batch-1", true, engine);
         }
-        return 0;
     }
 
     private void phase(HttpClient http, URI uri, int nClients, int total, long deadline, String name, boolean print, BatchEngine engine)
@@ -136,6 +179,7 @@ final class BenchServeCommand implements Callable<Integer> {
         Collections.sort(sorted);
         ObjectNode o = JSON.createObjectNode();
         o.put("bench", "serve");
+        o.put("model", modelName);
         o.put("phase", name);
         o.put("clients", nClients);
         o.put("max_batch", maxBatch);
