@@ -97,6 +97,50 @@ class OpenAiServerTest {
     }
 
     @Test
+    void servesATrainStageFolderWithItsChatTemplate(@TempDir Path tmp) throws Exception {
+        Path stage = tmp.resolve("forward_r0");
+        CliRun convert = CliRun.of("convert", "--llama2c", MODEL.toString(), "--tokenizer", TOKENIZER.toString(), "--output",
+                stage.resolve("model").toString());
+        assertEquals(0, convert.code(), convert.err());
+        Files.writeString(stage.resolve("trained.json"), "{\"direction\": \"forward\", \"chat_template\": \"vicuna\", \"objective\": \"sft\", \"lora\": false}");
+        try (ServedModel m = ServedModel.open(stage, null, null, null, null, 1);
+             BatchEngine e = new BatchEngine(m.decoder(), 2, 4); OpenAiServer s = new OpenAiServer(m, e, "127.0.0.1", 0, null, 4)) {
+            s.start();
+            assertEquals("forward_r0", m.name());
+            assertEquals("vicuna", m.template().name());
+            Reply r = post(s, "/v1/chat/completions", chatBody("Tell me a story about a cat.", 8, 0, null, false));
+            assertEquals(200, r.status(), r.raw());
+            int prompt = new ChatEncoder(m.tokenizer(), m.template()).promptIds(List.of(ChatMessage.user("Tell me a story about a cat."))).length;
+            assertEquals(prompt, r.body().at("/usage/prompt_tokens").asInt());
+        }
+    }
+
+    @Test
+    void anAdapterIsMergedAtLoad(@TempDir Path tmp) throws Exception {
+        Path base = Path.of("../trainer/src/test/resources/parity/llama"), adapter = Path.of("../trainer/src/test/resources/lora/llama-adapter");
+        Path merged = tmp.resolve("merged");
+        assertEquals(0, CliRun.of("merge", "--base", base.toString(), "--adapter", adapter.toString(), "--output", merged.toString()).code());
+        int[] ids = {1, 17, 42, 5, 88, 23, 9, 64};
+        Path in = tmp.resolve("ids.jsonl"), out = tmp.resolve("scores.jsonl");
+        Files.writeString(in, "{\"prompt_ids\": [1], \"target_ids\": [17, 42, 5, 88, 23, 9, 64]}\n");
+        CliRun score = CliRun.of("score", "--model", merged.toString(), "--tokenizer", TOKENIZER.toString(), "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, score.code(), score.err());
+        JsonNode expected = JSON.readTree(Files.readString(out)).get("token_logprobs");
+        String body = "{\"prompt\": " + JSON.writeValueAsString(ids) + ", \"max_tokens\": 0, \"echo\": true, \"logprobs\": 0}";
+        for (boolean withAdapter : new boolean[] {true, false}) {
+            try (ServedModel m = ServedModel.open(base, TOKENIZER, withAdapter ? adapter : null, "chatml", null, 1);
+                 BatchEngine e = new BatchEngine(m.decoder(), 2, 4); OpenAiServer s = new OpenAiServer(m, e, "127.0.0.1", 0, null, 4)) {
+                s.start();
+                JsonNode got = post(s, "/v1/completions", body).body().at("/choices/0/logprobs/token_logprobs");
+                double worst = 0;
+                for (int t = 0; t < expected.size(); t++) worst = Math.max(worst, Math.abs(expected.get(t).asDouble() - got.get(t + 1).asDouble()));
+                if (withAdapter) assertTrue(worst < 1e-4, "served with the adapter vs merged: " + worst);
+                else assertTrue(worst > 1e-3, "the adapter changes the scores: " + worst);
+            }
+        }
+    }
+
+    @Test
     void tokenizesAsTheModelDoes() throws Exception {
         int[] ids = model.tokenizer().encode("Once upon a time", true);
         Reply t = post(server, "/tokenize", "{\"prompt\": \"Once upon a time\"}");
