@@ -134,20 +134,22 @@ public final class BatchEngine implements AutoCloseable {
     private void loop() {
         List<Slot> active = new ArrayList<>();
         while (!closed) {
-            List<Slot> fresh = new ArrayList<>();
+            List<Job> joining = new ArrayList<>();
             try {
                 synchronized (waiting) {
                     while (active.isEmpty() && waiting.isEmpty() && !closed) waiting.wait();
-                    while (active.size() + fresh.size() < maxBatch && !waiting.isEmpty()) {
-                        Job j = waiting.poll();
-                        fresh.add(new Slot(j, decoder.newCache(j.prompt().length + j.maxNewTokens())));
-                    }
+                    while (active.size() + joining.size() < maxBatch && !waiting.isEmpty()) joining.add(waiting.poll());
                 }
             } catch (InterruptedException e) {
                 break;
             }
-            if (closed) break;
+            if (closed) {
+                for (Job j : joining) j.listener().failed(new IllegalStateException("the server is shutting down"));
+                break;
+            }
+            List<Slot> fresh = new ArrayList<>();
             try {
+                for (Job j : joining) fresh.add(new Slot(j, decoder.newCache(j.prompt().length + j.maxNewTokens())));
                 running = active.size() + fresh.size();
                 active = step(active, fresh);
                 running = active.size();
@@ -155,14 +157,14 @@ public final class BatchEngine implements AutoCloseable {
                 // one bad pass fails the sequences in it, never the engine
                 log.error("a batch of {} sequences failed: {}", active.size() + fresh.size(), e.toString(), e);
                 for (Slot s : active) fail(s, e);
-                for (Slot s : fresh) fail(s, e);
+                failJoining(joining, e);
                 active = new ArrayList<>();
                 running = 0;
             } catch (Error e) {
                 log.error("engine error, failing {} sequences: {}", active.size() + fresh.size(), e.toString(), e);
                 RuntimeException wrapped = new IllegalStateException(e.toString(), e);
                 for (Slot s : active) fail(s, wrapped);
-                for (Slot s : fresh) fail(s, wrapped);
+                failJoining(joining, wrapped);
                 active = new ArrayList<>();
                 running = 0;
                 if (!(e instanceof OutOfMemoryError)) throw e;
@@ -173,6 +175,16 @@ public final class BatchEngine implements AutoCloseable {
             waiting.clear();
         }
         for (Slot s : active) fail(s, new IllegalStateException("the server is shutting down"));
+    }
+
+    private static void failJoining(List<Job> joining, RuntimeException e) {
+        for (Job j : joining) {
+            try {
+                j.listener().failed(e);
+            } catch (RuntimeException ignored) {
+                // see fail
+            }
+        }
     }
 
     private static void fail(Slot s, RuntimeException e) {

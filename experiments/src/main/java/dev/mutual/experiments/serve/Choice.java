@@ -83,6 +83,7 @@ final class Choice implements BatchEngine.Listener {
 
     @Override
     public void failed(RuntimeException e) {
+        if (finish != null || error != null) return; // already answered (a pass that failed after this choice ended)
         error = e;
         if (stream != null) stream.add(new Event(index, "", null, e));
         done.countDown();

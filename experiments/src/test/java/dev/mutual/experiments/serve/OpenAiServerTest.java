@@ -340,6 +340,27 @@ class OpenAiServerTest {
     }
 
     @Test
+    void aModelComputingNaNAnswers500AndTheServerGoesOn(@TempDir Path tmp) throws Exception {
+        var w = ServeJudgeTest.knownVerdictModel(512, 10, 11);
+        w.lmHead()[10 * 8] = Float.NaN;
+        Path dir = tmp.resolve("nan");
+        dev.mutual.trainer.checkpoint.HfCheckpoint.save(dir, w, List.of(TOKENIZER));
+        try (ServedModel m = ServedModel.open(dir, null, null, "chatml", null, 1);
+             BatchEngine e = new BatchEngine(m.decoder(), 2, 4); OpenAiServer s = new OpenAiServer(m, e, "127.0.0.1", 0, null, 4)) {
+            s.start();
+            for (int i = 0; i < 2; i++) {
+                Reply r = post(s, "/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 3}");
+                assertEquals(500, r.status(), r.raw());
+                assertEquals("server_error", r.body().at("/error/type").asText());
+                assertTrue(r.body().at("/error/message").asText().contains("non-finite"), r.raw());
+            }
+            // echo without new tokens never reads the NaN row's argmax, and still works
+            Reply echo = post(s, "/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 0, \"echo\": true}");
+            assertEquals(200, echo.status(), echo.raw());
+        }
+    }
+
+    @Test
     void anApiKeyIsRequiredWhenSet() throws Exception {
         try (OpenAiServer s = new OpenAiServer(model, engine, "127.0.0.1", 0, "s3cret-key", 8)) {
             s.start();

@@ -79,7 +79,7 @@ class ServeJudgeTest {
     }
 
     /** Logits 8 for {@code first}, 4 for {@code second}, 0 elsewhere, at every position. */
-    private static DecoderWeights knownVerdictModel(int vocab, int first, int second) {
+    static DecoderWeights knownVerdictModel(int vocab, int first, int second) {
         int d = 8, heads = 2, f = 16;
         ModelConfig c = new ModelConfig("llama", d, f, 1, heads, heads, d / heads, vocab, 4096, 1e-5, 10000.0, null,
                 false, false, 0, 1, 2);
