@@ -85,7 +85,7 @@ public final class PairwiseJudging {
         Double preference = seen == null ? null : swapped ? 3 - seen : seen;
         String dataset = pair.model().dataset() != null ? pair.model().dataset() : pair.reference().dataset();
         return new Annotation(instruction, pair.reference().output(), pair.reference().generator(), dataset,
-                pair.model().output(), pair.model().generator(), judge.model() + "/" + prompt.name(),
+                pair.model().output(), pair.model().generator(), judge.label() + "/" + prompt.name(),
                 preference, reply.content(), swapped);
     }
 

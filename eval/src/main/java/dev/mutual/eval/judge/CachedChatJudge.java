@@ -46,6 +46,11 @@ public final class CachedChatJudge implements ChatJudge {
         return inner.model();
     }
 
+    @Override
+    public String label() {
+        return inner.label();
+    }
+
     public int hits() {
         return hits.get();
     }

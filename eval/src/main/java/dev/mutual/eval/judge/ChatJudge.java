@@ -12,6 +12,14 @@ public interface ChatJudge {
     String model();
 
     /**
+     * The judge's name as reports show it: the model name, or {@code offline judge (Mutual serve: MODEL)} when the
+     * endpoint is a {@code mutual serve} (so a report never passes a small local model off as a hosted judge).
+     */
+    default String label() {
+        return model();
+    }
+
+    /**
      * Asks the judge once.
      *
      * @throws JudgeException when no usable reply came back (after any retries the implementation makes)

@@ -66,6 +66,42 @@ public final class OpenAiChatClient implements ChatJudge {
         return endpoint.model();
     }
 
+    /** What /v1/models says owns a model served by {@code mutual serve}. */
+    public static final String MUTUAL_SERVE_OWNER = "mutual-serve";
+    /** Prefix of {@link #label()} for a Mutual server. */
+    public static final String OFFLINE_JUDGE = "offline judge (Mutual serve: ";
+    private String label;
+
+    /**
+     * {@code offline judge (Mutual serve: MODEL)} when the endpoint's {@code GET /models} lists a model owned by
+     * {@value #MUTUAL_SERVE_OWNER} (asked once), else the model name (also when the endpoint cannot be asked).
+     */
+    @Override
+    public synchronized String label() {
+        if (label != null) return label;
+        label = endpoint.model();
+        String base = endpoint.baseUrl().toString();
+        while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(java.net.URI.create(base + "/models")).timeout(endpoint.requestTimeout()).GET();
+            if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            if (r.statusCode() == 200) {
+                for (JsonNode m : JSON.readTree(r.body()).path("data")) {
+                    if (MUTUAL_SERVE_OWNER.equals(m.path("owned_by").asText())) {
+                        label = OFFLINE_JUDGE + m.path("id").asText() + ")";
+                        break;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("judge endpoint {}: no model list ({}); the judge is named by its model", base, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return label;
+    }
+
     /** HTTP requests sent so far, retries included. */
     public int requestCount() {
         return requests.get();

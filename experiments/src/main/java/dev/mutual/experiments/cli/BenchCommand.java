@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 BenchTrainCommand.class,
                 BenchSftCommand.class,
                 BenchTokenizeCommand.class,
+                BenchServeCommand.class,
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec

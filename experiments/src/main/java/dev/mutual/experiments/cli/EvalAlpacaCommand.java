@@ -142,6 +142,7 @@ final class EvalAlpacaCommand implements Runnable {
         OpenAiChatClient client = judge.client();
         CachedChatJudge cached = judge.cachedJudge(client, output);
         Map<String, Object> settings = new LinkedHashMap<>(judge.settings());
+        settings.put("judge", client.label());
         settings.put("judge_prompt", judgePrompt.toString());
         if (generated != null) settings.put("generation", generated);
         EvalResult result = PairwiseRun.judge(modelOutputs, outputs.toString(), referenceOutputs, reference.toString(), cached, prompt,

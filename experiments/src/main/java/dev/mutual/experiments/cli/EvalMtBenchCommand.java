@@ -93,12 +93,13 @@ final class EvalMtBenchCommand implements Runnable {
 
         String model = modelAnswers.isEmpty() ? "unknown" : modelAnswers.values().iterator().next().modelId();
         Map<String, Object> settings = new LinkedHashMap<>(judge.settings());
+        settings.put("judge", client.label());
         settings.put("answers", answers.toString());
         if (generated != null) settings.put("generation", generated);
         settings.put("decoding", MtBenchGrading.DECODING);
         settings.put("cache_hits", cached.hits());
         settings.put("http_requests", client.requestCount());
-        EvalResult result = MtBenchReport.write(output, judgements, model, client.model(),
+        EvalResult result = MtBenchReport.write(output, judgements, model, client.label(),
                 runInfo.toRunInfo(model, "responses file"), settings);
         Map<String, Double> m = result.metrics();
         spec.commandLine().getOut().printf("judge: %d cached, %d HTTP requests (%d retries)%n", cached.hits(), client.requestCount(), client.retryCount());

@@ -27,6 +27,7 @@ import java.util.Map;
                 CompareCommand.class,
                 GenerateCommand.class,
                 ScoreCommand.class,
+                ServeCommand.class,
                 ConvertCommand.class,
                 MergeCommand.class,
                 BenchCommand.class,

@@ -225,6 +225,7 @@ final class EvalStage implements Stage {
         Map<String, Object> settings = new LinkedHashMap<>(base);
         settings.put("judge_url", c.judge().url());
         settings.put("judge_model", c.judge().model());
+        settings.put("judge", judge.label());
         settings.put("api_key_env", c.judge().apiKeyEnv());
         settings.put("prompts_file", c.prompts().toString());
         settings.put("limit", Limits.describe(c.limit(), prompts.size()));

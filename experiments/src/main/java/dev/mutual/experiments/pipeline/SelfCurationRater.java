@@ -59,6 +59,8 @@ final class SelfCurationRater {
     private final String keys;
     private final Map<String, String> env;
     private final SelfCurationPrompt prompt;
+    /** The judge as reports name it, once it was asked (see OpenAiChatClient.label). */
+    private String judgeLabel;
 
     /**
      * @param settings who rates and how
@@ -84,7 +86,7 @@ final class SelfCurationRater {
 
     /** Who rates, for logs and summaries. */
     String rater() {
-        return settings.judge() != null ? "judge " + settings.judge().model() + " at " + settings.judge().url()
+        return settings.judge() != null ? "judge " + (judgeLabel != null ? judgeLabel : settings.judge().model()) + " at " + settings.judge().url()
                 : "model_stage " + settings.modelStage();
     }
 
@@ -205,6 +207,7 @@ final class SelfCurationRater {
         }
         OpenAiChatClient client = new OpenAiChatClient(new JudgeEndpoint(URI.create(j.url()), j.model(), Duration.ofSeconds(120),
                 j.maxAttempts(), Duration.ofSeconds(1), Duration.ofSeconds(60)), key);
+        judgeLabel = client.label();
         DecodingSettings decoding = new DecodingSettings(0, settings.maxNewTokens(), 0);
         List<String> replies;
         try {
