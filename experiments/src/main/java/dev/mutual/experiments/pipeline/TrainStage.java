@@ -8,6 +8,7 @@ import dev.mutual.data.chat.PairDirection;
 import dev.mutual.data.read.DataReader;
 import dev.mutual.data.read.TextDocuments;
 import dev.mutual.data.tokenizer.TextTokenizer;
+import dev.mutual.data.tokenizer.TokenizerFiles;
 import dev.mutual.experiments.recipe.InitConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
@@ -581,12 +582,8 @@ final class TrainStage implements Stage {
         return files;
     }
 
-    /** The tokenizer files to hash and to copy next to the trained model. */
+    /** The tokenizer files to hash and to save next to the trained model (every file the tokenizer loads from). */
     private static List<Path> tokenizerFiles(Path tokenizer) {
-        if (Files.isDirectory(tokenizer)) return HfCheckpoint.tokenizerFilesIn(tokenizer);
-        List<Path> files = new ArrayList<>(List.of(tokenizer));
-        Path config = tokenizer.resolveSibling("tokenizer_config.json");
-        if (tokenizer.getFileName().toString().equals("tokenizer.json") && Files.isRegularFile(config)) files.add(config);
-        return files;
+        return TokenizerFiles.of(tokenizer);
     }
 }
