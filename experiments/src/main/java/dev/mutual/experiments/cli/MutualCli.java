@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 CompareCommand.class,
                 GenerateCommand.class,
                 ScoreCommand.class,
+                TokenizeCommand.class,
                 ConvertCommand.class,
                 MergeCommand.class,
                 BenchCommand.class,
