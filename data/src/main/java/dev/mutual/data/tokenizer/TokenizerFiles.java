@@ -1,5 +1,8 @@
 package dev.mutual.data.tokenizer;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
 
@@ -10,18 +13,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
  * The files behind a tokenizer path (every form {@link TextTokenizer#load} accepts), and how they are saved beside a
  * model so that Mutual and the Python tools both load it: always as a plain {@code tokenizer.json} (decompressed from
  * {@code tokenizer.json.gz}; written from a llama2.c {@code .bin} by {@link Llama2cHfExport}, the .bin kept too),
- * with tokenizer_config.json and special_tokens_map.json.
+ * with tokenizer_config.json and special_tokens_map.json (a Llama tokenizer_class saved as PreTrainedTokenizerFast, see
+ * {@link #saveConfig}).
  */
 public final class TokenizerFiles {
     /** Names that belong to a tokenizer in a folder: HF's, the gzip form Mutual reads, and llama2.c's. */
     public static final List<String> NAMES = List.of("tokenizer.json", "tokenizer.json.gz", "tokenizer_config.json",
             "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "tok512.bin", "tokenizer.bin");
+
+    /** tokenizer_class values whose transformers 5 class replaces the tokenizer.json pipeline (see saveConfig). */
+    private static final Set<String> REBUILT_BY_TRANSFORMERS = Set.of("LlamaTokenizer", "LlamaTokenizerFast");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private TokenizerFiles() {
     }
@@ -75,6 +84,8 @@ public final class TokenizerFiles {
                     AtomicFile.writeBytes(dir.resolve("tokenizer.json"), gunzip(src));
                 } else if (name.endsWith(".json") && !keepsName(name)) {
                     copy(src, dir.resolve("tokenizer.json"));
+                } else if (name.equals("tokenizer_config.json")) {
+                    saveConfig(src, dir.resolve(name));
                 } else if (name.endsWith(".bin")) {
                     copy(src, dir.resolve(name));
                     if (!hasJson) {
@@ -88,6 +99,30 @@ public final class TokenizerFiles {
                 throw new UncheckedIOException("cannot save tokenizer file " + src + " into " + dir, e);
             }
         }
+    }
+
+    /**
+     * tokenizer_config.json as it was, except a Llama tokenizer_class becomes PreTrainedTokenizerFast: transformers 5's
+     * LlamaTokenizer does not run the tokenizer.json it is given but rebuilds the pipeline from its vocabulary with a
+     * Metaspace pre-tokenizer, which gave other ids than the file (the ids the model was trained on) for 106 of 1503
+     * lines of samples/ with Mistral's tokenizer (leading spaces); PreTrainedTokenizerFast runs the file as written,
+     * in transformers 4 and 5 (tools/check_autotokenizer.py checks it).
+     */
+    private static void saveConfig(Path src, Path target) throws IOException {
+        if (Files.exists(target) && Files.isSameFile(src, target)) return;
+        JsonNode config;
+        try {
+            config = JSON.readTree(src.toFile());
+        } catch (IOException e) {
+            throw new UserInputException(src + ": not valid JSON (" + e.getMessage() + ")", e);
+        }
+        String cls = config != null && config.isObject() ? config.path("tokenizer_class").asText("") : "";
+        if (!REBUILT_BY_TRANSFORMERS.contains(cls)) {
+            copy(src, target);
+            return;
+        }
+        ((ObjectNode) config).put("tokenizer_class", "PreTrainedTokenizerFast");
+        AtomicFile.writeString(target, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
     }
 
     /** JSON files of a tokenizer folder that are not the tokenizer.json itself. */

@@ -66,6 +66,9 @@ final class TokenizeCommand implements Callable<Integer> {
             description = "With --chat: 'model' (the tokenizer's own chat_template, default) or a built-in: llama-2, mistral, chatml, llama-3, vicuna, alpaca.")
     String chatTemplate;
 
+    @Option(names = "--lines", description = "Plain text from --input: each line is a text of its own (one table or JSON line each).")
+    boolean lines;
+
     @Option(names = "--no-special-tokens", description = "Plain text: add no BOS/EOS (default: add what the tokenizer adds, as AutoTokenizer does).")
     boolean noSpecialTokens;
 
@@ -79,11 +82,13 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() {
         if (!chat && !chatTemplate.equals("model")) throw new UserInputException("--chat-template needs --chat");
         if (chat && noSpecialTokens) throw new UserInputException("--no-special-tokens is for plain text; a chat template writes its own");
+        if (lines && (chat || source.input == null)) throw new UserInputException("--lines is for plain text read with --input");
         PrintWriter out = spec.commandLine().getOut();
         try (TextTokenizer tok = TextTokenizer.load(resolve(tokenizer))) {
             if (!chat) {
                 String text = source.text != null ? source.text : readText(source.input);
-                print(out, tok, null, tok.encode(text, !noSpecialTokens), null);
+                List<String> texts = lines ? text.lines().toList() : List.of(text);
+                for (String t : texts) print(out, tok, null, tok.encode(t, !noSpecialTokens), null);
             } else {
                 ChatEncoder encoder = new ChatEncoder(tok, ChatTemplate.forTokenizer(chatTemplate, tok));
                 for (Conversation c : conversations()) {

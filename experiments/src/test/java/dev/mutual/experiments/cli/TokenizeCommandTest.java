@@ -54,6 +54,11 @@ class TokenizeCommandTest {
         Files.writeString(file, TEXT);
         CliRun fromFile = CliRun.of("tokenize", "--tokenizer", TOK512.toString(), "--json", "--input", file.toString());
         assertEquals(json.out(), fromFile.out());
+        Files.writeString(file, TEXT + "\nHello\n");
+        CliRun perLine = CliRun.of("tokenize", "--tokenizer", TOK512.toString(), "--json", "--lines", "--input", file.toString());
+        List<String> lines = perLine.out().lines().toList();
+        assertEquals(2, lines.size(), perLine.out());
+        assertEquals(json.out().strip(), lines.get(0));
     }
 
     /** A model directory Mutual saved: its llama2.c .bin (what generate and score use) and its tokenizer.json agree. */
