@@ -99,6 +99,35 @@ def check_tokenizer(args, model_dir, tmp):
     return tok, problems
 
 
+def check_chat(args, model_dir, tok, tmp):
+    """apply_chat_template(tokenize=True) against bin/mutual tokenize --chat with the format the model was trained on."""
+    info = os.path.join(os.path.dirname(model_dir), "trained.json")
+    template = json.load(open(info))["chat_template"] if os.path.exists(info) else "model"
+    if not tok.chat_template:
+        return [f"no chat_template in {model_dir}/tokenizer_config.json (trained with {template})"]
+    chats = [[{"role": "user", "content": "What is the capital of France?"}, {"role": "assistant", "content": "Paris."}],
+             [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "  Hi there "},
+              {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Name a colour."},
+              {"role": "assistant", "content": "Blue, and\nred."}],
+             [{"role": "user", "content": "Tell me a story."}]]
+    file = os.path.join(tmp, "chats.jsonl")
+    with open(file, "w", encoding="utf-8") as f:
+        for c in chats:
+            f.write(json.dumps({"messages": c}) + "\n")
+    out = mutual(args, "tokenize", "--tokenizer", model_dir, "--chat", "--chat-template", template, "--json", "--input", file)
+    problems, same = [], 0
+    for c, line in zip(chats, out.splitlines()):
+        prompt_only = c[-1]["role"] != "assistant"
+        hf = tok.apply_chat_template(c, tokenize=True, add_generation_prompt=prompt_only)
+        hf = list(hf["input_ids"]) if not isinstance(hf, list) else hf
+        if hf == json.loads(line)["ids"]:
+            same += 1
+        else:
+            problems.append(f"chat ids differ: apply_chat_template {hf[:12]}..., mutual tokenize {json.loads(line)['ids'][:12]}...")
+    print(f"  chat: apply_chat_template == bin/mutual tokenize --chat --chat-template {template} on {same}/{len(chats)} conversations")
+    return problems
+
+
 def check_logprobs(args, model_dir, tok, tmp):
     pairs = [("Once upon a time", ", there was a little girl named Lily."),
              ("### Instruction:\nName a colour.\n\n### Response:\n", "Blue."),
@@ -141,6 +170,7 @@ def main():
     for model_dir in args.models:
         with tempfile.TemporaryDirectory(prefix="check-autotokenizer-") as tmp:
             tok, problems = check_tokenizer(args, model_dir, tmp)
+            problems += check_chat(args, model_dir, tok, tmp)
             problems += check_logprobs(args, model_dir, tok, tmp)
         for problem in problems:
             print("  PROBLEM:", problem)

@@ -102,6 +102,22 @@ public final class TokenizerFiles {
     }
 
     /**
+     * Sets {@code chat_template} in the tokenizer_config.json of the model folder {@code dir} (created when the tokenizer
+     * had none): a model trained on a built-in format carries it, so {@code apply_chat_template} prompts it as trained.
+     */
+    public static void setChatTemplate(Path dir, String jinja) {
+        Path file = dir.resolve("tokenizer_config.json");
+        try {
+            JsonNode config = Files.isRegularFile(file) ? JSON.readTree(file.toFile()) : JSON.createObjectNode();
+            if (config == null || !config.isObject()) throw new UserInputException(file + ": expected a JSON object");
+            ((ObjectNode) config).put("chat_template", jinja);
+            AtomicFile.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
      * tokenizer_config.json as it was, except a Llama tokenizer_class becomes PreTrainedTokenizerFast: transformers 5's
      * LlamaTokenizer does not run the tokenizer.json it is given but rebuilds the pipeline from its vocabulary with a
      * Metaspace pre-tokenizer, which gave other ids than the file (the ids the model was trained on) for 106 of 1503

@@ -3,6 +3,8 @@ package dev.mutual.experiments.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.data.chat.ChatMessage;
+import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.data.tokenizer.HfTokenizer;
 import dev.mutual.data.tokenizer.Llama2cTokenizer;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
@@ -73,6 +75,10 @@ class TrainCommandTest {
             assertArrayEquals(bin.encode("Once upon a time, Lily saw a dog.", true), hf.encode("Once upon a time, Lily saw a dog.", true));
             assertEquals("<s>", hf.config().bosToken());
             assertEquals("</s>", hf.config().eosToken());
+            // the recipe's built-in format is the saved chat_template: "model" then renders what training rendered
+            var chat = List.of(ChatMessage.user("Name a colour."), ChatMessage.assistant("Blue."));
+            assertEquals(ChatTemplate.forTokenizer("alpaca", bin).render(chat, false),
+                    ChatTemplate.forTokenizer("model", hf).render(chat, false));
         }
         // The run directory's resolved recipe is the full form, which 'mutual run' accepts.
         String resolved = Files.readString(dir.resolveSibling("recipe.resolved.yaml"));
