@@ -149,6 +149,57 @@ public record BuiltInChatTemplate(Format format, String bos, String eos) impleme
         return out.toString();
     }
 
+    /**
+     * This format as a Hugging Face {@code chat_template} (Jinja) that renders what {@link #render} renders, for the
+     * tokenizer_config.json saved beside a model trained on it, so {@code apply_chat_template} prompts it as it was
+     * trained. Rejects what {@link #render} rejects (roles out of order) through {@code raise_exception}.
+     */
+    public static String jinja(Format format) {
+        String check = "{% if (message['role'] != 'user' and message['role'] != 'assistant')"
+                + " or (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+                + "{{ raise_exception('Conversation roles must be an optional system message, then user and assistant alternating') }}"
+                + "{% endif %}";
+        String defaultSystem = switch (format) {
+            case ALPACA -> ALPACA_SYSTEM;
+            case VICUNA -> VICUNA_SYSTEM;
+            default -> "";
+        };
+        String prefix = "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}"
+                + "{% set system_message = messages[0]['content'] %}{% set has_system = true %}"
+                + "{% else %}{% set loop_messages = messages %}{% set system_message = \"" + defaultSystem + "\" %}"
+                + "{% set has_system = false %}{% endif %}";
+        String body = switch (format) {
+            case LLAMA_2 -> "{% for message in loop_messages %}" + check
+                    + "{% if loop.index0 == 0 and has_system %}"
+                    + "{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+                    + "{% else %}{% set content = message['content'] %}{% endif %}"
+                    + "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+                    + "{% else %}{{ ' ' + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+            case MISTRAL -> "{{ bos_token }}{% for message in loop_messages %}" + check
+                    + "{% if loop.index0 == 0 and has_system %}"
+                    + "{% set content = system_message + '\\n\\n' + message['content'] %}"
+                    + "{% else %}{% set content = message['content'] %}{% endif %}"
+                    + "{% if message['role'] == 'user' %}{{ '[INST] ' + content + ' [/INST]' }}"
+                    + "{% else %}{{ content + eos_token }}{% endif %}{% endfor %}";
+            case CHATML -> "{% for message in loop_messages %}" + check + "{% endfor %}"
+                    + "{% for message in messages %}"
+                    + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}"
+                    + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+            case LLAMA_3 -> "{% for message in loop_messages %}" + check + "{% endfor %}{{ bos_token }}"
+                    + "{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
+                    + " + message['content'].strip() + '<|eot_id|>' }}{% endfor %}"
+                    + "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
+            case VICUNA -> "{{ bos_token + system_message + ' ' }}{% for message in loop_messages %}" + check
+                    + "{% if message['role'] == 'user' %}{{ 'USER: ' + message['content'] + ' ' }}"
+                    + "{% else %}{{ 'ASSISTANT: ' + message['content'] + eos_token }}{% endif %}{% endfor %}"
+                    + "{% if add_generation_prompt %}{{ 'ASSISTANT:' }}{% endif %}";
+            case ALPACA -> "{{ bos_token + system_message + '\\n\\n' }}{% for message in loop_messages %}" + check
+                    + "{% if message['role'] == 'user' %}{{ '### Instruction:\\n' + message['content'] + '\\n\\n### Response:\\n' }}"
+                    + "{% else %}{{ message['content'] + eos_token + '\\n\\n' }}{% endif %}{% endfor %}";
+        };
+        return prefix + body;
+    }
+
     /** Returns the system text (or null) after checking: system only first, then user/assistant alternating. */
     private String checkRoles(List<ChatMessage> messages) {
         if (messages.isEmpty()) {

@@ -86,10 +86,14 @@ public record LoadedModel(DecoderWeights weights, Decoder decoder, List<Integer>
         if (tokenizer != null) tokenizer.close();
     }
 
-    /** tokenizer.json if the directory has one, else a llama2.c tokenizer kept beside a converted model, else null. */
+    /**
+     * The llama2.c tokenizer a model was trained with when Mutual saved it beside the model (its tokenizer.json is the
+     * equivalent written for the Python tools; the .bin is the original), else tokenizer.json[.gz], else another
+     * llama2.c tokenizer ("tok*.bin") kept beside a converted model, else null.
+     */
     public static Path tokenizerIn(Path dir) {
-        if (Files.exists(dir.resolve("tokenizer.json"))) return dir;
         for (String name : List.of("tokenizer.bin", "tok512.bin")) if (Files.exists(dir.resolve(name))) return dir.resolve(name);
+        if (Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("tokenizer.json.gz"))) return dir;
         try (var files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("tok") && p.getFileName().toString().endsWith(".bin"))
                     .sorted().findFirst().orElse(null);

@@ -19,14 +19,14 @@ import java.util.concurrent.Callable;
 /** {@code mutual convert --llama2c FILE --tokenizer FILE --output DIR}: a llama2.c checkpoint as an HF model directory. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a llama2.c checkpoint to an HF model directory (config.json, model.safetensors or 5GB "
-                + "shards with model.safetensors.index.json, generation_config.json; the llama2.c tokenizer file is copied beside them).")
+                + "shards with model.safetensors.index.json, generation_config.json; the llama2.c tokenizer file is copied beside them, with an equivalent tokenizer.json, tokenizer_config.json and special_tokens_map.json for AutoTokenizer).")
 final class ConvertCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ConvertCommand.class);
 
     @Option(names = "--llama2c", required = true, paramLabel = "FILE", description = "llama2.c legacy checkpoint (.bin).")
     Path llama2c;
 
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer (.bin) to copy into the output.")
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer (.bin) to copy into the output (plus its tokenizer.json).")
     Path tokenizer;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output HF model directory.")

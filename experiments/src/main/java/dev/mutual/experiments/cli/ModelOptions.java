@@ -68,7 +68,7 @@ final class ModelOptions {
         return new Loaded(m.weights(), m.decoder(), m.eosTokenIds(), m.tokenizer());
     }
 
-    /** tokenizer.json if the directory has one, else a llama2.c tokenizer kept beside a converted model. */
+    /** The tokenizer Mutual uses for a model directory: see {@link LoadedModel#tokenizerIn}. */
     static Path tokenizerIn(Path dir) {
         return LoadedModel.tokenizerIn(dir);
     }

@@ -28,6 +28,7 @@ import java.util.Map;
                 GenerateCommand.class,
                 ScoreCommand.class,
                 ServeCommand.class,
+                TokenizeCommand.class,
                 ConvertCommand.class,
                 MergeCommand.class,
                 BenchCommand.class,

@@ -5,13 +5,13 @@ import dev.mutual.data.prepare.PrepareConfig;
 import dev.mutual.data.prepare.PrepareStats;
 import dev.mutual.data.prepare.LengthFilter;
 import dev.mutual.data.tokenizer.TextTokenizer;
+import dev.mutual.data.tokenizer.TokenizerFiles;
 import dev.mutual.experiments.recipe.DataSourceConfig;
 import dev.mutual.experiments.recipe.EvalSetConfig;
 import dev.mutual.experiments.recipe.NearDedupConfig;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,11 +65,8 @@ final class PrepareDataStage implements Stage {
         for (PrepareConfig.Source s : config.sources()) files.add(s.path());
         for (PrepareConfig.EvalSet e : config.decontamination().evalSets()) files.add(e.path());
         if (tokenizer != null && config.needsTokenCounter()) {
-            // A tokenizer folder counts by the files TextTokenizer.load reads from it.
-            if (!Files.isDirectory(tokenizer)) files.add(tokenizer);
-            for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
-                if (Files.isDirectory(tokenizer) && Files.isRegularFile(tokenizer.resolve(f))) files.add(tokenizer.resolve(f));
-            }
+            // Every file TextTokenizer.load reads (a folder's tokenizer.json.gz included).
+            files.addAll(TokenizerFiles.of(tokenizer));
         }
         return files;
     }

@@ -2,12 +2,14 @@ package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.Example;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.chat.BuiltInChatTemplate;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.data.chat.PairDirection;
 import dev.mutual.data.read.DataReader;
 import dev.mutual.data.read.TextDocuments;
 import dev.mutual.data.tokenizer.TextTokenizer;
+import dev.mutual.data.tokenizer.TokenizerFiles;
 import dev.mutual.experiments.recipe.InitConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
@@ -84,7 +86,7 @@ import java.util.function.Supplier;
 final class TrainStage implements Stage {
 
     /** Bump when a change here, in SftBatches or in Trainer alters metrics.jsonl or the model. */
-    static final int CODE_VERSION = 4;
+    static final int CODE_VERSION = 5; // 5: model/ always has a tokenizer.json (and a built-in format's chat_template)
 
     private static final Logger log = LoggerFactory.getLogger(TrainStage.class);
 
@@ -450,16 +452,23 @@ final class TrainStage implements Stage {
     /** The model being trained, and how to get its weights (and LoRA adapter) out of it for saving. */
     private record Engine(TrainableModel model, Supplier<DecoderWeights> weights, Supplier<LoraWeights> lora) {}
 
-    /** model/ (and with LoRA adapter/ first, the merged weights in model/). */
+    /**
+     * model/ (and with LoRA adapter/ first, the merged weights in model/). A model trained on a built-in chat format
+     * gets it as chat_template in its tokenizer_config.json, for transformers' apply_chat_template.
+     */
     private void save(Path dir, Engine engine, Path startModel) {
         List<Path> tokenizerFiles = tokenizerFiles(config.tokenizer());
         if (config.lora() == null) {
             HfCheckpoint.save(dir.resolve("model"), engine.weights().get(), tokenizerFiles);
-            return;
+        } else {
+            LoraWeights adapter = engine.lora().get();
+            LoraAdapterFile.save(dir.resolve("adapter"), adapter, startModel.toString());
+            HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(engine.weights().get(), adapter), tokenizerFiles);
         }
-        LoraWeights adapter = engine.lora().get();
-        LoraAdapterFile.save(dir.resolve("adapter"), adapter, startModel.toString());
-        HfCheckpoint.save(dir.resolve("model"), LoraMerge.merge(engine.weights().get(), adapter), tokenizerFiles);
+        if (BuiltInChatTemplate.NAMES.contains(config.chatTemplate())) {
+            TokenizerFiles.setChatTemplate(dir.resolve("model"),
+                    BuiltInChatTemplate.jinja(BuiltInChatTemplate.named(config.chatTemplate(), "", "").format()));
+        }
     }
 
     /** The bucket lengths of {@code buckets: true}: powers of two (see {@link BucketLengths#powersOfTwo}). */
@@ -581,12 +590,8 @@ final class TrainStage implements Stage {
         return files;
     }
 
-    /** The tokenizer files to hash and to copy next to the trained model. */
+    /** The tokenizer files to hash and to save next to the trained model (every file the tokenizer loads from). */
     private static List<Path> tokenizerFiles(Path tokenizer) {
-        if (Files.isDirectory(tokenizer)) return HfCheckpoint.tokenizerFilesIn(tokenizer);
-        List<Path> files = new ArrayList<>(List.of(tokenizer));
-        Path config = tokenizer.resolveSibling("tokenizer_config.json");
-        if (tokenizer.getFileName().toString().equals("tokenizer.json") && Files.isRegularFile(config)) files.add(config);
-        return files;
+        return TokenizerFiles.of(tokenizer);
     }
 }

@@ -3,8 +3,8 @@ package dev.mutual.trainer.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.tokenizer.TokenizerFiles;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.HeapBudget;
 import dev.mutual.trainer.model.HfConfigFile;
@@ -25,9 +25,6 @@ import java.util.Map;
  * What {@link #save} writes, {@code AutoModelForCausalLM.from_pretrained} loads.
  */
 public final class HfCheckpoint {
-    /** Tokenizer files copied along with a model, when present: HF's and llama2.c's. */
-    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "tok512.bin", "tokenizer.bin");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -77,7 +74,8 @@ public final class HfCheckpoint {
     /**
      * Writes {@code weights} to {@code dir} as an HF model directory (F32 safetensors, sharded as
      * {@code save_pretrained(max_shard_size=maxShardBytes)} shards, see {@link Safetensors#writeModel}), each file
-     * atomically, and copies the tokenizer files found in {@code tokenizerFiles} (paths; missing ones are an error).
+     * atomically, and saves the tokenizer files {@code tokenizerFiles} beside it as {@link TokenizerFiles#save} does
+     * (always with a plain tokenizer.json, so transformers' AutoTokenizer loads it; missing files are an error).
      */
     public static void save(Path dir, DecoderWeights weights, List<Path> tokenizerFiles, long maxShardBytes) {
         try {
@@ -91,12 +89,7 @@ public final class HfCheckpoint {
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt"); // transformers refuses safetensors without format=pt
             Safetensors.writeModel(dir, stateDictOrder(weights.toHfTensors(), c.numLayers()), meta, Safetensors.DType.F32, maxShardBytes);
-            for (Path src : tokenizerFiles) {
-                if (!Files.isRegularFile(src)) throw new UserInputException(src + ": tokenizer file not found");
-                Path target = dir.resolve(src.getFileName().toString());
-                if (Files.exists(target) && Files.isSameFile(src, target)) continue;
-                AtomicFile.copy(src, target);
-            }
+            TokenizerFiles.save(tokenizerFiles, dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model directory " + dir, e);
         }
@@ -131,8 +124,6 @@ public final class HfCheckpoint {
 
     /** The tokenizer files present in {@code dir}, to carry along when saving a model loaded from it. */
     public static List<Path> tokenizerFilesIn(Path dir) {
-        List<Path> out = new ArrayList<>();
-        for (String name : TOKENIZER_FILES) if (Files.isRegularFile(dir.resolve(name))) out.add(dir.resolve(name));
-        return out;
+        return TokenizerFiles.of(dir);
     }
 }
