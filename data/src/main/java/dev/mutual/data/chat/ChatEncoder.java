@@ -59,7 +59,7 @@ public final class ChatEncoder {
 
     /** Training form: the whole conversation, loss on the assistant replies. */
     public EncodedChat encode(List<ChatMessage> messages) {
-        String text = template.render(messages, false);
+        String text = rendered(messages, false);
         List<int[]> ranges = assistantRanges(messages, text);
         TokenSpans tokens = tokenizer.encodeWithSpans(text);
         int[] mask = new int[tokens.size()];
@@ -76,14 +76,18 @@ public final class ChatEncoder {
 
     /** Generation form: the conversation so far plus the generation prompt, as ids for the model to continue. */
     public int[] promptIds(List<ChatMessage> messages) {
-        String text = template.render(messages, true);
+        return tokenizer.encodeWithSpans(rendered(messages, true)).ids();
+    }
+
+    private String rendered(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        String text = template.render(messages, addGenerationPrompt);
         if (text.isBlank() && messages.stream().anyMatch(m -> !m.content().isBlank())) {
             // Name the template, not the prompt: the messages had text, the template dropped it.
             throw new UserInputException("chat template " + template.name() + " renders " + messages.size() + " message"
                     + (messages.size() == 1 ? "" : "s") + " as empty text (expected the messages in the template's format;"
                     + " check the template, e.g. the chat_template of tokenizer_config.json)");
         }
-        return tokenizer.encodeWithSpans(text).ids();
+        return text;
     }
 
     /** [start, end) character ranges of each assistant reply plus its end-of-turn token in {@code text}. */

@@ -5,6 +5,7 @@ import dev.mutual.data.tokenizer.HfTokenizer;
 import dev.mutual.data.tokenizer.TextTokenizer;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a conversation into the text a model was trained on. Two kinds: {@link JinjaChatTemplate} renders a
@@ -33,7 +34,9 @@ public interface ChatTemplate {
         String eos = tokenizer.eosToken().orElse("");
         if (name.equals("model")) {
             if (tokenizer instanceof HfTokenizer hf && hf.config().chatTemplate().isPresent()) {
-                return new JinjaChatTemplate(hf.config().chatTemplate().get(), bos, eos);
+                // TokenizerConfig reads chat_template from the tokenizer_config.json beside tokenizer.json.
+                return new JinjaChatTemplate(hf.config().chatTemplate().get(), bos, eos, Map.of(),
+                        hf.source().toAbsolutePath().resolveSibling("tokenizer_config.json"));
             }
             throw new UserInputException("chat template \"model\": the tokenizer has no chat_template in its "
                     + "tokenizer_config.json; choose a built-in: " + String.join(", ", BuiltInChatTemplate.NAMES));

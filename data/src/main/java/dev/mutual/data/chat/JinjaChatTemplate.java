@@ -4,15 +4,23 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.CollectionTooBigException;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.OutputTooBigException;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.ForTag;
 import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.util.ForLoop;
+import com.hubspot.jinjava.util.ObjectIterator;
 import dev.mutual.data.UserInputException;
 import jinjava.javax.el.CompositeELResolver;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,11 +42,24 @@ import java.util.stream.Collectors;
  *   <li>Python str methods ({@code strip}, {@code startswith}, {@code split}, ...) via {@link PythonStringMethods};</li>
  *   <li>{@code {{-}} and {@code -}}} trim whitespace (a Jinjava legacy override).</li>
  * </ul>
+ *
+ * <p>A model folder is untrusted input and its template is a program: one render is bounded to
+ * {@link #MAX_OUTPUT_CHARS} characters of output (and of any string or list it builds) and
+ * {@link #MAX_LOOP_ITERATIONS} loop iterations in all, so nested {@code range(1000)} loops stop at once with a
+ * message naming the file, instead of running for a minute into a gigabyte of heap.
  */
 public final class JinjaChatTemplate implements ChatTemplate {
     private static final Pattern REVERSED = Pattern.compile("\\b([A-Za-z_][\\w.]*)\\[::-1]");
+    /** Output of one render, in characters; a real conversation is far below (a 128k-token context is ~0.5 M). */
+    public static final long MAX_OUTPUT_CHARS = 16L << 20;
+    /** Loop iterations of one render, all loops together; real templates loop over the messages (and tools). */
+    public static final int MAX_LOOP_ITERATIONS = 1_000_000;
+    /** Iterations spent by the render running on this thread (Jinjava renders on the caller's thread). */
+    private static final ThreadLocal<long[]> ITERATIONS = new ThreadLocal<>();
 
     private final String source;
+    /** Where the template was read from (tokenizer_config.json), for messages; null when given as text. */
+    private final Path file;
     private final String jinjavaSource;
     private final String bos;
     private final String eos;
@@ -58,6 +79,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
      *                  add_generation_prompt
      */
     public JinjaChatTemplate(String source, String bos, String eos, Map<String, Object> variables) {
+        this(source, bos, eos, variables, null);
+    }
+
+    /** @param file where the template was read from (a tokenizer_config.json), named in every error; or null */
+    public JinjaChatTemplate(String source, String bos, String eos, Map<String, Object> variables, Path file) {
         if (source == null || source.isBlank()) {
             throw new IllegalArgumentException("chat template source is empty");
         }
@@ -67,6 +93,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
             }
         }
         this.source = source;
+        this.file = file;
         this.jinjavaSource = toJinjava(source);
         this.bos = bos;
         this.eos = eos;
@@ -78,6 +105,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                .withMaxOutputSize(MAX_OUTPUT_CHARS)
+                .withMaxStringLength(MAX_OUTPUT_CHARS)
+                .withMaxListSize(MAX_LOOP_ITERATIONS)
+                .withMaxMapSize(MAX_LOOP_ITERATIONS)
+                .withMaxMacroRecursionDepth(64)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseTrimmingForNotesAndExpressions(true)
                         .withParseWhitespaceControlStrictly(true)
@@ -85,6 +117,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
                         .build())
                 .build();
         this.jinjava = new Jinjava(config);
+        jinjava.getGlobalContext().registerTag(new BoundedForTag());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 JinjaChatTemplate.class, "raiseException", String.class));
         JinjavaInterpreter parser = jinjava.newInterpreter();
@@ -96,14 +129,14 @@ public final class JinjaChatTemplate implements ChatTemplate {
         }
         List<TemplateError> errors = failures(parser.getErrorsCopy());
         if (!errors.isEmpty()) {
-            throw new UserInputException("chat template does not parse: "
+            throw new UserInputException(what() + " does not parse: "
                     + errors.stream().map(JinjaChatTemplate::describe).collect(Collectors.joining("; ")));
         }
     }
 
     /** A copy of this template with extra variables (see the four-argument constructor). */
     public JinjaChatTemplate withVariables(Map<String, Object> extra) {
-        return new JinjaChatTemplate(source, bos, eos, extra);
+        return new JinjaChatTemplate(source, bos, eos, extra, file);
     }
 
     /** The template as written in tokenizer_config.json. */
@@ -113,7 +146,12 @@ public final class JinjaChatTemplate implements ChatTemplate {
 
     @Override
     public String name() {
-        return "jinja chat_template (" + source.length() + " chars)";
+        return "jinja chat_template" + (file == null ? "" : " of " + file) + " (" + source.length() + " chars)";
+    }
+
+    /** "FILE: chat_template" for messages, or "chat template" when the source was given as text. */
+    private String what() {
+        return file == null ? "chat template" : file + ": chat_template";
     }
 
     @Override
@@ -134,15 +172,26 @@ public final class JinjaChatTemplate implements ChatTemplate {
                 new Context(jinjava.getGlobalContext(), context), jinjava.getGlobalConfig());
         JinjavaInterpreter.pushCurrent(interpreter);
         String output;
+        ITERATIONS.set(new long[1]);
         try {
             output = interpreter.render(parsed);
+        } catch (RuntimeException e) {
+            // A bound hit inside a tag comes out of Jinjava wrapped in its InterpretException.
+            String cause = cause(e);
+            if (cause == null) {
+                throw e;
+            }
+            throw new UserInputException(what() + ": rendering " + messages.size() + " messages failed: " + cause, e);
         } finally {
             JinjavaInterpreter.popCurrent();
+            ITERATIONS.remove();
         }
         List<TemplateError> errors = failures(interpreter.getErrorsCopy());
         if (!errors.isEmpty()) {
-            throw new UserInputException("chat template: rendering " + messages.size() + " messages failed: "
-                    + errors.stream().map(JinjaChatTemplate::describe).collect(Collectors.joining("; ")));
+            // One cause is enough: a bound hit inside a loop is reported again by every enclosing node.
+            throw new UserInputException(what() + ": rendering " + messages.size() + " messages failed: "
+                    + errors.stream().map(JinjaChatTemplate::describe).distinct().limit(3)
+                    .collect(Collectors.joining("; ")));
         }
         return output;
     }
@@ -151,19 +200,67 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return errors.stream().filter(e -> e.getSeverity() != TemplateError.ErrorType.WARNING).toList();
     }
 
-    /** The template's own raise_exception message when there is one (Jinjava wraps it), else Jinjava's. */
+    /**
+     * The template's own raise_exception message or the bound it hit when there is one (Jinjava wraps both),
+     * else Jinjava's.
+     */
     private static String describe(TemplateError e) {
-        for (Throwable t = e.getException(); t != null; t = t.getCause()) {
+        String cause = cause(e.getException());
+        if (cause != null) {
+            return cause;
+        }
+        return e.getMessage() + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
+    }
+
+    /** The message of a raise_exception or a render bound in {@code thrown}'s causes, or null. */
+    private static String cause(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
             if (t instanceof UserInputException raised) {
                 return raised.getMessage();
             }
+            if (t instanceof OutputTooBigException || t instanceof CollectionTooBigException) {
+                return "the template exceeds the render bound of " + MAX_OUTPUT_CHARS + " characters (of output or"
+                        + " of one string) or " + MAX_LOOP_ITERATIONS + " list entries (" + t.getMessage() + ")";
+            }
         }
-        return e.getMessage() + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
+        return null;
     }
 
     /** The template's {@code raise_exception(message)}: the conversation is one it refuses. */
     public static String raiseException(String message) {
         throw new UserInputException("chat template raised: " + message);
+    }
+
+    /** Jinjava's for tag, charging each loop's length to the render's iteration budget before it runs. */
+    private static final class BoundedForTag extends ForTag {
+        @Override
+        public String renderForCollection(TagNode node, JinjavaInterpreter interpreter, List<String> loopVars,
+                                          Object collection) {
+            Object items = collection;
+            long length;
+            if (collection instanceof Collection<?> c) {
+                length = c.size();
+            } else if (collection instanceof Map<?, ?> m) {
+                length = m.size();
+            } else {
+                List<Object> copy = new ArrayList<>();
+                ForLoop loop = ObjectIterator.getLoop(collection);
+                while (loop.hasNext() && copy.size() <= MAX_LOOP_ITERATIONS) {
+                    copy.add(loop.next());
+                }
+                items = copy;
+                length = copy.size();
+            }
+            long[] spent = ITERATIONS.get();
+            if (spent != null) {
+                spent[0] += length;
+                if (spent[0] > MAX_LOOP_ITERATIONS) {
+                    throw new UserInputException("the template exceeds the render bound of " + MAX_LOOP_ITERATIONS
+                            + " loop iterations (template line " + node.getLineNumber() + ")");
+                }
+            }
+            return super.renderForCollection(node, interpreter, loopVars, items);
+        }
     }
 
     /** Rewrites the Jinja2 forms Jinjava parses differently (see the class comment). */

@@ -7,10 +7,12 @@ import dev.mutual.data.tokenizer.TokenizerFixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import static dev.mutual.data.chat.ChatMessage.assistant;
 import static dev.mutual.data.chat.ChatMessage.user;
@@ -217,5 +219,14 @@ class ChatEncoderTest {
         UserInputException e = assertThrows(UserInputException.class, () -> encoder.promptIds(List.of(user("Hello there"))));
         assertTrue(e.getMessage().startsWith("chat template jinja chat_template (") && e.getMessage().contains(") renders 1 message as empty text"),
                 e.getMessage());
+        // The training form too, and a template read from a file names the file.
+        Path file = Path.of("model", "tokenizer_config.json");
+        ChatEncoder fromFile = new ChatEncoder(llama2c,
+                new JinjaChatTemplate("{% if false %}{{ messages }}{% endif %}", "<s>", "</s>", Map.of(), file));
+        UserInputException training = assertThrows(UserInputException.class,
+                () -> fromFile.encode(List.of(user("Hello there"), assistant("Hi"))));
+        assertEquals("chat template jinja chat_template of " + file + " (39 chars) renders 2 messages as empty text"
+                + " (expected the messages in the template's format; check the template, e.g. the chat_template of"
+                + " tokenizer_config.json)", training.getMessage());
     }
 }

@@ -7,9 +7,11 @@ import dev.mutual.data.tokenizer.TokenizerFixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import static dev.mutual.data.chat.ChatMessage.assistant;
 import static dev.mutual.data.chat.ChatMessage.system;
@@ -202,5 +204,45 @@ class ChatTemplateTest {
         assertEquals("x\\ny", JinjaChatTemplate.unescapeStringLiterals("x\\ny")); // outside a tag: literal text
         assertEquals("{% set ns = namespace(a=(x|length - 1), b=(true)) %}",
                 JinjaChatTemplate.parenthesizeNamespaceArguments("{% set ns = namespace(a=x|length - 1, b=true) %}"));
+    }
+
+    /** A template is a program from an untrusted folder: its work and output are bounded, and the file is named. */
+    @Test
+    void runawayTemplatesStopAtTheirBoundsNamingTheFile() {
+        Path file = Path.of("model", "tokenizer_config.json");
+        String loops = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
+                + "{{ messages[0].content }}{% endfor %}{% endfor %}{% endfor %}";
+        long start = System.nanoTime();
+        for (String body : List.of(loops, loops.replace("{{ messages[0].content }}", ""))) {
+            JinjaChatTemplate t = new JinjaChatTemplate(body, "", "", Map.of(), file);
+            UserInputException e = assertThrows(UserInputException.class, () -> t.render(List.of(user("hi")), true));
+            assertEquals(file + ": chat_template: rendering 1 messages failed: the template exceeds the render bound"
+                    + " of 1000000 loop iterations (template line 1)", e.getMessage());
+        }
+        // Output doubled each round, and a list doubled each round, stop at the size bounds.
+        for (String grow : List.of("{% set ns = namespace(s=messages[0].content) %}{% for i in range(60) %}"
+                        + "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+                "{% set ns = namespace(s=[1]) %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}{% endfor %}"
+                        + "{{ ns.s|length }}")) {
+            JinjaChatTemplate t = new JinjaChatTemplate(grow, "", "", Map.of(), file);
+            UserInputException e = assertThrows(UserInputException.class, () -> t.render(List.of(user("hi")), true));
+            assertTrue(e.getMessage().startsWith(file + ": chat_template: rendering 1 messages failed: the template "
+                    + "exceeds the render bound of 16777216 characters (of output or of one string) or 1000000 list"
+                    + " entries ("), e.getMessage());
+        }
+        assertTrue(System.nanoTime() - start < 20_000_000_000L, "bounded templates must fail fast");
+        // A real template keeps working under the bounds, and a long conversation fits them.
+        List<ChatMessage> many = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            many.add(i % 2 == 0 ? user("question " + i + " " + "x".repeat(500)) : assistant("answer " + i));
+        }
+        String text = ChatTemplate.forTokenizer("model", qwen3).render(many, true);
+        assertTrue(text.endsWith("<|im_start|>assistant\n") && text.contains("answer 1999"), text.substring(0, 100));
+    }
+
+    @Test
+    void aModelTemplateNamesItsTokenizerConfigInErrors() {
+        ChatTemplate t = ChatTemplate.forTokenizer("model", qwen3);
+        assertTrue(t.name().contains("qwen3" + java.io.File.separator + "tokenizer_config.json"), t.name());
     }
 }

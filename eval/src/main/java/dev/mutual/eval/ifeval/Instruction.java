@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import dev.mutual.eval.text.PythonRegex;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -17,10 +19,11 @@ import java.util.regex.Pattern;
  * with the same ids, kwargs and counting rules. Each record holds the kwargs of one instruction (validated like the
  * reference's {@code build_description}) and answers {@link #isFollowedBy} like its {@code check_following}.
  *
- * <p>Regexes are compiled with {@link #PY}: {@code UNIX_LINES} so that {@code .}, {@code ^} and {@code $} treat only
- * {@code \n} as a line break, and {@code UNICODE_CHARACTER_CLASS} so that {@code \s}, {@code \d}, {@code \b} are
- * Unicode-aware, as in Python 3's {@code re}. Keywords, section splitters and postscript markers are spliced into
- * patterns unescaped, as the reference does.
+ * <p>Regexes are the reference's Python patterns compiled by {@link PythonRegex}, so they read text as Python 3's
+ * {@code re} does: {@code .}, {@code ^} and {@code $} treat only {@code \n} as a line break, and {@code \s},
+ * {@code \w}, {@code \d}, {@code \b} and ignoring case follow Python's Unicode rules (IfevalRegexParityTest checks
+ * patterns and verdicts against Python). Keywords, section splitters and postscript markers are spliced into patterns
+ * unescaped, as the reference does.
  */
 public sealed interface Instruction {
 
@@ -30,16 +33,14 @@ public sealed interface Instruction {
     /** Whether {@code response} follows this instruction (the reference's {@code check_following}). */
     boolean isFollowedBy(String response);
 
-    /** Flags that make {@link Pattern} behave like Python 3's {@code re} on {@code str}. */
-    int PY = Pattern.UNIX_LINES | Pattern.UNICODE_CHARACTER_CLASS;
-
     /** Compiles a pattern built from kwargs, reporting a bad one as a kwargs error (the loader names file and line). */
     private static Pattern compile(String regex, int flags, String kwarg) {
         try {
-            return Pattern.compile(regex, flags);
-        } catch (java.util.regex.PatternSyntaxException e) {
+            return PythonRegex.compile(regex, flags);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("kwarg '" + kwarg + "' is used as a regular expression, as in the reference, "
-                    + "and '" + regex + "' is not one: " + e.getDescription());
+                    + "and '" + regex + "' is not one: "
+                    + (e instanceof java.util.regex.PatternSyntaxException bad ? bad.getDescription() : e.getMessage()));
         }
     }
 
@@ -77,14 +78,14 @@ public sealed interface Instruction {
         public KeywordExistence {
             keywords = List.copyOf(keywords);
             if (keywords.isEmpty()) throw new IllegalArgumentException("keywords must not be empty");
-            for (String k : keywords) compile(k, PY | Pattern.CASE_INSENSITIVE, "keywords");
+            for (String k : keywords) compile(k, Pattern.CASE_INSENSITIVE, "keywords");
         }
 
         public String id() { return "keywords:existence"; }
 
         public boolean isFollowedBy(String response) {
             for (String keyword : keywords) {
-                if (!Pattern.compile(keyword, PY | Pattern.CASE_INSENSITIVE).matcher(response).find()) return false;
+                if (!PythonRegex.compile(keyword, Pattern.CASE_INSENSITIVE).matcher(response).find()) return false;
             }
             return true;
         }
@@ -95,7 +96,7 @@ public sealed interface Instruction {
         public KeywordFrequency {
             keyword = PythonText.strip(keyword);
             if (keyword.isEmpty()) throw new IllegalArgumentException("keyword must not be empty");
-            compile(keyword, PY | Pattern.CASE_INSENSITIVE, "keyword");
+            compile(keyword, Pattern.CASE_INSENSITIVE, "keyword");
             requireNonNegative(frequency, "frequency");
             Objects.requireNonNull(relation, "relation");
         }
@@ -103,7 +104,7 @@ public sealed interface Instruction {
         public String id() { return "keywords:frequency"; }
 
         public boolean isFollowedBy(String response) {
-            Matcher m = Pattern.compile(keyword, PY | Pattern.CASE_INSENSITIVE).matcher(response);
+            Matcher m = PythonRegex.compile(keyword, Pattern.CASE_INSENSITIVE).matcher(response);
             int occurrences = 0;
             while (m.find()) occurrences++;
             return relation.holds(occurrences, frequency);
@@ -114,14 +115,14 @@ public sealed interface Instruction {
     record ForbiddenWords(List<String> forbiddenWords) implements Instruction {
         public ForbiddenWords {
             forbiddenWords = List.copyOf(forbiddenWords);
-            for (String w : forbiddenWords) compile("\\b" + w + "\\b", PY | Pattern.CASE_INSENSITIVE, "forbidden_words");
+            for (String w : forbiddenWords) compile("\\b" + w + "\\b", Pattern.CASE_INSENSITIVE, "forbidden_words");
         }
 
         public String id() { return "keywords:forbidden_words"; }
 
         public boolean isFollowedBy(String response) {
             for (String word : forbiddenWords) {
-                if (Pattern.compile("\\b" + word + "\\b", PY | Pattern.CASE_INSENSITIVE).matcher(response).find()) {
+                if (PythonRegex.compile("\\b" + word + "\\b", Pattern.CASE_INSENSITIVE).matcher(response).find()) {
                     return false;
                 }
             }
@@ -190,7 +191,7 @@ public sealed interface Instruction {
      * empty part is allowed only at either end, an empty one in the middle fails the instruction.
      */
     record NumberOfParagraphs(int numParagraphs) implements Instruction {
-        private static final Pattern DIVIDER = Pattern.compile("\\s?\\*\\*\\*\\s?", PY);
+        private static final Pattern DIVIDER = PythonRegex.compile("\\s?\\*\\*\\*\\s?", 0);
 
         public NumberOfParagraphs {
             requireNonNegative(numParagraphs, "num_paragraphs");
@@ -213,8 +214,8 @@ public sealed interface Instruction {
 
     /** {@code length_constraints:number_words}: words are runs of {@code \w} (NLTK's {@code RegexpTokenizer(r"\w+")}). */
     record NumberOfWords(int numWords, Relation relation) implements Instruction {
-        /** Python's {@code \w}: letters, numbers and underscore, but not combining marks (unlike Java's). */
-        private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}_]+");
+        /** NLTK's {@code RegexpTokenizer(r"\w+")}, which compiles with {@code re.UNICODE | re.MULTILINE | re.DOTALL}. */
+        private static final Pattern WORD = PythonRegex.compile("\\w+", Pattern.MULTILINE | Pattern.DOTALL);
 
         public NumberOfWords {
             requireNonNegative(numWords, "num_words");
@@ -275,7 +276,7 @@ public sealed interface Instruction {
 
     /** {@code detectable_content:number_placeholders}: at least n {@code [...]} on one line. */
     record NumberOfPlaceholders(int numPlaceholders) implements Instruction {
-        private static final Pattern PLACEHOLDER = Pattern.compile("\\[.*?\\]", PY);
+        private static final Pattern PLACEHOLDER = PythonRegex.compile("\\[.*?\\]", 0);
 
         public NumberOfPlaceholders {
             requireNonNegative(numPlaceholders, "num_placeholders");
@@ -295,7 +296,7 @@ public sealed interface Instruction {
     record Postscript(String postscriptMarker) implements Instruction {
         public Postscript {
             postscriptMarker = PythonText.strip(Objects.requireNonNull(postscriptMarker, "postscript_marker"));
-            compile("\\s*" + PythonText.lower(postscriptMarker) + ".*$", PY | Pattern.MULTILINE, "postscript_marker");
+            compile("\\s*" + PythonText.lower(postscriptMarker) + ".*$", Pattern.MULTILINE, "postscript_marker");
         }
 
         public String id() { return "detectable_content:postscript"; }
@@ -306,7 +307,7 @@ public sealed interface Instruction {
                 case "P.S." -> "\\s*p\\.\\s?s\\..*$";
                 default -> "\\s*" + PythonText.lower(postscriptMarker) + ".*$";
             };
-            return Pattern.compile(pattern, PY | Pattern.MULTILINE).matcher(PythonText.lower(response)).find();
+            return PythonRegex.compile(pattern, Pattern.MULTILINE).matcher(PythonText.lower(response)).find();
         }
     }
 
@@ -314,8 +315,8 @@ public sealed interface Instruction {
 
     /** {@code detectable_format:number_bullet_lists}: exactly n lines starting with {@code *} or {@code -}. */
     record NumberOfBullets(int numBullets) implements Instruction {
-        private static final Pattern STAR = Pattern.compile("^\\s*\\*[^*].*$", PY | Pattern.MULTILINE);
-        private static final Pattern DASH = Pattern.compile("^\\s*-.*$", PY | Pattern.MULTILINE);
+        private static final Pattern STAR = PythonRegex.compile("^\\s*\\*[^*].*$", Pattern.MULTILINE);
+        private static final Pattern DASH = PythonRegex.compile("^\\s*-.*$", Pattern.MULTILINE);
 
         public NumberOfBullets {
             requireNonNegative(numBullets, "num_bullets");
@@ -351,8 +352,8 @@ public sealed interface Instruction {
      * again, as the reference does) non-empty {@code **x**} spans.
      */
     record NumberOfHighlights(int numHighlights) implements Instruction {
-        private static final Pattern SINGLE = Pattern.compile("\\*[^\\n*]*\\*", PY);
-        private static final Pattern DOUBLE = Pattern.compile("\\*\\*[^\\n*]*\\*\\*", PY);
+        private static final Pattern SINGLE = PythonRegex.compile("\\*[^\\n*]*\\*", 0);
+        private static final Pattern DOUBLE = PythonRegex.compile("\\*\\*[^\\n*]*\\*\\*", 0);
 
         public NumberOfHighlights {
             requireNonNegative(numHighlights, "num_highlights");
@@ -377,14 +378,14 @@ public sealed interface Instruction {
     record MultipleSections(String sectionSpliter, int numSections) implements Instruction {
         public MultipleSections {
             sectionSpliter = PythonText.strip(Objects.requireNonNull(sectionSpliter, "section_spliter"));
-            compile("\\s?" + sectionSpliter + "\\s?\\d+\\s?", PY, "section_spliter");
+            compile("\\s?" + sectionSpliter + "\\s?\\d+\\s?", 0, "section_spliter");
             requireNonNegative(numSections, "num_sections");
         }
 
         public String id() { return "detectable_format:multiple_sections"; }
 
         public boolean isFollowedBy(String response) {
-            Pattern splitter = Pattern.compile("\\s?" + sectionSpliter + "\\s?\\d+\\s?", PY);
+            Pattern splitter = PythonRegex.compile("\\s?" + sectionSpliter + "\\s?\\d+\\s?", 0);
             return splitter.split(response, -1).length - 1 >= numSections;
         }
     }
@@ -419,7 +420,7 @@ public sealed interface Instruction {
 
     /** {@code detectable_format:title}: a non-empty {@code <<title>>} on one line. */
     record Title() implements Instruction {
-        private static final Pattern TITLE = Pattern.compile("<<[^\\n]+>>", PY);
+        private static final Pattern TITLE = PythonRegex.compile("<<[^\\n]+>>", 0);
 
         public String id() { return "detectable_format:title"; }
 

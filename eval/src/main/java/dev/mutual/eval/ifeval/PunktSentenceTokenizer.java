@@ -1,5 +1,7 @@
 package dev.mutual.eval.ifeval;
 
+import dev.mutual.eval.text.PythonRegex;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,18 +88,17 @@ final class PunktSentenceTokenizer {
     private static final String NON_WORD = "(?:[)\";}\\]*:@'({\\[!?])";
     private static final String MULTI_CHAR = "(?:-{2,}|\\.{2,}|(?:\\.\\s){2,}\\.)";
     private static final String WORD_START = "[^(\"`{\\[:;&#*@)}\\]\\-,]";
-    private static final Pattern PERIOD_CONTEXT = Pattern.compile(
-            "[.?!](?=(?<afterTok>" + NON_WORD + "|\\s+(?<nextTok>\\S+)))", Pattern.UNICODE_CHARACTER_CLASS);
-    private static final Pattern WORD_TOKEN = Pattern.compile(
+    private static final Pattern PERIOD_CONTEXT = PythonRegex.compile(
+            "[.?!](?=(?<afterTok>" + NON_WORD + "|\\s+(?<nextTok>\\S+)))", 0);
+    private static final Pattern WORD_TOKEN = PythonRegex.compile(
             MULTI_CHAR + "|(?=" + WORD_START + ")\\S+?(?=\\s|$|" + NON_WORD + "|" + MULTI_CHAR
-                    + "|,(?=$|\\s|" + NON_WORD + "|" + MULTI_CHAR + "))|\\S",
-            Pattern.UNICODE_CHARACTER_CLASS);
-    private static final Pattern BOUNDARY_REALIGNMENT = Pattern.compile("[\"')\\]}]+?(?:\\s+|(?=--)|$)",
-            Pattern.MULTILINE | Pattern.UNIX_LINES | Pattern.UNICODE_CHARACTER_CLASS);
+                    + "|,(?=$|\\s|" + NON_WORD + "|" + MULTI_CHAR + "))|\\S", 0);
+    private static final Pattern BOUNDARY_REALIGNMENT = PythonRegex.compile("[\"')\\]}]+?(?:\\s+|(?=--)|$)",
+            Pattern.MULTILINE);
     // PunktToken: numbers become "##number##"; an initial is one letter and a period.
-    private static final Pattern NUMERIC = Pattern.compile("^-?[.,]?\\d[\\d,.-]*\\.?$", Pattern.UNICODE_CHARACTER_CLASS);
-    private static final Pattern INITIAL = Pattern.compile("[^\\W\\d]\\.", Pattern.UNICODE_CHARACTER_CLASS);
-    private static final Pattern ELLIPSIS = Pattern.compile("\\.\\.+", Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern NUMERIC = PythonRegex.compile("^-?[.,]?\\d[\\d,.-]*\\.?$", 0);
+    private static final Pattern INITIAL = PythonRegex.compile("[^\\W\\d]\\.", 0);
+    private static final Pattern ELLIPSIS = PythonRegex.compile("\\.\\.+", 0);
     private static final String NUMBER_TYPE = "##number##";
 
     private final Parameters params;

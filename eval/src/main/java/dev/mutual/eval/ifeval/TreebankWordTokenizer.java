@@ -1,5 +1,7 @@
 package dev.mutual.eval.ifeval;
 
+import dev.mutual.eval.text.PythonRegex;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -16,7 +18,7 @@ final class TreebankWordTokenizer {
 
     private record Rule(Pattern pattern, String replacement) {
         Rule(String regex, String replacement) {
-            this(Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES), replacement);
+            this(PythonRegex.compile(regex, 0), replacement);
         }
 
         String apply(String text) {

@@ -1,5 +1,7 @@
 package dev.mutual.eval.reasoning;
 
+import dev.mutual.eval.text.PythonRegex;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,7 @@
 package dev.mutual.eval.reasoning;
 
+import dev.mutual.eval.text.PythonRegex;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;

@@ -97,6 +97,10 @@ public final class EvalResultFiles {
         }
     }
 
+    private static String kind(JsonNode node) {
+        return "a " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " (" + node + ")";
+    }
+
     private static List<String> iterable(java.util.Iterator<String> names) {
         List<String> out = new ArrayList<>();
         names.forEachRemaining(out::add);
@@ -112,14 +116,47 @@ public final class EvalResultFiles {
         }
         List<EvalSample> samples = new ArrayList<>();
         for (JsonLines.Line line : JsonLines.read(file, "evaluation samples, JSON with id, prompt, response, scores")) {
+            checkSampleFields(line);
             try {
                 samples.add(JSONL.treeToValue(line.node(), EvalSample.class));
             } catch (IOException | IllegalArgumentException e) {
-                throw line.error("not a sample line (expected JSON with id, prompt, response, scores): "
-                        + e.getMessage().lines().findFirst().orElse(""));
+                throw line.error("not a sample line (expected " + SAMPLE_FIELDS + "): "
+                        + e.getMessage().lines().findFirst().orElse("").replaceAll("`dev\\.mutual\\.[\\w.$]+`", "sample"));
             }
         }
         return samples;
+    }
+
+    private static final String SAMPLE_FIELDS = "JSON with id, prompt, response, scores {name: number}";
+
+    /**
+     * The fields compare pairs and averages, checked with messages that name them: every evaluator writes an id and a
+     * scores object (empty for an item left unscored), so a null, missing or non-numeric score is a broken file, not
+     * an item to skip.
+     */
+    private static void checkSampleFields(JsonLines.Line line) {
+        JsonNode node = line.node();
+        if (!node.isObject()) throw line.error("expected " + SAMPLE_FIELDS + ", found " + kind(node));
+        JsonNode id = node.get("id");
+        if (id == null || !(id.isTextual() || id.isIntegralNumber())) {
+            throw line.error("key 'id' must be a string, found " + (id == null ? "no id" : id));
+        }
+        for (String text : new String[] {"prompt", "response"}) {
+            JsonNode value = node.get(text);
+            if (value != null && !value.isNull() && !value.isTextual()) {
+                throw line.error("key '" + text + "' must be a string, found " + kind(value));
+            }
+        }
+        JsonNode scores = node.get("scores");
+        if (scores == null || !scores.isObject()) {
+            throw line.error("key 'scores' must be an object of metric name to number ({} for an unscored item), found "
+                    + (scores == null ? "no scores" : scores));
+        }
+        scores.fields().forEachRemaining(m -> {
+            if (!m.getValue().isNumber() || !Double.isFinite(m.getValue().asDouble())) {
+                throw line.error("score 'scores." + m.getKey() + "' must be a finite number, found " + m.getValue());
+            }
+        });
     }
 
     private static String firstLine(IOException e) {

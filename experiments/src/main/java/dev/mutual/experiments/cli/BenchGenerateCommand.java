@@ -27,12 +27,15 @@ final class BenchGenerateCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--tokens", defaultValue = "256", description = "New tokens per run (default: ${DEFAULT-VALUE}, as run.c's -n 256).")
+    @Range(min = 1)
     int tokens;
 
     @Option(names = "--runs", defaultValue = "10", description = "Measured runs after 30 warm-up runs (the JIT compiles the vector kernels late) (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int runs;
 
     @Option(names = "--threads", defaultValue = "1", description = "Threads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int threads;
 
     @Option(names = "--scalar", description = "Scalar reference kernels instead of the Vector API.")

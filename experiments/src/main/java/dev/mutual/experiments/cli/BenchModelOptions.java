@@ -13,27 +13,22 @@ import picocli.CommandLine.Option;
  * initialised HF model ({@link BenchScoreCommand#randomWeights}).
  */
 final class BenchModelOptions {
-    @Option(names = "--dim", defaultValue = "256", description = "Hidden size (default: ${DEFAULT-VALUE}).") int dim;
-    @Option(names = "--layers", defaultValue = "4", description = "Layers (default: ${DEFAULT-VALUE}).") int layers;
-    @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).") int heads;
-    @Option(names = "--kv-heads", defaultValue = "2", description = "Key/value heads (default: ${DEFAULT-VALUE}).") int kvHeads;
-    @Option(names = "--ffn", defaultValue = "688", description = "SwiGLU width (default: ${DEFAULT-VALUE}).") int ffn;
-    @Option(names = "--vocab", defaultValue = "32000", description = "Vocabulary (default: ${DEFAULT-VALUE}).") int vocab;
-    @Option(names = "--threads", defaultValue = "2", description = "Threads (default: ${DEFAULT-VALUE}).") int threads;
+    @Range(min = 1) @Option(names = "--dim", defaultValue = "256", description = "Hidden size (default: ${DEFAULT-VALUE}).") int dim;
+    @Range(min = 1) @Option(names = "--layers", defaultValue = "4", description = "Layers (default: ${DEFAULT-VALUE}).") int layers;
+    @Range(min = 1) @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).") int heads;
+    @Range(min = 1) @Option(names = "--kv-heads", defaultValue = "2", description = "Key/value heads (default: ${DEFAULT-VALUE}).") int kvHeads;
+    @Range(min = 1) @Option(names = "--ffn", defaultValue = "688", description = "SwiGLU width (default: ${DEFAULT-VALUE}).") int ffn;
+    @Range(min = 16) @Option(names = "--vocab", defaultValue = "32000", description = "Vocabulary (default: ${DEFAULT-VALUE}).") int vocab;
+    @Range(min = 1) @Option(names = "--threads", defaultValue = "2", description = "Threads (default: ${DEFAULT-VALUE}).") int threads;
 
     /** The config, with room for {@code maxPositions} tokens per sequence. */
     ModelConfig config(int maxPositions) {
-        if (dim <= 0 || heads <= 0 || dim % heads != 0 || (dim / heads) % 2 != 0) {
+        if (dim % heads != 0 || (dim / heads) % 2 != 0) {
             throw new UserInputException("--dim " + dim + " / --heads " + heads + ": expected a positive even head size (dim / heads)");
         }
-        if (kvHeads <= 0 || heads % kvHeads != 0) {
+        if (heads % kvHeads != 0) {
             throw new UserInputException("--kv-heads: expected a positive divisor of --heads (" + heads + "), found " + kvHeads);
         }
-        if (layers <= 0 || ffn <= 0 || vocab < 16) {
-            throw new UserInputException("--layers, --ffn and --vocab: expected positive sizes (vocab >= 16), found " + layers + ", "
-                    + ffn + ", " + vocab);
-        }
-        if (threads < 1) throw new UserInputException("--threads: expected >= 1, found " + threads);
         return new ModelConfig("llama", dim, ffn, layers, heads, kvHeads, dim / heads, vocab, maxPositions, 1e-5, 10000.0, null,
                 false, false, 0, 1, 2);
     }

@@ -43,6 +43,7 @@ final class BenchPairsCommand implements Callable<Integer> {
     List<Integer> batches;
 
     @Option(names = "--pairs", defaultValue = "128", description = "Pairs scored per batch size (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int pairs;
 
     @Option(names = "--instruction-tokens", split = ",", defaultValue = "16,64",
@@ -58,7 +59,6 @@ final class BenchPairsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (pairs < 1) throw new UserInputException("--pairs: expected >= 1, found " + pairs);
         for (int b : batches) if (b < 1) throw new UserInputException("--batch: expected sizes >= 1, found " + b);
         int[] ins = range("--instruction-tokens", instructionTokens), res = range("--response-tokens", responseTokens);
         List<Scorer.Request> requests = requests(pairs, ins, res, model.vocab);

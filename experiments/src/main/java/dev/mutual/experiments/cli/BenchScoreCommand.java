@@ -24,16 +24,16 @@ import java.util.concurrent.Callable;
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Scoring speed (tokens/s) at several batch sizes on a random model; one JSON line per batch size.")
 final class BenchScoreCommand implements Callable<Integer> {
-    @Option(names = "--dim", defaultValue = "256") int dim;
-    @Option(names = "--layers", defaultValue = "4") int layers;
-    @Option(names = "--heads", defaultValue = "4") int heads;
-    @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
-    @Option(names = "--ffn", defaultValue = "688") int ffn;
-    @Option(names = "--vocab", defaultValue = "32000") int vocab;
-    @Option(names = "--seq", defaultValue = "256", description = "Tokens per sequence: 1 prompt token (BOS) + seq-1 target tokens.") int seq;
+    @Range(min = 1) @Option(names = "--dim", defaultValue = "256") int dim;
+    @Range(min = 1) @Option(names = "--layers", defaultValue = "4") int layers;
+    @Range(min = 1) @Option(names = "--heads", defaultValue = "4") int heads;
+    @Range(min = 1) @Option(names = "--kv-heads", defaultValue = "2") int kvHeads;
+    @Range(min = 1) @Option(names = "--ffn", defaultValue = "688") int ffn;
+    @Range(min = 16) @Option(names = "--vocab", defaultValue = "32000") int vocab;
+    @Range(min = 2) @Option(names = "--seq", defaultValue = "256", description = "Tokens per sequence: 1 prompt token (BOS) + seq-1 target tokens.") int seq;
     @Option(names = "--batch", split = ",", defaultValue = "1,8,32", description = "Batch sizes (default: ${DEFAULT-VALUE}).") List<Integer> batches;
-    @Option(names = "--sequences", defaultValue = "64", description = "Sequences scored per batch size (default: ${DEFAULT-VALUE}).") int sequences;
-    @Option(names = "--threads", defaultValue = "2", description = "Threads (default: ${DEFAULT-VALUE}).") int threads;
+    @Range(min = 1) @Option(names = "--sequences", defaultValue = "64", description = "Sequences scored per batch size (default: ${DEFAULT-VALUE}).") int sequences;
+    @Range(min = 1) @Option(names = "--threads", defaultValue = "2", description = "Threads (default: ${DEFAULT-VALUE}).") int threads;
     @Option(names = "--scalar", description = "Scalar reference kernels instead of the Vector API.") boolean scalar;
 
     @Spec

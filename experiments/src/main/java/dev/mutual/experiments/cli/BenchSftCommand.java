@@ -64,18 +64,23 @@ final class BenchSftCommand implements Callable<Integer> {
 
     @Option(names = "--bucket-step", defaultValue = "0",
             description = "with buckets: lengths in steps of this many tokens; 0 for powers of two (default ${DEFAULT-VALUE})")
+    @Range(min = 0)
     int bucketStep;
 
     @Option(names = "--batch", defaultValue = "4", description = "sequences per micro-batch (default ${DEFAULT-VALUE})")
+    @Range(min = 1)
     int batch;
 
     @Option(names = "--seq", defaultValue = "512", description = "seq_len (default ${DEFAULT-VALUE})")
+    @Range(min = 1)
     int seq;
 
     @Option(names = "--steps", defaultValue = "20", description = "timed steps (default ${DEFAULT-VALUE})")
+    @Range(min = 1)
     int steps;
 
     @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
+    @Range(min = 0)
     int warmup;
 
     @Spec
@@ -87,9 +92,6 @@ final class BenchSftCommand implements Callable<Integer> {
             throw new UserInputException("--batching: expected pad, buckets or pack, found \"" + batching + "\"");
         }
         if (!Files.isRegularFile(data)) throw new UserInputException("--data: no such file " + data);
-        if (batch < 1 || seq < 1 || steps < 1 || warmup < 0 || bucketStep < 0) {
-            throw new UserInputException("--batch, --seq and --steps must be >= 1, --warmup and --bucket-step >= 0");
-        }
         List<Example> examples = DataReader.read(data, DataReader.Options.defaults()).examples();
         if (examples.isEmpty()) throw new UserInputException(data + ": no examples");
         double[] weights = examples.stream().mapToDouble(Example::weight).toArray();

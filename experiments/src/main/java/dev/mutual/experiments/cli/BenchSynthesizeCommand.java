@@ -38,24 +38,30 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
     @Option(names = "--sequences", defaultValue = "16",
             description = "Sequences generated per batch size, in batches of that size; at least one whole batch "
                     + "(default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int sequences;
 
     @Option(names = "--prompt-tokens", defaultValue = "128",
             description = "Tokens per prompt, BOS included: the response the reverse model reads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int promptTokens;
 
     @Option(names = "--new-tokens", defaultValue = "64",
             description = "New tokens per sequence, the synthesize stage's max_new_tokens (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int newTokens;
 
     @Option(names = "--temperature", defaultValue = "0.7", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, exclusive = true)
     double temperature;
 
     @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1, exclusive = true)
     double topP;
 
     @Option(names = "--warmup", defaultValue = "2",
             description = "Warm-up calls at batch 16 before measuring, for the JIT (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
     int warmup;
 
     @Spec
@@ -63,12 +69,7 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (sequences < 1 || promptTokens < 1 || newTokens < 1 || warmup < 0) {
-            throw new UserInputException("--sequences, --prompt-tokens and --new-tokens must be >= 1 and --warmup >= 0");
-        }
         for (int b : batches) if (b < 1) throw new UserInputException("--batch: expected sizes >= 1, found " + b);
-        if (!(temperature > 0)) throw new UserInputException("--temperature: expected > 0 (sampling), found " + temperature);
-        if (!(topP > 0 && topP <= 1)) throw new UserInputException("--top-p: expected a value in (0, 1], found " + topP);
         GenerationOptions options = new GenerationOptions(newTokens, temperature, 0, topP, 1, List.of(), List.of(), 0);
         ObjectMapper json = new ObjectMapper();
         try (Decoder d = model.decoder(promptTokens + newTokens)) {

@@ -38,6 +38,7 @@ final class BenchTokenizeCommand implements Runnable {
     String field;
 
     @Option(names = "--limit", defaultValue = "0", description = "read at most this many texts; 0 = all (default)")
+    @Range(min = 0)
     int limit;
 
     @CommandLine.Spec
@@ -45,9 +46,6 @@ final class BenchTokenizeCommand implements Runnable {
 
     @Override
     public void run() {
-        if (limit < 0) {
-            throw new UserInputException("--limit must be 0 (all) or positive, got " + limit);
-        }
         List<String> texts = readTexts(input, field, limit);
         PrintWriter out = spec.commandLine().getOut();
         try (TextTokenizer tok = TextTokenizer.load(tokenizer)) {

@@ -20,18 +20,23 @@ import picocli.CommandLine.Spec;
 final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--vocab", defaultValue = "32000", description = "vocabulary size (default ${DEFAULT-VALUE})")
+    @Range(min = 16)
     int vocab;
 
     @Option(names = "--batch", defaultValue = "8", description = "sequences per step (default ${DEFAULT-VALUE})")
+    @Range(min = 1)
     int batch;
 
     @Option(names = "--seq", defaultValue = "128", description = "tokens per sequence (default ${DEFAULT-VALUE})")
+    @Range(min = 1)
     int seq;
 
     @Option(names = "--steps", defaultValue = "10", description = "timed steps (default ${DEFAULT-VALUE})")
+    @Range(min = 1)
     int steps;
 
     @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
+    @Range(min = 0)
     int warmup;
 
     @Spec

@@ -37,9 +37,11 @@ final class CompareCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--resamples", defaultValue = "10000", description = "bootstrap resamples (default: ${DEFAULT-VALUE})")
+    @Range(min = 100)
     int resamples;
 
     @Option(names = "--seed", defaultValue = "1234", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
+    @Range
     long seed;
 
     @picocli.CommandLine.Spec
@@ -48,7 +50,6 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         InputFiles.requireOutputDirectory(output, "--output " + output);
-        if (resamples < 100) throw new UserInputException("--resamples must be at least 100, got " + resamples);
         List<Path> all = new ArrayList<>();
         all.add(baseline);
         for (Path run : runs) {

@@ -37,6 +37,7 @@ final class DataInspectCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "-n", paramLabel = "N", defaultValue = "3", description = "Examples to show (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
     int shown;
 
     @Option(names = "--unlabelled", description = "Read pairs as unlabelled responses (instruction kept aside as gold instruction).")

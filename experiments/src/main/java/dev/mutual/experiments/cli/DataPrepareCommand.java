@@ -50,6 +50,7 @@ final class DataPrepareCommand implements Callable<Integer> {
     boolean skipInvalid;
 
     @Option(names = "--limit", paramLabel = "N", description = "Read at most N examples per input.")
+    @Range(min = 1)
     Integer limit;
 
     @Option(names = "--unlabelled", description = "Read pairs as unlabelled responses (instruction kept aside as gold instruction).")
@@ -59,18 +60,22 @@ final class DataPrepareCommand implements Callable<Integer> {
     boolean noNormalize;
 
     @Option(names = "--min-chars", paramLabel = "N", description = "Drop items whose response or instruction has fewer characters.")
+    @Range(min = 0)
     Integer minChars;
 
     @Option(names = "--max-chars", paramLabel = "N", description = "Drop items whose response or instruction has more characters.")
+    @Range(min = 1)
     Integer maxChars;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer that counts tokens for --min-tokens/--max-tokens: a tokenizer.json, a folder holding one, or a llama2.c .bin. Tokens are counted without special tokens (no BOS).")
     Path tokenizer;
 
     @Option(names = "--min-tokens", paramLabel = "N", description = "Drop items whose response or instruction has fewer tokens (needs --tokenizer).")
+    @Range(min = 0)
     Integer minTokens;
 
     @Option(names = "--max-tokens", paramLabel = "N", description = "Drop items whose response or instruction has more tokens (needs --tokenizer).")
+    @Range(min = 1)
     Integer maxTokens;
 
     @Option(names = "--no-dedup", description = "Skip exact and near-duplicate removal.")
@@ -80,15 +85,19 @@ final class DataPrepareCommand implements Callable<Integer> {
     boolean noNearDedup;
 
     @Option(names = "--near-dedup-threshold", paramLabel = "J", defaultValue = "0.8", description = "Jaccard similarity at which items are near duplicates (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1, exclusive = true, exclusiveMax = true)
     double nearDedupThreshold;
 
     @Option(names = "--shingle-size", paramLabel = "N", defaultValue = "5", description = "Words per MinHash shingle (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int shingleSize;
 
     @Option(names = "--num-perm", paramLabel = "N", defaultValue = "128", description = "MinHash permutations (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int numPerm;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the MinHash permutations (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Option(names = "--decontaminate-against", paramLabel = "[NAME=]FILE", description = "An eval-set file (IFEval, AlpacaEval, MT-Bench, GSM8K, ...); NAME defaults to its folder. Repeat for several.")
@@ -98,9 +107,11 @@ final class DataPrepareCommand implements Callable<Integer> {
     boolean noDecontaminate;
 
     @Option(names = "--ngram", paramLabel = "N", defaultValue = "13", description = "Decontamination n-gram length in words (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int ngram;
 
     @Option(names = "--min-prompt-words", paramLabel = "N", defaultValue = "6", description = "Eval prompts shorter than --ngram words are matched whole when they have at least N words; 0: never (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
     int minPromptWords;
 
     @Override

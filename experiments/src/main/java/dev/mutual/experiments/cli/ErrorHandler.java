@@ -33,6 +33,21 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     }
 
     /**
+     * A usage error (unknown option, a value of the wrong type, a missing required option) as one line that names the
+     * option and where the help is, exit code 2, instead of picocli's message followed by the whole usage text.
+     */
+    static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        StringBuilder line = new StringBuilder("error: ").append(ex.getMessage().replaceAll("\\s*\\R\\s*", " "));
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+            line.append("; did you mean ").append(String.join(" or ", unmatched.getSuggestions())).append('?');
+        }
+        line.append(" (see '").append(cmd.getCommandSpec().qualifiedName()).append(" --help')");
+        cmd.getErr().println(line);
+        return MutualCli.EXIT_BAD_INPUT;
+    }
+
+    /**
      * One line for an Error (or anything that escaped the handler): what it is, and for running out of memory what
      * to do about it. Builds little, as memory may be short.
      */

@@ -72,6 +72,7 @@ final class EvalAlpacaCommand implements Runnable {
     Path output;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed for which output the judge sees first (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Mixin

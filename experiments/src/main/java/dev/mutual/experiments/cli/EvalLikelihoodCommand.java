@@ -63,10 +63,12 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--limit", paramLabel = "N", description = "evaluate only the first N items (recorded in results.json as 'limit')")
+    @Range(min = 1)
     Integer limit;
 
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
             description = "with --model: sequences per packed forward pass (default: ${DEFAULT-VALUE}); scores do not depend on it")
+    @Range(min = 1)
     int batchSize;
 
     @Mixin
@@ -81,8 +83,6 @@ final class EvalLikelihoodCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path file = data != null ? data : SharedData.file("heldout/oasst1_en_validation/oasst1_en_val_pairs_rank0.jsonl", "--data");
         String benchmark = name != null ? name : file.getFileName().toString().replaceFirst("\\.jsonl?$", "");
-        if (limit != null && limit < 1) throw new UserInputException("--limit must be >= 1, got " + limit);
-        if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
         LikelihoodRun.Items items = LikelihoodRun.Items.read(file, benchmark, limit == null ? 0 : limit);
         if (mode.writeRequests != null) {
             List<ScoresFile.LabelledRequest> requests = items.requests();

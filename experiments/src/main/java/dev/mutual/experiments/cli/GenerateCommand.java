@@ -31,21 +31,27 @@ final class GenerateCommand implements Callable<Integer> {
     String prompt;
 
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "At most this many new tokens (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int maxNewTokens;
 
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default), else sampling temperature.")
+    @Range(min = 0)
     double temperature;
 
     @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k most likely tokens; 0 = off (default).")
+    @Range(min = 0)
     int topK;
 
     @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling threshold; 1 = off (default).")
+    @Range(min = 0, max = 1, exclusive = true)
     double topP;
 
     @Option(names = "--repetition-penalty", defaultValue = "1", description = "HF repetition penalty; 1 = off (default).")
+    @Range(min = 0, exclusive = true)
     double repetitionPenalty;
 
     @Option(names = "--seed", defaultValue = "0", description = "Random seed for sampling (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Option(names = "--stop", description = "Stop string (repeatable); the output is cut before it.")

@@ -27,25 +27,25 @@ final class JudgeOptions {
     String apiKeyEnv;
 
     @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "4", description = "Judge requests in flight (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int maxConcurrency;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "Judgement cache (default: OUTPUT/judge_cache); a re-run answers from it for free.")
     Path cache;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120", description = "Per-request timeout (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int timeoutSeconds;
 
     @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "6",
             description = "Attempts per judgement; 429, 5xx and timeouts are retried with exponential backoff (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int maxAttempts;
 
     /** The HTTP client, before caching; fails with the flag's name when something is missing. */
     OpenAiChatClient client() {
         if (judgeUrl == null) throw new UserInputException("--judge-url URL is required to judge (e.g. https://api.openai.com/v1)");
         if (judgeModel == null || judgeModel.isBlank()) throw new UserInputException("--judge-model NAME is required to judge");
-        if (maxConcurrency < 1) throw new UserInputException("--max-concurrency must be >= 1, found " + maxConcurrency);
-        if (timeoutSeconds < 1) throw new UserInputException("--timeout must be >= 1 second, found " + timeoutSeconds);
-        if (maxAttempts < 1) throw new UserInputException("--max-attempts must be >= 1, found " + maxAttempts);
         String key = null;
         if (!apiKeyEnv.isEmpty()) {
             key = System.getenv(apiKeyEnv);

@@ -24,22 +24,22 @@ final class ModelEvalOptions {
     String chatTemplate;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "With --model: generation budget per response (default: the benchmark's).")
+    @Range(min = 1)
     Integer maxNewTokens;
 
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N items (recorded in results.json as 'limit').")
+    @Range(min = 1)
     Integer limit;
 
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
             description = "With --model: prompts per packed generation pass (default: ${DEFAULT-VALUE}); greedy responses do not depend on it.")
+    @Range(min = 1)
     int batchSize;
 
     /** Rejects generation options given without {@code --model}, and bad numbers. */
     void check(boolean model) {
         if (!model && chatTemplate != null) throw new UserInputException("--chat-template needs --model (it says how to prompt a model)");
         if (!model && maxNewTokens != null) throw new UserInputException("--max-new-tokens needs --model (responses given as a file are already generated)");
-        if (maxNewTokens != null && maxNewTokens < 1) throw new UserInputException("--max-new-tokens must be >= 1, got " + maxNewTokens);
-        if (limit != null && limit < 1) throw new UserInputException("--limit must be >= 1, got " + limit);
-        if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
     }
 
     /** The first {@code --limit} items, or all. */

@@ -25,6 +25,7 @@ final class ModelOptions {
     Path tokenizer;
 
     @Option(names = "--threads", defaultValue = "1", description = "Threads for the matrix products (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
     int threads;
 
     /** Which matrix kernels: the Vector API ones, the scalar reference, or auto (see {@link #load(boolean)}). */
@@ -55,7 +56,6 @@ final class ModelOptions {
 
     /** @param shortRun the command does little work (one generation), so auto picks scalar kernels for tiny models */
     Loaded load(boolean shortRun) {
-        if (threads < 1) throw new UserInputException("--threads must be >= 1, got " + threads);
         if (!Files.exists(model)) throw new UserInputException("--model " + model + ": no such file or directory");
         if (!Files.isDirectory(model) && !model.getFileName().toString().endsWith(".bin")) {
             throw new UserInputException("--model " + model + ": expected an HF model directory or a llama2.c .bin file");

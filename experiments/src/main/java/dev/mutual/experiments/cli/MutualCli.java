@@ -108,8 +108,14 @@ public final class MutualCli implements Runnable {
      */
     static CommandLine configure(CommandLine cli) {
         cli.setExecutionExceptionHandler(new ErrorHandler());
+        cli.setParameterExceptionHandler(ErrorHandler::usageError);
         CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
         cli.setExecutionStrategy(parsed -> {
+            try {
+                OptionRanges.check(parsed);
+            } catch (dev.mutual.data.UserInputException e) {
+                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
+            }
             try {
                 return run.execute(parsed);
             } catch (Error e) {

@@ -50,6 +50,7 @@ final class ReasoningEvalRun {
     Path data;
 
     @Option(names = "--num-fewshot", paramLabel = "N", description = "chain-of-thought exemplars per prompt (default: all)")
+    @Range(min = 0)
     Integer numFewshot;
 
     @Mixin

@@ -49,11 +49,11 @@ final class ScoreCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}); results do not depend on it.")
+    @Range(min = 1)
     int batchSize;
 
     @Override
     public Integer call() {
-        if (batchSize < 1) throw new UserInputException("--batch-size must be >= 1, got " + batchSize);
         InputFiles.requireFile(input, "--input " + input);
         InputFiles.requireOutputFile(output, "--output " + output);
         List<String> lines = new ArrayList<>();

@@ -52,5 +52,6 @@ public record PrepareDataConfig(
                     + "'tokenizer: PATH' (tokenizer.json or llama2.c .bin), found none");
         }
         if (tokenizer != null && !Files.exists(tokenizer)) throw new IllegalArgumentException("tokenizer: no such file or folder " + tokenizer);
+        if (tokenizer != null) TokenizerCheck.check(tokenizer, null);
     }
 }

@@ -239,7 +239,8 @@ final class RecordBinder {
             return ctor.newInstance(args);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof IllegalArgumentException bad) {
-                throw new UserInputException(map.at() + ": " + (keyPath.isEmpty() ? "recipe" : keyPath) + ": " + bad.getMessage());
+                throw new UserInputException(where(map, bad.getMessage()) + ": " + (keyPath.isEmpty() ? "recipe" : keyPath)
+                        + ": " + bad.getMessage());
             }
             throw new IllegalStateException("building " + recordClass.getSimpleName() + " at " + keyPath, e.getCause());
         } catch (ReflectiveOperationException e) {
@@ -259,6 +260,17 @@ final class RecordBinder {
         } catch (UserInputException e) {
             throw new UserInputException(s.at() + ": " + keyPath + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Where to point a record's complaint: the mapping, or, for a mapping MAIN planned (no line of its own), the
+     * recipe line of the key the message starts with ("tokenizer: ..."), which keeps its place in {@code main:}.
+     */
+    private static Location where(RecipeNode.Mapping map, String message) {
+        if (map.at().line() > 0) return map.at();
+        int colon = message.indexOf(':');
+        RecipeNode.Entry entry = colon > 0 ? map.entries().get(message.substring(0, colon)) : null;
+        return entry != null && entry.keyAt().line() > 0 ? entry.keyAt() : map.at();
     }
 
     private static UserInputException wrongType(RecipeNode node, Type type, String keyPath) {

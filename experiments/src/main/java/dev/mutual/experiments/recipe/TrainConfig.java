@@ -212,6 +212,8 @@ public record TrainConfig(
                     + " multiple of checkpoint_every (both > 0), found eval_every " + evalEvery + ", checkpoint_every "
                     + checkpointEvery);
         }
+        // Last, after the cheap checks: the stage would load both only once earlier stages had done their work.
+        TokenizerCheck.check(tokenizer, objective.equals("sft") ? chatTemplate : null);
     }
 
     @Override

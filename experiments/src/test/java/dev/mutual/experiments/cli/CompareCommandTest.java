@@ -55,4 +55,47 @@ class CompareCommandTest {
         assertTrue(r.err().contains("nope: no such file or directory"), r.err());
         assertFalse(Files.exists(tmp.resolve("out")), "nothing written on bad input");
     }
+
+    /**
+     * Issue #13: null sample scores made compare print "(no per-item scores)" with exit 0, a "NaN" string exited 1 with
+     * a raw number-format message, and other broken fields quoted Jackson's "Cannot construct instance of
+     * `dev.mutual...`". Each now gives one line, exit 2, naming the file, line and field.
+     */
+    @Test
+    void brokenSampleAndResultFieldsAreBadInputNamingTheField(@TempDir Path tmp) throws Exception {
+        writeEval(tmp.resolve("base"), "gsm8k", "base", 1, 2);
+        Map<String, String> lines = new java.util.LinkedHashMap<>();
+        lines.put("\"scores\":null", "key 'scores' must be an object of metric name to number ({} for an unscored item), found null");
+        lines.put("\"scores\":{\"exact_match\":null}", "score 'scores.exact_match' must be a finite number, found null");
+        lines.put("\"scores\":{\"exact_match\":\"NaN\"}", "score 'scores.exact_match' must be a finite number, found \"NaN\"");
+        lines.put("\"scores\":{\"exact_match\":\"yes\"}", "score 'scores.exact_match' must be a finite number, found \"yes\"");
+        lines.put("\"scores\":[1]", "key 'scores' must be an object of metric name to number ({} for an unscored item), found [1]");
+        lines.put("\"other\":1", "key 'scores' must be an object of metric name to number ({} for an unscored item), found no scores");
+        for (Map.Entry<String, String> bad : lines.entrySet()) {
+            Path run = tmp.resolve("run");
+            writeEval(run, "gsm8k", "run", 1, 2);
+            Path samples = run.resolve("samples.jsonl");
+            Files.writeString(samples, "{\"id\":\"q0\",\"prompt\":\"p\",\"response\":\"r\"," + bad.getKey() + "}\n"
+                    + Files.readAllLines(samples).get(1) + "\n");
+            CliRun r = CliRun.of("compare", run.toString(), "--baseline", tmp.resolve("base").toString(),
+                    "--output", tmp.resolve("out").toString());
+            assertEquals(MutualCli.EXIT_BAD_INPUT, r.code(), r.err());
+            assertEquals("error: " + samples + ":1: " + bad.getValue() + "\n", r.err());
+            assertFalse(Files.exists(tmp.resolve("out")), "nothing written on bad input");
+        }
+        // results.json: a string, a null or no metric at all.
+        Map<String, String> metrics = Map.of(
+                "\"exact_match\": \"0.5\"", "metric 'metrics.exact_match' must be a finite number, found \"0.5\"",
+                "\"exact_match\": null", "metric 'metrics.exact_match' must be a finite number, found null");
+        for (Map.Entry<String, String> bad : metrics.entrySet()) {
+            Path run = tmp.resolve("run");
+            writeEval(run, "gsm8k", "run", 1, 2);
+            Path results = run.resolve("results.json");
+            Files.writeString(results, Files.readString(results).replaceAll("\"exact_match\" : [0-9.]+", bad.getKey()));
+            CliRun r = CliRun.of("compare", run.toString(), "--baseline", tmp.resolve("base").toString(),
+                    "--output", tmp.resolve("out").toString());
+            assertEquals(MutualCli.EXIT_BAD_INPUT, r.code(), r.err());
+            assertEquals("error: " + results + ": " + bad.getValue() + "\n", r.err());
+        }
+    }
 }

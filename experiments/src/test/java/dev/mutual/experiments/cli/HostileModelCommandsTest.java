@@ -95,4 +95,35 @@ class HostileModelCommandsTest {
         oneLineExit2(CliRun.of("generate", "--model", nan.toString(), "--prompt", "Once", "--max-new-tokens", "5"),
                 "prompt 0, new token 0: the logit of token 0 is NaN");
     }
+
+    /** Issue #13: three nested range(1000) loops ran ~60 s into 1.2 GB; now a bound stops them at once. */
+    @Test
+    void aRunawayChatTemplateStopsAtItsBoundNamingTheFile() throws IOException {
+        // A random tiny Mistral with the real Mistral tokenizer (32768 ids) and a hostile tokenizer_config.json.
+        var config = new dev.mutual.trainer.model.ModelConfig("mistral", 16, 32, 1, 2, 1, 8, 32768, 64, 1e-5, 10000.0,
+                null, false, false, 4, 1, 2);
+        Path model = dir.resolve("mistral-random");
+        HfCheckpoint.save(model, BenchScoreCommand.randomWeights(config, 3), java.util.List.of());
+        try (var in = new java.util.zip.GZIPInputStream(
+                Files.newInputStream(Path.of("../data/src/test/resources/tokenizers/mistral/tokenizer.json.gz")))) {
+            Files.copy(in, model.resolve("tokenizer.json"));
+        }
+        Path tokenizerConfig = model.resolve("tokenizer_config.json");
+        ObjectNode root = JSON.createObjectNode().put("bos_token", "<s>").put("eos_token", "</s>");
+        root.put("chat_template", "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
+                + "{{ messages[0]['content'] }}{% endfor %}{% endfor %}{% endfor %}");
+        Files.writeString(tokenizerConfig, JSON.writeValueAsString(root));
+        long start = System.nanoTime();
+        oneLineExit2(CliRun.of("generate", "--model", model.toString(), "--chat", "--prompt", "Once", "--max-new-tokens", "5"),
+                tokenizerConfig.toAbsolutePath() + ": chat_template: rendering 1 messages failed: the template exceeds the"
+                        + " render bound of 1000000 loop iterations (template line 1)");
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertTrue(seconds < 30, seconds + " s (it ran ~60 s before the bound)");
+        // A template that renders nothing is blamed on the template, not on the prompt.
+        root.put("chat_template", "{% if false %}{{ messages }}{% endif %}");
+        Files.writeString(tokenizerConfig, JSON.writeValueAsString(root));
+        oneLineExit2(CliRun.of("generate", "--model", model.toString(), "--chat", "--prompt", "Once", "--max-new-tokens", "5"),
+                "chat template jinja chat_template of " + tokenizerConfig.toAbsolutePath()
+                        + " (39 chars) renders 1 message as empty text");
+    }
 }

@@ -78,6 +78,54 @@ class RecipeCommandsTest {
         assertEquals("", out.toString());
     }
 
+    /**
+     * Issue #13: a tokenizer folder without tokenizer.json and a tokenizer file of random bytes validated, and run
+     * failed only at the first train stage, after the data stages had done their work. Now validate and the start of
+     * run both stop with one line naming the recipe key and the file, and run writes no run directory.
+     */
+    @Test
+    void aTokenizerThatCannotLoadFailsValidateAndRunBeforeAnyStage() throws IOException {
+        String samples = Path.of("../samples").toAbsolutePath().normalize() + "/";
+        String text = Files.readString(QUICKSTART).replace("../samples/", samples);
+        int line = text.lines().toList().indexOf("    tokenizer: " + samples + "tok512.bin") + 1;
+        Path folder = Files.createDirectories(tmp.resolve("no-tokenizer-json"));
+        Files.writeString(folder.resolve("tokenizer_config.json"), "{}");
+        byte[] noise = new byte[4096];
+        new java.util.Random(13).nextBytes(noise);
+        Path randomBin = Files.write(tmp.resolve("random.bin"), noise);
+        Path randomJson = Files.write(tmp.resolve("tokenizer.json"), noise);
+        Map<Path, String> expected = Map.of(
+                folder, folder + ": no tokenizer.json (or tokenizer.json.gz) in this folder",
+                randomBin, randomBin + ": header max_token_length is ",
+                randomJson, randomJson + " line 1: not valid JSON (");
+        for (Map.Entry<Path, String> bad : expected.entrySet()) {
+            Path recipe = Files.writeString(tmp.resolve("bad-tokenizer.yaml"),
+                    text.replace(samples + "tok512.bin", bad.getKey().toString()));
+            for (String command : List.of("validate", "run")) {
+                out.getBuffer().setLength(0);
+                err.getBuffer().setLength(0);
+                long start = System.nanoTime();
+                int code = mutual(command, recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(2, code, err::toString);
+                assertEquals(1, err.toString().strip().lines().count(), err::toString);
+                // MAIN's train settings go to every train stage; the first one planned is reported.
+                assertTrue(err.toString().startsWith("error: " + recipe + ":" + line + ":5: stages.forward_r0: tokenizer: "
+                        + expected.get(bad.getKey())), err::toString);
+                assertTrue(ms < 20_000, command + " took " + ms + " ms");
+                assertEquals("", out.toString());
+            }
+        }
+        assertTrue(Files.notExists(tmp.resolve("runs")), "run must stop before it creates a run directory");
+        // A chat template the tokenizer cannot give is caught the same way.
+        err.getBuffer().setLength(0);
+        Path recipe = Files.writeString(tmp.resolve("no-template.yaml"),
+                text.replace("chat_template: llama-2", "chat_template: model"));
+        assertEquals(2, mutual("validate", recipe.toString()));
+        assertTrue(err.toString().contains(": stages.forward_r0: chat_template: chat template \"model\": the tokenizer"
+                + " has no chat_template in its tokenizer_config.json"), err::toString);
+    }
+
     @Test
     void runWritesTheRunDirectoryThenReusesItAndForceRerunsDownstream() throws IOException {
         List<String> args = new ArrayList<>(List.of("run", QUICKSTART.toString(), "paths.runs=" + tmp.resolve("runs")));

@@ -1,10 +1,11 @@
-package dev.mutual.eval.reasoning;
+package dev.mutual.eval.text;
 
 import java.util.regex.Pattern;
 
 /**
  * Compiles a Python {@code re} pattern (a {@code str} pattern, so Unicode matching) into a {@link Pattern} that
- * matches the same text, for the regexes ported from lm-evaluation-harness. java.util.regex differs from Python's
+ * matches the same text, for the regexes ported from lm-evaluation-harness (GSM8K, StrategyQA), IFEval's checkers
+ * and the NLTK tokenizers IFEval uses. java.util.regex differs from Python's
  * {@code re} in several places, each checked against Python itself ({@code tools/make_python_re_fixture.py}):
  * <ul>
  *   <li>{@code .}: Python refuses only {@code \n}; Java also refuses {@code \r}, U+0085, U+2028 and U+2029 (so
@@ -41,12 +42,25 @@ public final class PythonRegex {
 
     /** {@code re.compile(python, re.IGNORECASE if ignoreCase else 0)}. */
     public static Pattern compile(String python, boolean ignoreCase) {
-        int flags = Pattern.UNIX_LINES | Pattern.UNICODE_CASE | (ignoreCase ? Pattern.CASE_INSENSITIVE : 0);
-        return Pattern.compile(translate(python), flags);
+        return compile(python, ignoreCase ? Pattern.CASE_INSENSITIVE : 0);
+    }
+
+    /**
+     * {@code re.compile(python, flags)} with Python's flags given as their Java twins: {@link Pattern#CASE_INSENSITIVE}
+     * for {@code re.IGNORECASE}, {@link Pattern#MULTILINE} for {@code re.MULTILINE}, {@link Pattern#DOTALL} for
+     * {@code re.DOTALL}.
+     *
+     * @throws IllegalArgumentException for another flag, a construct that is not translated, or a pattern that does
+     *                                  not compile ({@link java.util.regex.PatternSyntaxException})
+     */
+    public static Pattern compile(String python, int flags) {
+        int python3 = Pattern.CASE_INSENSITIVE | Pattern.MULTILINE | Pattern.DOTALL;
+        if ((flags & ~python3) != 0) throw new IllegalArgumentException("flags other than re.I, re.M and re.S: " + flags);
+        return Pattern.compile(translate(python), flags | Pattern.UNIX_LINES | Pattern.UNICODE_CASE);
     }
 
     /** The Java pattern text for a Python pattern (see the class comment for what changes). */
-    static String translate(String python) {
+    public static String translate(String python) {
         StringBuilder out = new StringBuilder();
         boolean inClass = false;
         for (int i = 0; i < python.length(); i++) {
