@@ -110,6 +110,8 @@ public final class JinjaChatTemplate implements ChatTemplate {
                 .withMaxListSize(MAX_LOOP_ITERATIONS)
                 .withMaxMapSize(MAX_LOOP_ITERATIONS)
                 .withMaxMacroRecursionDepth(64)
+                // Jinjava re-renders output that looks like a template by default; a message is data, never code.
+                .withNestedInterpretationEnabled(false)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseTrimmingForNotesAndExpressions(true)
                         .withParseWhitespaceControlStrictly(true)

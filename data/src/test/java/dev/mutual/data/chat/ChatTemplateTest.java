@@ -208,6 +208,13 @@ class ChatTemplateTest {
 
     /** A template is a program from an untrusted folder: its work and output are bounded, and the file is named. */
     @Test
+    void messageTextThatLooksLikeATemplateIsRenderedAsWritten() {
+        String content = "{{ 7 * 7 }} {% for i in range(3) %}x{% endfor %} {{ raise_exception('no') }}";
+        String text = ChatTemplate.forTokenizer("model", qwen3).render(List.of(user(content)), true);
+        assertTrue(text.contains("<|im_start|>user\n" + content + "<|im_end|>"), text);
+    }
+
+    @Test
     void runawayTemplatesStopAtTheirBoundsNamingTheFile() {
         Path file = Path.of("model", "tokenizer_config.json");
         String loops = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"

@@ -38,28 +38,38 @@ import java.util.concurrent.atomic.AtomicLong;
 final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", description = "Model to serve (as for mutual serve).")
     Path model;
+    @Range(min = 8)
     @Option(names = "--random-dim", paramLabel = "D",
             description = "Instead of --model: a random-weight model with hidden size D (llama2.c's stories15M shape at 288: 6 layers, 6 heads, "
                     + "ffn 768) and the vocabulary of --tokenizer, written to a temporary folder.")
     Integer randomDim;
+    @Range(min = 1)
     @Option(names = "--random-layers", defaultValue = "6", description = "Layers of the --random-dim model (default: ${DEFAULT-VALUE}).")
     int randomLayers;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer (default: the model's).")
     Path tokenizer;
+    @Range(min = 1)
     @Option(names = "--clients", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
     int clients;
+    @Range(min = 1)
     @Option(names = "--requests", defaultValue = "256", description = "Requests in the concurrent phase (default: ${DEFAULT-VALUE}).")
     int requests;
+    @Range(min = 0)
     @Option(names = "--single", defaultValue = "16", description = "Requests sent by one client alone afterwards (default: ${DEFAULT-VALUE}; 0 = skip).")
     int single;
+    @Range(min = 1)
     @Option(names = "--max-tokens", defaultValue = "64", description = "max_tokens of every request (default: ${DEFAULT-VALUE}).")
     int maxTokens;
+    @Range(min = 1)
     @Option(names = "--max-batch", defaultValue = "32", description = "The server's --max-batch (default: ${DEFAULT-VALUE}).")
     int maxBatch;
+    @Range(min = 1)
     @Option(names = "--queue", defaultValue = "64", description = "The server's --queue (default: ${DEFAULT-VALUE}).")
     int queue;
+    @Range(min = 1)
     @Option(names = "--threads", defaultValue = "2", description = "Threads for the matrix products (default: ${DEFAULT-VALUE}).")
     int threads;
+    @Range(min = 1)
     @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "Stop the test after this long (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
@@ -72,9 +82,6 @@ final class BenchServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (clients < 1 || requests < 1 || maxTokens < 1 || single < 0) {
-            throw new UserInputException("--clients, --requests and --max-tokens must be >= 1 and --single >= 0");
-        }
         if ((model == null) == (randomDim == null)) throw new UserInputException("give --model PATH or --random-dim D (with --tokenizer)");
         Path served = model;
         Path tmp = null;

@@ -46,6 +46,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
     String host;
 
+    @Range(min = 0, max = 65535)
     @Option(names = "--port", defaultValue = "8000", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
 
@@ -53,23 +54,22 @@ final class ServeCommand implements Callable<Integer> {
             description = "Require 'Authorization: Bearer KEY' where KEY is this environment variable's value (never logged).")
     String apiKeyEnv;
 
+    @Range(min = 1)
     @Option(names = "--max-batch", defaultValue = "32", paramLabel = "N", description = "Sequences decoded together at most (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
+    @Range(min = 1)
     @Option(names = "--queue", defaultValue = "64", paramLabel = "N",
             description = "Sequences waiting for a place in the batch at most; beyond it requests get 429 (default: ${DEFAULT-VALUE}).")
     int queue;
 
+    @Range(min = 1)
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the matrix products (default: all processors).")
     Integer threads;
 
     @Override
     public Integer call() throws Exception {
-        if (maxBatch < 1) throw new UserInputException("--max-batch must be >= 1, got " + maxBatch);
-        if (queue < 1) throw new UserInputException("--queue must be >= 1, got " + queue);
-        if (port < 0 || port > 65535) throw new UserInputException("--port must be in 0..65535, got " + port);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (t < 1) throw new UserInputException("--threads must be >= 1, got " + t);
         String key = apiKey(apiKeyEnv);
         try (ServedModel m = ServedModel.open(model, tokenizer, adapter, chatTemplate, name, t);
              BatchEngine engine = new BatchEngine(m.decoder(), maxBatch, queue);
