@@ -122,6 +122,7 @@ public final class Fuzzer {
                     throw new IllegalStateException(e);
                 }
                 if (failure != null) {
+                    failure = printable(failure);
                     failures.add(failure);
                     // The first case of each kind of failure is shown in full: one bug fails many cases alike.
                     String kind = failure.lines().limit(2).reduce("", String::concat).replaceAll("\\d+", "N");
@@ -194,6 +195,35 @@ public final class Fuzzer {
             throw new IllegalStateException("allocated " + (allocated >> 20) + " MB, more than the " + (maxAlloc >> 20) + " MB cap per case");
         }
         return result;
+    }
+
+    /**
+     * Control characters and lone surrogates from a mutated input escaped and long lines cut, so the report itself
+     * stays readable.
+     */
+    static String printable(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        int lineStart = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '\n') lineStart = out.length() + 1;
+            else if (out.length() - lineStart == 300) {
+                int end = s.indexOf('\n', i);
+                out.append("...");
+                if (end < 0) break;
+                i = end - 1;
+                continue;
+            }
+            char ch = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                out.append(ch).append(s.charAt(++i));
+            } else if (Character.isSurrogate(ch) || (Character.isISOControl(ch) && ch != '\n')) {
+                out.append(String.format("\\u%04x", (int) ch));
+            } else {
+                out.append(ch);
+            }
+        }
+        return out.toString();
     }
 
     private static String describe(Throwable t) {
