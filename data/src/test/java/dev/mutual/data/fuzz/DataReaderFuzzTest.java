@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Fuzzes the data readers with mutations of every format they read (see {@link Fuzzer} for the rules and how to
  * replay a case): {@link DataReader} (Dolly, Alpaca, ShareGPT, OpenAI messages, OASST trees, responses, .txt, a JSON
- * array, each also gzipped), {@link TextDocuments} and {@link EvalPromptReader}.
+ * array, data prepare's output, each also gzipped), {@link TextDocuments} and {@link EvalPromptReader}.
  */
 class DataReaderFuzzTest {
     private static final Format[] FORMATS = Format.values();
@@ -33,7 +33,7 @@ class DataReaderFuzzTest {
     void dataReaderFailsCleanOnMutatedFiles() {
         List<Seed> seeds = List.of(DataSeeds.dollyJsonl(), DataSeeds.responses(), DataSeeds.oasstTrees(), DataSeeds.dollyArray(),
                 DataSeeds.derived("alpaca.jsonl", DataSeeds::alpaca), DataSeeds.derived("sharegpt.jsonl", DataSeeds::sharegpt),
-                DataSeeds.derived("openai.jsonl", DataSeeds::openai), DataSeeds.text());
+                DataSeeds.derived("openai.jsonl", DataSeeds::openai), DataSeeds.text(), DataSeeds.prepared());
         Fuzzer.Report report = Fuzzer.run("data-reader", seeds, 3000, (c, dir) -> {
             Path file = writeMaybeGzipped(c, dir);
             // Options from the case's generator (the seeds as they are: defaults): the detected format mostly,

@@ -121,6 +121,18 @@ final class DataSeeds {
         return m;
     }
 
+    /** The Dolly sample as {@code data prepare} writes it (ExampleJson: provenance, weights, multi-turn turns). */
+    static Seed prepared() {
+        StringBuilder out = new StringBuilder();
+        java.nio.file.Path file = SAMPLES.resolve("seed_dolly_open_qa.jsonl");
+        var read = dev.mutual.data.read.DataReader.read(file, dev.mutual.data.read.DataReader.Options.defaults());
+        for (int i = 0; i < LINES; i++) {
+            dev.mutual.data.Example e = read.examples().get(i);
+            out.append(dev.mutual.data.ExampleJson.toJson(i % 2 == 0 ? e : e.withWeight(0.5))).append('\n');
+        }
+        return Seed.text("data.jsonl", Seed.Kind.JSONL, out.toString());
+    }
+
     /** The Dolly sample as one JSON array (a .json file). */
     static Seed dollyArray() {
         ArrayNode array = JSON.createArrayNode();

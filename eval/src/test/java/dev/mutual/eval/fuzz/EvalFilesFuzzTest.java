@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mutual.eval.alpaca.AlpacaAnnotations;
+import dev.mutual.eval.alpaca.AlpacaPrompt;
 import dev.mutual.eval.alpaca.ModelOutputs;
+import dev.mutual.eval.likelihood.LikelihoodData;
+import dev.mutual.eval.mtbench.MtBenchAnswer;
+import dev.mutual.eval.mtbench.MtBenchQuestion;
 import dev.mutual.eval.ifeval.IfevalEvaluator;
 import dev.mutual.eval.ifeval.IfevalPrompt;
 import dev.mutual.eval.ifeval.IfevalPrompts;
@@ -38,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Fuzzes the evaluation files a user hands over (see {@link Fuzzer} for the rules and how to replay a case):
  * results.json and samples.jsonl as {@code compare} reads them, IFEval prompts and responses (then scored), a
- * likelihood scores file, reasoning responses and AlpacaEval model outputs. Seeds are the repository's samples and
+ * likelihood scores file, reasoning responses, AlpacaEval model outputs, and benchmark inputs (MT-Bench questions and
+ * answers, AlpacaEval prompts and annotations, likelihood sets). Seeds are the repository's samples and
  * files written by Mutual's own writers from them.
  */
 class EvalFilesFuzzTest {
@@ -141,6 +147,53 @@ class EvalFilesFuzzTest {
         }
         Fuzzer.Report report = Fuzzer.run("alpaca-outputs", List.of(Seed.text("model_outputs.json", Seed.Kind.JSON, outputs.toString())), 1500,
                 (c, dir) -> ModelOutputs.read(c.write(dir)));
+        assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
+    }
+
+    /**
+     * Benchmark input files in their published layouts, built from the Dolly sample: MT-Bench questions and answers,
+     * AlpacaEval prompts and annotations, likelihood multiple-choice and held-out sets.
+     */
+    @Test
+    void benchmarkFilesFailCleanWhenMutated() {
+        List<JsonNode> dolly = dolly(8);
+        StringBuilder questions = new StringBuilder(), answers = new StringBuilder(), prompts = new StringBuilder();
+        StringBuilder choices = new StringBuilder(), heldOut = new StringBuilder();
+        ArrayNode annotations = JSON.createArrayNode();
+        for (int i = 0; i < dolly.size(); i++) {
+            String q = dolly.get(i).path("instruction").asText(), a = dolly.get(i).path("response").asText();
+            ObjectNode question = JSON.createObjectNode().put("question_id", 81 + i).put("category", "writing");
+            question.putArray("turns").add(q).add("Now in one sentence.");
+            questions.append(question).append('\n');
+            ObjectNode answer = JSON.createObjectNode().put("question_id", 81 + i).put("model_id", "seed-only");
+            answer.putArray("choices").addObject().put("index", 0).putArray("turns").add(a).add(a.split("\\. ")[0]);
+            answers.append(answer).append('\n');
+            prompts.append(JSON.createObjectNode().put("id", i).put("dataset", "helpful_base").put("instruction", q)).append('\n');
+            ObjectNode mc = JSON.createObjectNode().put("id", "q" + i).put("query", q).put("gold", i % 2);
+            mc.putArray("choices").add(a).add("I do not know.");
+            choices.append(mc).append('\n');
+            heldOut.append(JSON.createObjectNode().put("id", "h" + i).put("instruction", q).put("response", a)).append('\n');
+            annotations.addObject().put("instruction", q).put("output_1", a).put("generator_1", "reference").put("dataset", "helpful_base")
+                    .put("output_2", "I do not know.").put("generator_2", "seed-only").put("annotator", "loopback")
+                    .put("preference", i % 3 == 0 ? 2.0 : 1.0).put("raw_completion", "m");
+        }
+        List<Seed> seeds = List.of(Seed.text("question.jsonl", Seed.Kind.JSONL, questions.toString()),
+                Seed.text("answers.jsonl", Seed.Kind.JSONL, answers.toString()),
+                Seed.text("alpaca_eval_prompts.jsonl", Seed.Kind.JSONL, prompts.toString()),
+                Seed.text("annotations.json", Seed.Kind.JSON, annotations.toString()),
+                Seed.text("multiple_choice.jsonl", Seed.Kind.JSONL, choices.toString()),
+                Seed.text("heldout.jsonl", Seed.Kind.JSONL, heldOut.toString()));
+        Fuzzer.Report report = Fuzzer.run("benchmark-files", seeds, 1500, (c, dir) -> {
+            Path file = c.write(dir);
+            switch (c.origin().name()) {
+                case "question.jsonl" -> MtBenchQuestion.read(file);
+                case "answers.jsonl" -> MtBenchAnswer.read(file);
+                case "alpaca_eval_prompts.jsonl" -> AlpacaPrompt.read(file);
+                case "annotations.json" -> AlpacaAnnotations.read(file);
+                case "multiple_choice.jsonl" -> LikelihoodData.readMultipleChoice(file);
+                default -> LikelihoodData.readHeldOut(file);
+            }
+        });
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }
 
