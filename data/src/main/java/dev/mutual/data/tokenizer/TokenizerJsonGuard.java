@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.UserInputException;
 
 import java.io.IOException;
@@ -14,7 +16,9 @@ import java.nio.file.Path;
  * success when it re-reads the normalizer, pre-tokenizer, post-processor and decoder sections, so JSON that
  * serde_json refuses there panics, and a panic across JNI aborts the whole JVM ("fatal runtime error", no message).
  * What serde_json refuses but Jackson reads is refused here with the file and line: nesting past its recursion limit
- * (128), a number beyond a double's range, a string with an unpaired surrogate escape ("\ud800").
+ * (128), a number beyond a double's range, a string with an unpaired surrogate escape ("\ud800"). So is a
+ * TemplateProcessing post-processor whose template names a special token it does not define: the library looks it up
+ * with a panicking index at the first encode.
  */
 final class TokenizerJsonGuard {
     /** Real tokenizer.json files nest a handful of levels; serde_json stops at 128. */
@@ -24,6 +28,12 @@ final class TokenizerJsonGuard {
     }
 
     static void check(Path file, byte[] json) {
+        scan(file, json);
+        JsonNode processor = postProcessor(file, json);
+        if (processor != null) checkProcessor(file, processor);
+    }
+
+    private static void scan(Path file, byte[] json) {
         try (JsonParser p = new JsonFactory().createParser(json)) {
             int depth = 0;
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
@@ -43,6 +53,48 @@ final class TokenizerJsonGuard {
                     + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
         } catch (IOException e) {
             throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The top-level "post_processor" object, or null; the file is known to be valid JSON by now. */
+    private static JsonNode postProcessor(Path file, byte[] json) {
+        try (JsonParser p = new ObjectMapper().createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (field.equals("post_processor")) return p.readValueAsTree();
+                p.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void checkProcessor(Path file, JsonNode processor) {
+        String type = processor.path("type").asText("");
+        if (type.equals("Sequence")) {
+            for (JsonNode p : processor.path("processors")) checkProcessor(file, p);
+            return;
+        }
+        if (!type.equals("TemplateProcessing")) return;
+        JsonNode special = processor.path("special_tokens");
+        for (String template : new String[] {"single", "pair"}) {
+            for (JsonNode piece : processor.path(template)) {
+                JsonNode token = piece.path("SpecialToken");
+                if (token.isMissingNode()) continue;
+                String id = token.path("id").asText("");
+                JsonNode defined = special.path(id);
+                if (!defined.isObject()) {
+                    throw new UserInputException(file + ": post_processor." + template + " uses special token '" + id
+                            + "', which post_processor.special_tokens does not define; the tokenizers library cannot encode with it");
+                }
+                if (!defined.path("ids").isArray() || !defined.path("tokens").isArray() || defined.path("ids").size() != defined.path("tokens").size()) {
+                    throw new UserInputException(file + ": post_processor.special_tokens['" + id + "'] needs lists 'ids' and 'tokens' of the"
+                            + " same length; the tokenizers library cannot encode with it");
+                }
+            }
         }
     }
 

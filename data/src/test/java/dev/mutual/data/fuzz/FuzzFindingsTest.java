@@ -50,6 +50,19 @@ class FuzzFindingsTest {
         }
     }
 
+    /**
+     * A post-processor template naming a special token it does not define loaded, then the first encode panicked in the
+     * Rust library ("no entry found for key") and aborted the JVM (found with -Dfuzz.seed=99 -Dfuzz.scale=3).
+     */
+    @Test
+    void templateWithAnUndefinedSpecialTokenIsRefused() throws IOException {
+        String small = new String(TokenizerFuzzTest.smallMistral().bytes(), StandardCharsets.UTF_8);
+        assertTrue(small.contains("{\"SpecialToken\":{\"id\":\"<s>\""));
+        Path file = Files.writeString(dir.resolve("tokenizer.json"), small.replace("{\"SpecialToken\":{\"id\":\"<s>\"", "{\"SpecialToken\":{\"id\":\"<t>\""));
+        UserInputException e = assertThrows(UserInputException.class, () -> HfTokenizer.load(file));
+        assertTrue(e.getMessage().contains("post_processor.single uses special token '<t>', which post_processor.special_tokens does not define"), e.getMessage());
+    }
+
     /** An ArrayIndexOutOfBoundsException (negative id) and an OutOfMemoryError (id 2000000000) from model.vocab. */
     @Test
     void tokenizerJsonIdsOutOfRangeAreRefused() throws IOException {
