@@ -268,10 +268,16 @@ public final class HfTokenizer implements TextTokenizer {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 if (field.equals("vocab") && value == JsonToken.START_OBJECT) {
+                    Set<String> seen = new java.util.HashSet<>();
                     while (p.nextToken() == JsonToken.FIELD_NAME) { // BPE / WordPiece: {"token": id}
                         String token = p.currentName();
                         expect(file, p, p.nextToken() == JsonToken.VALUE_NUMBER_INT, "integer ids in model.vocab");
                         checkId(file, p, p.getLongValue());
+                        // serde keeps a repeated key's last id, this map its first: they would disagree on ids.
+                        if (!seen.add(token)) {
+                            throw new UserInputException(file + " line " + p.currentLocation().getLineNr() + ": model.vocab has token '"
+                                    + token + "' twice");
+                        }
                         ids.putIfAbsent(token, p.getIntValue());
                     }
                 } else if (field.equals("vocab") && value == JsonToken.START_ARRAY) {

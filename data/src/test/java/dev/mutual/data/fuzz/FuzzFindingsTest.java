@@ -63,6 +63,18 @@ class FuzzFindingsTest {
         assertTrue(e.getMessage().contains("post_processor.single uses special token '<t>', which post_processor.special_tokens does not define"), e.getMessage());
     }
 
+    /**
+     * A token written twice in model.vocab (one flipped bit) gave the Rust library and the Java vocabulary different
+     * ids, and decoding an id the Rust side produced threw IllegalArgumentException (seed 99, scale 3).
+     */
+    @Test
+    void duplicateVocabularyTokenIsRefused() throws IOException {
+        String small = new String(TokenizerFuzzTest.smallMistral().bytes(), StandardCharsets.UTF_8);
+        Path file = Files.writeString(dir.resolve("tokenizer.json"), small.replace("\"ht\":407", "\"ach\":407"));
+        UserInputException e = assertThrows(UserInputException.class, () -> HfTokenizer.load(file));
+        assertTrue(e.getMessage().contains("model.vocab has token 'ach' twice"), e.getMessage());
+    }
+
     /** An ArrayIndexOutOfBoundsException (negative id) and an OutOfMemoryError (id 2000000000) from model.vocab. */
     @Test
     void tokenizerJsonIdsOutOfRangeAreRefused() throws IOException {
