@@ -34,7 +34,7 @@ class DataReaderFuzzTest {
         List<Seed> seeds = List.of(DataSeeds.dollyJsonl(), DataSeeds.responses(), DataSeeds.oasstTrees(), DataSeeds.dollyArray(),
                 DataSeeds.derived("alpaca.jsonl", DataSeeds::alpaca), DataSeeds.derived("sharegpt.jsonl", DataSeeds::sharegpt),
                 DataSeeds.derived("openai.jsonl", DataSeeds::openai), DataSeeds.text(), DataSeeds.prepared());
-        Fuzzer.Report report = Fuzzer.run("data-reader", seeds, 3000, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("data-reader", seeds, 2500, (c, dir) -> {
             Path file = writeMaybeGzipped(c, dir);
             // Options from the case's generator (the seeds as they are: defaults): the detected format mostly,
             // sometimes a named (possibly wrong) one, a limit, skipping invalid records, unlabelled.

@@ -45,7 +45,7 @@ class TokenizerFuzzTest {
     void tokenizerConfigFailsCleanOnMutatedFiles() {
         List<Seed> seeds = List.of(Seed.of(TOKENIZERS.resolve("mistral/tokenizer_config.json"), Seed.Kind.JSON),
                 Seed.of(TOKENIZERS.resolve("qwen3/tokenizer_config.json"), Seed.Kind.JSON));
-        Fuzzer.Report report = Fuzzer.run("tokenizer-config", seeds, 2000, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("tokenizer-config", seeds, 1500, (c, dir) -> {
             c.write(dir, c.random().nextInt(5) == 0 ? "special_tokens_map.json" : "tokenizer_config.json");
             TokenizerConfig config = TokenizerConfig.load(dir);
             config.chatTemplate();

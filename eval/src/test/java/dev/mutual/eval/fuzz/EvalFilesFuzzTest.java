@@ -62,7 +62,7 @@ class EvalFilesFuzzTest {
         List<Seed> seeds = List.of(Seed.of(baseline.resolve(EvalResultFiles.RESULTS), Seed.Kind.JSON),
                 Seed.of(baseline.resolve(EvalResultFiles.SAMPLES), Seed.Kind.JSONL));
         ComparedRun base = ComparedRun.load(baseline, "baseline");
-        Fuzzer.Report report = Fuzzer.run("eval-results", seeds, 2000, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("eval-results", seeds, 1500, (c, dir) -> {
             for (String name : new String[] {EvalResultFiles.RESULTS, EvalResultFiles.SAMPLES}) {
                 if (!name.equals(c.origin().name())) Files.copy(baseline.resolve(name), dir.resolve(name));
             }

@@ -30,7 +30,7 @@ class CheckpointFuzzTest {
         List<Seed> seeds = List.of(Seed.of(RESOURCES.resolve("safetensors/mixed.safetensors"), Seed.Kind.SAFETENSORS),
                 Seed.of(ADAPTER.resolve("adapter_model.safetensors"), Seed.Kind.SAFETENSORS),
                 Seed.of(PARITY.resolve("qwen2/model.safetensors"), Seed.Kind.SAFETENSORS));
-        Fuzzer.Report report = Fuzzer.run("safetensors", seeds, 2500, (c, dir) -> Safetensors.read(c.write(dir)));
+        Fuzzer.Report report = Fuzzer.run("safetensors", seeds, 2000, (c, dir) -> Safetensors.read(c.write(dir)));
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }
 
@@ -55,7 +55,7 @@ class CheckpointFuzzTest {
                 Seed.of(PARITY.resolve("llama3/config.json"), Seed.Kind.JSON).withName("llama3"),
                 Seed.of(PARITY.resolve("qwen2/config.json"), Seed.Kind.JSON).withName("qwen2"),
                 Seed.of(PARITY.resolve("mistral/config.json"), Seed.Kind.JSON).withName("mistral"));
-        Fuzzer.Report report = Fuzzer.run("hf-config", seeds, 2000, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("hf-config", seeds, 1500, (c, dir) -> {
             Path config = c.write(dir, "config.json");
             if (c.random().nextInt(3) == 0) {
                 HfConfigFile.read(config);
