@@ -62,7 +62,7 @@ class DataReaderFuzzTest {
         List<Seed> seeds = List.of(DataSeeds.ifeval(), DataSeeds.dollyJsonl(),
                 DataSeeds.derived("mt_bench.jsonl", DataSeeds::mtBench), DataSeeds.derived("gsm8k.jsonl", DataSeeds::question),
                 DataSeeds.derived("chats.jsonl", DataSeeds::openai), DataSeeds.derived("sharegpt.jsonl", DataSeeds::sharegpt));
-        Fuzzer.Report report = Fuzzer.run("eval-prompts", seeds, 2000,
+        Fuzzer.Report report = Fuzzer.run("eval-prompts", seeds, 3000,
                 (c, dir) -> EvalPromptReader.read(c.write(dir), "fuzz"));
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }

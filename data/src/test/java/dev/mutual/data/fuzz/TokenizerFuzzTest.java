@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -33,7 +32,7 @@ class TokenizerFuzzTest {
 
     @Test
     void llama2cTokenizerFailsCleanOnMutatedFiles() {
-        Fuzzer.Report report = Fuzzer.run("llama2c-tokenizer", List.of(Seed.of(DataSeeds.SAMPLES.resolve("tok512.bin"), Seed.Kind.BINARY)), 2000,
+        Fuzzer.Report report = Fuzzer.run("llama2c-tokenizer", List.of(Seed.of(DataSeeds.SAMPLES.resolve("tok512.bin"), Seed.Kind.BINARY)), 3000,
                 (c, dir) -> {
                     Llama2cTokenizer t = Llama2cTokenizer.load(c.write(dir));
                     t.decode(t.encode(TEXT, true), false);
@@ -76,8 +75,7 @@ class TokenizerFuzzTest {
         }
         ObjectNode model = (ObjectNode) full.get("model");
         ObjectNode vocab = json.createObjectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = model.get("vocab").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : model.get("vocab").properties()) {
             if (e.getValue().asInt() < 600) vocab.set(e.getKey(), e.getValue());
         }
         ArrayNode merges = json.createArrayNode();

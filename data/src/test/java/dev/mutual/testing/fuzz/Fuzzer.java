@@ -47,11 +47,16 @@ public final class Fuzzer {
         void run(FuzzCase c, Path dir) throws Exception;
     }
 
-    /** What a run did. {@code stoppedEarly} is null unless the time budget ran out before every case ran. */
-    public record Report(String parser, long seed, int tried, int ok, int clean, List<String> failures, double seconds, String stoppedEarly) {
+    /**
+     * What a run did. {@code stoppedEarly} is null unless the time budget ran out before every case ran; {@code slowest}
+     * names the slowest case (replay it to see what makes a parser slow).
+     */
+    public record Report(String parser, long seed, int tried, int ok, int clean, List<String> failures, double seconds, String stoppedEarly,
+                         String slowest) {
         public String summary() {
-            return String.format(Locale.ROOT, "fuzz %s: %d cases (seed %d), %d ok, %d clean errors, %d failures, in %.1f s%s",
-                    parser, tried, seed, ok, clean, failures.size(), seconds, stoppedEarly == null ? "" : " (" + stoppedEarly + ")");
+            return String.format(Locale.ROOT, "fuzz %s: %d cases (seed %d), %d ok, %d clean errors, %d failures, in %.1f s%s%s",
+                    parser, tried, seed, ok, clean, failures.size(), seconds, slowest == null ? "" : " (slowest " + slowest + ")",
+                    stoppedEarly == null ? "" : " (" + stoppedEarly + ")");
         }
     }
 
@@ -92,6 +97,8 @@ public final class Fuzzer {
         Map<String, Integer> kinds = new LinkedHashMap<>();
         int ok = 0, clean = 0, tried = 0;
         String stoppedEarly = null;
+        String slowest = null;
+        long slowestNanos = -1;
         long start = System.nanoTime();
         try {
             for (int i = only != null ? only : 0; i < (only != null ? only + 1 : cases); i++) {
@@ -104,9 +111,15 @@ public final class Fuzzer {
                 tried++;
                 clear(scratch);
                 String failure;
+                long caseStart = System.nanoTime();
                 Future<Outcome> future = worker.submit(() -> runCase(target, c, scratch, maxAlloc));
                 try {
                     Outcome r = future.get(timeoutMs, TimeUnit.MILLISECONDS);
+                    long nanos = System.nanoTime() - caseStart;
+                    if (nanos > slowestNanos) {
+                        slowestNanos = nanos;
+                        slowest = String.format(Locale.ROOT, "case %d, %.2f s", c.index(), nanos / 1e9);
+                    }
                     if (r.result() == Result.OK) ok++;
                     else clean++;
                     failure = c.unmutated() && r.result() != Result.OK ? "the unmutated seed file was refused: " + r.message() : null;
@@ -141,7 +154,7 @@ public final class Fuzzer {
                 // a temp folder left behind is harmless
             }
         }
-        Report report = new Report(parser, seed, tried, ok, clean, failures, (System.nanoTime() - start) / 1e9, stoppedEarly);
+        Report report = new Report(parser, seed, tried, ok, clean, failures, (System.nanoTime() - start) / 1e9, stoppedEarly, slowest);
         log.info(report.summary());
         if (!failures.isEmpty()) {
             StringBuilder msg = new StringBuilder(report.summary()).append(", ").append(kinds.size()).append(" kinds:");

@@ -33,7 +33,7 @@ class FuzzerTest {
             if (c.index() == 17) throw new IllegalStateException("boom");
             if (c.index() % 2 == 1) throw new UserInputException("bad line");
         }));
-        assertTrue(e.getMessage().startsWith("fuzz selftest-npe: 50 cases (seed 13), 25 ok, 24 clean errors, 1 failures"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("fuzz selftest-npe: 50 cases (seed 13), 25 ok, 24 clean errors, 1 failures, in "), e.getMessage());
         assertTrue(e.getMessage().contains("selftest-npe case 17 (seed file a.jsonl, "), e.getMessage());
         assertTrue(e.getMessage().contains("java.lang.IllegalStateException: boom"), e.getMessage());
         assertTrue(e.getMessage().contains("-Dtest=FuzzerTest -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.seed=13 -Dfuzz.case=17"), e.getMessage());

@@ -248,8 +248,7 @@ final class JsonMutations {
         paths.add(path);
         if (slots.size() > 10_000) return;
         if (n.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
                 collect(e.getValue(), n, e.getKey(), -1, path + "." + e.getKey(), slots, paths);
             }
         } else if (n.isArray()) {

@@ -87,7 +87,7 @@ class EvalFilesFuzzTest {
         Seed responsesSeed = Seed.text("responses.jsonl", Seed.Kind.JSONL, responses.toString());
         Path responsesFile = Files.write(tmp.resolve("responses.jsonl"), responsesSeed.bytes());
         Map<String, String> realResponses = IfevalResponses.read(responsesFile);
-        Fuzzer.Report report = Fuzzer.run("ifeval-files", List.of(prompts, responsesSeed), 1500, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("ifeval-files", List.of(prompts, responsesSeed), 2000, (c, dir) -> {
             Path file = c.write(dir);
             boolean isPrompts = c.origin() == prompts;
             IfevalEvaluator.evaluate(isPrompts ? IfevalPrompts.read(file) : real, isPrompts ? realResponses : IfevalResponses.read(file), i -> { });
@@ -113,7 +113,7 @@ class EvalFilesFuzzTest {
             }
         }
         List<ScoresFile.LabelledRequest> requests = ScoresFile.requests(items);
-        Fuzzer.Report report = Fuzzer.run("scores-file", List.of(Seed.text("scores.jsonl", Seed.Kind.JSONL, scores.toString())), 1500,
+        Fuzzer.Report report = Fuzzer.run("scores-file", List.of(Seed.text("scores.jsonl", Seed.Kind.JSONL, scores.toString())), 2500,
                 (c, dir) -> ScoresFile.read(c.write(dir), requests));
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }
@@ -132,7 +132,7 @@ class EvalFilesFuzzTest {
             else r.put("question", dolly.get(i).path("instruction").asText());
             responses.append(r.put("response", dolly.get(i).path("response").asText() + " The answer is 42.")).append('\n');
         }
-        Fuzzer.Report report = Fuzzer.run("reasoning-responses", List.of(Seed.text("responses.jsonl", Seed.Kind.JSONL, responses.toString())), 1500,
+        Fuzzer.Report report = Fuzzer.run("reasoning-responses", List.of(Seed.text("responses.jsonl", Seed.Kind.JSONL, responses.toString())), 3000,
                 (c, dir) -> ResponsesFile.read(c.write(dir), items));
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }
@@ -145,7 +145,7 @@ class EvalFilesFuzzTest {
             outputs.addObject().put("instruction", d.path("instruction").asText()).put("output", d.path("response").asText())
                     .put("generator", "seed-only").put("dataset", "helpful_base");
         }
-        Fuzzer.Report report = Fuzzer.run("alpaca-outputs", List.of(Seed.text("model_outputs.json", Seed.Kind.JSON, outputs.toString())), 1500,
+        Fuzzer.Report report = Fuzzer.run("alpaca-outputs", List.of(Seed.text("model_outputs.json", Seed.Kind.JSON, outputs.toString())), 3000,
                 (c, dir) -> ModelOutputs.read(c.write(dir)));
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }
@@ -183,7 +183,7 @@ class EvalFilesFuzzTest {
                 Seed.text("annotations.json", Seed.Kind.JSON, annotations.toString()),
                 Seed.text("multiple_choice.jsonl", Seed.Kind.JSONL, choices.toString()),
                 Seed.text("heldout.jsonl", Seed.Kind.JSONL, heldOut.toString()));
-        Fuzzer.Report report = Fuzzer.run("benchmark-files", seeds, 1500, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("benchmark-files", seeds, 3000, (c, dir) -> {
             Path file = c.write(dir);
             switch (c.origin().name()) {
                 case "question.jsonl" -> MtBenchQuestion.read(file);

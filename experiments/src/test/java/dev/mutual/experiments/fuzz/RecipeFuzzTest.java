@@ -43,7 +43,7 @@ class RecipeFuzzTest {
                 seeds.add(Seed.of(REPO.resolve("recipes").resolve(name), Seed.Kind.YAML));
             }
         }
-        Fuzzer.Report report = Fuzzer.run("recipe", seeds, 1500, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("recipe", seeds, 3000, (c, dir) -> {
             // dir/repo/recipes/NAME beside dir/repo/samples and dir/shared: the recipe's relative paths resolve as in the repository.
             Path repo = Files.createDirectories(dir.resolve("repo"));
             Files.createSymbolicLink(repo.resolve("samples"), REPO.resolve("samples"));

@@ -30,14 +30,14 @@ class CheckpointFuzzTest {
         List<Seed> seeds = List.of(Seed.of(RESOURCES.resolve("safetensors/mixed.safetensors"), Seed.Kind.SAFETENSORS),
                 Seed.of(ADAPTER.resolve("adapter_model.safetensors"), Seed.Kind.SAFETENSORS),
                 Seed.of(PARITY.resolve("qwen2/model.safetensors"), Seed.Kind.SAFETENSORS));
-        Fuzzer.Report report = Fuzzer.run("safetensors", seeds, 2000, (c, dir) -> Safetensors.read(c.write(dir)));
+        Fuzzer.Report report = Fuzzer.run("safetensors", seeds, 3000, (c, dir) -> Safetensors.read(c.write(dir)));
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }
 
     @Test
     void shardedSafetensorsIndexFailsCleanWhenMutated() {
         Path sharded = RESOURCES.resolve("safetensors/sharded");
-        Fuzzer.Report report = Fuzzer.run("safetensors-index", List.of(Seed.of(sharded.resolve(Safetensors.INDEX_FILE), Seed.Kind.JSON)), 1500,
+        Fuzzer.Report report = Fuzzer.run("safetensors-index", List.of(Seed.of(sharded.resolve(Safetensors.INDEX_FILE), Seed.Kind.JSON)), 2000,
                 (c, dir) -> {
                     for (String shard : new String[] {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}) {
                         Files.copy(sharded.resolve(shard), dir.resolve(shard));
@@ -70,7 +70,7 @@ class CheckpointFuzzTest {
     @Test
     void llama2cCheckpointFailsCleanOnMutatedFiles() {
         Path samples = Path.of("../samples");
-        Fuzzer.Report report = Fuzzer.run("llama2c-checkpoint", List.of(Seed.of(samples.resolve("stories260K.bin"), Seed.Kind.BINARY)), 1500,
+        Fuzzer.Report report = Fuzzer.run("llama2c-checkpoint", List.of(Seed.of(samples.resolve("stories260K.bin"), Seed.Kind.BINARY)), 2000,
                 (c, dir) -> Llama2cCheckpoint.read(c.write(dir)));
         assertTrue(report.clean() > 0 && report.ok() > 0, report.summary());
     }
