@@ -104,8 +104,9 @@ final class RecordParser {
     private Example selfInstruct(JsonNode r, String id, long line) throws InvalidRecordException {
         String instruction = text(r, "instruction");
         JsonNode instances = r.get("instances");
-        if (!instances.isArray() || instances.isEmpty() || !instances.get(0).isObject()) {
-            throw new InvalidRecordException("no 'instances'", "expected a non-empty list of {input, output}, found " + instances);
+        if (instances == null || !instances.isArray() || instances.isEmpty() || !instances.get(0).isObject()) {
+            throw new InvalidRecordException("no 'instances'", "expected a non-empty list of {input, output}, found "
+                    + (instances == null ? "no such key" : instances));
         }
         JsonNode first = instances.get(0);
         return Example.pair(id, instruction, optional(first, "input"), text(first, "output"), null, file, line);

@@ -67,6 +67,7 @@ public final class HfTokenizer implements TextTokenizer {
         }
         Path dir = file.toAbsolutePath().getParent();
         byte[] json = readJson(file);
+        TokenizerJsonGuard.check(file, json);
         Vocabulary vocab = Vocabulary.read(file, json);
         HuggingFaceTokenizer tokenizer;
         try {
@@ -208,6 +209,10 @@ public final class HfTokenizer implements TextTokenizer {
 
     /** model.vocab (BPE/WordPiece map or Unigram list) and added_tokens of a tokenizer.json, streamed. */
     private record Vocabulary(String[] tokenOfId, Map<String, Integer> idOfToken, Set<String> specialTokens) {
+        /** Far above any real vocabulary (Gemma's 262k); the same bound as a model config's vocab_size. */
+        static final int MAX_VOCAB = 1 << 24;
+        /** Real added tokens are short markers ("<|im_start|>"); Llama 3's longest is 28 characters. */
+        static final int MAX_ADDED_TOKEN_CHARS = 1024;
 
         static Vocabulary read(Path file, byte[] json) {
             Map<String, Integer> ids = new HashMap<>();
@@ -222,6 +227,10 @@ public final class HfTokenizer implements TextTokenizer {
                         for (JsonNode t : (JsonNode) p.readValueAsTree()) {
                             expect(file, p, t.path("content").isTextual() && t.path("id").canConvertToInt(),
                                     "added_tokens entries with \"id\" and \"content\"");
+                            checkId(file, p, t.get("id").asInt());
+                            // The tokenizers library compiles added tokens into its matcher: a huge one takes minutes.
+                            expect(file, p, t.get("content").asText().length() <= MAX_ADDED_TOKEN_CHARS,
+                                    "added_tokens contents of at most " + MAX_ADDED_TOKEN_CHARS + " characters");
                             ids.put(t.get("content").asText(), t.get("id").asInt());
                             if (t.path("special").asBoolean(false)) {
                                 special.add(t.get("content").asText());
@@ -234,7 +243,7 @@ public final class HfTokenizer implements TextTokenizer {
                     }
                 }
             } catch (StreamReadException e) {
-                throw new UserInputException(file + " line " + e.getLocation().getLineNr()
+                throw new UserInputException(file + (e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr())
                         + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
             } catch (IOException e) {
                 throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")", e);
@@ -259,9 +268,16 @@ public final class HfTokenizer implements TextTokenizer {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 if (field.equals("vocab") && value == JsonToken.START_OBJECT) {
+                    Set<String> seen = new java.util.HashSet<>();
                     while (p.nextToken() == JsonToken.FIELD_NAME) { // BPE / WordPiece: {"token": id}
                         String token = p.currentName();
                         expect(file, p, p.nextToken() == JsonToken.VALUE_NUMBER_INT, "integer ids in model.vocab");
+                        checkId(file, p, p.getLongValue());
+                        // serde keeps a repeated key's last id, this map its first: they would disagree on ids.
+                        if (!seen.add(token)) {
+                            throw new UserInputException(file + " line " + p.currentLocation().getLineNr() + ": model.vocab has token '"
+                                    + token + "' twice");
+                        }
                         ids.putIfAbsent(token, p.getIntValue());
                     }
                 } else if (field.equals("vocab") && value == JsonToken.START_ARRAY) {
@@ -275,6 +291,14 @@ public final class HfTokenizer implements TextTokenizer {
                 } else {
                     p.skipChildren();
                 }
+            }
+        }
+
+        /** Ids index an array of the vocabulary's size: a negative or huge id is refused before it is allocated. */
+        private static void checkId(Path file, JsonParser p, long id) {
+            if (id < 0 || id >= MAX_VOCAB) {
+                throw new UserInputException(file + " line " + p.currentLocation().getLineNr() + ": token id " + id
+                        + " is outside 0.." + (MAX_VOCAB - 1));
             }
         }
 

@@ -123,6 +123,11 @@ public final class Llama2cTokenizer implements TextTokenizer {
             throw new UserInputException(file + ": only " + pieces.size() + " tokens, expected at least 259 "
                     + "(<unk>, <s>, </s> and 256 byte pieces)");
         }
+        if (!pieces.contains(" ")) {
+            // run.c's encode() starts every text with this piece (the dummy prefix): a vocabulary without it cannot encode.
+            throw new UserInputException(file + ": no \" \" piece among its " + pieces.size() + " tokens (llama2.c encodes"
+                    + " every text after this dummy-prefix piece); is the file truncated?");
+        }
         float[] s = new float[scores.size()];
         for (int i = 0; i < s.length; i++) {
             s[i] = scores.get(i);

@@ -91,8 +91,9 @@ public record TokenizerConfig(String bosToken, String eosToken, String padToken,
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new UserInputException(file + " line " + e.getLocation().getLineNr()
-                    + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
+            // A broken limit (nesting past Jackson's 1000 levels) comes without a location.
+            String line = e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
+            throw new UserInputException(file + line + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
         } catch (IOException e) {
             throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }

@@ -60,11 +60,10 @@ public final class EvalResultFiles {
         try {
             return JSON.treeToValue(root, EvalResult.class);
         } catch (IOException | IllegalArgumentException e) {
-            // Jackson's own text names Mutual's classes ("Cannot construct instance of `dev.mutual...`"): say what the file lacks.
+            // Jackson's own text names Java classes ("Cannot construct instance of `dev.mutual...`"): say what the file lacks.
             Throwable cause = e.getCause() instanceof IllegalArgumentException bad ? bad : e;
-            String why = cause.getMessage() == null ? cause.toString() : cause.getMessage().lines().findFirst().orElse("");
-            throw new UserInputException(file + ": not a valid " + RESULTS + " (expected " + RESULT_FIELDS + "): "
-                    + why.replaceAll("`dev\\.mutual\\.[\\w.$]+`", RESULTS));
+            String why = cause instanceof Exception x ? BindingErrors.describe(x) : cause.toString();
+            throw new UserInputException(file + ": not a valid " + RESULTS + " (expected " + RESULT_FIELDS + "): " + why);
         }
     }
 
@@ -120,8 +119,7 @@ public final class EvalResultFiles {
             try {
                 samples.add(JSONL.treeToValue(line.node(), EvalSample.class));
             } catch (IOException | IllegalArgumentException e) {
-                throw line.error("not a sample line (expected " + SAMPLE_FIELDS + "): "
-                        + e.getMessage().lines().findFirst().orElse("").replaceAll("`dev\\.mutual\\.[\\w.$]+`", "sample"));
+                throw line.error("not a sample line (expected " + SAMPLE_FIELDS + "): " + BindingErrors.describe(e));
             }
         }
         return samples;

@@ -35,6 +35,11 @@ import java.util.Set;
 final class YamlTree {
     /** Longest recipe text, in chars (and SnakeYAML's code-point limit). */
     static final int MAX_CHARS = 1 << 20;
+    /**
+     * Longest line, in chars. SnakeYAML's reader copies its window for every 1024 chars of one token, so a 1M-char
+     * scalar on one line allocated ~2 GB to parse (found by the recipe fuzzer); no recipe needs a line this long.
+     */
+    static final int MAX_LINE_CHARS = 1 << 16;
     /** Most aliases (*name) to a list or mapping in one text. */
     static final int MAX_ALIASES = 32;
     /** Deepest nesting of lists and mappings, in the text and after aliases are expanded. */
@@ -64,6 +69,16 @@ final class YamlTree {
         if (text.length() > MAX_CHARS) {
             throw new UserInputException(source + ": too long for a recipe (expected at most " + MAX_CHARS + " characters, found "
                     + text.length() + ")");
+        }
+        int line = 1;
+        for (int start = 0; start <= text.length(); line++) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) end = text.length();
+            if (end - start > MAX_LINE_CHARS) {
+                throw new UserInputException(source + ":" + line + ": line too long for a recipe (expected at most " + MAX_LINE_CHARS
+                        + " characters, found " + (end - start) + ")");
+            }
+            start = end + 1;
         }
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(MAX_CHARS);

@@ -120,14 +120,20 @@ public final class Safetensors {
             Map.Entry<String, JsonNode> f = it.next();
             String shard = f.getValue().asText("");
             // A shard name is a plain file name in this directory: no path tricks.
-            if (!f.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
-                throw new UserInputException(index + ": weight_map['" + f.getKey() + "'] must be a file name in " + dir + ", found " + f.getValue());
+            if (!f.getValue().isTextual() || !plainFileName(shard)) {
+                throw new UserInputException(index + ": weight_map['" + f.getKey() + "'] must be a file name in " + dir + ", found "
+                        + abbreviate(f.getValue().toString()));
             }
             byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(f.getKey());
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> s : byShard.entrySet()) {
-            Map<String, Tensor> shard = read(dir.resolve(s.getKey()));
+            Path file = dir.resolve(s.getKey());
+            if (!Files.isRegularFile(file)) {
+                throw new UserInputException(index + ": weight_map['" + s.getValue().get(0) + "'] names shard " + s.getKey()
+                        + ", which is not a file in " + dir);
+            }
+            Map<String, Tensor> shard = read(file);
             for (String name : s.getValue()) {
                 Tensor t = shard.get(name);
                 if (t == null) throw new UserInputException(index + ": tensor '" + name + "' is mapped to " + s.getKey() + " but that shard has no such tensor");
@@ -135,6 +141,17 @@ public final class Safetensors {
             }
         }
         return out;
+    }
+
+    /** A file name in one folder: no separators, not hidden or "..", no NUL, not over a file system's 255-byte limit. */
+    private static boolean plainFileName(String name) {
+        return !name.isEmpty() && !name.contains("/") && !name.contains("\\") && !name.startsWith(".") && name.indexOf('\0') < 0
+                && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255
+                && java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     /**
