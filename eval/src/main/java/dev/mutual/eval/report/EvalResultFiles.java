@@ -97,7 +97,8 @@ public final class EvalResultFiles {
     }
 
     private static String kind(JsonNode node) {
-        return "a " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " (" + node + ")";
+        String type = node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+        return ("aeiou".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + " (" + node + ")";
     }
 
     private static List<String> iterable(java.util.Iterator<String> names) {

@@ -31,13 +31,13 @@ class FuzzFindingsTest {
         Path samples = dir.resolve(EvalResultFiles.SAMPLES);
         String line = Files.readString(samples);
         String[][] cases = {
-                {"\"acc\":1.0", "\"acc\":\"x\"", "key 'scores.acc': expected a number from String \"x\": not a valid number"},
-                {"\"response\":\"a\"", "\"response\":[[]]", "key 'response': expected a string from Array value"},
-                {"\"scores\":{\"acc\":1.0}", "\"scores\":7", "key 'scores': expected an object from Integer value"}};
+                {"\"acc\":1.0", "\"acc\":\"x\"", "score 'scores.acc' must be a finite number, found \"x\""},
+                {"\"response\":\"a\"", "\"response\":[[]]", "key 'response' must be a string, found an array ([[]])"},
+                {"\"scores\":{\"acc\":1.0}", "\"scores\":7", "key 'scores' must be an object of metric name to number ({} for an unscored item), found 7"}};
         for (String[] c : cases) {
             Files.writeString(samples, line.replace(c[0], c[1]));
             UserInputException e = assertThrows(UserInputException.class, () -> EvalResultFiles.readSamples(dir));
-            assertEquals(samples + ":1: not a sample line (expected JSON with id, prompt, response, scores): " + c[2], e.getMessage());
+            assertEquals(samples + ":1: " + c[2], e.getMessage());
         }
     }
 
