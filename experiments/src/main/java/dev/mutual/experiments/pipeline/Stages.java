@@ -37,13 +37,13 @@ public final class Stages {
     static Stage create(StageConfig config, Recipe recipe) {
         if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
         if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
-        if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed());
+        if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed(), recipe.runner(), recipe.spark());
         if (config instanceof EvalConfig e) return new EvalStage(e, recipe.name(), recipe.seed());
         if (config instanceof ReportConfig r) return new ReportStage(r, recipe.name());
         if (config instanceof SelectConfig s) return new SelectStage(s, recipe.seed());
         if (config instanceof MixConfig m) return new MixStage(m);
         if (config instanceof CurateConfig c) return new CurateStage(c, System.getenv());
-        if (config instanceof ScorePairsConfig s) return new ScorePairsStage(s);
+        if (config instanceof ScorePairsConfig s) return new ScorePairsStage(s, recipe.runner(), recipe.spark());
         if (config instanceof DiagnoseConfig d) return new DiagnoseStage(d, recipe.seed(), System.getenv());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }

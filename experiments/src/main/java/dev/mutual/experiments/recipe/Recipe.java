@@ -16,12 +16,15 @@ public record Recipe(
         String name,
         @Default("0") long seed,
         @Default("{}") PathsConfig paths,
+        @Default("local") String runner,
+        @Default("{}") SparkSettings spark,
         Map<String, StageConfig> stages) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     static final Pattern STAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     public Recipe {
+        SparkSettings.checkRunner(runner);
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name must be letters, digits, '.', '_' or '-' (it names a directory), found '" + name + "'");
         }
