@@ -2,7 +2,6 @@ package dev.mutual.spark;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SparkLocalModeTest {
 
-    @TempDir
-    static Path tmp;
-
     @AfterAll
     static void stopSpark() {
         SparkShardRunner.stop();
@@ -28,8 +24,8 @@ class SparkLocalModeTest {
 
     @Test
     void sparkRunnerWritesTheLocalRunnersFilesByteForByte() throws Exception {
-        Path local = SparkRecipes.run(tmp);
-        Path spark = SparkRecipes.run(tmp, "stages.synth.runner=spark", "stages.score.runner=spark", "spark.master=local[2]");
+        Path local = SparkRecipes.baseline();
+        Path spark = SparkRecipes.run(SparkRecipes.baselineRoot(), "stages.synth.runner=spark", "stages.score.runner=spark", "spark.master=local[2]");
         assertNotEquals(local, spark);
         // The Spark run did run synthesize and scoring (its own log says so), not reuse the local run's folders.
         String log = Files.readString(spark.resolve("log.txt"));

@@ -75,7 +75,38 @@ final class SparkRecipes {
                 allow_empty: true
             """.formatted(SAMPLES);
 
+    private static Path baselineRoot;
+    private static Path baseline;
+
     private SparkRecipes() {}
+
+    /**
+     * The runs root every test of this JVM shares (deleted at exit) and the local runner's run in it, made once:
+     * later runs there reuse its prepared data and trained models.
+     */
+    static synchronized Path baselineRoot() throws IOException {
+        if (baselineRoot == null) {
+            baselineRoot = Files.createTempDirectory("mutual-spark-test");
+            Path root = baselineRoot;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
+            baseline = run(root);
+        }
+        return baselineRoot;
+    }
+
+    /** The local runner's run directory (see {@link #baselineRoot}). */
+    static synchronized Path baseline() throws IOException {
+        baselineRoot();
+        return baseline;
+    }
+
+    static void deleteQuietly(Path root) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp folder; nothing to report at exit
+        }
+    }
 
     /** Runs the recipe (written into {@code runs}) with {@code overrides}; returns the run directory. */
     static Path run(Path runs, String... overrides) throws IOException {
