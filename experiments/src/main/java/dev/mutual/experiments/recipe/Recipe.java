@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  * @param name   names the run directory {@code runs/<name>/...}; letters, digits, '.', '_' and '-'
  * @param seed   the seed every random choice derives from (near-dedup permutations, later sampling and training)
  * @param paths  where runs go
+ * @param runner where synthesize and score_pairs run their shards unless a stage says otherwise: local or spark
+ * @param spark  the Spark cluster for runner: spark
  * @param stages the steps by name, in recipe order; a stage runs after the stages it reads from
  */
 public record Recipe(

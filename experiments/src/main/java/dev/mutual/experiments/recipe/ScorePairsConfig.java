@@ -43,6 +43,11 @@ public record ScorePairsConfig(
         }
     }
 
+    /** This config with {@code runner} set (Stages fills in the recipe's runner, so it joins the cache key). */
+    public ScorePairsConfig withRunner(String runner) {
+        return new ScorePairsConfig(candidatesStage, forwardStage, reverseStage, batchSize, shardSize, keepBest, runner);
+    }
+
     @Override
     public List<String> upstream() {
         return distinct(candidatesStage, forwardStage, reverseStage);

@@ -61,6 +61,12 @@ public record SynthesizeConfig(
         if (limit < 0) throw new IllegalArgumentException("limit: expected >= 0 (0 for the whole pool), found " + limit);
     }
 
+    /** This config with {@code runner} set (Stages fills in the recipe's runner, so it joins the cache key). */
+    public SynthesizeConfig withRunner(String runner) {
+        return new SynthesizeConfig(modelStage, poolStage, k, temperature, topP, maxNewTokens, stop, seed, shardSize, batchSize,
+                round, limit, runner);
+    }
+
     @Override
     public List<String> upstream() {
         List<String> up = new ArrayList<>(List.of(modelStage));
