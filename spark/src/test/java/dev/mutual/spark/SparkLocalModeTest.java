@@ -1,5 +1,6 @@
 package dev.mutual.spark;
 
+import dev.mutual.experiments.pipeline.ModelPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,5 +36,9 @@ class SparkLocalModeTest {
         assertArrayEquals(SparkRecipes.output(local, "score", "scores.jsonl"), SparkRecipes.output(spark, "score", "scores.jsonl"));
         assertArrayEquals(SparkRecipes.output(local, "keep", "decisions.jsonl"), SparkRecipes.output(spark, "keep", "decisions.jsonl"));
         assertFalse(Files.exists(spark.resolve("synth/shards")));
+        // local[2] runs two tasks at a time in this JVM: at most two copies of each of the three models are opened,
+        // once, for the 10 shards (5 synthesize, 5 scoring) that borrow them.
+        int opened = ModelPool.SHARED.opened();
+        assertTrue(opened >= 3 && opened <= 6, "models opened by the executor: " + opened);
     }
 }

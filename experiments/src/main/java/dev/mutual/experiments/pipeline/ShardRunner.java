@@ -94,6 +94,8 @@ public interface ShardRunner {
                     w.write('\n');
                 }
             });
+            log.info("{}: {} written: {} lines, {} tokens, {}s", stage, shardFile(shardsDir, out.shard()).getFileName(),
+                    out.lines().size(), out.tokens(), String.format(Locale.ROOT, "%.1f", out.seconds()));
             state[0] += work.shardItems(out.shard());
             state[1]++;
             totals.tokens += out.tokens();
