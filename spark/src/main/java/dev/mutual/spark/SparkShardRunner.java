@@ -150,6 +150,9 @@ public final class SparkShardRunner implements ShardRunner {
                 .setMaster(master)
                 .setAppName("mutual")
                 .setIfMissing("spark.ui.enabled", "false")
+                // Results are the shards' lines, written to disk one by one as they arrive: their sum over a job
+                // (a whole pool's candidates) may pass the 1 GB default without the driver ever holding it.
+                .setIfMissing("spark.driver.maxResultSize", "0")
                 .setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                 .setIfMissing("spark.executor.extraJavaOptions", String.join(" ", JVM_OPTIONS))
                 .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
