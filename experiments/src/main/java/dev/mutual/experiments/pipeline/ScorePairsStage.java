@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.JsonLines;
-import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import dev.mutual.experiments.main.PairScorer;
 import dev.mutual.experiments.recipe.ScorePairsConfig;
+import dev.mutual.experiments.recipe.SparkSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +52,68 @@ final class ScorePairsStage implements Stage {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ScorePairsConfig config;
+    private final String runner;
+    private final SparkSettings spark;
 
     ScorePairsStage(ScorePairsConfig config) {
+        this(config, ShardRunner.LOCAL, new SparkSettings(null));
+    }
+
+    /** @param recipeRunner the recipe's runner, used when the stage sets none */
+    ScorePairsStage(ScorePairsConfig config, String recipeRunner, SparkSettings spark) {
         this.config = config;
+        this.runner = config.runner() == null ? recipeRunner : config.runner();
+        this.spark = spark;
+    }
+
+    /**
+     * The per-shard function, runnable in this JVM or on a Spark executor: shard i = candidates
+     * [i * shard_size, (i + 1) * shard_size) of the file, scored, as scores lines without {@code best}.
+     *
+     * @param candidates the candidates.jsonl (absolute; every worker must be able to read it), checked already
+     * @param forwardDir the forward train stage's folder
+     * @param reverseDir the reverse train stage's folder
+     * @param n          how many candidates the file holds
+     */
+    record Shards(ScorePairsConfig config, String candidates, String forwardDir, String reverseDir, int n) implements ShardWork {
+
+        @Override
+        public int shardCount() {
+            return (n + config.shardSize() - 1) / config.shardSize();
+        }
+
+        @Override
+        public int shardItems(int shard) {
+            return Math.min(config.shardSize(), n - shard * config.shardSize());
+        }
+
+        @Override
+        public Output run(int shard, ModelPool models) throws IOException {
+            long t0 = System.nanoTime();
+            List<Candidate> lines = new ArrayList<>();
+            // Streamed: the lines before the shard are read and dropped, so memory holds one shard.
+            try (CandidateReader in = new CandidateReader(Path.of(candidates))) {
+                for (int k = 0; k < shard * config.shardSize(); k++) in.next();
+                for (int k = 0; k < shardItems(shard); k++) lines.add(in.next());
+            }
+            List<PairScorer.Pair> pairs = new ArrayList<>();
+            for (Candidate c : lines) pairs.add(new PairScorer.Pair(c.id(), c.instruction(), c.response()));
+            Path f = Path.of(forwardDir), r = Path.of(reverseDir);
+            TrainedModel forward = models.borrow(f);
+            TrainedModel reverse = models.borrow(r);
+            PairScorer.Result result;
+            try {
+                result = new PairScorer(forward, reverse, config.batchSize()).score(pairs, x -> {});
+            } finally {
+                models.release(f, forward);
+                models.release(r, reverse);
+            }
+            ArrayList<String> out = new ArrayList<>();
+            for (int k = 0; k < lines.size(); k++) {
+                out.add(JSON.writeValueAsString(scored(lines.get(k).line(), result.scores().get(k))));
+            }
+            return new Output(shard, out, result.tokens(), (System.nanoTime() - t0) / 1e9);
+        }
     }
 
     @Override
@@ -87,39 +146,13 @@ final class ScorePairsStage implements Stage {
                 finished == 0 ? "" : "; " + finished + " shards finished by an interrupted attempt are kept");
 
         long start = System.nanoTime();
-        long tokens = 0;
-        int done = 0;
-        for (int i = 0; i < shardCount; i++) if (Files.isRegularFile(shardFile(shards, i))) done += shardSize(i, n);
-        Progress progress = new Progress(log, ctx.name(), n, "pairs", 5000).startingAt(done);
-        TrainedModel forward = null, reverse = null;
-        // Streamed shard by shard: memory holds one shard, whatever the pool size.
-        try (CandidateReader in = new CandidateReader(file)) {
-            for (int i = 0; i < shardCount; i++) {
-                List<Candidate> shard = new ArrayList<>();
-                for (int k = 0; k < shardSize(i, n); k++) shard.add(in.next());
-                Path out = shardFile(shards, i);
-                if (Files.isRegularFile(out)) continue;
-                if (forward == null) {
-                    forward = TrainedModel.open(ctx.upstreamDir(config.forwardStage()));
-                    reverse = TrainedModel.open(ctx.upstreamDir(config.reverseStage()));
-                }
-                List<PairScorer.Pair> pairs = new ArrayList<>();
-                for (Candidate c : shard) pairs.add(new PairScorer.Pair(c.id(), c.instruction(), c.response()));
-                int before = done;
-                PairScorer.Result result = new PairScorer(forward, reverse, config.batchSize())
-                        .score(pairs, f -> progress.update(before + Math.round(f * shard.size())));
-                tokens += result.tokens();
-                List<ObjectNode> lines = new ArrayList<>();
-                for (int k = 0; k < shard.size(); k++) lines.add(scored(shard.get(k).line(), result.scores().get(k)));
-                writeLines(out, lines);
-                done += shard.size();
-                progress.update(done);
-            }
-        } finally {
-            if (forward != null) forward.close();
-            if (reverse != null) reverse.close();
+        Shards work = new Shards(config, file.toAbsolutePath().toString(),
+                ctx.upstreamDir(config.forwardStage()).toAbsolutePath().toString(),
+                ctx.upstreamDir(config.reverseStage()).toAbsolutePath().toString(), n);
+        long tokens;
+        try (ModelPool models = new ModelPool()) {
+            tokens = ShardRunner.runMissing(runner, spark, ctx.name(), work, shards, models, log).tokens;
         }
-        progress.finish();
         double seconds = (System.nanoTime() - start) / 1e9;
 
         // Concatenation: a first pass over the shards picks the best candidates (and sums the metrics), a second
@@ -325,11 +358,7 @@ final class ScorePairsStage implements Stage {
     }
 
     static Path shardFile(Path shards, int i) {
-        return shards.resolve(String.format(Locale.ROOT, "shard-%05d.jsonl", i));
-    }
-
-    private int shardSize(int i, int n) {
-        return Math.min(config.shardSize(), n - i * config.shardSize());
+        return ShardRunner.shardFile(shards, i);
     }
 
     static void writeLines(Path file, List<? extends JsonNode> lines) {

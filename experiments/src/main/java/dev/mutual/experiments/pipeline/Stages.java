@@ -28,22 +28,34 @@ public final class Stages {
     public static Pipeline pipeline(Recipe recipe) {
         List<PipelineStage> stages = new ArrayList<>();
         for (Map.Entry<String, StageConfig> e : recipe.stages().entrySet()) {
-            stages.add(new PipelineStage(e.getKey(), e.getValue().type(), RecipeWriter.toYaml(e.getValue()), e.getValue().upstream(), create(e.getValue(), recipe)));
+            StageConfig config = withRunner(e.getValue(), recipe.runner());
+            stages.add(new PipelineStage(e.getKey(), config.type(), RecipeWriter.toYaml(config), config.upstream(), create(config, recipe)));
         }
         return new Pipeline(stages);
+    }
+
+    /**
+     * A sharded stage's config with the runner it will use filled in (its own, else the recipe's), so the runner is
+     * part of its cache key: switching runners reruns synthesize and score_pairs, and the stages downstream are
+     * reused when their outputs come out the same (they do: the runners give the same files).
+     */
+    static StageConfig withRunner(StageConfig config, String recipeRunner) {
+        if (config instanceof SynthesizeConfig s && s.runner() == null) return s.withRunner(recipeRunner);
+        if (config instanceof ScorePairsConfig s && s.runner() == null) return s.withRunner(recipeRunner);
+        return config;
     }
 
     /** The implementation of one stage config. A new stage type adds its case here. */
     static Stage create(StageConfig config, Recipe recipe) {
         if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
         if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
-        if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed());
+        if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed(), recipe.runner(), recipe.spark());
         if (config instanceof EvalConfig e) return new EvalStage(e, recipe.name(), recipe.seed());
         if (config instanceof ReportConfig r) return new ReportStage(r, recipe.name());
         if (config instanceof SelectConfig s) return new SelectStage(s, recipe.seed());
         if (config instanceof MixConfig m) return new MixStage(m);
         if (config instanceof CurateConfig c) return new CurateStage(c, System.getenv());
-        if (config instanceof ScorePairsConfig s) return new ScorePairsStage(s);
+        if (config instanceof ScorePairsConfig s) return new ScorePairsStage(s, recipe.runner(), recipe.spark());
         if (config instanceof DiagnoseConfig d) return new DiagnoseStage(d, recipe.seed(), System.getenv());
         throw new IllegalStateException("no stage implementation for " + config.getClass().getSimpleName());
     }

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.Example;
-import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.model.ModelTextGenerator;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.PairDirection;
 import dev.mutual.data.read.DataReader;
 import dev.mutual.data.tokenizer.TextTokenizer;
+import dev.mutual.experiments.recipe.SparkSettings;
 import dev.mutual.experiments.recipe.SynthesizeConfig;
 import dev.mutual.trainer.inference.GenerationOptions;
 import dev.mutual.trainer.inference.Generator;
@@ -69,10 +69,19 @@ final class SynthesizeStage implements Stage {
 
     private final SynthesizeConfig config;
     private final long seed;
+    private final String runner;
+    private final SparkSettings spark;
 
     SynthesizeStage(SynthesizeConfig config, long recipeSeed) {
+        this(config, recipeSeed, ShardRunner.LOCAL, new SparkSettings(null));
+    }
+
+    /** @param recipeRunner the recipe's runner, used when the stage sets none */
+    SynthesizeStage(SynthesizeConfig config, long recipeSeed, String recipeRunner, SparkSettings spark) {
         this.config = config;
         this.seed = config.seed() == null ? recipeSeed : config.seed();
+        this.runner = config.runner() == null ? recipeRunner : config.runner();
+        this.spark = spark;
     }
 
     @Override
@@ -109,11 +118,13 @@ final class SynthesizeStage implements Stage {
         int shardCount = (items + config.shardSize() - 1) / config.shardSize();
         Path shards = ctx.workDir().resolve(SHARDS);
         int kept = keepFinishedShards(ctx, shards, poolDir);
+        Shards work = new Shards(config, seed, ctx.upstreamDir(config.modelStage()).toAbsolutePath().toString(),
+                poolDir.resolve("data.jsonl").toAbsolutePath().toString(), items);
 
-        long newTokens = 0;
         int truncated = 0;
-        double generationSeconds = 0;
-        try (TrainedModel model = TrainedModel.open(ctx.upstreamDir(config.modelStage()))) {
+        ShardRunner.Totals attempt;
+        try (ModelPool models = new ModelPool()) {
+            TrainedModel model = models.borrow(ctx.upstreamDir(config.modelStage()));
             if (model.info().direction() != PairDirection.REVERSE) {
                 throw new UserInputException("model_stage '" + config.modelStage() + "': its model was trained in direction "
                         + model.info().direction().recipeName() + "; expected reverse (" + TrainedModel.INFO + ")");
@@ -128,50 +139,21 @@ final class SynthesizeStage implements Stage {
                         + " of the model's " + maxPositions + " positions (max_position_embeddings) for the prompt, but the"
                         + " chat template alone takes " + emptyPrompt + " tokens; lower max_new_tokens");
             }
-            GenerationOptions options = new GenerationOptions(config.maxNewTokens(), config.temperature(), 0, config.topP(), 1,
-                    stopIds(model), config.stop(), seed);
-            Generator generator = new Generator(model.model().decoder());
-            log.info("{}: {} pool items in {} shards of {}, k={} candidates each; {} shards already done", ctx.name(), items,
-                    shardCount, config.shardSize(), config.k(), kept);
-
-            int done = 0;
-            for (int s = 0; s < shardCount; s++) {
-                if (Files.isRegularFile(shardFile(shards, s))) done += Math.min(items, (s + 1) * config.shardSize()) - s * config.shardSize();
-            }
-            Progress progress = new Progress(log, ctx.name(), items, "items", 5000).startingAt(done);
-            for (int s = 0; s < shardCount; s++) {
-                int from = s * config.shardSize(), to = Math.min(items, from + config.shardSize());
-                Path file = shardFile(shards, s);
-                // Prompts are built for finished shards too (cheap), so truncated_prompts counts the whole output.
-                List<Prompt> prompts = new ArrayList<>();
-                for (int i = from; i < to; i++) {
-                    Prompt p = prompt(pool.get(i).response(), encoder, tokenizer, promptLimit);
-                    if (p.truncated()) {
-                        if (truncated < TRUNCATIONS_LOGGED) {
-                            log.info("{}: pool item {} (id {}): response cut from the right to fit its prompt in {} tokens"
-                                    + " (max_position_embeddings {} - max_new_tokens {})", ctx.name(), i, pool.get(i).id(),
-                                    promptLimit, maxPositions, config.maxNewTokens());
-                        }
-                        truncated++;
+            log.info("{}: {} pool items in {} shards of {}, k={} candidates each; {} shards already done; runner {}", ctx.name(),
+                    items, shardCount, config.shardSize(), config.k(), kept, runner);
+            // Prompts of every item (cheap), so truncated_prompts counts the whole output, resumed shards included.
+            for (int i = 0; i < items; i++) {
+                if (prompt(pool.get(i).response(), encoder, tokenizer, promptLimit).truncated()) {
+                    if (truncated < TRUNCATIONS_LOGGED) {
+                        log.info("{}: pool item {} (id {}): response cut from the right to fit its prompt in {} tokens"
+                                + " (max_position_embeddings {} - max_new_tokens {})", ctx.name(), i, pool.get(i).id(),
+                                promptLimit, maxPositions, config.maxNewTokens());
                     }
-                    prompts.add(p);
+                    truncated++;
                 }
-                if (Files.isRegularFile(file)) continue;
-                long t0 = System.nanoTime();
-                List<String> lines = new ArrayList<>();
-                long shardTokens = generateShard(pool.subList(from, to), prompts, generator, options, tokenizer, lines);
-                AtomicFile.write(file, w -> {
-                    for (String line : lines) w.write(line + "\n");
-                });
-                generationSeconds += (System.nanoTime() - t0) / 1e9;
-                newTokens += shardTokens;
-                done += to - from;
-                log.info("{}: {} written: items {}..{}, {} candidates, {} new tokens", ctx.name(), file.getFileName(), from,
-                        to - 1, lines.size(), shardTokens);
-                progress.update(done, "shard " + (s + 1) + "/" + shardCount + ", " + newTokens + " new tokens, "
-                        + String.format(Locale.ROOT, "%.1f", newTokens / Math.max(1e-9, generationSeconds)) + " tokens/s");
             }
-            progress.finish(done, newTokens + " new tokens this attempt");
+            models.release(ctx.upstreamDir(config.modelStage()), model);
+            attempt = ShardRunner.runMissing(runner, spark, ctx.name(), work, shards, models, log);
         }
         if (truncated > 0) {
             log.info("{}: {} of {} responses were cut from the right to fit the model's context (their lines keep the whole"
@@ -186,11 +168,100 @@ final class SynthesizeStage implements Stage {
         out.put("empty_instructions", totals.empty);
         out.put("truncated_prompts", truncated);
         out.put("new_tokens", totals.newTokens);
-        out.put("tokens_per_s", newTokens / Math.max(1e-9, generationSeconds));
+        out.put("tokens_per_s", attempt.tokens / Math.max(1e-9, attempt.seconds));
         out.put("shards", shardCount);
         out.put("shards_resumed", kept);
         out.put("seconds", (System.nanoTime() - start) / 1e9);
         return new StageResult(out);
+    }
+
+    /**
+     * The per-shard function, runnable in this JVM or on a Spark executor: shard s = pool items
+     * [s * shard_size, (s + 1) * shard_size) of the first {@code items}, k candidates each, in (item, candidate) order.
+     *
+     * @param modelDir the reverse model's train stage folder (absolute; every worker must be able to read it)
+     * @param poolFile the pool's data.jsonl (absolute)
+     */
+    record Shards(SynthesizeConfig config, long seed, String modelDir, String poolFile, int items) implements ShardWork {
+
+        @Override
+        public int shardCount() {
+            return (items + config.shardSize() - 1) / config.shardSize();
+        }
+
+        @Override
+        public int shardItems(int shard) {
+            return Math.min(items, (shard + 1) * config.shardSize()) - shard * config.shardSize();
+        }
+
+        @Override
+        public Output run(int shard, ModelPool models) {
+            long t0 = System.nanoTime();
+            List<Example> pool = PoolCache.read(Path.of(poolFile));
+            int from = shard * config.shardSize(), to = from + shardItems(shard);
+            Path dir = Path.of(modelDir);
+            TrainedModel model = models.borrow(dir);
+            try {
+                TextTokenizer tokenizer = model.tokenizer();
+                ChatEncoder encoder = model.encoder();
+                int promptLimit = model.model().decoder().config().maxPositions() - config.maxNewTokens();
+                GenerationOptions options = new GenerationOptions(config.maxNewTokens(), config.temperature(), 0, config.topP(), 1,
+                        stopIds(model), config.stop(), seed);
+                List<Prompt> prompts = new ArrayList<>();
+                for (int i = from; i < to; i++) prompts.add(prompt(pool.get(i).response(), encoder, tokenizer, promptLimit));
+                ArrayList<String> lines = new ArrayList<>();
+                long tokens = generateShard(pool.subList(from, to), prompts, new Generator(model.model().decoder()), options,
+                        tokenizer, lines);
+                return new Output(shard, lines, tokens, (System.nanoTime() - t0) / 1e9);
+            } finally {
+                models.release(dir, model);
+            }
+        }
+
+        /**
+         * k candidates for each item of one shard, generated batch_size prompts at a time, as JSON lines in (item,
+         * candidate) order. Returns the new tokens.
+         */
+        long generateShard(List<Example> items, List<Prompt> prompts, Generator generator, GenerationOptions options,
+                                   TextTokenizer tokenizer, List<String> lines) {
+            // (item, candidate) jobs in output order
+            int jobs = items.size() * config.k();
+            long tokens = 0;
+            for (int j0 = 0; j0 < jobs; j0 += config.batchSize()) {
+                int j1 = Math.min(jobs, j0 + config.batchSize());
+                List<int[]> batch = new ArrayList<>();
+                long[] seeds = new long[j1 - j0];
+                for (int j = j0; j < j1; j++) {
+                    Example item = items.get(j / config.k());
+                    batch.add(prompts.get(j / config.k()).ids());
+                    seeds[j - j0] = candidateSeed(seed, item.id(), j % config.k());
+                }
+                List<Generator.Result> results = generator.generate(batch, options, seeds, tokenizer::decode);
+                for (int j = j0; j < j1; j++) {
+                    Example item = items.get(j / config.k());
+                    Generator.Result r = results.get(j - j0);
+                    String instruction = cutAtStop(ModelTextGenerator.continuation(tokenizer, batch.get(j - j0), r.tokens()), config.stop()).strip();
+                    lines.add(line(item, j % config.k(), instruction, r));
+                    tokens += r.tokens().length;
+                }
+            }
+            return tokens;
+        }
+
+        /** One candidates.jsonl line: provenance, then finish and new_tokens. */
+        String line(Example item, int candidate, String instruction, Generator.Result r) {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("id", item.id() + "#r" + config.round() + "c" + candidate);
+            o.put("source_id", item.id());
+            o.put("round", config.round());
+            o.put("candidate", candidate);
+            o.put("instruction", instruction);
+            o.put("response", item.response());
+            if (item.goldInstruction() != null) o.put("gold_instruction", item.goldInstruction());
+            o.put("finish", r.finish().name().toLowerCase(Locale.ROOT));
+            o.put("new_tokens", r.tokens().length);
+            return o.toString();
+        }
     }
 
     /** The pool in file order; every item must have a response and a distinct id (ids name candidates and seed them). */
@@ -263,7 +334,7 @@ final class SynthesizeStage implements Stage {
     }
 
     static Path shardFile(Path shards, int index) {
-        return shards.resolve(String.format(Locale.ROOT, "shard-%05d.jsonl", index));
+        return ShardRunner.shardFile(shards, index);
     }
 
     /**
@@ -309,51 +380,6 @@ final class SynthesizeStage implements Stage {
         }
         if (ids.length > limit) throw new IllegalStateException("prompt of " + ids.length + " tokens with an empty response, limit " + limit);
         return new Prompt(ids, true);
-    }
-
-    /**
-     * k candidates for each item of one shard, generated batch_size prompts at a time, as JSON lines in (item,
-     * candidate) order. Returns the new tokens.
-     */
-    private long generateShard(List<Example> items, List<Prompt> prompts, Generator generator, GenerationOptions options,
-                               TextTokenizer tokenizer, List<String> lines) {
-        // (item, candidate) jobs in output order
-        int jobs = items.size() * config.k();
-        long tokens = 0;
-        for (int j0 = 0; j0 < jobs; j0 += config.batchSize()) {
-            int j1 = Math.min(jobs, j0 + config.batchSize());
-            List<int[]> batch = new ArrayList<>();
-            long[] seeds = new long[j1 - j0];
-            for (int j = j0; j < j1; j++) {
-                Example item = items.get(j / config.k());
-                batch.add(prompts.get(j / config.k()).ids());
-                seeds[j - j0] = candidateSeed(seed, item.id(), j % config.k());
-            }
-            List<Generator.Result> results = generator.generate(batch, options, seeds, tokenizer::decode);
-            for (int j = j0; j < j1; j++) {
-                Example item = items.get(j / config.k());
-                Generator.Result r = results.get(j - j0);
-                String instruction = cutAtStop(ModelTextGenerator.continuation(tokenizer, batch.get(j - j0), r.tokens()), config.stop()).strip();
-                lines.add(line(item, j % config.k(), instruction, r));
-                tokens += r.tokens().length;
-            }
-        }
-        return tokens;
-    }
-
-    /** One candidates.jsonl line: provenance, then finish and new_tokens. */
-    private String line(Example item, int candidate, String instruction, Generator.Result r) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", item.id() + "#r" + config.round() + "c" + candidate);
-        o.put("source_id", item.id());
-        o.put("round", config.round());
-        o.put("candidate", candidate);
-        o.put("instruction", instruction);
-        o.put("response", item.response());
-        if (item.goldInstruction() != null) o.put("gold_instruction", item.goldInstruction());
-        o.put("finish", r.finish().name().toLowerCase(Locale.ROOT));
-        o.put("new_tokens", r.tokens().length);
-        return o.toString();
     }
 
     /**

@@ -10,18 +10,23 @@ import java.util.regex.Pattern;
  * @param name   names the run directory {@code runs/<name>/...}; letters, digits, '.', '_' and '-'
  * @param seed   the seed every random choice derives from (near-dedup permutations, later sampling and training)
  * @param paths  where runs go
+ * @param runner where synthesize and score_pairs run their shards unless a stage says otherwise: local or spark
+ * @param spark  the Spark cluster for runner: spark
  * @param stages the steps by name, in recipe order; a stage runs after the stages it reads from
  */
 public record Recipe(
         String name,
         @Default("0") long seed,
         @Default("{}") PathsConfig paths,
+        @Default("local") String runner,
+        @Default("{}") SparkSettings spark,
         Map<String, StageConfig> stages) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     static final Pattern STAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     public Recipe {
+        SparkSettings.checkRunner(runner);
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name must be letters, digits, '.', '_' or '-' (it names a directory), found '" + name + "'");
         }

@@ -111,7 +111,7 @@ public final class RecipeLoader {
                     + " no other stages to read from; give 'data: PATH' (a prepared data.jsonl or a pair file)");
         }
         try {
-            return new Recipe(head.name(), head.seed(), head.paths(), Map.of(TRAINING_STAGE, train));
+            return new Recipe(head.name(), head.seed(), head.paths(), "local", new SparkSettings(null), Map.of(TRAINING_STAGE, train));
         } catch (IllegalArgumentException e) {
             throw new UserInputException(map.at() + ": recipe: " + e.getMessage());
         }

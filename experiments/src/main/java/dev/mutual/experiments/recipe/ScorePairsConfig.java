@@ -18,6 +18,8 @@ import java.util.Map;
  * @param shardSize       candidates per shard, the unit of resume
  * @param keepBest        how the best candidate of each source_id is chosen: the highest mutual, forward_pmi or
  *                        reverse_pmi, or the first scorable one
+ * @param runner          where the shards run: local (this JVM) or spark (see README "Spark"); null for the
+ *                        recipe's top-level runner
  */
 @StageType("score_pairs")
 public record ScorePairsConfig(
@@ -26,17 +28,24 @@ public record ScorePairsConfig(
         String reverseStage,
         @Default("16") int batchSize,
         @Default("256") int shardSize,
-        @Default("mutual") String keepBest) implements StageConfig {
+        @Default("mutual") String keepBest,
+        @Default("null") String runner) implements StageConfig {
 
     public static final List<String> KEEP_BEST = List.of("mutual", "forward_pmi", "reverse_pmi", "first");
 
     public ScorePairsConfig {
+        SparkSettings.checkRunner(runner);
         if (batchSize < 1) throw new IllegalArgumentException("batch_size: expected >= 1, found " + batchSize);
         if (shardSize < 1) throw new IllegalArgumentException("shard_size: expected >= 1, found " + shardSize);
         if (!KEEP_BEST.contains(keepBest)) {
             throw new IllegalArgumentException("keep_best: expected one of " + KEEP_BEST + ", found \"" + keepBest + "\""
                     + DidYouMean.hint(keepBest, KEEP_BEST));
         }
+    }
+
+    /** This config with {@code runner} set (Stages fills in the recipe's runner, so it joins the cache key). */
+    public ScorePairsConfig withRunner(String runner) {
+        return new ScorePairsConfig(candidatesStage, forwardStage, reverseStage, batchSize, shardSize, keepBest, runner);
     }
 
     @Override

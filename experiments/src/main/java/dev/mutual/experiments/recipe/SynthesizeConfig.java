@@ -23,6 +23,8 @@ import java.util.Map;
  * @param batchSize    prompts per generation pass (speed only: results do not depend on it)
  * @param round        the MAIN round these candidates belong to (written into every line and id)
  * @param limit        synthesize for the first this many pool items only; 0 for the whole pool
+ * @param runner          where the shards run: local (this JVM) or spark (see README "Spark"); null for the
+ *                        recipe's top-level runner
  */
 @StageType("synthesize")
 public record SynthesizeConfig(
@@ -37,9 +39,11 @@ public record SynthesizeConfig(
         @Default("64") int shardSize,
         @Default("16") int batchSize,
         @Default("1") int round,
-        @Default("0") int limit) implements StageConfig {
+        @Default("0") int limit,
+        @Default("null") String runner) implements StageConfig {
 
     public SynthesizeConfig {
+        SparkSettings.checkRunner(runner);
         if (k < 1) throw new IllegalArgumentException("k: expected >= 1 candidates per response, found " + k);
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature: expected a finite number >= 0 (0 is greedy), found " + temperature);
@@ -55,6 +59,12 @@ public record SynthesizeConfig(
         if (batchSize < 1) throw new IllegalArgumentException("batch_size: expected >= 1, found " + batchSize);
         if (round < 1) throw new IllegalArgumentException("round: expected >= 1, found " + round);
         if (limit < 0) throw new IllegalArgumentException("limit: expected >= 0 (0 for the whole pool), found " + limit);
+    }
+
+    /** This config with {@code runner} set (Stages fills in the recipe's runner, so it joins the cache key). */
+    public SynthesizeConfig withRunner(String runner) {
+        return new SynthesizeConfig(modelStage, poolStage, k, temperature, topP, maxNewTokens, stop, seed, shardSize, batchSize,
+                round, limit, runner);
     }
 
     @Override

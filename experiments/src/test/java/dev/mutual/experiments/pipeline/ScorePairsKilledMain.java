@@ -29,7 +29,7 @@ public final class ScorePairsKilledMain {
         });
         killer.setDaemon(true);
         killer.start();
-        ScorePairsStage stage = new ScorePairsStage(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual"));
+        ScorePairsStage stage = new ScorePairsStage(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual", null));
         stage.run(new StageContext("score", work, Map.of("cands", Path.of(args[0]), "forward", Path.of(args[1]),
                 "reverse", Path.of(args[2])), false));
         System.exit(3); // finished before the kill: the test reports it

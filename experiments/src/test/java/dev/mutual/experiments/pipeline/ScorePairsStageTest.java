@@ -83,7 +83,7 @@ class ScorePairsStageTest {
     void scoresEveryCandidateKeepsItsProvenanceAndMarksTheBest() throws IOException {
         Path cands = candidates(7);
         Path work = tmp.resolve("score");
-        StageResult result = run(new ScorePairsConfig("cands", "forward", "reverse", 3, 4, "mutual"), cands, work, false);
+        StageResult result = run(new ScorePairsConfig("cands", "forward", "reverse", 3, 4, "mutual", null), cands, work, false);
         List<ObjectNode> in = lines(cands.resolve("candidates.jsonl"));
         List<ObjectNode> out = lines(work.resolve("scores.jsonl"));
         assertEquals(in.size(), out.size());
@@ -170,7 +170,7 @@ class ScorePairsStageTest {
     void aKilledRunResumesWithoutRedoingFinishedShards() throws Exception {
         Path cands = candidates(10);
         Path straight = tmp.resolve("straight");
-        run(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual"), cands, straight, false);
+        run(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual", null), cands, straight, false);
 
         Path work = Files.createDirectories(tmp.resolve("killed"));
         Path log = tmp.resolve("child.log");
@@ -193,7 +193,7 @@ class ScorePairsStageTest {
         List<ObjectNode> first = lines(shard0);
         first.get(0).put("marker", "kept");
         ScorePairsStage.writeLines(shard0, first);
-        StageResult resumed = run(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual"), cands, work, true);
+        StageResult resumed = run(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual", null), cands, work, true);
         assertEquals(finished, resumed.metrics().get("shards_resumed"));
         List<ObjectNode> expected = lines(straight.resolve("scores.jsonl"));
         List<ObjectNode> got = lines(work.resolve("scores.jsonl"));
@@ -205,7 +205,7 @@ class ScorePairsStageTest {
         Path other = Files.createDirectories(tmp.resolve("other/shards"));
         Files.writeString(other.resolve("identity.txt"), "code 1\nshard_size 5\n");
         Files.writeString(other.resolve("shard-00000.jsonl"), "{\"id\": \"stale\"}\n");
-        run(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual"), cands, tmp.resolve("other"), true);
+        run(new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual", null), cands, tmp.resolve("other"), true);
         assertEquals(expected, lines(tmp.resolve("other/scores.jsonl")));
     }
 
@@ -215,7 +215,7 @@ class ScorePairsStageTest {
         Path file = dir.resolve("candidates.jsonl");
         Files.writeString(file, "{\"id\": \"a\", \"source_id\": \"s\", \"instruction\": \"Q?\", \"response\": \"A.\"}\n"
                 + "{\"id\": \"b\", \"source_id\": \"s\", \"response\": \"A.\"}\n");
-        ScorePairsConfig config = new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual");
+        ScorePairsConfig config = new ScorePairsConfig("cands", "forward", "reverse", 3, 2, "mutual", null);
         UserInputException e = assertThrows(UserInputException.class, () -> run(config, dir, tmp.resolve("w1"), false));
         assertTrue(e.getMessage().startsWith(file + ":2: expected a string field \"instruction\""), e.getMessage());
         Files.writeString(file, "{\"id\": \"a\", \"source_id\": \"s\", \"instruction\": \"Q?\", \"response\": \"A.\"}\n"

@@ -274,7 +274,7 @@ class SynthesizeStageTest {
     }
 
     static SynthesizeConfig config(String model, String pool, int k, int maxNewTokens, int shardSize, int batchSize, int limit) {
-        return new SynthesizeConfig(model, pool, k, 0.7, 0.9, maxNewTokens, List.of(), null, shardSize, batchSize, 1, limit);
+        return new SynthesizeConfig(model, pool, k, 0.7, 0.9, maxNewTokens, List.of(), null, shardSize, batchSize, 1, limit, null);
     }
 
     static List<JsonNode> jsonLines(Path file) throws IOException {

@@ -86,7 +86,7 @@ class RecipeLoaderTest {
     @Test
     void unknownTopLevelKeyWithoutCloseMatchListsValidKeys() {
         String msg = error(RECIPE + "colour: blue\n");
-        assertEquals(recipe + ":10:1: unknown key 'colour' (valid keys: name, seed, paths, stages)", msg);
+        assertEquals(recipe + ":10:1: unknown key 'colour' (valid keys: name, seed, paths, runner, spark, stages)", msg);
     }
 
     @Test
