@@ -1,14 +1,14 @@
 package dev.mutual.trainer.eager;
 
-import static dev.mutual.trainer.graph.DecoderParameters.EMBEDDING;
-import static dev.mutual.trainer.graph.DecoderParameters.FINAL_NORM;
-import static dev.mutual.trainer.graph.DecoderParameters.LM_HEAD;
-import static dev.mutual.trainer.graph.DecoderParameters.layer;
+import static dev.mutual.trainer.engine.DecoderParameters.EMBEDDING;
+import static dev.mutual.trainer.engine.DecoderParameters.FINAL_NORM;
+import static dev.mutual.trainer.engine.DecoderParameters.LM_HEAD;
+import static dev.mutual.trainer.engine.DecoderParameters.layer;
 
-import dev.mutual.trainer.checkpoint.Tensor;
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.LossAndGradients;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.model.Tensor;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraDropout;
 import dev.mutual.trainer.lora.LoraModule;
@@ -16,7 +16,7 @@ import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
-import dev.mutual.trainer.train.TrainableModel;
+import dev.mutual.trainer.engine.TrainableModel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
