@@ -1,5 +1,6 @@
 package dev.mutual.trainer.eager;
 
+import dev.mutual.trainer.ops.Exp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -7,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * SwiGLU's forward, act = silu(gate) * up with sig = sigmoid(gate) kept for the backward, in one pass. Why not ND4J's
  * {@code Sigmoid} op plus a Java loop: the native op syncs its OpenMP threads per call and made a second pass over
- * [N, F]; here fp32 runs in heap chunks with the Vector API and {@link CrossEntropy#exp} (within 3 ulp), fp64 (the
+ * [N, F]; here fp32 runs in heap chunks with the Vector API and {@link Exp#exp(FloatVector)} (within 3 ulp), fp64 (the
  * gradient checks) in double with {@code Math.exp}. Not thread-safe (scratch chunks).
  */
 final class Swiglu {
@@ -35,7 +36,7 @@ final class Swiglu {
             for (; j <= m - S.length(); j += S.length()) {
                 FloatVector x = FloatVector.fromArray(S, g, j);
                 // e = exp(-|x|) <= 1 never overflows; sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below.
-                FloatVector e = CrossEntropy.exp(x.lanewise(VectorOperators.ABS).neg());
+                FloatVector e = Exp.exp(x.lanewise(VectorOperators.ABS).neg());
                 FloatVector inv = e.add(1f);
                 FloatVector sg = FloatVector.broadcast(S, 1f).blend(e, x.lt(0f)).div(inv);
                 sg.intoArray(s, j);
