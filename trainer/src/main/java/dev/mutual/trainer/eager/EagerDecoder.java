@@ -17,6 +17,9 @@ import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
+import dev.mutual.trainer.ops.RmsNorm;
+import dev.mutual.trainer.ops.RotaryEmbedding;
+import dev.mutual.trainer.ops.SwiGluGate;
 import dev.mutual.trainer.ops.Visibility;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -530,7 +533,7 @@ public final class EagerDecoder implements TrainableModel {
                 double v = x.get(o + j);
                 ss += v * v;
             }
-            double r = 1 / Math.sqrt(ss / d + eps);
+            double r = RmsNorm.inverseRms(ss, d, eps);
             rstd[i] = r;
             for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
         }
@@ -553,7 +556,7 @@ public final class EagerDecoder implements TrainableModel {
             }
             double ss = acc.reduceLanes(VectorOperators.ADD);
             for (; j < d; j++) ss += (double) row[j] * row[j];
-            double r = 1 / Math.sqrt(ss / d + eps);
+            double r = RmsNorm.inverseRms(ss, d, eps);
             rstd[i] = r;
             float rf = (float) r;
             for (j = 0; j < bound; j += S.length()) {
@@ -592,12 +595,12 @@ public final class EagerDecoder implements TrainableModel {
                         double cos = ropeCos[ro + k], sin = ropeSin[ro + k];
                         if (inverse) {
                             double d1 = head.get(ho + k), d2 = head.get(ho + k + half);
-                            tok.set(to + k, d1 * cos + d2 * sin);
-                            tok.set(to + k + half, d2 * cos - d1 * sin);
+                            tok.set(to + k, RotaryEmbedding.firstBackward(d1, d2, cos, sin));
+                            tok.set(to + k + half, RotaryEmbedding.secondBackward(d1, d2, cos, sin));
                         } else {
                             double x1 = tok.get(to + k), x2 = tok.get(to + k + half);
-                            head.set(ho + k, x1 * cos - x2 * sin);
-                            head.set(ho + k + half, x2 * cos + x1 * sin);
+                            head.set(ho + k, RotaryEmbedding.first(x1, x2, cos, sin));
+                            head.set(ho + k + half, RotaryEmbedding.second(x1, x2, cos, sin));
                         }
                     }
                 }
@@ -671,8 +674,8 @@ public final class EagerDecoder implements TrainableModel {
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
         for (int i = 0; i < n * ffn; i++) {
             double x = gate.get(i), s = sig.get(i), grad = da.get(i);
-            du.set(i, grad * x * s);
-            dg.set(i, grad * up.get(i) * s * (1 + x * (1 - s)));   // d silu(x) / dx
+            du.set(i, SwiGluGate.upBackward(grad, x, s));
+            dg.set(i, SwiGluGate.gateBackward(grad, x, s, up.get(i)));
         }
         linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
         linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
@@ -716,10 +719,10 @@ public final class EagerDecoder implements TrainableModel {
             double r = rstd[i];
             double dot = 0;
             for (int j = 0; j < d; j++) dot += dy.get(o + j) * gain.get(j) * x.get(o + j);
-            double k = r * r * r * dot / d;
+            double k = RmsNorm.backwardFactor(r, dot, d);
             for (int j = 0; j < d; j++) {
                 double xv = x.get(o + j), dyv = dy.get(o + j);
-                dx.add(o + j, r * dyv * gain.get(j) - xv * k);
+                dx.add(o + j, RmsNorm.inputGradient(r, dyv, gain.get(j), xv, k));
                 dg[j] += dyv * xv * r;
             }
         }

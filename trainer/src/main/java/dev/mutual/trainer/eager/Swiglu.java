@@ -1,6 +1,7 @@
 package dev.mutual.trainer.eager;
 
 import dev.mutual.trainer.ops.Exp;
+import dev.mutual.trainer.ops.SwiGluGate;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,9 +23,9 @@ final class Swiglu {
         if (!(gate instanceof Dense.F32 gf && up instanceof Dense.F32 uf && sig instanceof Dense.F32 sf
                 && out instanceof Dense.F32 of)) {
             for (int i = 0; i < len; i++) {
-                double x = gate.get(i), sg = 1 / (1 + Math.exp(-x));
+                double x = gate.get(i), sg = SwiGluGate.sigmoid(x);
                 sig.set(i, sg);
-                out.set(i, x * sg * up.get(i));
+                out.set(i, SwiGluGate.forward(x, sg, up.get(i)));
             }
             return;
         }
@@ -44,7 +45,7 @@ final class Swiglu {
             }
             for (; j < m; j++) {
                 float x = g[j];
-                float sg = (float) (1 / (1 + Math.exp(-x)));
+                float sg = (float) SwiGluGate.sigmoid(x);
                 s[j] = sg;
                 o[j] = x * sg * u[j];
             }

@@ -12,6 +12,7 @@ import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
+import dev.mutual.trainer.ops.RotaryEmbedding;
 import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.ops.Visibility;
 import java.util.ArrayList;
@@ -322,18 +323,9 @@ public final class DecoderGraph implements TrainableModel {
         return Nd4j.create(tiled).castTo(type);
     }
 
-    /** M with (x @ M) = rotate_half(x) per head: out[i] = -x[i + hd/2] for i < hd/2, x[i - hd/2] otherwise. */
+    /** M with (x @ M) = rotate_half(x) per head, from {@link RotaryEmbedding}'s rule. */
     private static INDArray rotateHalf(int hd, int heads, DataType type) {
-        int half = hd / 2;
-        double[][] m = new double[heads * hd][heads * hd];
-        for (int head = 0; head < heads; head++) {
-            int o = head * hd;
-            for (int i = 0; i < half; i++) {
-                m[o + i + half][o + i] = -1;
-                m[o + i][o + i + half] = 1;
-            }
-        }
-        return Nd4j.create(m).castTo(type);
+        return Nd4j.create(RotaryEmbedding.rotateHalfMatrix(hd, heads)).castTo(type);
     }
 
     /** Additive [R*T, T] mask from {@link Visibility}: 0 where query t sees key j, -1e9 elsewhere. */

@@ -1,6 +1,8 @@
 package dev.mutual.trainer.inference;
 
 import dev.mutual.trainer.ops.Exp;
+import dev.mutual.trainer.ops.RmsNorm;
+import dev.mutual.trainer.ops.SwiGluGate;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -193,7 +195,7 @@ final class Kernels {
                 x.div(one.add(Exp.exp(x.neg()))).mul(FloatVector.fromArray(S, u, i)).intoArray(g, i);
             }
         }
-        for (; i < n; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+        for (; i < n; i++) g[i] = SwiGluGate.forward(g[i], u[i]);
     }
 
     /** sum_i a[ao + i] * b[bo + i]. */
@@ -300,15 +302,9 @@ final class Kernels {
         for (; i < n; i++) y[yo + i] += s * x[xo + i];
     }
 
-    /** HF LlamaRMSNorm over each row: out = weight * x / sqrt(mean(x^2) + eps), the mean in double. */
+    /** HF LlamaRMSNorm over each row ({@link RmsNorm#forward(float[], int, float[], int, float[], int, double)}). */
     static void rmsNorm(float[] out, float[] x, float[] weight, int rows, int d, double eps) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * d;
-            double ss = 0;
-            for (int i = 0; i < d; i++) ss += (double) x[o + i] * x[o + i];
-            float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
-            for (int i = 0; i < d; i++) out[o + i] = weight[i] * (x[o + i] * inv);
-        }
+        for (int r = 0; r < rows; r++) RmsNorm.forward(out, r * d, x, r * d, weight, d, eps);
     }
 
     /**
