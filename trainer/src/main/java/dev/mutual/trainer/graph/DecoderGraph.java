@@ -1,5 +1,10 @@
 package dev.mutual.trainer.graph;
 
+import static dev.mutual.trainer.engine.DecoderParameters.EMBEDDING;
+import static dev.mutual.trainer.engine.DecoderParameters.FINAL_NORM;
+import static dev.mutual.trainer.engine.DecoderParameters.LM_HEAD;
+import static dev.mutual.trainer.engine.DecoderParameters.layer;
+
 import dev.mutual.trainer.engine.DecoderParameters;
 import dev.mutual.trainer.engine.DropoutDraws;
 import dev.mutual.trainer.engine.EngineChecks;
@@ -12,8 +17,8 @@ import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
-import dev.mutual.trainer.ops.RotaryEmbedding;
 import dev.mutual.trainer.model.Tensor;
+import dev.mutual.trainer.ops.RotaryEmbedding;
 import dev.mutual.trainer.ops.Visibility;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,11 +33,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterUpdate;
 import org.nd4j.linalg.factory.Nd4j;
-import static dev.mutual.trainer.engine.DecoderParameters.EMBEDDING;
-import static dev.mutual.trainer.engine.DecoderParameters.FINAL_NORM;
-import static dev.mutual.trainer.engine.DecoderParameters.LM_HEAD;
-import static dev.mutual.trainer.engine.DecoderParameters.layer;
-
 
 /**
  * The LLaMA / Mistral / Qwen2 decoder as a SameDiff training graph for a fixed {@code [batch, seqLen]}, the
