@@ -451,18 +451,17 @@ public final class EagerDecoder implements TrainableModel {
         ensureRope(maxPosition + 1);
     }
 
-    /** cos/sin(position * inv_freq[i]) for positions below {@code count}, in double (as the SameDiff graph). */
+    /** cos/sin(position * inv_freq[i]) for positions below {@code count}, in double: {@link RopeFrequencies}'s tables. */
     private void ensureRope(int count) {
         if (count <= ropePositions) return;
-        double[] inv = RopeFrequencies.inverseFrequencies(c);
+        double[][] cos = RopeFrequencies.cos(c, count), sin = RopeFrequencies.sin(c, count);
         int half = hd / 2;
         ropeCos = new double[count * half];
         ropeSin = new double[count * half];
         for (int p = 0; p < count; p++) {
-            for (int i = 0; i < half; i++) {
-                ropeCos[p * half + i] = Math.cos(p * inv[i]);
-                ropeSin[p * half + i] = Math.sin(p * inv[i]);
-            }
+            // each row holds the half-table twice (dimension i and i + hd/2 turn by the same angle)
+            System.arraycopy(cos[p], 0, ropeCos, p * half, half);
+            System.arraycopy(sin[p], 0, ropeSin, p * half, half);
         }
         ropePositions = count;
     }
