@@ -4,7 +4,7 @@ import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.EncodedChat;
 import dev.mutual.data.chat.PairDirection;
-import dev.mutual.experiments.pipeline.TrainedModel;
+import dev.mutual.experiments.model.TrainedModel;
 import dev.mutual.trainer.inference.Scorer;
 
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.read.TextDocuments;
 import dev.mutual.data.tokenizer.TextTokenizer;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.train.SftBatches;
 
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.mutual.experiments.pipeline;
 
+import dev.mutual.experiments.model.TrainedModel;
 import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;

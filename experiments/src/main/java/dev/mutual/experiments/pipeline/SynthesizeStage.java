@@ -1,5 +1,6 @@
 package dev.mutual.experiments.pipeline;
 
+import dev.mutual.experiments.model.TrainedModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

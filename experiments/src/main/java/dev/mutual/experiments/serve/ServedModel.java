@@ -6,7 +6,7 @@ import dev.mutual.data.tokenizer.HfTokenizer;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.eval.model.LoadedModel;
 import dev.mutual.eval.model.ModelTextGenerator;
-import dev.mutual.experiments.pipeline.TrainedModel;
+import dev.mutual.experiments.model.TrainedModel;
 import dev.mutual.trainer.inference.Decoder;
 import dev.mutual.trainer.lora.LoraAdapterFile;
 import dev.mutual.trainer.lora.LoraMerge;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.lora.LoraAdapterFile;
 import dev.mutual.trainer.lora.LoraMerge;
 import dev.mutual.trainer.model.DecoderWeights;

@@ -2,7 +2,7 @@ package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.TextTokenizer;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

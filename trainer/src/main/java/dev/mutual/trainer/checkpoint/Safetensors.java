@@ -1,5 +1,6 @@
 package dev.mutual.trainer.checkpoint;
 
+import dev.mutual.trainer.model.Tensor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,12 +1,12 @@
 package dev.mutual.trainer.eager;
 
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.LossAndGradients;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
-import dev.mutual.trainer.train.BucketLengths;
-import dev.mutual.trainer.train.TrainableModel;
+import dev.mutual.trainer.engine.BucketLengths;
+import dev.mutual.trainer.engine.TrainableModel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

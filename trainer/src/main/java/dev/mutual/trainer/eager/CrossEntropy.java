@@ -1,8 +1,8 @@
 package dev.mutual.trainer.eager;
 
+import dev.mutual.trainer.ops.Exp;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Why not ND4J ops: max, subtract, exp, sum and scale were five native passes over the [N, V] logits (131 MB at
  * V = 32000), about 14 % of a training step. Here each row is read once into a heap buffer (128 KB at V = 32000,
  * it stays in L2), max / exp-sum / scale run on it with the Vector API, and it is written back once; rows are
- * split over the common pool. fp32 uses {@link #exp} (a polynomial within 3 ulp of {@code Math.exp},
+ * split over the common pool. fp32 uses {@link Exp#exp(FloatVector)} (a polynomial within 3 ulp of {@code Math.exp},
  * CrossEntropyTest); fp64 (the gradient checks) runs the same formulas in double with {@code Math.exp}.
  */
 final class CrossEntropy {
@@ -67,7 +67,7 @@ final class CrossEntropy {
             float target = buf[targets[i]];
             FloatVector sv = FloatVector.zero(S);
             for (j = 0; j < bound; j += L) {
-                FloatVector e = exp(FloatVector.fromArray(S, buf, j).sub(max));
+                FloatVector e = Exp.exp(FloatVector.fromArray(S, buf, j).sub(max));
                 sv = sv.add(e);
                 e.intoArray(buf, j);
             }
@@ -109,33 +109,5 @@ final class CrossEntropy {
             l.add(o + targets[i], -w / weightSum);
         }
         return loss;
-    }
-
-    private static final float LOG2E = 1.44269504f;
-    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
-    /** 1.5 * 2^23: adding it rounds to an integer n, held in the low mantissa bits. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = 0x4B400000;
-
-    /**
-     * e^x for x <= 0 (softmax after subtracting the max): x = n ln2 + r with |r| <= ln2/2, e^r by its degree-6
-     * Taylor polynomial (truncation 1.2e-7 relative), 2^n built in the exponent bits. Inputs below -87 give
-     * e^-87 (~1.6e-38) instead of a denormal or 0: nothing next to the max's term e^0 = 1 in a softmax sum.
-     */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(-87f);
-        FloatVector k = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
-        FloatVector n = k.sub(ROUND);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector p = r.fma(FloatVector.broadcast(S, 1f / 720), FloatVector.broadcast(S, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        IntVector bits = (IntVector) k.reinterpretAsInts();
-        FloatVector scale = bits.add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(scale);
     }
 }

@@ -1,27 +1,29 @@
 package dev.mutual.trainer.eager;
 
-import static dev.mutual.trainer.graph.DecoderParameters.EMBEDDING;
-import static dev.mutual.trainer.graph.DecoderParameters.FINAL_NORM;
-import static dev.mutual.trainer.graph.DecoderParameters.LM_HEAD;
-import static dev.mutual.trainer.graph.DecoderParameters.layer;
+import static dev.mutual.trainer.engine.DecoderParameters.EMBEDDING;
+import static dev.mutual.trainer.engine.DecoderParameters.FINAL_NORM;
+import static dev.mutual.trainer.engine.DecoderParameters.LM_HEAD;
+import static dev.mutual.trainer.engine.DecoderParameters.layer;
 
-import dev.mutual.trainer.checkpoint.Tensor;
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.LossAndGradients;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.DropoutDraws;
+import dev.mutual.trainer.engine.EngineChecks;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.TokenBatch;
+import dev.mutual.trainer.engine.TrainableModel;
 import dev.mutual.trainer.lora.LoraConfig;
-import dev.mutual.trainer.lora.LoraDropout;
 import dev.mutual.trainer.lora.LoraModule;
 import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
-import dev.mutual.trainer.train.TrainableModel;
-import java.util.Arrays;
+import dev.mutual.trainer.ops.RmsNorm;
+import dev.mutual.trainer.ops.RotaryEmbedding;
+import dev.mutual.trainer.ops.SwiGluGate;
+import dev.mutual.trainer.ops.Visibility;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -67,9 +69,8 @@ public final class EagerDecoder implements TrainableModel {
     private final Map<String, INDArray> grads = new LinkedHashMap<>();
     /** The adapter, or null when every base weight trains. */
     private final LoraConfig lora;
-    private final long dropoutSeed;
-    /** Dropout passes drawn so far: with the seed, all a checkpoint needs to resume the masks. */
-    private long dropoutDraws;
+    /** The LoRA dropout masks' seed and passes drawn so far, as {@code DecoderGraph}'s. */
+    private final DropoutDraws dropout;
     /** Per layer and adapted module (by ordinal): the LoRA branch's saved activations; null where not adapted. */
     private final LoraBranch[][] branches;
     /** True inside {@link #lossAndGradients}: LoRA dropout applies only there, as PEFT's in training mode. */
@@ -127,16 +128,14 @@ public final class EagerDecoder implements TrainableModel {
 
     private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
                          DataType type, long dropoutSeed, Map<String, INDArray> sharedGrads) {
-        if (batch <= 0 || seqLen <= 0) {
-            throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + ", " + seqLen);
-        }
+        EngineChecks.checkShape(batch, seqLen);
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("the eager engine runs in FLOAT or DOUBLE, not " + type);
         }
         this.c = config;
         this.type = type;
         this.lora = adapter == null ? null : adapter.config();
-        this.dropoutSeed = dropoutSeed;
+        this.dropout = new DropoutDraws(lora, config, dropoutSeed);
         this.batch = batch;
         this.seqLen = seqLen;
         this.n = batch * seqLen;
@@ -151,20 +150,9 @@ public final class EagerDecoder implements TrainableModel {
         this.vocab = config.vocabSize();
         this.layers = config.numLayers();
         this.scale = 1.0 / Math.sqrt(hd);
-        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
-            INDArray w = given.get(e.getKey());
-            if (w == null) {
-                throw new IllegalArgumentException("missing weight '" + e.getKey() + "' (expected shape "
-                        + Arrays.toString(e.getValue()) + ")");
-            }
-            if (!Arrays.equals(w.shape(), e.getValue())) {
-                throw new IllegalArgumentException("weight '" + e.getKey() + "' has shape " + Arrays.toString(w.shape())
-                        + ", expected " + Arrays.toString(e.getValue()));
-            }
-            // Used in place when already a whole c-order array of the type (the caller's array then trains).
-            boolean usable = w.dataType() == type && !w.isView() && w.ordering() == 'c' && w.offset() == 0;
-            weights.put(e.getKey(), usable ? w : w.castTo(type).dup('c'));
-        }
+        // Used in place when already a whole c-order array of the type (the caller's array then trains).
+        weights.putAll(EngineChecks.checkedWeights(config, given, w ->
+                w.dataType() == type && !w.isView() && w.ordering() == 'c' && w.offset() == 0 ? w : w.castTo(type).dup('c')));
         branches = new LoraBranch[layers][LoraModule.values().length];
         if (adapter == null) {
             params.putAll(weights);
@@ -173,7 +161,7 @@ public final class EagerDecoder implements TrainableModel {
                 grads.put(e.getKey(), shared != null ? shared : Nd4j.create(type, e.getValue().shape()));
             }
         } else {
-            if (!adapter.model().equals(config)) throw new IllegalArgumentException("the adapter was made for another model config");
+            EngineChecks.checkAdapter(adapter, config);
             for (int l = 0; l < layers; l++) {
                 for (LoraModule m : lora.modules()) {
                     INDArray a = Nd4j.create(adapter.a(l, m), new long[] {lora.r(), m.inFeatures(c)}, 'c').castTo(type).dup('c');
@@ -372,44 +360,26 @@ public final class EagerDecoder implements TrainableModel {
     /** The current LoRA A and B as fp32 {@link LoraWeights} (to save as a PEFT adapter or merge). */
     public LoraWeights loraWeights() {
         if (lora == null) throw new IllegalStateException("this engine has no LoRA adapter");
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : LoraWeights.shapes(lora, c).entrySet()) {
-            tensors.put(e.getKey(), new Tensor(e.getValue(), params.get(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat()));
-        }
-        return new LoraWeights(lora, c, tensors);
+        return EngineChecks.loraWeights(lora, c, params::get);
     }
 
-    /**
-     * One inverted-dropout mask per adapted module, each entry 0 with probability p, else 1 / (1 - p) (torch's
-     * nn.Dropout in training), drawn layer by layer, module by module, as {@code DecoderGraph} draws them.
-     */
+    /** This pass's inverted-dropout masks, drawn by {@link DropoutDraws} (as {@code DecoderGraph} draws them). */
     private void drawDropoutMasks() {
-        if (lora == null || lora.dropout() == 0) return;
-        double keep = 1 - lora.dropout();
-        SplittableRandom dropoutRng = LoraDropout.forDraw(dropoutSeed, dropoutDraws++);
-        for (int l = 0; l < layers; l++) {
-            for (LoraModule m : lora.modules()) {
-                Dense mask = Dense.of(branches[l][m.ordinal()].mask());
-                int size = n * m.inFeatures(c);
-                for (int i = 0; i < size; i++) mask.set(i, dropoutRng.nextDouble() < lora.dropout() ? 0 : 1 / keep);
-            }
-        }
+        dropout.next(n, (l, m, values, size) -> {
+            Dense mask = Dense.of(branches[l][m.ordinal()].mask());
+            for (int i = 0; i < size; i++) mask.set(i, values[i]);
+        });
     }
 
     /** {@code [dropout seed, dropout passes so far]}; empty without LoRA dropout (as {@code DecoderGraph}). */
     @Override
     public long[] randomState() {
-        return lora == null || lora.dropout() == 0 ? new long[0] : new long[] {dropoutSeed, dropoutDraws};
+        return dropout.state();
     }
 
     @Override
     public void restoreRandomState(long[] state) {
-        long[] mine = randomState();
-        if (state.length != mine.length || (state.length == 2 && state[0] != dropoutSeed)) {
-            throw new IllegalArgumentException("random state " + java.util.Arrays.toString(state)
-                    + " does not fit this model (dropout seed and passes: " + java.util.Arrays.toString(mine) + ")");
-        }
-        if (state.length == 2) dropoutDraws = state[1];
+        dropout.restore(state);
     }
 
     /** y = x W^T (beta = 0) or y += x W^T (beta = 1), plus the LoRA branch when {@code m} is adapted. */
@@ -461,24 +431,11 @@ public final class EagerDecoder implements TrainableModel {
 
     @Override
     public DecoderWeights toWeights() {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : weights.entrySet()) {
-            int[] shape = Arrays.stream(e.getValue().shape()).mapToInt(Math::toIntExact).toArray();
-            tensors.put(e.getKey(), new Tensor(shape, e.getValue().castTo(DataType.FLOAT).dup('c').data().asFloat()));
-        }
-        return DecoderWeights.fromHfTensors(c, tensors, "EagerDecoder");
+        return EngineChecks.toWeights(c, weights::get, "EagerDecoder");
     }
 
     private void load(TokenBatch b, boolean needWeights) {
-        if (b.batchSize() != batch || b.seqLen() != seqLen) {
-            throw new IllegalArgumentException("engine built for [" + batch + ", " + seqLen + "], batch is ["
-                    + b.batchSize() + ", " + b.seqLen() + "]");
-        }
-        checkIds(b.inputIds(), "input id");
-        checkIds(b.targetIds(), "target id");
-        if (needWeights && !(b.weightSum() > 0)) {
-            throw new IllegalArgumentException("all loss weights are 0: nothing to learn");
-        }
+        EngineChecks.checkBatch(b, batch, seqLen, vocab, "engine", needWeights);
         int maxPosition = 0;
         for (int r = 0; r < batch; r++) {
             for (int t = 0; t < seqLen; t++) {
@@ -494,29 +451,17 @@ public final class EagerDecoder implements TrainableModel {
         ensureRope(maxPosition + 1);
     }
 
-    private void checkIds(int[][] rows, String what) {
-        for (int r = 0; r < rows.length; r++) {
-            for (int t = 0; t < seqLen; t++) {
-                if (rows[r][t] < 0 || rows[r][t] >= vocab) {
-                    throw new IllegalArgumentException(what + " [" + r + "][" + t + "] = " + rows[r][t]
-                            + " is outside the vocabulary [0, " + vocab + ")");
-                }
-            }
-        }
-    }
-
-    /** cos/sin(position * inv_freq[i]) for positions below {@code count}, in double (as the SameDiff graph). */
+    /** cos/sin(position * inv_freq[i]) for positions below {@code count}, in double: {@link RopeFrequencies}'s tables. */
     private void ensureRope(int count) {
         if (count <= ropePositions) return;
-        double[] inv = RopeFrequencies.inverseFrequencies(c);
+        double[][] cos = RopeFrequencies.cos(c, count), sin = RopeFrequencies.sin(c, count);
         int half = hd / 2;
         ropeCos = new double[count * half];
         ropeSin = new double[count * half];
         for (int p = 0; p < count; p++) {
-            for (int i = 0; i < half; i++) {
-                ropeCos[p * half + i] = Math.cos(p * inv[i]);
-                ropeSin[p * half + i] = Math.sin(p * inv[i]);
-            }
+            // each row holds the half-table twice (dimension i and i + hd/2 turn by the same angle)
+            System.arraycopy(cos[p], 0, ropeCos, p * half, half);
+            System.arraycopy(sin[p], 0, ropeSin, p * half, half);
         }
         ropePositions = count;
     }
@@ -587,7 +532,7 @@ public final class EagerDecoder implements TrainableModel {
                 double v = x.get(o + j);
                 ss += v * v;
             }
-            double r = 1 / Math.sqrt(ss / d + eps);
+            double r = RmsNorm.inverseRms(ss, d, eps);
             rstd[i] = r;
             for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
         }
@@ -610,7 +555,7 @@ public final class EagerDecoder implements TrainableModel {
             }
             double ss = acc.reduceLanes(VectorOperators.ADD);
             for (; j < d; j++) ss += (double) row[j] * row[j];
-            double r = 1 / Math.sqrt(ss / d + eps);
+            double r = RmsNorm.inverseRms(ss, d, eps);
             rstd[i] = r;
             float rf = (float) r;
             for (j = 0; j < bound; j += S.length()) {
@@ -649,12 +594,12 @@ public final class EagerDecoder implements TrainableModel {
                         double cos = ropeCos[ro + k], sin = ropeSin[ro + k];
                         if (inverse) {
                             double d1 = head.get(ho + k), d2 = head.get(ho + k + half);
-                            tok.set(to + k, d1 * cos + d2 * sin);
-                            tok.set(to + k + half, d2 * cos - d1 * sin);
+                            tok.set(to + k, RotaryEmbedding.firstBackward(d1, d2, cos, sin));
+                            tok.set(to + k + half, RotaryEmbedding.secondBackward(d1, d2, cos, sin));
                         } else {
                             double x1 = tok.get(to + k), x2 = tok.get(to + k + half);
-                            head.set(ho + k, x1 * cos - x2 * sin);
-                            head.set(ho + k + half, x2 * cos + x1 * sin);
+                            head.set(ho + k, RotaryEmbedding.first(x1, x2, cos, sin));
+                            head.set(ho + k + half, RotaryEmbedding.second(x1, x2, cos, sin));
                         }
                     }
                 }
@@ -662,10 +607,9 @@ public final class EagerDecoder implements TrainableModel {
         }
     }
 
-    /** Whether query t may see key j of the same row: causal, same example, inside Mistral's sliding window. */
+    /** Whether query t may see key j of the same row ({@link Visibility}: causal, same example, sliding window). */
     private boolean visible(int rowStart, int t, int j) {
-        return j <= t && segments[rowStart + j] == segments[rowStart + t]
-                && (c.slidingWindow() <= 0 || t - j < c.slidingWindow());
+        return Visibility.visible(t, j, segments[rowStart + t], segments[rowStart + j], c.slidingWindow());
     }
 
     /** In-place softmax over the visible keys of each of block bg's R*T score rows; hidden keys get probability 0. */
@@ -729,8 +673,8 @@ public final class EagerDecoder implements TrainableModel {
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
         for (int i = 0; i < n * ffn; i++) {
             double x = gate.get(i), s = sig.get(i), grad = da.get(i);
-            du.set(i, grad * x * s);
-            dg.set(i, grad * up.get(i) * s * (1 + x * (1 - s)));   // d silu(x) / dx
+            du.set(i, SwiGluGate.upBackward(grad, x, s));
+            dg.set(i, SwiGluGate.gateBackward(grad, x, s, up.get(i)));
         }
         linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
         linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
@@ -774,10 +718,10 @@ public final class EagerDecoder implements TrainableModel {
             double r = rstd[i];
             double dot = 0;
             for (int j = 0; j < d; j++) dot += dy.get(o + j) * gain.get(j) * x.get(o + j);
-            double k = r * r * r * dot / d;
+            double k = RmsNorm.backwardFactor(r, dot, d);
             for (int j = 0; j < d; j++) {
                 double xv = x.get(o + j), dyv = dy.get(o + j);
-                dx.add(o + j, r * dyv * gain.get(j) - xv * k);
+                dx.add(o + j, RmsNorm.inputGradient(r, dyv, gain.get(j), xv, k));
                 dg[j] += dyv * xv * r;
             }
         }

@@ -1,5 +1,7 @@
 package dev.mutual.trainer.eager;
 
+import dev.mutual.trainer.ops.Exp;
+import dev.mutual.trainer.ops.SwiGluGate;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -7,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * SwiGLU's forward, act = silu(gate) * up with sig = sigmoid(gate) kept for the backward, in one pass. Why not ND4J's
  * {@code Sigmoid} op plus a Java loop: the native op syncs its OpenMP threads per call and made a second pass over
- * [N, F]; here fp32 runs in heap chunks with the Vector API and {@link CrossEntropy#exp} (within 3 ulp), fp64 (the
+ * [N, F]; here fp32 runs in heap chunks with the Vector API and {@link Exp#exp(FloatVector)} (within 3 ulp), fp64 (the
  * gradient checks) in double with {@code Math.exp}. Not thread-safe (scratch chunks).
  */
 final class Swiglu {
@@ -21,9 +23,9 @@ final class Swiglu {
         if (!(gate instanceof Dense.F32 gf && up instanceof Dense.F32 uf && sig instanceof Dense.F32 sf
                 && out instanceof Dense.F32 of)) {
             for (int i = 0; i < len; i++) {
-                double x = gate.get(i), sg = 1 / (1 + Math.exp(-x));
+                double x = gate.get(i), sg = SwiGluGate.sigmoid(x);
                 sig.set(i, sg);
-                out.set(i, x * sg * up.get(i));
+                out.set(i, SwiGluGate.forward(x, sg, up.get(i)));
             }
             return;
         }
@@ -35,7 +37,7 @@ final class Swiglu {
             for (; j <= m - S.length(); j += S.length()) {
                 FloatVector x = FloatVector.fromArray(S, g, j);
                 // e = exp(-|x|) <= 1 never overflows; sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below.
-                FloatVector e = CrossEntropy.exp(x.lanewise(VectorOperators.ABS).neg());
+                FloatVector e = Exp.exp(x.lanewise(VectorOperators.ABS).neg());
                 FloatVector inv = e.add(1f);
                 FloatVector sg = FloatVector.broadcast(S, 1f).blend(e, x.lt(0f)).div(inv);
                 sg.intoArray(s, j);
@@ -43,7 +45,7 @@ final class Swiglu {
             }
             for (; j < m; j++) {
                 float x = g[j];
-                float sg = (float) (1 / (1 + Math.exp(-x)));
+                float sg = (float) SwiGluGate.sigmoid(x);
                 s[j] = sg;
                 o[j] = x * sg * u[j];
             }

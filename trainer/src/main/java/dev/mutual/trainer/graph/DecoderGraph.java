@@ -1,26 +1,31 @@
 package dev.mutual.trainer.graph;
 
-import static dev.mutual.trainer.graph.DecoderParameters.EMBEDDING;
-import static dev.mutual.trainer.graph.DecoderParameters.FINAL_NORM;
-import static dev.mutual.trainer.graph.DecoderParameters.LM_HEAD;
-import static dev.mutual.trainer.graph.DecoderParameters.layer;
+import static dev.mutual.trainer.engine.DecoderParameters.EMBEDDING;
+import static dev.mutual.trainer.engine.DecoderParameters.FINAL_NORM;
+import static dev.mutual.trainer.engine.DecoderParameters.LM_HEAD;
+import static dev.mutual.trainer.engine.DecoderParameters.layer;
 
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.DropoutDraws;
+import dev.mutual.trainer.engine.EngineChecks;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.TokenBatch;
+import dev.mutual.trainer.engine.TrainableModel;
 import dev.mutual.trainer.lora.LoraConfig;
-import dev.mutual.trainer.lora.LoraDropout;
 import dev.mutual.trainer.lora.LoraModule;
 import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
-import dev.mutual.trainer.train.TrainableModel;
+import dev.mutual.trainer.model.Tensor;
+import dev.mutual.trainer.ops.RotaryEmbedding;
+import dev.mutual.trainer.ops.Visibility;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -78,15 +83,14 @@ public final class DecoderGraph implements TrainableModel {
     private final List<String> graphVariables;
     /** The adapter whose A and B are the trainable variables, or null when every base weight trains. */
     private final LoraConfig lora;
-    /** Dropout masks of draw k come from a generator seeded by (dropoutSeed, k): a checkpoint needs only k. */
-    private final long dropoutSeed;
-    private long dropoutDraws;
+    /** The LoRA dropout masks' seed and passes drawn so far, as {@code EagerDecoder}'s. */
+    private final DropoutDraws dropout;
     private INDArray embedded;
 
     private DecoderGraph(ModelConfig config, int batch, int seqLen, DataType type, SameDiff sd, INDArray embedding,
                          List<String> graphVariables, LoraConfig lora, long dropoutSeed) {
         this.lora = lora;
-        this.dropoutSeed = dropoutSeed;
+        this.dropout = new DropoutDraws(lora, config, dropoutSeed);
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
@@ -115,7 +119,7 @@ public final class DecoderGraph implements TrainableModel {
      */
     public static DecoderGraph buildWithLora(ModelConfig config, Map<String, INDArray> weights, LoraWeights lora,
                                              int batch, int seqLen, DataType type, long dropoutSeed) {
-        if (!lora.model().equals(config)) throw new IllegalArgumentException("the adapter was made for another model config");
+        EngineChecks.checkAdapter(lora, config);
         return build(config, weights, lora, batch, seqLen, type, dropoutSeed);
     }
 
@@ -127,25 +131,10 @@ public final class DecoderGraph implements TrainableModel {
 
     private static DecoderGraph build(ModelConfig config, Map<String, INDArray> weights, LoraWeights lora, int batch,
                                       int seqLen, DataType type, long dropoutSeed) {
-        if (batch <= 0 || seqLen <= 0) {
-            throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + ", " + seqLen);
-        }
-        Map<String, long[]> shapes = DecoderParameters.shapes(config);
+        EngineChecks.checkShape(batch, seqLen);
         SameDiff sd = SameDiff.create();
         Map<String, SDVariable> p = new LinkedHashMap<>();
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            INDArray w = weights.get(e.getKey());
-            if (w == null) {
-                throw new IllegalArgumentException("missing weight '" + e.getKey() + "' (expected shape "
-                        + Arrays.toString(e.getValue()) + ")");
-            }
-            if (!Arrays.equals(w.shape(), e.getValue())) {
-                throw new IllegalArgumentException("weight '" + e.getKey() + "' has shape " + Arrays.toString(w.shape())
-                        + ", expected " + Arrays.toString(e.getValue()));
-            }
-            arrays.put(e.getKey(), w.dataType() == type ? w : w.castTo(type));
-        }
+        Map<String, INDArray> arrays = EngineChecks.checkedWeights(config, weights, w -> w.dataType() == type ? w : w.castTo(type));
         INDArray embedding = arrays.get(EMBEDDING);
         // The embedding is a graph variable only when the head reuses it; otherwise it lives outside the graph.
         List<String> names = new ArrayList<>();
@@ -262,21 +251,20 @@ public final class DecoderGraph implements TrainableModel {
     }
 
     /**
-     * One inverted-dropout mask per adapted module: each entry 0 with probability p, else 1 / (1 - p), as
-     * torch's nn.Dropout in training; all ones (no dropout) when {@code training} is false.
+     * One inverted-dropout mask per adapted module, drawn by {@link DropoutDraws} when {@code training}; all ones
+     * (no dropout) otherwise.
      */
     private Map<String, INDArray> dropoutMasks(boolean training) {
         Map<String, INDArray> masks = new HashMap<>();
-        if (lora == null || lora.dropout() == 0) return masks;
+        if (!dropout.active()) return masks;
         int n = batch * seqLen;
-        double keep = 1 - lora.dropout();
-        SplittableRandom dropoutRng = training ? LoraDropout.forDraw(dropoutSeed, dropoutDraws++) : null;
+        if (training) {
+            dropout.next(n, (l, m, values, size) -> masks.put(dropoutName(l, m),
+                    Nd4j.create(Arrays.copyOf(values, size), new long[] {n, m.inFeatures(config)}, type)));
+            return masks;
+        }
         for (int l = 0; l < config.numLayers(); l++) {
-            for (LoraModule m : lora.modules()) {
-                double[] v = new double[n * m.inFeatures(config)];
-                for (int i = 0; i < v.length; i++) v[i] = !training ? 1 : dropoutRng.nextDouble() < lora.dropout() ? 0 : 1 / keep;
-                masks.put(dropoutName(l, m), Nd4j.create(v, new long[] {n, m.inFeatures(config)}, type));
-            }
+            for (LoraModule m : lora.modules()) masks.put(dropoutName(l, m), Nd4j.ones(type, n, m.inFeatures(config)));
         }
         return masks;
     }
@@ -284,27 +272,18 @@ public final class DecoderGraph implements TrainableModel {
     /** {@code [dropout seed, dropout draws so far]}; empty without LoRA dropout. */
     @Override
     public long[] randomState() {
-        return lora == null || lora.dropout() == 0 ? new long[0] : new long[] {dropoutSeed, dropoutDraws};
+        return dropout.state();
     }
 
     @Override
     public void restoreRandomState(long[] state) {
-        long[] mine = randomState();
-        if (state.length != mine.length || (state.length == 2 && state[0] != dropoutSeed)) {
-            throw new IllegalArgumentException("random state " + Arrays.toString(state)
-                    + " does not fit this graph (dropout seed and draws: " + Arrays.toString(mine) + ")");
-        }
-        if (state.length == 2) dropoutDraws = state[1];
+        dropout.restore(state);
     }
 
     /** The current LoRA A and B as fp32 {@link LoraWeights} (to save as a PEFT adapter or merge). */
     public LoraWeights loraWeights() {
         if (lora == null) throw new IllegalStateException("this graph has no LoRA adapter");
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : LoraWeights.shapes(lora, config).entrySet()) {
-            tensors.put(e.getKey(), new Tensor(e.getValue(), sd.getArrForVarName(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat()));
-        }
-        return new LoraWeights(lora, config, tensors);
+        return EngineChecks.loraWeights(lora, config, sd::getArrForVarName);
     }
 
     /**
@@ -313,14 +292,8 @@ public final class DecoderGraph implements TrainableModel {
      */
     @Override
     public DecoderWeights toWeights() {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
-            int[] shape = Arrays.stream(e.getValue()).mapToInt(Math::toIntExact).toArray();
-            INDArray live = e.getKey().equals(EMBEDDING) ? embeddingArray() : sd.getArrForVarName(e.getKey());
-            float[] values = live.castTo(DataType.FLOAT).dup('c').data().asFloat();
-            tensors.put(e.getKey(), new Tensor(shape, values));
-        }
-        return DecoderWeights.fromHfTensors(config, tensors, "DecoderGraph");
+        return EngineChecks.toWeights(config, name -> name.equals(EMBEDDING) ? embeddingArray() : sd.getArrForVarName(name),
+                "DecoderGraph");
     }
 
     /** x * rsqrt(mean(x^2) + eps) * g over the hidden dimension (HF LlamaRMSNorm). */
@@ -350,36 +323,14 @@ public final class DecoderGraph implements TrainableModel {
         return Nd4j.create(tiled).castTo(type);
     }
 
-    /** M with (x @ M) = rotate_half(x) per head: out[i] = -x[i + hd/2] for i < hd/2, x[i - hd/2] otherwise. */
+    /** M with (x @ M) = rotate_half(x) per head, from {@link RotaryEmbedding}'s rule. */
     private static INDArray rotateHalf(int hd, int heads, DataType type) {
-        int half = hd / 2;
-        double[][] m = new double[heads * hd][heads * hd];
-        for (int head = 0; head < heads; head++) {
-            int o = head * hd;
-            for (int i = 0; i < half; i++) {
-                m[o + i + half][o + i] = -1;
-                m[o + i][o + i + half] = 1;
-            }
-        }
-        return Nd4j.create(m).castTo(type);
+        return Nd4j.create(RotaryEmbedding.rotateHalfMatrix(hd, heads)).castTo(type);
     }
 
-    /**
-     * Additive [R*T, T] mask: 0 where query t may see key j (j <= t, and t - j < sliding_window when the
-     * model has one, as HF's sliding-window mask), -1e9 elsewhere. Row r*T + t is query position t.
-     */
+    /** Additive [R*T, T] mask from {@link Visibility}: 0 where query t sees key j, -1e9 elsewhere. */
     private static INDArray attentionMask(ModelConfig c, int seqLen, DataType type) {
-        int r = c.groupSize();
-        double[][] m = new double[r * seqLen][seqLen];
-        for (int g = 0; g < r; g++) {
-            for (int t = 0; t < seqLen; t++) {
-                for (int j = 0; j < seqLen; j++) {
-                    boolean visible = j <= t && (c.slidingWindow() <= 0 || t - j < c.slidingWindow());
-                    m[g * seqLen + t][j] = visible ? 0 : MASKED;
-                }
-            }
-        }
-        return Nd4j.create(m).castTo(type);
+        return Nd4j.create(Visibility.additiveMask(c.groupSize(), seqLen, c.slidingWindow(), MASKED)).castTo(type);
     }
 
     /** SameDiff leaves each pass's intermediate arrays to the GC (DEVELOPERS.md): without this RSS climbs. */
@@ -420,7 +371,7 @@ public final class DecoderGraph implements TrainableModel {
 
     /** Logits {@code [batch, seqLen, vocab]} for {@code [batch][seqLen]} input ids. */
     public INDArray logits(int[][] inputIds) {
-        checkIds(inputIds, "input id");
+        EngineChecks.checkIds(inputIds, batch, seqLen, config.vocabSize(), "input id");
         lookUp(inputIds);
         Map<String, INDArray> masks = dropoutMasks(false);
         Map<String, INDArray> out = sd.output(masks, LOGITS);
@@ -487,18 +438,12 @@ public final class DecoderGraph implements TrainableModel {
     }
 
     private Map<String, INDArray> placeholders(TokenBatch b) {
-        if (b.batchSize() != batch || b.seqLen() != seqLen) {
-            throw new IllegalArgumentException("graph built for [" + batch + ", " + seqLen + "], batch is ["
-                    + b.batchSize() + ", " + b.seqLen() + "]");
-        }
+        EngineChecks.checkBatch(b, batch, seqLen, config.vocabSize(), "graph", true);
         if (!b.isUnpacked()) {
             throw new IllegalArgumentException("DecoderGraph takes unpacked batches only (one example per row, positions"
                     + " 0.." + (seqLen - 1) + "); packed rows need block-diagonal attention: use the eager engine"
                     + " (dev.mutual.trainer.eager.EagerDecoder)");
         }
-        checkIds(b.inputIds(), "input id");
-        checkIds(b.targetIds(), "target id");
-        if (!(b.weightSum() > 0)) throw new IllegalArgumentException("all loss weights are 0: nothing to learn");
         double[] w = new double[batch * seqLen];
         for (int i = 0; i < batch; i++) System.arraycopy(b.lossWeights()[i], 0, w, i * seqLen, seqLen);
         Map<String, INDArray> ph = new HashMap<>();
@@ -518,21 +463,6 @@ public final class DecoderGraph implements TrainableModel {
     /** Tied: the graph variable's array (SameDiff may hold its own copy); untied: the array kept outside. */
     private INDArray embeddingArray() {
         return config.tieWordEmbeddings() ? sd.getArrForVarName(EMBEDDING) : embedding;
-    }
-
-    private void checkIds(int[][] ids, String what) {
-        if (ids.length != batch) throw new IllegalArgumentException("expected " + batch + " sequences, got " + ids.length);
-        for (int b = 0; b < ids.length; b++) {
-            if (ids[b].length != seqLen) {
-                throw new IllegalArgumentException("sequence " + b + " has " + ids[b].length + " tokens, expected " + seqLen);
-            }
-            for (int t = 0; t < seqLen; t++) {
-                if (ids[b][t] < 0 || ids[b][t] >= config.vocabSize()) {
-                    throw new IllegalArgumentException(what + " [" + b + "][" + t + "] = " + ids[b][t]
-                            + " is outside the vocabulary [0, " + config.vocabSize() + ")");
-                }
-            }
-        }
     }
 
     private static int[] flatten(int[][] ids) {

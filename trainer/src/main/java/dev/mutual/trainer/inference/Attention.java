@@ -1,12 +1,12 @@
 package dev.mutual.trainer.inference;
 
 import dev.mutual.trainer.model.ModelConfig;
+import dev.mutual.trainer.ops.Visibility;
 
 /**
  * Causal grouped-query attention of one sequence's new rows against its cache (HF eager attention):
- * softmax(q . k^T / sqrt(hd)) . v, query head h reading KV head h / (heads / kvHeads). With a sliding window W
- * (Mistral) position i sees positions i-W+1 .. i, i.e. W positions including itself (transformers
- * {@code sliding_window_overlay}: kv_idx > q_idx - W).
+ * softmax(q . k^T / sqrt(hd)) . v, query head h reading KV head h / (heads / kvHeads). Position i sees the run
+ * {@link Visibility#firstVisible} .. i (causal, and with Mistral's sliding window W the last W positions).
  */
 final class Attention {
     private Attention() {}
@@ -30,7 +30,7 @@ final class Attention {
         float[] scores = new float[start + i1];
         for (int i = i0; i < i1; i++) {
             int pos = start + i;
-            int first = c.slidingWindow() > 0 ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
+            int first = Visibility.firstVisible(pos, c.slidingWindow());
             for (int h = 0; h < heads; h++) {
                 int qo = (row0 + i) * heads * hd + h * hd, kvo = (h / group) * hd;
                 // positions first .. start-1 from the cache: one run of slots, or two where a ring wraps; then the chunk's

@@ -1,5 +1,8 @@
 package dev.mutual.trainer.inference;
 
+import dev.mutual.trainer.ops.Exp;
+import dev.mutual.trainer.ops.RmsNorm;
+import dev.mutual.trainer.ops.SwiGluGate;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -162,42 +165,14 @@ final class Kernels {
         v1.intoArray(out, o + L, mask1);
     }
 
-    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
-    /** 1.5 * 2^23: adding it rounds a float below 2^22 in magnitude to an integer, which sits in the low mantissa bits. */
-    private static final float ROUND = 12582912f;
-
-    /**
-     * exp of each lane, to about 2 ulp: exp(x) = 2^n * e^r with n = round(x / ln 2) and |r| <= ln 2 / 2 (Cody-Waite
-     * reduction with a split ln 2), e^r by its degree-6 Taylor polynomial (truncation error r^7/7! < 1.3e-7), 2^n
-     * built in the exponent bits. Inputs are clamped to [-87, 88], where float exp neither overflows nor underflows
-     * into subnormals. Written out because the Vector API's EXP measured 2.7 ns per element here (JDK 17).
-     */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(-87f).min(88f);
-        FloatVector t = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
-        FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector p = FloatVector.broadcast(S, 1f / 720);
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        // t's bits are 0x4B400000 + n; the float 2^n has bits (n + 127) << 23
-        var pow2 = t.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(pow2);
-    }
-
-    /** a[i] = exp(a[i] - shift) for i in [from, to); returns their sum. Vector path: {@link #exp(FloatVector)}. */
+    /** a[i] = exp(a[i] - shift) for i in [from, to); returns their sum. Vector path: {@link Exp#exp(FloatVector)}. */
     static float expShifted(float[] a, int from, int to, float shift, boolean vector) {
         int i = from;
         float sum = 0f;
         if (vector) {
             FloatVector sv = FloatVector.broadcast(S, shift), acc = FloatVector.zero(S);
             for (; i + L <= to; i += L) {
-                FloatVector e = exp(FloatVector.fromArray(S, a, i).sub(sv));
+                FloatVector e = Exp.exp(FloatVector.fromArray(S, a, i).sub(sv));
                 e.intoArray(a, i);
                 acc = acc.add(e);
             }
@@ -217,10 +192,10 @@ final class Kernels {
             FloatVector one = FloatVector.broadcast(S, 1f);
             for (; i + L <= n; i += L) {
                 FloatVector x = FloatVector.fromArray(S, g, i);
-                x.div(one.add(exp(x.neg()))).mul(FloatVector.fromArray(S, u, i)).intoArray(g, i);
+                x.div(one.add(Exp.exp(x.neg()))).mul(FloatVector.fromArray(S, u, i)).intoArray(g, i);
             }
         }
-        for (; i < n; i++) g[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
+        for (; i < n; i++) g[i] = SwiGluGate.forward(g[i], u[i]);
     }
 
     /** sum_i a[ao + i] * b[bo + i]. */
@@ -327,19 +302,13 @@ final class Kernels {
         for (; i < n; i++) y[yo + i] += s * x[xo + i];
     }
 
-    /** HF LlamaRMSNorm over each row: out = weight * x / sqrt(mean(x^2) + eps), the mean in double. */
+    /** HF LlamaRMSNorm over each row ({@link RmsNorm#forward(float[], int, float[], int, float[], int, double)}). */
     static void rmsNorm(float[] out, float[] x, float[] weight, int rows, int d, double eps) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * d;
-            double ss = 0;
-            for (int i = 0; i < d; i++) ss += (double) x[o + i] * x[o + i];
-            float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
-            for (int i = 0; i < d; i++) out[o + i] = weight[i] * (x[o + i] * inv);
-        }
+        for (int r = 0; r < rows; r++) RmsNorm.forward(out, r * d, x, r * d, weight, d, eps);
     }
 
     /**
-     * log(sum_i exp(x[o + i])) over n values, the sum in double. The vector path uses {@link #exp(FloatVector)}; the scalar
+     * log(sum_i exp(x[o + i])) over n values, the sum in double. The vector path uses {@link Exp#exp(FloatVector)}; the scalar
      * path {@link Math#exp}.
      */
     static double logSumExp(float[] x, int o, int n, boolean vector) {
@@ -356,7 +325,7 @@ final class Kernels {
         if (vector) {
             FloatVector mv = FloatVector.broadcast(S, max);
             FloatVector acc = FloatVector.zero(S);
-            for (; i + L <= n; i += L) acc = acc.add(exp(FloatVector.fromArray(S, x, o + i).sub(mv)));
+            for (; i + L <= n; i += L) acc = acc.add(Exp.exp(FloatVector.fromArray(S, x, o + i).sub(mv)));
             sum = acc.reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) sum += Math.exp(x[o + i] - max);

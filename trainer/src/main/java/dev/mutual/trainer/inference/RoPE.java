@@ -2,9 +2,10 @@ package dev.mutual.trainer.inference;
 
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
+import dev.mutual.trainer.ops.RotaryEmbedding;
 
 /**
- * Rotary position embeddings in HF's rotate_half layout: dimension j of a head pairs with j + hd/2, both rotated
+ * Rotary position embeddings ({@link RotaryEmbedding}'s rule, in float) in HF's rotate_half layout: dimension j of a head pairs with j + hd/2, both rotated
  * by pos * invFreq[j]. Angles are computed as transformers does, in fp32 ({@code inv_freq} float, times the
  * position as float), then cos/sin of that float. The frequencies come from {@link RopeFrequencies}.
  */
@@ -42,8 +43,8 @@ final class RoPE {
                 int o = (r * heads + h) * hd;
                 for (int j = 0; j < half; j++) {
                     float a = x[o + j], b = x[o + j + half], cs = cos[r * half + j], sn = sin[r * half + j];
-                    x[o + j] = a * cs - b * sn;
-                    x[o + j + half] = b * cs + a * sn;
+                    x[o + j] = RotaryEmbedding.first(a, b, cs, sn);
+                    x[o + j + half] = RotaryEmbedding.second(a, b, cs, sn);
                 }
             }
         }

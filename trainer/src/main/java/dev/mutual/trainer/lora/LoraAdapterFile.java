@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.checkpoint.Safetensors;
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.model.HfConfigFile;
 import dev.mutual.trainer.model.ModelConfig;
 

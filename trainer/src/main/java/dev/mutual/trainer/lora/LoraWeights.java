@@ -1,6 +1,6 @@
 package dev.mutual.trainer.lora;
 
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.model.ModelConfig;
 
 import java.util.Arrays;

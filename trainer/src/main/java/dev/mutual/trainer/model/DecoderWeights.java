@@ -1,7 +1,6 @@
 package dev.mutual.trainer.model;
 
 import dev.mutual.data.UserInputException;
-import dev.mutual.trainer.checkpoint.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;

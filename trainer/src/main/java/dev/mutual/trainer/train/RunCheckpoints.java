@@ -1,5 +1,6 @@
 package dev.mutual.trainer.train;
 
+import dev.mutual.trainer.engine.TrainableModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.checkpoint.Safetensors;
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.model.HfConfigFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;

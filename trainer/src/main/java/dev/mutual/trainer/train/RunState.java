@@ -1,5 +1,6 @@
 package dev.mutual.trainer.train;
 
+import dev.mutual.trainer.engine.TrainableModel;
 import java.util.Map;
 import java.util.TreeMap;
 

@@ -5,7 +5,7 @@ import dev.mutual.data.UserInputException;
 import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatMessage;
 import dev.mutual.data.chat.EncodedChat;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.mutual.trainer.train;
 
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 import java.util.Iterator;
 import java.util.Random;
 

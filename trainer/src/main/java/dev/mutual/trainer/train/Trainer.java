@@ -1,7 +1,8 @@
 package dev.mutual.trainer.train;
 
-import dev.mutual.trainer.graph.LossAndGradients;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TrainableModel;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.TokenBatch;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,11 +1,12 @@
 package dev.mutual.trainer.train;
 
+import dev.mutual.trainer.engine.TrainableModel;
 import dev.mutual.trainer.ProcessUsage;
 import dev.mutual.trainer.eager.EagerDecoder;
 import dev.mutual.trainer.graph.DecoderGraph;
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.LossAndGradients;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.model.ModelConfig;
 import java.util.Random;
 import java.util.function.IntConsumer;

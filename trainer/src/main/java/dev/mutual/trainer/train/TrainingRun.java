@@ -1,7 +1,8 @@
 package dev.mutual.trainer.train;
 
+import dev.mutual.trainer.engine.TrainableModel;
 import dev.mutual.data.UserInputException;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.mutual.trainer.train;
 
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,6 +1,7 @@
 package dev.mutual.trainer.train;
 
-import dev.mutual.trainer.graph.DecoderParameters;
+import dev.mutual.trainer.engine.TrainableModel;
+import dev.mutual.trainer.engine.DecoderParameters;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

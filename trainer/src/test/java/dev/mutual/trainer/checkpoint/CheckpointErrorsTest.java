@@ -1,5 +1,6 @@
 package dev.mutual.trainer.checkpoint;
 
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.model.DecoderWeights;
 import org.junit.jupiter.api.Test;

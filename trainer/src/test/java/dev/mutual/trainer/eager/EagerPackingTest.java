@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.graph.DecoderGraphGradientTest;
-import dev.mutual.trainer.graph.LossAndGradients;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.model.ModelConfig;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.trainer.graph.DecoderGraph;
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.train.AdamW;
 import dev.mutual.trainer.train.AdamWConfig;
 import dev.mutual.trainer.train.LrSchedule;
 import dev.mutual.trainer.train.TrainStep;
 import dev.mutual.trainer.train.Trainer;
-import dev.mutual.trainer.train.TrainableModel;
+import dev.mutual.trainer.engine.TrainableModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

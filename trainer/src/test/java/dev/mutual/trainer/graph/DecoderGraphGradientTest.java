@@ -1,12 +1,15 @@
 package dev.mutual.trainer.graph;
 
+import dev.mutual.trainer.engine.TokenBatch;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.DecoderParameters;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.trainer.model.ModelConfig;
-import dev.mutual.trainer.train.TrainableModel;
+import dev.mutual.trainer.engine.TrainableModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;

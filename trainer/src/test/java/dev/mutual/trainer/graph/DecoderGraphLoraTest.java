@@ -1,5 +1,8 @@
 package dev.mutual.trainer.graph;
 
+import dev.mutual.trainer.engine.TokenBatch;
+import dev.mutual.trainer.engine.LossAndGradients;
+import dev.mutual.trainer.engine.DecoderParameters;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.lora.LoraAdapterFile;
 import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraMerge;

@@ -1,5 +1,6 @@
 package dev.mutual.trainer.graph;
 
+import dev.mutual.trainer.engine.TokenBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

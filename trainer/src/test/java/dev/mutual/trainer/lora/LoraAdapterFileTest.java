@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.checkpoint.Safetensors;
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;

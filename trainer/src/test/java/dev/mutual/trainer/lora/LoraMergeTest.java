@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.trainer.checkpoint.HfCheckpoint;
-import dev.mutual.trainer.checkpoint.Tensor;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.graph.DecoderGraph;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;

@@ -1,11 +1,12 @@
 package dev.mutual.trainer.train;
 
+import dev.mutual.trainer.engine.BucketLengths;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import dev.mutual.data.chat.ChatEncoder;
 import dev.mutual.data.chat.ChatMessage;
 import dev.mutual.data.chat.ChatTemplate;
 import dev.mutual.data.tokenizer.TextTokenizer;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.TokenBatch;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.mutual.trainer.train;
 
 import dev.mutual.trainer.graph.DecoderGraph;
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.model.ModelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;

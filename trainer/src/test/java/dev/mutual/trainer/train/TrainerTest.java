@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.trainer.graph.DecoderGraph;
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.graph.DecoderGraph;
-import dev.mutual.trainer.graph.DecoderParameters;
-import dev.mutual.trainer.graph.TokenBatch;
+import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraWeights;
 import java.io.IOException;

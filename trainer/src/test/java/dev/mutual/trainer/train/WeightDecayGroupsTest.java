@@ -1,7 +1,7 @@
 package dev.mutual.trainer.train;
 
 import dev.mutual.trainer.graph.DecoderGraph;
-import dev.mutual.trainer.graph.DecoderParameters;
+import dev.mutual.trainer.engine.DecoderParameters;
 import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.ModelConfig;

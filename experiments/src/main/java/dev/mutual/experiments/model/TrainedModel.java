@@ -1,4 +1,4 @@
-package dev.mutual.experiments.pipeline;
+package dev.mutual.experiments.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,7 +70,7 @@ public record TrainedModel(LoadedModel model, Info info, ChatTemplate template) 
         model.close();
     }
 
-    static void writeInfo(Path stageDir, Info info) {
+    public static void writeInfo(Path stageDir, Info info) {
         ObjectNode o = JSON.createObjectNode();
         o.put("direction", info.direction().recipeName());
         o.put("chat_template", info.chatTemplate());

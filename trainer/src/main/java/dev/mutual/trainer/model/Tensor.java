@@ -1,4 +1,4 @@
-package dev.mutual.trainer.checkpoint;
+package dev.mutual.trainer.model;
 
 import java.util.Arrays;
 

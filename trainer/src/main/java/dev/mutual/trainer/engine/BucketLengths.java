@@ -1,12 +1,11 @@
-package dev.mutual.trainer.train;
+package dev.mutual.trainer.engine;
 
-import dev.mutual.trainer.graph.TokenBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The few sequence lengths that length-bucketed batches are cut to ({@link LengthBuckets}, and the engine per length
+ * The few sequence lengths that length-bucketed batches are cut to ({@link dev.mutual.trainer.train.LengthBuckets}, and the engine per length
  * of {@link dev.mutual.trainer.eager.BucketedDecoder}), and the cutting itself.
  *
  * <p>A row's used length is one past its last position with a non-zero loss weight. Cutting a causal model's batch

@@ -1,4 +1,4 @@
-package dev.mutual.trainer.graph;
+package dev.mutual.trainer.engine;
 
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
@@ -41,7 +41,7 @@ public final class DecoderParameters {
     /** The weights the inference engine uses as ND4J arrays of {@code type}, keyed by HF name (copies). */
     public static Map<String, INDArray> arrays(DecoderWeights weights, DataType type) {
         Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (Map.Entry<String, dev.mutual.trainer.checkpoint.Tensor> e : weights.toHfTensors().entrySet()) {
+        for (Map.Entry<String, dev.mutual.trainer.model.Tensor> e : weights.toHfTensors().entrySet()) {
             long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
             arrays.put(e.getKey(), Nd4j.create(e.getValue().values(), shape, 'c').castTo(type));
         }

@@ -1,4 +1,4 @@
-package dev.mutual.trainer.graph;
+package dev.mutual.trainer.engine;
 
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,7 +1,5 @@
-package dev.mutual.trainer.train;
+package dev.mutual.trainer.engine;
 
-import dev.mutual.trainer.graph.LossAndGradients;
-import dev.mutual.trainer.graph.TokenBatch;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import java.util.List;
