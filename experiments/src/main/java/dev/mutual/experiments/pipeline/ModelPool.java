@@ -1,5 +1,7 @@
 package dev.mutual.experiments.pipeline;
 
+import dev.mutual.experiments.model.TrainedModel;
+
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
