@@ -72,6 +72,59 @@ class ServeJudgeTest {
         }
     }
 
+    /**
+     * {@code mutual eval mt-bench} graded by a served model whose reply is "[[7]]" whatever it is shown (see
+     * {@link ScriptedReplyModel}; the tokenizer has no "[[" piece, so the second bracket of each pair is its byte
+     * piece): every judgement parses to 7, and judgments.jsonl and results.json name the judge as offline.
+     */
+    @Test
+    void mtBenchGradedByAServedModelIsLabelledOffline(@TempDir Path tmp) throws Exception {
+        Path questions = assumeShared("mt_bench/question.jsonl");
+        Path judgePrompts = assumeShared("mt_bench/judge_prompts.jsonl");
+        Path references = assumeShared("mt_bench/reference_answer/gpt-4.jsonl");
+        Path judgeDir = tmp.resolve("judge-tiny");
+        ScriptedReplyModel.save(judgeDir, OpenAiServerTest.TOKENIZER, List.of("[", "<0x5B>", "7", "]", "<0x5D>"));
+        // A writing question (general prompts) and a math one (the -math prompts, with GPT-4's reference answers).
+        Path answers = tmp.resolve("answers.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int id : new int[] {81, 111}) {
+            var a = JSON.createObjectNode().put("question_id", id).put("model_id", "tiny");
+            a.putArray("choices").addObject().put("index", 0).putArray("turns").add("First answer to " + id + ".").add("Second answer.");
+            lines.append(a).append('\n');
+        }
+        Files.writeString(answers, lines);
+
+        try (ServedModel model = ServedModel.open(judgeDir, null, null, "chatml", null, 1);
+             BatchEngine engine = new BatchEngine(model.decoder(), 4, 16);
+             OpenAiServer server = new OpenAiServer(model, engine, "127.0.0.1", 0, null, 8)) {
+            server.start();
+            Path evalDir = tmp.resolve("eval");
+            CliRun run = CliRun.of("eval", "mt-bench", "--answers", answers.toString(), "--questions", questions.toString(),
+                    "--judge-prompts", judgePrompts.toString(), "--reference-answers", references.toString(),
+                    "--judge-url", "http://127.0.0.1:" + server.port() + "/v1", "--judge-model", "judge-tiny",
+                    "--api-key-env", "", "--output", evalDir.toString());
+            assertEquals(0, run.code(), run.err());
+            String label = "offline judge (Mutual serve: judge-tiny)";
+            JsonNode results = JSON.readTree(evalDir.resolve("results.json").toFile());
+            assertEquals(label, results.findValue("judge").asText(), results.toString());
+            assertEquals(7.0, results.get("metrics").get("score").asDouble(), results.toString());
+            assertEquals(4, results.get("metrics").get("n_judgements").asInt());
+            assertEquals(0, results.get("metrics").get("n_unparsed").asInt());
+            List<String> judgments = Files.readAllLines(evalDir.resolve("judgments.jsonl"));
+            assertEquals(4, judgments.size(), "two questions x two turns");
+            List<String> promptNames = new ArrayList<>();
+            for (String line : judgments) {
+                JsonNode j = JSON.readTree(line);
+                assertEquals(label, j.get("judge").get(0).asText(), line);
+                promptNames.add(j.get("judge").get(1).asText());
+                assertEquals("[[7]]", j.get("judgment").asText(), line);
+                assertEquals(7.0, j.get("score").asDouble(), line);
+            }
+            assertEquals(java.util.Set.of("single-v1", "single-v1-multi-turn", "single-math-v1", "single-math-v1-multi-turn"),
+                    new java.util.HashSet<>(promptNames));
+        }
+    }
+
     /** The id whose vocabulary entry is exactly {@code piece}. */
     private static int idOf(TextTokenizer tok, String piece) {
         for (int id = 0; id < tok.vocabSize(); id++) if (tok.token(id).equals(piece)) return id;
