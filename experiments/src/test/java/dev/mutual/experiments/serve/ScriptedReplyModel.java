@@ -33,6 +33,34 @@ public final class ScriptedReplyModel {
         }
     }
 
+    /**
+     * Saves a model whose next-token logits are 8 for {@code first}, 4 for {@code second} and 0 for the rest at every
+     * position, whatever the prompt: a judge whose top logprobs (AlpacaEval's classifier prompt reads them) are known.
+     */
+    public static void saveVerdict(Path dir, Path tokenizerFile, String first, String second) throws IOException {
+        try (TextTokenizer tok = TextTokenizer.load(tokenizerFile)) {
+            HfCheckpoint.save(dir, verdictWeights(tok.vocabSize(), idOf(tok, first), idOf(tok, second)), List.of(tokenizerFile));
+        }
+    }
+
+    /** Every token embeds to the same vector and every output projection is zero: logits 8 / 4 / 0 at every position. */
+    static DecoderWeights verdictWeights(int vocab, int first, int second) {
+        int d = 8, heads = 2, f = 16;
+        ModelConfig c = new ModelConfig("llama", d, f, 1, heads, heads, d / heads, vocab, 4096, 1e-5, 10000.0, null,
+                false, false, 0, 1, 2);
+        List<DecoderWeights.Layer> layers = new ArrayList<>();
+        layers.add(new DecoderWeights.Layer(ones(d), new float[d * d], null, new float[d * d], null, new float[d * d], null,
+                new float[d * d], ones(d), new float[f * d], new float[f * d], new float[d * f]));
+        float[] head = new float[vocab * d];
+        for (int i = 0; i < d; i++) {
+            head[first * d + i] = 1;
+            head[second * d + i] = 0.5f;
+        }
+        float[] embed = new float[vocab * d];
+        Arrays.fill(embed, 1f);
+        return new DecoderWeights(c, embed, layers, ones(d), head);
+    }
+
     /** The id whose vocabulary entry is exactly {@code piece}. */
     public static int idOf(TextTokenizer tok, String piece) {
         for (int id = 0; id < tok.vocabSize(); id++) if (tok.token(id).equals(piece)) return id;

@@ -3,11 +3,7 @@ package dev.mutual.experiments.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.experiments.cli.CliRun;
-import dev.mutual.trainer.checkpoint.HfCheckpoint;
-import dev.mutual.trainer.model.DecoderWeights;
-import dev.mutual.trainer.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,11 +16,11 @@ import static dev.mutual.testing.SharedDataAssumptions.assumeShared;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * {@code mutual eval alpaca} judged by a model that {@code mutual serve} answers with: a fully offline judge, named
- * as such in the results. The judge is a real model file built so that its verdict is known: every layer's output
- * projections are zero and every token embeds to the same vector, so whatever the prompt its next-token logits are
- * 8 for "m", 4 for "M" and 0 for the rest; AlpacaEval's classifier prompt then reads
- * p(M) / (p(m) + p(M)) = 1 / (1 + e^4) from the returned top logprobs.
+ * {@code mutual eval alpaca} and {@code mutual eval mt-bench} judged by a model that {@code mutual serve} answers with:
+ * a fully offline judge, named as such in the results. The judges are real model files built so that their verdict is
+ * known ({@link ScriptedReplyModel}). For AlpacaEval: whatever the prompt the next-token logits are 8 for "m", 4 for
+ * "M" and 0 for the rest; AlpacaEval's classifier prompt then reads p(M) / (p(m) + p(M)) = 1 / (1 + e^4) from the
+ * returned top logprobs.
  */
 class ServeJudgeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,10 +30,7 @@ class ServeJudgeTest {
         Path clf = assumeShared("alpaca_eval/judge_prompts/alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt");
         Path tokFile = OpenAiServerTest.TOKENIZER;
         Path judgeDir = tmp.resolve("judge-tiny");
-        try (TextTokenizer tok = TextTokenizer.load(tokFile)) {
-            int m = idOf(tok, "m"), bigM = idOf(tok, "M");
-            HfCheckpoint.save(judgeDir, knownVerdictModel(tok.vocabSize(), m, bigM), List.of(tokFile));
-        }
+        ScriptedReplyModel.saveVerdict(judgeDir, tokFile, "m", "M");
         ArrayNode outputs = JSON.createArrayNode(), reference = JSON.createArrayNode();
         String[] instructions = {"Name a fruit.", "Say hello.", "Count to three."};
         for (String in : instructions) {
@@ -123,33 +116,5 @@ class ServeJudgeTest {
             assertEquals(java.util.Set.of("single-v1", "single-v1-multi-turn", "single-math-v1", "single-math-v1-multi-turn"),
                     new java.util.HashSet<>(promptNames));
         }
-    }
-
-    /** The id whose vocabulary entry is exactly {@code piece}. */
-    private static int idOf(TextTokenizer tok, String piece) {
-        for (int id = 0; id < tok.vocabSize(); id++) if (tok.token(id).equals(piece)) return id;
-        throw new AssertionError("no token " + piece);
-    }
-
-    /** Logits 8 for {@code first}, 4 for {@code second}, 0 elsewhere, at every position. */
-    static DecoderWeights knownVerdictModel(int vocab, int first, int second) {
-        int d = 8, heads = 2, f = 16;
-        ModelConfig c = new ModelConfig("llama", d, f, 1, heads, heads, d / heads, vocab, 4096, 1e-5, 10000.0, null,
-                false, false, 0, 1, 2);
-        List<DecoderWeights.Layer> layers = new ArrayList<>();
-        layers.add(new DecoderWeights.Layer(ones(d, 1), new float[d * d], null, new float[d * d], null, new float[d * d], null,
-                new float[d * d], ones(d, 1), new float[f * d], new float[f * d], new float[d * f]));
-        float[] head = new float[vocab * d];
-        for (int i = 0; i < d; i++) {
-            head[first * d + i] = 1;
-            head[second * d + i] = 0.5f;
-        }
-        return new DecoderWeights(c, ones(vocab * d, 1), layers, ones(d, 1), head);
-    }
-
-    private static float[] ones(int n, float v) {
-        float[] a = new float[n];
-        java.util.Arrays.fill(a, v);
-        return a;
     }
 }
