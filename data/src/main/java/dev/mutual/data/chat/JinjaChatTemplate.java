@@ -81,6 +81,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
      * allocated 300 MB in 20,000 steps). Qwen3's template assigns ~1 M for 2,000 messages of 500 characters.
      */
     public static final long MAX_CHARS_ASSIGNED = 32L << 20;
+    /**
+     * Characters of one {@code {{ }}} or {@code {% %}} tag. Real templates' tags are under 1 k (a default system prompt
+     * in a set tag a few k); one expression of 683 concatenations, each filtered, built 370 MB of intermediate strings.
+     */
+    public static final int MAX_TAG_CHARS = 16 << 10;
     /** {loop iterations, steps, characters assigned} spent by the render running on this thread (Jinjava renders on the caller's thread). */
     private static final ThreadLocal<long[]> ITERATIONS = new ThreadLocal<>();
 
@@ -123,6 +128,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
         }
         this.source = source;
         this.file = file;
+        checkTagLengths(source);
         this.jinjavaSource = toJinjava(source);
         this.bos = bos;
         this.eos = eos;
@@ -174,6 +180,34 @@ public final class JinjaChatTemplate implements ChatTemplate {
         }
     }
 
+    /** Refuses a tag longer than {@link #MAX_TAG_CHARS}, naming its line. */
+    private void checkTagLengths(String text) {
+        int at = 0;
+        while (true) {
+            int open = text.indexOf('{', at);
+            if (open < 0 || open + 1 >= text.length()) {
+                return;
+            }
+            char kind = text.charAt(open + 1);
+            if (kind != '{' && kind != '%') {
+                at = open + 1;
+                continue;
+            }
+            int close = text.indexOf(kind == '{' ? "}}" : "%}", open + 2);
+            int end = close < 0 ? text.length() : close + 2;
+            if (end - open > MAX_TAG_CHARS) {
+                long line = text.substring(0, open).chars().filter(c -> c == '\n').count() + 1;
+                throw new UserInputException(what() + ": the tag at template line " + line + " is " + (end - open)
+                        + " characters long" + (close < 0 ? " and never closed" : "") + "; a chat template's tags are at most "
+                        + MAX_TAG_CHARS);
+            }
+            if (close < 0) {
+                return;
+            }
+            at = end;
+        }
+    }
+
     /** A copy of this template with extra variables (see the four-argument constructor). */
     public JinjaChatTemplate withVariables(Map<String, Object> extra) {
         return new JinjaChatTemplate(source, bos, eos, extra, file);
@@ -211,10 +245,12 @@ public final class JinjaChatTemplate implements ChatTemplate {
         JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava,
                 new Context(jinjava.getGlobalContext(), context), jinjava.getGlobalConfig());
         JinjavaInterpreter.pushCurrent(interpreter);
-        String output;
+        String output = null;
         ITERATIONS.set(new long[3]);
         try {
             output = interpreter.render(parsed);
+        } catch (StopAtFirstError e) {
+            // Reported from the interpreter's errors below.
         } catch (StepBudgetExceeded e) {
             throw new UserInputException(what() + ": rendering " + messages.size() + " messages failed: the template "
                     + "exceeds the render bound of " + e.getMessage());
@@ -243,6 +279,9 @@ public final class JinjaChatTemplate implements ChatTemplate {
             throw new UserInputException(what() + ": rendering " + messages.size() + " messages failed: "
                     + errors.stream().map(JinjaChatTemplate::describe).distinct().limit(3)
                     .collect(Collectors.joining("; ")));
+        }
+        if (output == null) {
+            throw new IllegalStateException("the render stopped without an error");
         }
         return output;
     }
@@ -321,12 +360,28 @@ public final class JinjaChatTemplate implements ChatTemplate {
     }
 
     /**
+     * Thrown at the next lookup after Jinjava recorded an error. Jinja2 stops at the first error and so does the
+     * render (it fails on any error anyway); Jinjava would render on, and a loop re-parsing an 80 kB expression that
+     * does not parse allocated 800 MB.
+     */
+    private static final class StopAtFirstError extends Error {
+        StopAtFirstError() {
+            super("stopped at the template's first error", null, false, false);
+        }
+    }
+
+    /**
      * Resolves nothing: charges each attribute lookup and method call to the render's step budget, then lets the next
      * resolver answer. (Jinjava resolves top-level names itself, without the configured resolver.)
      */
     private static final class StepBudget extends jinjava.javax.el.ELResolver {
         private static long[] charge() {
             long[] spent = ITERATIONS.get();
+            JinjavaInterpreter current = JinjavaInterpreter.getCurrent();
+            if (spent != null && current != null && current.getLastError()
+                    .filter(e -> e.getSeverity() != TemplateError.ErrorType.WARNING).isPresent()) {
+                throw new StopAtFirstError();
+            }
             if (spent != null && ++spent[1] > MAX_STEPS) {
                 throw new StepBudgetExceeded(MAX_STEPS + " steps (variable lookups and calls; a macro that recurses or"
                         + " loops nested around the whole template)");
