@@ -39,7 +39,7 @@ class ChatTemplateFuzzTest {
 
     @Test
     void chatTemplatesRenderOrFailCleanWhenMutated() throws IOException {
-        Fuzzer.Report report = Fuzzer.run("chat-template", seeds(), 1200, (c, dir) -> {
+        Fuzzer.Report report = Fuzzer.run("chat-template", seeds(), 800, (c, dir) -> {
             ObjectNode config = JSON.createObjectNode().put("bos_token", "<s>").put("eos_token", "</s>")
                     .put("chat_template", new String(c.bytes(), StandardCharsets.UTF_8));
             Path file = dir.resolve("tokenizer_config.json");
