@@ -6,13 +6,17 @@ import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.CollectionTooBigException;
 import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpretException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.OutputTooBigException;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.tag.ForTag;
+import com.hubspot.jinjava.lib.tag.SetTag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.tree.parse.TagToken;
 import com.hubspot.jinjava.util.ForLoop;
 import com.hubspot.jinjava.util.ObjectIterator;
 import dev.mutual.data.UserInputException;
@@ -25,6 +29,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -50,11 +56,37 @@ import java.util.stream.Collectors;
  */
 public final class JinjaChatTemplate implements ChatTemplate {
     private static final Pattern REVERSED = Pattern.compile("\\b([A-Za-z_][\\w.]*)\\[::-1]");
-    /** Output of one render, in characters; a real conversation is far below (a 128k-token context is ~0.5 M). */
-    public static final long MAX_OUTPUT_CHARS = 16L << 20;
-    /** Loop iterations of one render, all loops together; real templates loop over the messages (and tools). */
-    public static final int MAX_LOOP_ITERATIONS = 1_000_000;
-    /** Iterations spent by the render running on this thread (Jinjava renders on the caller's thread). */
+    /** A Java class name in a Jinjava message: "class java.lang.String", "com.hubspot....SizeLimitingPyList". */
+    private static final Pattern JAVA_CLASS = Pattern.compile("(?:class )?\\b(?:java|javax|jinjava|com\\.hubspot)\\.(?:[a-z_$][\\w$]*\\.)*([A-Z][\\w$]*)");
+    /**
+     * Output of one render, in characters; a real conversation is far below (2,000 messages, ~150k tokens, render to
+     * ~0.6 M). Building 16 M took ~330 MB of allocation, beyond the fuzzer's 256 MB per case.
+     */
+    public static final long MAX_OUTPUT_CHARS = 4L << 20;
+    /**
+     * Loop iterations of one render, all loops together; real templates loop over the messages (and tools): Qwen3's
+     * makes 4,000 for 2,000 messages.
+     */
+    public static final int MAX_LOOP_ITERATIONS = 100_000;
+    /**
+     * Variable and attribute lookups and method calls of one render: the work of a template that recurses (a macro
+     * calling itself twice) or nests loops around its whole body, which neither the output nor the loop bound stops
+     * soon enough (the whole template in nested loops allocated 700 MB in 500,000 steps; a loop body of tests and
+     * sets ~3 kB a step). Qwen3's template makes 23,000 for 2,000 messages (~250k tokens, beyond any context here).
+     */
+    public static final int MAX_STEPS = 50_000;
+    /**
+     * Characters of the strings (and entries of the lists and dicts) that the set tags of one render assign: what a
+     * template that grows a string by repeated concatenation copies (10,000 {@code set content = bos_token + content}
+     * allocated 300 MB in 20,000 steps). Qwen3's template assigns ~1 M for 2,000 messages of 500 characters.
+     */
+    public static final long MAX_CHARS_ASSIGNED = 32L << 20;
+    /**
+     * Characters of one {@code {{ }}} or {@code {% %}} tag. Real templates' tags are under 1 k (a default system prompt
+     * in a set tag a few k); one expression of 683 concatenations, each filtered, built 370 MB of intermediate strings.
+     */
+    public static final int MAX_TAG_CHARS = 16 << 10;
+    /** {loop iterations, steps, characters assigned} spent by the render running on this thread (Jinjava renders on the caller's thread). */
     private static final ThreadLocal<long[]> ITERATIONS = new ThreadLocal<>();
 
     private final String source;
@@ -85,7 +117,9 @@ public final class JinjaChatTemplate implements ChatTemplate {
     /** @param file where the template was read from (a tokenizer_config.json), named in every error; or null */
     public JinjaChatTemplate(String source, String bos, String eos, Map<String, Object> variables, Path file) {
         if (source == null || source.isBlank()) {
-            throw new IllegalArgumentException("chat template source is empty");
+            // A model folder's tokenizer_config.json may say "chat_template": "": its error, not a stack trace.
+            throw new UserInputException((file == null ? "chat template" : file + ": chat_template")
+                    + " is empty; expected a Jinja template (or leave the key out and choose a built-in template)");
         }
         for (String reserved : List.of("messages", "bos_token", "eos_token", "add_generation_prompt")) {
             if (variables.containsKey(reserved)) {
@@ -94,11 +128,13 @@ public final class JinjaChatTemplate implements ChatTemplate {
         }
         this.source = source;
         this.file = file;
+        checkTagLengths(source);
         this.jinjavaSource = toJinjava(source);
         this.bos = bos;
         this.eos = eos;
         this.variables = Map.copyOf(variables);
         CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new StepBudget());
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         JinjavaConfig config = JinjavaConfig.newBuilder()
@@ -110,6 +146,8 @@ public final class JinjaChatTemplate implements ChatTemplate {
                 .withMaxListSize(MAX_LOOP_ITERATIONS)
                 .withMaxMapSize(MAX_LOOP_ITERATIONS)
                 .withMaxMacroRecursionDepth(64)
+                // Jinjava extras that HF's Jinja2 sandbox lacks and that parse or run more untrusted text.
+                .withDisabled(Map.of(Context.Library.FILTER, Set.of("fromyaml", "render", "regex_replace")))
                 // Jinjava re-renders output that looks like a template by default; a message is data, never code.
                 .withNestedInterpretationEnabled(false)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
@@ -120,12 +158,18 @@ public final class JinjaChatTemplate implements ChatTemplate {
                 .build();
         this.jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerTag(new BoundedForTag());
+        jinjava.getGlobalContext().registerTag(new BoundedSetTag());
+        for (String name : BoundedWidthFilter.BOUNDED) {
+            jinjava.getGlobalContext().registerFilter(new BoundedWidthFilter(jinjava.getGlobalContext().getFilter(name)));
+        }
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 JinjaChatTemplate.class, "raiseException", String.class));
         JinjavaInterpreter parser = jinjava.newInterpreter();
         JinjavaInterpreter.pushCurrent(parser);
         try {
             this.parsed = parser.parse(jinjavaSource);
+        } catch (InterpretException e) {
+            throw new UserInputException(what() + " does not parse: " + clean(e.getMessage()), e);
         } finally {
             JinjavaInterpreter.popCurrent();
         }
@@ -133,6 +177,34 @@ public final class JinjaChatTemplate implements ChatTemplate {
         if (!errors.isEmpty()) {
             throw new UserInputException(what() + " does not parse: "
                     + errors.stream().map(JinjaChatTemplate::describe).collect(Collectors.joining("; ")));
+        }
+    }
+
+    /** Refuses a tag longer than {@link #MAX_TAG_CHARS}, naming its line. */
+    private void checkTagLengths(String text) {
+        int at = 0;
+        while (true) {
+            int open = text.indexOf('{', at);
+            if (open < 0 || open + 1 >= text.length()) {
+                return;
+            }
+            char kind = text.charAt(open + 1);
+            if (kind != '{' && kind != '%') {
+                at = open + 1;
+                continue;
+            }
+            int close = text.indexOf(kind == '{' ? "}}" : "%}", open + 2);
+            int end = close < 0 ? text.length() : close + 2;
+            if (end - open > MAX_TAG_CHARS) {
+                long line = text.substring(0, open).chars().filter(c -> c == '\n').count() + 1;
+                throw new UserInputException(what() + ": the tag at template line " + line + " is " + (end - open)
+                        + " characters long" + (close < 0 ? " and never closed" : "") + "; a chat template's tags are at most "
+                        + MAX_TAG_CHARS);
+            }
+            if (close < 0) {
+                return;
+            }
+            at = end;
         }
     }
 
@@ -173,13 +245,26 @@ public final class JinjaChatTemplate implements ChatTemplate {
         JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava,
                 new Context(jinjava.getGlobalContext(), context), jinjava.getGlobalConfig());
         JinjavaInterpreter.pushCurrent(interpreter);
-        String output;
-        ITERATIONS.set(new long[1]);
+        String output = null;
+        ITERATIONS.set(new long[3]);
         try {
             output = interpreter.render(parsed);
+        } catch (StopAtFirstError e) {
+            // Reported from the interpreter's errors below.
+        } catch (StepBudgetExceeded e) {
+            throw new UserInputException(what() + ": rendering " + messages.size() + " messages failed: the template "
+                    + "exceeds the render bound of " + e.getMessage());
+        } catch (StackOverflowError e) {
+            // A list appended to itself and printed, say: Jinja2 prints [...], Jinjava recurses.
+            throw new UserInputException(what() + ": rendering " + messages.size() + " messages failed: the template "
+                    + "builds a value that contains itself or nests too deep to print");
         } catch (RuntimeException e) {
-            // A bound hit inside a tag comes out of Jinjava wrapped in its InterpretException.
+            // A bound hit inside a tag comes out of Jinjava wrapped in its InterpretException; a syntax error found
+            // while rendering (a for tag without a valid 'in') comes out as one too.
             String cause = cause(e);
+            if (cause == null && e instanceof InterpretException) {
+                cause = clean(e.getMessage());
+            }
             if (cause == null) {
                 throw e;
             }
@@ -194,6 +279,9 @@ public final class JinjaChatTemplate implements ChatTemplate {
             throw new UserInputException(what() + ": rendering " + messages.size() + " messages failed: "
                     + errors.stream().map(JinjaChatTemplate::describe).distinct().limit(3)
                     .collect(Collectors.joining("; ")));
+        }
+        if (output == null) {
+            throw new IllegalStateException("the render stopped without an error");
         }
         return output;
     }
@@ -211,7 +299,34 @@ public final class JinjaChatTemplate implements ChatTemplate {
         if (cause != null) {
             return cause;
         }
-        return e.getMessage() + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
+        return clean(e.getMessage()) + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
+    }
+
+    /**
+     * Jinjava's message with Java class names as the template's author knows the types: "Cannot coerce 'ab' of
+     * class java.lang.String to class java.lang.Long" becomes "Cannot coerce 'ab' of str to int".
+     */
+    static String clean(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        Matcher m = JAVA_CLASS.matcher(message);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String simple = m.group(1);
+            String python = switch (simple) {
+                case "String", "Character" -> "str";
+                case "Long", "Integer", "Short", "Byte", "BigInteger" -> "int";
+                case "Double", "Float", "BigDecimal" -> "float";
+                case "Boolean" -> "bool";
+                case "SizeLimitingPyList", "PyList", "List", "ArrayList" -> "list";
+                case "SizeLimitingPyMap", "PyMap", "Map", "LinkedHashMap", "HashMap" -> "dict";
+                default -> simple;
+            };
+            m.appendReplacement(out, Matcher.quoteReplacement(python));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     /** The message of a raise_exception or a render bound in {@code thrown}'s causes, or null. */
@@ -231,6 +346,145 @@ public final class JinjaChatTemplate implements ChatTemplate {
     /** The template's {@code raise_exception(message)}: the conversation is one it refuses. */
     public static String raiseException(String message) {
         throw new UserInputException("chat template raised: " + message);
+    }
+
+    /**
+     * Thrown past {@link #MAX_STEPS}. An Error, because Jinjava turns any exception inside an expression into a
+     * recorded error and renders on, so an exception would not stop a macro that calls itself twice per call.
+     */
+    private static final class StepBudgetExceeded extends Error {
+        /** @param bound what was exceeded, for the message: "100000 steps (...)" */
+        StepBudgetExceeded(String bound) {
+            super(bound, null, false, false);
+        }
+    }
+
+    /**
+     * Thrown at the next lookup after Jinjava recorded an error. Jinja2 stops at the first error and so does the
+     * render (it fails on any error anyway); Jinjava would render on, and a loop re-parsing an 80 kB expression that
+     * does not parse allocated 800 MB.
+     */
+    private static final class StopAtFirstError extends Error {
+        StopAtFirstError() {
+            super("stopped at the template's first error", null, false, false);
+        }
+    }
+
+    /**
+     * Resolves nothing: charges each attribute lookup and method call to the render's step budget, then lets the next
+     * resolver answer. (Jinjava resolves top-level names itself, without the configured resolver.)
+     */
+    private static final class StepBudget extends jinjava.javax.el.ELResolver {
+        private static long[] charge() {
+            long[] spent = ITERATIONS.get();
+            JinjavaInterpreter current = JinjavaInterpreter.getCurrent();
+            if (spent != null && current != null && current.getLastError()
+                    .filter(e -> e.getSeverity() != TemplateError.ErrorType.WARNING).isPresent()) {
+                throw new StopAtFirstError();
+            }
+            if (spent != null && ++spent[1] > MAX_STEPS) {
+                throw new StepBudgetExceeded(MAX_STEPS + " steps (variable lookups and calls; a macro that recurses or"
+                        + " loops nested around the whole template)");
+            }
+            return spent;
+        }
+
+        @Override
+        public Object getValue(jinjava.javax.el.ELContext context, Object base, Object property) {
+            charge();
+            return null;
+        }
+
+        @Override
+        public Object invoke(jinjava.javax.el.ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+            charge();
+            return null;
+        }
+
+        @Override
+        public Class<?> getType(jinjava.javax.el.ELContext context, Object base, Object property) {
+            return null;
+        }
+
+        @Override
+        public void setValue(jinjava.javax.el.ELContext context, Object base, Object property, Object value) {
+        }
+
+        @Override
+        public boolean isReadOnly(jinjava.javax.el.ELContext context, Object base, Object property) {
+            return false;
+        }
+
+        @Override
+        public java.util.Iterator<java.beans.FeatureDescriptor> getFeatureDescriptors(jinjava.javax.el.ELContext context, Object base) {
+            return null;
+        }
+
+        @Override
+        public Class<?> getCommonPropertyType(jinjava.javax.el.ELContext context, Object base) {
+            return null;
+        }
+    }
+
+    /**
+     * A filter whose numeric arguments are widths or counts ({@code center(2000000000)} built a 2 GB string), refused
+     * past {@link #MAX_OUTPUT_CHARS}; for {@code format}, the widths written in the format string.
+     */
+    private static final class BoundedWidthFilter implements Filter {
+        static final List<String> BOUNDED = List.of("center", "indent", "wordwrap", "batch", "slice", "truncate", "format");
+        private static final Pattern FORMAT_WIDTH = Pattern.compile("%[-#+ 0,(<]*(\\d+)");
+        private final Filter inner;
+
+        BoundedWidthFilter(Filter inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String getName() {
+            return inner.getName();
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (getName().equals("format")) {
+                Matcher m = FORMAT_WIDTH.matcher(String.valueOf(var));
+                while (m.find()) {
+                    check(m.group(1));
+                }
+            } else {
+                for (String arg : args) {
+                    check(arg);
+                }
+            }
+            return inner.filter(var, interpreter, args);
+        }
+
+        private void check(String arg) {
+            if (arg != null && arg.strip().matches("[+-]?\\d{1,40}(\\.\\d*)?") && Math.abs(Double.parseDouble(arg.strip())) > MAX_OUTPUT_CHARS) {
+                throw new UserInputException("the template's " + getName() + " filter asks for a width or count of "
+                        + arg.strip() + ", beyond the render bound of " + MAX_OUTPUT_CHARS + " characters");
+            }
+        }
+    }
+
+    /** Jinjava's set tag, charging the size of each value it assigns to the render's characters-assigned budget. */
+    private static final class BoundedSetTag extends SetTag {
+        @Override
+        public void executeSet(TagToken tagToken, JinjavaInterpreter interpreter, String[] varTokens, List<?> resolvedList,
+                               boolean allowDeferredValueOverride) {
+            long[] spent = ITERATIONS.get();
+            if (spent != null && resolvedList != null) {
+                for (Object value : resolvedList) {
+                    spent[2] += value instanceof CharSequence text ? text.length()
+                            : value instanceof Collection<?> c ? c.size() : value instanceof Map<?, ?> m ? m.size() : 1;
+                }
+                if (spent[2] > MAX_CHARS_ASSIGNED) {
+                    throw new StepBudgetExceeded(MAX_CHARS_ASSIGNED + " characters assigned by its set tags (a string"
+                            + " grown by repeated concatenation; template line " + tagToken.getLineNumber() + ")");
+                }
+            }
+            super.executeSet(tagToken, interpreter, varTokens, resolvedList, allowDeferredValueOverride);
+        }
     }
 
     /** Jinjava's for tag, charging each loop's length to the render's iteration budget before it runs. */

@@ -220,11 +220,19 @@ class ChatTemplateTest {
         String loops = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
                 + "{{ messages[0].content }}{% endfor %}{% endfor %}{% endfor %}";
         long start = System.nanoTime();
-        for (String body : List.of(loops, loops.replace("{{ messages[0].content }}", ""))) {
+        // Empty loops stop at the iteration bound; loops that look things up stop sooner, at the step bound.
+        JinjaChatTemplate empty = new JinjaChatTemplate(loops.replace("{{ messages[0].content }}", ""), "", "", Map.of(), file);
+        UserInputException e0 = assertThrows(UserInputException.class, () -> empty.render(List.of(user("hi")), true));
+        assertEquals(file + ": chat_template: rendering 1 messages failed: the template exceeds the render bound"
+                + " of 100000 loop iterations (template line 1)", e0.getMessage());
+        // Loops around a lookup, and a whole template inside nested loops (each alone within the iteration bound).
+        for (String body : List.of(loops, "{% for a in range(300) %}{% for b in range(300) %}" + BuiltInChatTemplate.jinja(BuiltInChatTemplate.Format.LLAMA_2)
+                        + "{% endfor %}{% endfor %}")) {
             JinjaChatTemplate t = new JinjaChatTemplate(body, "", "", Map.of(), file);
             UserInputException e = assertThrows(UserInputException.class, () -> t.render(List.of(user("hi")), true));
-            assertEquals(file + ": chat_template: rendering 1 messages failed: the template exceeds the render bound"
-                    + " of 1000000 loop iterations (template line 1)", e.getMessage());
+            assertEquals(file + ": chat_template: rendering 1 messages failed: the template exceeds the render bound of 50000"
+                    + " steps (variable lookups and calls; a macro that recurses or loops nested around the whole template)",
+                    e.getMessage());
         }
         // Output doubled each round, and a list doubled each round, stop at the size bounds.
         for (String grow : List.of("{% set ns = namespace(s=messages[0].content) %}{% for i in range(60) %}"
@@ -234,7 +242,7 @@ class ChatTemplateTest {
             JinjaChatTemplate t = new JinjaChatTemplate(grow, "", "", Map.of(), file);
             UserInputException e = assertThrows(UserInputException.class, () -> t.render(List.of(user("hi")), true));
             assertTrue(e.getMessage().startsWith(file + ": chat_template: rendering 1 messages failed: the template "
-                    + "exceeds the render bound of 16777216 characters (of output or of one string) or 1000000 list"
+                    + "exceeds the render bound of 4194304 characters (of output or of one string) or 100000 list"
                     + " entries ("), e.getMessage());
         }
         assertTrue(System.nanoTime() - start < 20_000_000_000L, "bounded templates must fail fast");

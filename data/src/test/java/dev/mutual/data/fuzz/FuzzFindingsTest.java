@@ -113,4 +113,39 @@ class FuzzFindingsTest {
         UserInputException e = assertThrows(UserInputException.class, () -> Llama2cTokenizer.load(file));
         assertTrue(e.getMessage().contains("no \" \" piece among its"), e.getMessage());
     }
+
+    /**
+     * What the chat-template fuzzer found: an empty template (IllegalArgumentException), a for tag without a valid
+     * 'in' (Jinjava's TemplateSyntaxException escaped), a list appended to itself and printed (StackOverflowError),
+     * a string grown by 10,000 set tags (300 MB), Java class names in Jinjava's type errors, a 2 GB center(), a loop
+     * re-parsing a broken expression (800 MB: the render now stops at the first error) and one expression of 700
+     * filtered concatenations (370 MB).
+     */
+    @Test
+    void hostileChatTemplatesFailCleanAndCheaply() throws IOException {
+        java.util.List<dev.mutual.data.chat.ChatMessage> chat = java.util.List.of(dev.mutual.data.chat.ChatMessage.user("hi"));
+        String[][] cases = {
+                {"", ": chat_template is empty; expected a Jinja template (or leave the key out and choose a built-in template)"},
+                {"{% for message an messages %}x{% endfor %}", "Tag 'for' expects valid 'in' clause"},
+                {"{% do messages.append(messages) %}{{ messages }}", "the template builds a value that contains itself or nests too deep to print"},
+                {"{% set content = 'x' %}" + "{% set content = 'ab' + content %}".repeat(10_000) + "{{ content }}",
+                        "the template exceeds the render bound of 33554432 characters assigned by its set tags"},
+                {"{{ 'ab' * 3 }}", "Cannot coerce 'ab' of str to int"},
+                {"{{ 'x'|center(2000000000) }}", "center filter asks for a width or count of 2000000000"},
+                {"{% for i in range(3) %}{{ messages[0].content + }}{{ messages[0].content }}{% endfor %}", "syntax error"},
+                {"{{ 'x'" + " + messages[0].content|trim".repeat(700) + " }}", ": the tag at template line 1 is 18909 characters long;"
+                        + " a chat template's tags are at most 16384"}};
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (String[] c : cases) {
+            Path file = dir.resolve("tokenizer_config.json");
+            Files.writeString(file, new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("chat_template", c[0]).toString());
+            long before = threads.getCurrentThreadAllocatedBytes();
+            UserInputException e = assertThrows(UserInputException.class, () -> new dev.mutual.data.chat.JinjaChatTemplate(
+                    TokenizerConfig.load(dir).chatTemplate().orElseThrow(), "", "", java.util.Map.of(), file).render(chat, true));
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(e.getMessage().startsWith(file + ": chat_template") && e.getMessage().contains(c[1]), e.getMessage());
+            assertTrue(!e.getMessage().contains("java."), e.getMessage());
+            assertTrue(allocated < 128 << 20, c[1] + ": allocated " + (allocated >> 20) + " MB");
+        }
+    }
 }

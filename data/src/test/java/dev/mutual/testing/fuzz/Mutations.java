@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 
 /**
  * Picks and applies mutations to a seed: a structured one for the seed's kind ({@link JsonMutations},
- * {@link YamlMutations}, binary header fields), a byte-level one (truncate, flip bits, invalid UTF-8, repeat or cut a
+ * {@link YamlMutations}, {@link JinjaMutations}, binary header fields), a byte-level one (truncate, flip bits, invalid UTF-8, repeat or cut a
  * span), or a structured one followed by a byte-level one. Everything comes from the one random generator, so a
  * case's index and seed give back the same bytes.
  */
@@ -46,6 +46,7 @@ public final class Mutations {
             case YAML -> YamlMutations.mutate(seed.bytes(), rnd);
             case BINARY -> binary(seed.bytes(), rnd);
             case SAFETENSORS -> JsonMutations.safetensors(seed.bytes(), rnd);
+            case JINJA -> JinjaMutations.mutate(seed.bytes(), rnd);
             case TEXT -> byteLevel(seed.bytes(), rnd);
         };
     }

@@ -26,7 +26,9 @@ public record Seed(String name, Kind kind, byte[] bytes) {
         /** Little-endian binary with int32/float32 fields (llama2.c checkpoints and tokenizers). */
         BINARY,
         /** safetensors: an 8-byte little-endian header length, a JSON header, then the tensor bytes. */
-        SAFETENSORS
+        SAFETENSORS,
+        /** A Jinja chat template's source (the {@code chat_template} of a tokenizer_config.json). */
+        JINJA
     }
 
     public static Seed of(Path file, Kind kind) {

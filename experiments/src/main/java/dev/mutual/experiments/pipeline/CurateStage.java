@@ -25,13 +25,14 @@ import java.util.Map;
  * likelihood: the most likely reply "Score: k", its five log-likelihoods written beside it), the rating the diagnose
  * stage's {@code rating} computes too. Candidates left out by {@code candidates} and those with an empty instruction
  * are not rated. Writes {@code ratings.jsonl} (id, source_id, round, candidate, rating, raw, method) and
- * {@code summary.json} (count per rating, unparsed). A judge that cannot be reached stops the stage with a message
+ * {@code summary.json} (count per rating, unparsed; with a judge, {@code judge}: its name, or "offline judge (Mutual serve:
+ * MODEL)" for a model that {@code mutual serve} answers with). A judge that cannot be reached stops the stage with a message
  * naming its url.
  */
 final class CurateStage implements Stage {
 
     /** Bump when a change here, in SelfCurationRater or to the shipped prompt alters what the stage writes. */
-    static final int CODE_VERSION = 1;
+    static final int CODE_VERSION = 2;
     private static final Logger log = LoggerFactory.getLogger(CurateStage.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -111,6 +112,7 @@ final class CurateStage implements Stage {
         ObjectNode summary = JSON.createObjectNode();
         summary.put("method", method);
         summary.put("rater", rater.rater());
+        if (rater.judgeLabel() != null) summary.put("judge", rater.judgeLabel());
         summary.put("prompt", rater.prompt().source());
         summary.put("rated", pairs.size());
         ObjectNode counts = summary.putObject("ratings");

@@ -75,7 +75,7 @@ final class EvalStage implements Stage {
 
     @Override
     public int codeVersion() {
-        return 1;
+        return 2;  // 2: summary.json names the pairwise judge
     }
 
     @Override
@@ -239,6 +239,7 @@ final class EvalStage implements Stage {
             throw new UserInputException("pairwise.judge: the judge at " + c.judge().url() + " failed: " + e.getMessage(), e);
         }
         EvalResult r = o.result();
+        summary.put("judge", judge.label());
         summary.put("metric", r.primaryMetric());
         summary.put("value", r.metrics().get(r.primaryMetric()));
         summary.put("standard_error", r.metrics().get("standard_error"));

@@ -249,13 +249,13 @@ final class ReportStage implements Stage {
             String result = p.has("value")
                     ? String.format(Locale.ROOT, "%.2f +/- %.2f", p.get("value").asDouble(), p.path("standard_error").asDouble())
                     : p.path("note").asText(EvalStage.NO_JUDGE);
-            lines.add("| " + s.name() + " | " + p.get("against").asText() + " | " + result + " | "
+            lines.add("| " + s.name() + " | " + p.get("against").asText() + " | " + p.path("judge").asText("") + " | " + result + " | "
                     + (p.has("n") ? p.get("n").asText() : "") + " |");
         }
         if (lines.isEmpty()) return;
         md.append("\n## Pairwise judging\n\nWin rate (%) of each strategy's answers against another eval stage's answers to the same ")
                 .append("prompts, AlpacaEval-style (a draw counts half; +/- one standard error).\n\n")
-                .append("| strategy | against (eval stage) | win rate | n judged |\n|---|---|---|---:|\n");
+                .append("| strategy | against (eval stage) | judge | win rate | n judged |\n|---|---|---|---|---:|\n");
         for (String line : lines) md.append(line).append('\n');
     }
 

@@ -85,10 +85,20 @@ final class SelfCurationRater {
         return settings.judge() != null ? "judge" : SelectConfig.name(settings.method());
     }
 
-    /** Who rates, for logs and summaries. */
+    /**
+     * The judge as reports name it: its model name, or "offline judge (Mutual serve: MODEL)" once asked when it is a
+     * {@code mutual serve}; null when a model of the run rates.
+     */
+    String judgeLabel() {
+        if (settings.judge() == null) return null;
+        return judgeLabel != null ? judgeLabel : settings.judge().model();
+    }
+
+    /** Who rates, for logs and summaries: "judge MODEL at URL", "offline judge (Mutual serve: MODEL) at URL" or "model_stage S". */
     String rater() {
-        return settings.judge() != null ? "judge " + (judgeLabel != null ? judgeLabel : settings.judge().model()) + " at " + settings.judge().url()
-                : "model_stage " + settings.modelStage();
+        if (settings.judge() == null) return "model_stage " + settings.modelStage();
+        String label = judgeLabel();
+        return (label.equals(settings.judge().model()) ? "judge " + label : label) + " at " + settings.judge().url();
     }
 
     /** Rates {@code pairs} (their instructions not blank), one {@link Rated} each, in order; messages name {@code ctx}'s stage. */

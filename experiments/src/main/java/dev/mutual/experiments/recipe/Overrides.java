@@ -35,6 +35,11 @@ final class Overrides {
 
         // Walk down, creating mappings for keys the file leaves at their defaults.
         String[] segments = keyPath.split("\\.", -1);
+        if (segments.length > YamlTree.MAX_DEPTH) {
+            // Each missing key becomes a mapping: a path thousands of keys long built a tree too deep to bind.
+            throw new UserInputException(what + ": the key path has " + segments.length + " keys; a recipe nests at most "
+                    + YamlTree.MAX_DEPTH + " deep");
+        }
         RecipeNode node = root;
         String walked = "";
         for (int s = 0; s < segments.length; s++) {

@@ -35,4 +35,13 @@ class FuzzFindingsTest {
         assertEquals(recipe + ":3: line too long for a recipe (expected at most 65536 characters, found 1000014)", e.getMessage());
         assertTrue(allocated < 64 << 20, "allocated " + (allocated >> 20) + " MB");
     }
+
+    /** An override path 5000 keys long built a mapping 5000 deep, and binding it overflowed the stack: now refused. */
+    @Test
+    void aVeryDeepOverridePathIsRefused() throws IOException {
+        Path recipe = Files.writeString(dir.resolve("r.yaml"), "name: tiny\nseed: 3\n");
+        String override = "stages." + "a.".repeat(5000) + "x=1";
+        UserInputException e = assertThrows(UserInputException.class, () -> RecipeLoader.load(recipe, List.of(override), Map.of(), dir));
+        assertTrue(e.getMessage().endsWith(": the key path has 5002 keys; a recipe nests at most 40 deep"), e.getMessage());
+    }
 }

@@ -28,9 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecipeFuzzTest {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final String[] OVERRIDE_VALUES = {"1", "-1", "0", "1e400", ".nan", "x", "[]", "{}", "[1, 2]", "{a: 1}", "~", "",
-            "99999999999", "*alias", "&a", "!!binary AAAA", "'unterminated", "[", "true", "${NOPE}", "${MUTUAL_FUZZ}", "${MUTUAL_FUZZ:-x}"};
+            "99999999999", "*alias", "&a", "!!binary AAAA", "'unterminated", "[", "true", "${NOPE}", "${MUTUAL_FUZZ}", "${MUTUAL_FUZZ:-x}",
+            "[".repeat(5000) + "]".repeat(5000), "{a: ".repeat(5000) + "1" + "}".repeat(5000), "x".repeat(1_000_000),
+            "[&b [x, x], *b, *b, *b, *b, *b, *b]", "\u0000", "${" + "x".repeat(100_000) + "}"};
     private static final String[] OVERRIDE_PATHS = {"seed", "name", "paths.runs", "steps", "lr", "init.layers", "stages", "stages.99999999999.x",
-            "stages.-1.x", "stages.0", "a..b", "", "=", ".", "main.rounds", "stages.train.steps", "data", "tokenizer"};
+            "stages.-1.x", "stages.0", "a..b", "", "=", ".", "main.rounds", "stages.train.steps", "data", "tokenizer",
+            "stages." + "a.".repeat(5000) + "x", "seed.x", "name[0]", "stages.0.0.0"};
 
     @Test
     void recipesFailCleanWhenMutated() throws IOException {

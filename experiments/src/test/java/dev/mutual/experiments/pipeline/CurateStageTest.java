@@ -13,6 +13,10 @@ import dev.mutual.experiments.recipe.CandidateChoice;
 import dev.mutual.experiments.recipe.CurateConfig;
 import dev.mutual.experiments.recipe.JudgeConfig;
 import dev.mutual.experiments.recipe.SelectConfig;
+import dev.mutual.experiments.serve.BatchEngine;
+import dev.mutual.experiments.serve.OpenAiServer;
+import dev.mutual.experiments.serve.ScriptedReplyModel;
+import dev.mutual.experiments.serve.ServedModel;
 import dev.mutual.trainer.inference.Decoder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,6 +107,41 @@ class CurateStageTest {
         return out;
     }
 
+    /**
+     * Self-curation judged by a model that {@code mutual serve} answers with (the real server on loopback): a model
+     * whose greedy reply is "Score: 4" whatever it is shown ({@link ScriptedReplyModel}). Every best candidate is
+     * rated 4 from the served reply, and summary.json names the judge as offline.
+     */
+    @Test
+    @Timeout(120)
+    void aServedModelJudgesOfflineAndIsNamedSo() throws Exception {
+        Path judgeDir = tmp.resolve("judge-tiny");
+        ScriptedReplyModel.save(judgeDir, MixStageTest.TOKENIZER, List.of("S", "c", "o", "r", "e", ":", " ", "4"));
+        Path work;
+        String url;
+        try (ServedModel model = ServedModel.open(judgeDir, null, null, "chatml", null, 1);
+             BatchEngine engine = new BatchEngine(model.decoder(), 4, 16);
+             OpenAiServer server = new OpenAiServer(model, engine, "127.0.0.1", 0, null, 4)) {
+            server.start();
+            url = "http://127.0.0.1:" + server.port() + "/v1";
+            CurateConfig config = new CurateConfig("pairs", null, new JudgeConfig(url, "judge-tiny", "", 2, 2),
+                    CurateConfig.Method.GENERATE, null, 300, 8, CandidateChoice.BEST);
+            work = run(config, Map.of(), Map.of("pairs", scores));
+        }
+        List<JsonNode> ratings = read(work.resolve("ratings.jsonl"));
+        assertEquals(6, ratings.size(), "one rating per best candidate");
+        for (JsonNode r : ratings) {
+            assertEquals("judge", r.get("method").asText(), r.toString());
+            assertEquals("Score: 4", r.get("raw").asText(), r.toString());
+            assertEquals(4, r.get("rating").asInt(), r.toString());
+        }
+        JsonNode summary = JSON.readTree(work.resolve("summary.json").toFile());
+        assertEquals(6, summary.get("ratings").get("4").asInt(), summary.toString());
+        assertEquals(0, summary.get("unparsed").asInt());
+        assertEquals("offline judge (Mutual serve: judge-tiny)", summary.get("judge").asText());
+        assertEquals("offline judge (Mutual serve: judge-tiny) at " + url, summary.get("rater").asText());
+    }
+
     @Test
     void promptFillsBothSlotsInOnePassAndTheRatingIsTheClosingScore() {
         SelfCurationPrompt shipped = SelfCurationPrompt.load(null);
@@ -188,6 +227,7 @@ class CurateStageTest {
         assertEquals(2, summary.get("unparsed").asInt());
         assertEquals(7, summary.get("not_chosen").asInt());
         assertTrue(summary.get("rater").asText().startsWith("judge loopback at http://127.0.0.1:"));
+        assertEquals("loopback", summary.get("judge").asText(), "a hosted judge is named by its model");
 
         // Humpback A4: select keeps the pairs rated 4 or 5.
         Path selected = tmp.resolve("selected");

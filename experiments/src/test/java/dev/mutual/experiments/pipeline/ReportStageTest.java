@@ -9,6 +9,11 @@ import dev.mutual.eval.report.EvalSample;
 import dev.mutual.eval.report.PairedBootstrap;
 import dev.mutual.experiments.cli.CliRun;
 import dev.mutual.experiments.recipe.ReportConfig;
+import dev.mutual.experiments.serve.BatchEngine;
+import dev.mutual.experiments.serve.OpenAiServer;
+import dev.mutual.experiments.serve.ScriptedReplyModel;
+import dev.mutual.experiments.serve.ServedModel;
+import dev.mutual.testing.SharedDataAssumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +66,9 @@ class ReportStageTest {
         evalFolder(evalSeed, "heldout", "loglik_per_token", new double[] {-2.5, -3.5}, true);
         Files.writeString(evalMain.resolve("summary.json"),
                 "{\"benchmarks\": {\"pairwise\": {\"prompts\": 8, \"against\": \"eval_seed\", \"note\": \"no judge configured\"}}}");
+        Files.writeString(evalSeed.resolve("summary.json"), "{\"benchmarks\": {\"pairwise\": {\"prompts\": 8, \"against\": \"eval_main\","
+                + " \"judge\": \"offline judge (Mutual serve: judge-tiny)\", \"metric\": \"win_rate\", \"value\": 37.5,"
+                + " \"standard_error\": 6.25, \"n\": 8}}}");
 
         // gold pairs score 0.9, 0.8, 0.4; shuffled 0.5, 0.1, 0.4: AUROC (3 + 3 + 1.5) / 9. The self-curation rating is
         // null where a generated reply had no score: gold 5, 3 against shuffled 4, 2 leaves (1 + 1 + 0 + 1) / 4; a
@@ -103,7 +111,8 @@ class ReportStageTest {
         assertTrue(md.contains(row), md);
         assertTrue(md.contains("| seed_only (baseline) | 0.3750 |  |  | 8 |"), md);
         assertTrue(md.contains("| main | -2.5000 | +0.5000 | no per-item scores: no interval | 2 |"), md);
-        assertTrue(md.contains("| main | eval_seed | no judge configured |  |"), md);
+        assertTrue(md.contains("| main | eval_seed |  | no judge configured |  |"), md);
+        assertTrue(md.contains("| seed_only | eval_main | offline judge (Mutual serve: judge-tiny) | 37.50 +/- 6.25 | 8 |"), md);
         // AUROC from the copy beside the report, equal to a brute-force count over the file's pairs
         assertEquals(pairs, Files.readString(out.resolve("auroc_pairs.jsonl")));
         assertTrue(md.contains("| forward_pmi | 0.8333 | 3 / 3 |"), md);
@@ -165,6 +174,57 @@ class ReportStageTest {
                     strategies: {seed_only: eval_seed}
                     diagnostics: [prepare]
                 """, "diagnostics: stage 'prepare' is a prepare_data stage; expected a diagnose stage");
+    }
+
+    /**
+     * An eval stage's pairwise judge is a model that {@code mutual serve} answers with (AlpacaEval's classifier prompt
+     * read from its top logprobs; {@link ScriptedReplyModel#saveVerdict}): the stage's summary.json and the report's
+     * pairwise table name it as an offline judge.
+     */
+    @Test
+    void aServedPairwiseJudgeIsNamedOfflineInTheReport() throws Exception {
+        Path clf = SharedDataAssumptions.assumeShared("alpaca_eval/judge_prompts/alpaca_eval_clf_gpt4_turbo__alpaca_eval_clf.txt");
+        Path samples = EvalStageTest.SAMPLES;
+        Path judgeDir = tmp.resolve("judge-tiny");
+        ScriptedReplyModel.saveVerdict(judgeDir, samples.resolve("tok512.bin"), "m", "M");
+        try (ServedModel model = ServedModel.open(judgeDir, null, null, "chatml", null, 1);
+             BatchEngine engine = new BatchEngine(model.decoder(), 4, 16);
+             OpenAiServer server = new OpenAiServer(model, engine, "127.0.0.1", 0, null, 4)) {
+            server.start();
+            String evals = """
+                  eval_seed:
+                    type: eval
+                    model_stage: sft
+                    heldout: {data: %2$s, limit: 2}
+                    pairwise: {prompts: %1$s, limit: 3, max_new_tokens: 4}
+                  eval_main:
+                    type: eval
+                    model_stage: sft
+                    heldout: {data: %2$s, limit: 2}
+                    pairwise:
+                      prompts: %1$s
+                      limit: 3
+                      max_new_tokens: 4
+                      against: eval_seed
+                      judge: {url: "http://127.0.0.1:%3$d/v1", model: judge-tiny, api_key_env: "", prompt: %4$s}
+                  report:
+                    type: report
+                    strategies: {main: eval_main, seed_only: eval_seed}
+                """.formatted(samples.resolve("eval_ifeval_prompts.jsonl"), samples.resolve("seed_dolly_open_qa.jsonl"),
+                    server.port(), clf.toAbsolutePath());
+            Path recipe = Files.writeString(tmp.resolve("served.yaml"), EvalStageTest.tinyTraining("served", "alpaca") + evals);
+            CliRun run = CliRun.of("run", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
+            assertEquals(0, run.code(), run.err());
+            Path dir = EvalStageTest.runDir(tmp.resolve("runs"), "served");
+            String label = "offline judge (Mutual serve: judge-tiny)";
+            JsonNode summary = JSON.readTree(dir.resolve("eval_main/summary.json").toFile()).get("benchmarks").get("pairwise");
+            assertEquals(label, summary.get("judge").asText(), summary.toString());
+            EvalResult pairwise = EvalResultFiles.readResult(dir.resolve("eval_main/pairwise"));
+            assertEquals(label, pairwise.settings().get("judge"));
+            String md = Files.readString(dir.resolve("report/report.md"));
+            assertTrue(md.contains(String.format(Locale.ROOT, "| main | eval_seed | %s | %.2f +/- ", label,
+                    pairwise.metrics().get("win_rate"))), md);
+        }
     }
 
     @Test
@@ -245,7 +305,7 @@ class ReportStageTest {
                 assertTrue(md.contains(String.format(Locale.ROOT, "| seed_only (baseline) | %.4f |", seed)), b + "\n" + md);
                 assertTrue(Files.isRegularFile(dir.resolve("report").resolve(b + ".png")));
             }
-            assertTrue(md.contains(String.format(Locale.ROOT, "| main | eval_seed | %.2f +/- ", pairwise.metrics().get("win_rate"))), md);
+            assertTrue(md.contains(String.format(Locale.ROOT, "| main | eval_seed | loopback | %.2f +/- ", pairwise.metrics().get("win_rate"))), md);
             assertTrue(md.contains("| sft_more | train | "), md);
 
             CliRun again = CliRun.of("run", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));

@@ -341,7 +341,7 @@ class OpenAiServerTest {
 
     @Test
     void aModelComputingNaNAnswers500AndTheServerGoesOn(@TempDir Path tmp) throws Exception {
-        var w = ServeJudgeTest.knownVerdictModel(512, 10, 11);
+        var w = ScriptedReplyModel.verdictWeights(512, 10, 11);
         w.lmHead()[10 * 8] = Float.NaN;
         Path dir = tmp.resolve("nan");
         dev.mutual.trainer.checkpoint.HfCheckpoint.save(dir, w, List.of(TOKENIZER));
