@@ -195,7 +195,15 @@ class HubClientTest {
         hub.dropOnce("datasets/org/big", "shard.bin", big.length / 2);
         Path file = client(null, false).resolve("hf://datasets/org/big/shard.bin");
         assertArrayEquals(big, Files.readAllBytes(file));
-        assertTrue(hub.requests().stream().anyMatch(r -> ("bytes=" + big.length / 2 + "-").equals(r.range())), hub.requests().toString());
+        // The resume starts where the received bytes end: at the drop, or a little before it when the closed
+        // connection lost bytes still in flight (the server's close may reset the socket).
+        assertTrue(hub.requests().stream().anyMatch(r -> resumesWithin(r.range(), big.length / 2)), hub.requests().toString());
+    }
+
+    private static boolean resumesWithin(String range, int drop) {
+        if (range == null || !range.startsWith("bytes=") || !range.endsWith("-")) return false;
+        long from = Long.parseLong(range.substring(6, range.length() - 1));
+        return from > 0 && from <= drop;
     }
 
     @Test
