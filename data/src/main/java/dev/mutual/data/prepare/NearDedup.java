@@ -49,21 +49,30 @@ public final class NearDedup implements Stage {
 
     @Override
     public Result apply(List<Example> in) {
+        return apply(in, ParallelMap.LOCAL);
+    }
+
+    /** Signatures on {@code parallel} (the costly part), then the keep/drop decisions here, in input order. */
+    @Override
+    public Result apply(List<Example> in, ParallelMap parallel) {
+        List<String> texts = new ArrayList<>(in.size());
+        for (Example e : in) texts.add(text(e));
+        List<long[]> signatures = parallel.map(name(), texts, minHash, NearDedup::signature);
         List<Map<Long, List<Integer>>> buckets = new ArrayList<>();
         for (int b = 0; b < bands.bands(); b++) buckets.add(new HashMap<>());
         List<long[]> keptSignatures = new ArrayList<>();
         List<Example> kept = new ArrayList<>(in.size());
         List<Dropped> dropped = new ArrayList<>();
         Progress progress = new Progress(log, name(), in.size());
-        for (Example e : in) {
-            Set<String> shingles = minHash.shingles(text(e));
-            if (shingles.isEmpty()) {
+        for (int i = 0; i < in.size(); i++) {
+            Example e = in.get(i);
+            long[] sig = signatures.get(i);
+            if (sig == null) {
                 kept.add(e);
                 keptSignatures.add(null);
                 progress.step();
                 continue;
             }
-            long[] sig = minHash.signature(shingles);
             long[] keys = new long[bands.bands()];
             int bestMatch = -1;
             double bestJaccard = -1;
@@ -90,6 +99,12 @@ public final class NearDedup implements Stage {
         }
         progress.finish();
         return new Result(kept, dropped);
+    }
+
+    /** The MinHash signature of a text's shingles; null for a text without words (no shingles). */
+    static long[] signature(MinHash minHash, String text) {
+        Set<String> shingles = minHash.shingles(text);
+        return shingles.isEmpty() ? null : minHash.signature(shingles);
     }
 
     static String text(Example e) {
