@@ -1,10 +1,7 @@
 package dev.mutual.data.prepare;
 
 import dev.mutual.data.Example;
-import dev.mutual.data.Progress;
 import dev.mutual.data.read.EvalPrompt;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +21,6 @@ import java.util.TreeSet;
  * a hash hit is confirmed by comparing the words, so a collision can never drop an item.
  */
 public final class Decontaminator implements Stage, java.io.Serializable {
-    private static final Logger log = LoggerFactory.getLogger(Decontaminator.class);
     private static final long BASE = 0x9E3779B97F4A7C15L; // odd multiplier; arithmetic wraps mod 2^64
 
     private record Gram(String evalSet, String promptId, String text) implements java.io.Serializable {
@@ -95,16 +91,13 @@ public final class Decontaminator implements Stage, java.io.Serializable {
         List<Stage.EvalMatch> matches = parallel.map(name(), in, this, Decontaminator::match);
         List<Example> kept = new ArrayList<>(in.size());
         List<Dropped> dropped = new ArrayList<>();
-        Progress progress = new Progress(log, name(), in.size());
         for (int i = 0; i < in.size(); i++) {
             Example e = in.get(i);
             Stage.EvalMatch match = matches.get(i);
             if (match == null) kept.add(e);
             else dropped.add(new Dropped(e, name(), "overlap with " + match.evalSet(),
                     match.field() + " shares \"" + match.ngram() + "\" with " + match.evalSet() + " prompt " + match.promptId(), match));
-            progress.step();
         }
-        progress.finish();
         return new Result(kept, dropped);
     }
 

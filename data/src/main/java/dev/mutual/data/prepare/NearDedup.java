@@ -1,9 +1,6 @@
 package dev.mutual.data.prepare;
 
 import dev.mutual.data.Example;
-import dev.mutual.data.Progress;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +17,6 @@ import java.util.Set;
  * unindexed (exact dedup still catches copies of it).
  */
 public final class NearDedup implements Stage {
-    private static final Logger log = LoggerFactory.getLogger(NearDedup.class);
 
     private final PrepareConfig.NearDedup config;
     private final MinHash minHash;
@@ -63,14 +59,12 @@ public final class NearDedup implements Stage {
         List<long[]> keptSignatures = new ArrayList<>();
         List<Example> kept = new ArrayList<>(in.size());
         List<Dropped> dropped = new ArrayList<>();
-        Progress progress = new Progress(log, name(), in.size());
         for (int i = 0; i < in.size(); i++) {
             Example e = in.get(i);
             long[] sig = signatures.get(i);
             if (sig == null) {
                 kept.add(e);
                 keptSignatures.add(null);
-                progress.step();
                 continue;
             }
             long[] keys = new long[bands.bands()];
@@ -95,9 +89,7 @@ public final class NearDedup implements Stage {
                 keptSignatures.add(sig);
                 for (int b = 0; b < bands.bands(); b++) buckets.get(b).computeIfAbsent(keys[b], k -> new ArrayList<>(1)).add(index);
             }
-            progress.step();
         }
-        progress.finish();
         return new Result(kept, dropped);
     }
 

@@ -1,5 +1,8 @@
 package dev.mutual.data.prepare;
 
+import dev.mutual.data.Progress;
+import org.slf4j.LoggerFactory;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +26,17 @@ public interface ParallelMap {
         R apply(C shared, T item);
     }
 
-    /** In this thread, one item after another. */
+    /** In this thread, one item after another, with progress in the log (the costly part of the stage). */
     ParallelMap LOCAL = new ParallelMap() {
         @Override
         public <C extends Serializable, T, R> List<R> map(String stage, List<T> items, C shared, Fn<C, T, R> f) {
             List<R> out = new ArrayList<>(items.size());
-            for (T item : items) out.add(f.apply(shared, item));
+            Progress progress = new Progress(LoggerFactory.getLogger(ParallelMap.class), stage, items.size());
+            for (T item : items) {
+                out.add(f.apply(shared, item));
+                progress.step();
+            }
+            progress.finish();
             return out;
         }
     };
