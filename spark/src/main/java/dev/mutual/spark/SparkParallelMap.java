@@ -18,17 +18,16 @@ import java.util.List;
 final class SparkParallelMap implements ParallelMap {
     private static final Logger log = LoggerFactory.getLogger(SparkParallelMap.class);
 
-    private final JavaSparkContext sc;
     private final String master;
 
-    SparkParallelMap(JavaSparkContext sc, String master) {
-        this.sc = sc;
+    SparkParallelMap(String master) {
         this.master = master;
     }
 
     @Override
     public <C extends Serializable, T, R> List<R> map(String stage, List<T> items, C shared, Fn<C, T, R> f) {
         if (items.isEmpty()) return List.of();
+        JavaSparkContext sc = SparkShardRunner.context(master); // started here: a stage with nothing to spread needs none
         int partitions = Math.max(1, Math.min(items.size(), 4 * sc.defaultParallelism()));
         long started = System.nanoTime();
         sc.setJobDescription("mutual " + stage);

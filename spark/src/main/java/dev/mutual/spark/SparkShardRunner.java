@@ -95,8 +95,7 @@ public final class SparkShardRunner implements ShardRunner {
 
     @Override
     public ParallelMap parallelMap(String stage, SparkSettings spark) {
-        String master = spark.masterOr(System.getenv("MUTUAL_SPARK_MASTER"));
-        return new SparkParallelMap(context(master), master);
+        return new SparkParallelMap(spark.masterOr(System.getenv("MUTUAL_SPARK_MASTER")));
     }
 
     private static String firstLine(Throwable e) {

@@ -17,7 +17,6 @@ import java.util.Set;
  * unindexed (exact dedup still catches copies of it).
  */
 public final class NearDedup implements Stage {
-
     private final PrepareConfig.NearDedup config;
     private final MinHash minHash;
     private final LshBands bands;
