@@ -25,10 +25,11 @@ import java.util.Objects;
  *                        the record carries a {@code weight} field; 0 means the example contributes nothing
  */
 public record Example(String id, String instruction, String input, String response, String goldInstruction,
-                      String category, String sourceFile, long line, List<Turn> turns, double weight) {
+                      String category, String sourceFile, long line, List<Turn> turns, double weight)
+        implements java.io.Serializable { // shipped to Spark executors by prepare_data's runner: spark
 
     /** One message of a multi-turn conversation; role is "user", "assistant" or "system". */
-    public record Turn(String role, String content) {
+    public record Turn(String role, String content) implements java.io.Serializable {
         public Turn {
             Objects.requireNonNull(role, "role");
             Objects.requireNonNull(content, "content");

@@ -1,6 +1,7 @@
 package dev.mutual.spark;
 
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.prepare.ParallelMap;
 import dev.mutual.experiments.pipeline.ModelPool;
 import dev.mutual.experiments.pipeline.ShardRunner;
 import dev.mutual.experiments.pipeline.ShardWork;
@@ -90,6 +91,11 @@ public final class SparkShardRunner implements ShardRunner {
             throw new IllegalStateException(stage + ": the Spark job failed: " + firstLine(e), e);
         }
         if (handler.failure != null) throw handler.failure;
+    }
+
+    @Override
+    public ParallelMap parallelMap(String stage, SparkSettings spark) {
+        return new SparkParallelMap(spark.masterOr(System.getenv("MUTUAL_SPARK_MASTER")));
     }
 
     private static String firstLine(Throwable e) {

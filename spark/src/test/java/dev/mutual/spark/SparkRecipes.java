@@ -110,8 +110,13 @@ final class SparkRecipes {
 
     /** Runs the recipe (written into {@code runs}) with {@code overrides}; returns the run directory. */
     static Path run(Path runs, String... overrides) throws IOException {
-        Path file = runs.resolve("spark_equal.yaml");
-        if (!Files.exists(file)) Files.writeString(file, RECIPE);
+        return runRecipe(runs, "spark_equal.yaml", RECIPE, overrides);
+    }
+
+    /** Runs {@code recipe} (written into {@code runs} as {@code fileName}) with {@code overrides}; returns the run directory. */
+    static Path runRecipe(Path runs, String fileName, String recipe, String... overrides) throws IOException {
+        Path file = runs.resolve(fileName);
+        if (!Files.exists(file)) Files.writeString(file, recipe);
         String[] args = new String[3 + overrides.length];
         args[0] = "run";
         args[1] = file.toString();

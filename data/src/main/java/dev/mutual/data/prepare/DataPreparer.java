@@ -57,6 +57,14 @@ public final class DataPreparer {
      * @param tokenCounter counts the tokens of a text for the token length filter; null when no token bound is set
      */
     public static PrepareStats prepare(PrepareConfig config, Path outDir, ToIntFunction<String> tokenCounter) {
+        return prepare(config, outDir, tokenCounter, ParallelMap.LOCAL);
+    }
+
+    /**
+     * As {@link #prepare(PrepareConfig, Path, ToIntFunction)}, with the stages' per-example work (MinHash
+     * signatures, eval n-gram lookups) on {@code parallel}; the outputs are the same byte for byte.
+     */
+    public static PrepareStats prepare(PrepareConfig config, Path outDir, ToIntFunction<String> tokenCounter, ParallelMap parallel) {
         if (config.needsTokenCounter() && tokenCounter == null) {
             throw new UserInputException("data.min_tokens / data.max_tokens are set (" + config.minTokens() + " / "
                     + config.maxTokens() + ") but no tokenizer was given to count tokens (expected a tokenizer, found none)");
@@ -83,7 +91,7 @@ public final class DataPreparer {
         List<Stage.Dropped> dropped = new ArrayList<>();
         for (Stage stage : stages(config, tokenCounter)) {
             long started = System.nanoTime();
-            Stage.Result result = stage.apply(examples);
+            Stage.Result result = stage.apply(examples, parallel);
             Map<String, Long> byReason = new TreeMap<>();
             Map<String, Long> evalHits = new LinkedHashMap<>();
             if (stage instanceof Decontaminator d) d.promptsPerSet().keySet().forEach(set -> evalHits.put(set, 0L));

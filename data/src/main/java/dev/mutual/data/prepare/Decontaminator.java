@@ -1,10 +1,7 @@
 package dev.mutual.data.prepare;
 
 import dev.mutual.data.Example;
-import dev.mutual.data.Progress;
 import dev.mutual.data.read.EvalPrompt;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,11 +20,10 @@ import java.util.TreeSet;
  * <p>Grams are looked up by a 64-bit polynomial hash of their word hashes (O(1) per window with prefix sums);
  * a hash hit is confirmed by comparing the words, so a collision can never drop an item.
  */
-public final class Decontaminator implements Stage {
-    private static final Logger log = LoggerFactory.getLogger(Decontaminator.class);
+public final class Decontaminator implements Stage, java.io.Serializable {
     private static final long BASE = 0x9E3779B97F4A7C15L; // odd multiplier; arithmetic wraps mod 2^64
 
-    private record Gram(String evalSet, String promptId, String text) {
+    private record Gram(String evalSet, String promptId, String text) implements java.io.Serializable {
     }
 
     private final int ngram;
@@ -86,20 +82,31 @@ public final class Decontaminator implements Stage {
 
     @Override
     public Result apply(List<Example> in) {
+        return apply(in, ParallelMap.LOCAL);
+    }
+
+    /** The n-gram lookups on {@code parallel} (this index is what Spark broadcasts), the verdicts here. */
+    @Override
+    public Result apply(List<Example> in, ParallelMap parallel) {
+        List<Stage.EvalMatch> matches = parallel.map(name(), in, this, Decontaminator::match);
         List<Example> kept = new ArrayList<>(in.size());
         List<Dropped> dropped = new ArrayList<>();
-        Progress progress = new Progress(log, name(), in.size());
-        for (Example e : in) {
-            Stage.EvalMatch match = e.isPair() ? find("instruction", e.instruction()) : null;
-            if (match == null && !e.input().isEmpty()) match = find("input", e.input());
-            if (match == null) match = find("response", e.response());
+        for (int i = 0; i < in.size(); i++) {
+            Example e = in.get(i);
+            Stage.EvalMatch match = matches.get(i);
             if (match == null) kept.add(e);
             else dropped.add(new Dropped(e, name(), "overlap with " + match.evalSet(),
                     match.field() + " shares \"" + match.ngram() + "\" with " + match.evalSet() + " prompt " + match.promptId(), match));
-            progress.step();
         }
-        progress.finish();
         return new Result(kept, dropped);
+    }
+
+    /** The example's first overlap with an eval prompt (instruction, then input, then response); null when none. */
+    Stage.EvalMatch match(Example e) {
+        Stage.EvalMatch match = e.isPair() ? find("instruction", e.instruction()) : null;
+        if (match == null && !e.input().isEmpty()) match = find("input", e.input());
+        if (match == null) match = find("response", e.response());
+        return match;
     }
 
     /** The first eval gram found in {@code text}, longest gram length first; null when none. */

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * similarity of the two shingle sets, so the fraction of agreeing positions estimates it.
  * The hash functions are {@code mix64(h(shingle) ^ salt_i)} with salts drawn from {@code seed}: deterministic.
  */
-public final class MinHash {
+public final class MinHash implements java.io.Serializable {
     private final int shingleSize;
     private final long[] salts;
 

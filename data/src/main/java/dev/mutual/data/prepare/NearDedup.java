@@ -1,9 +1,6 @@
 package dev.mutual.data.prepare;
 
 import dev.mutual.data.Example;
-import dev.mutual.data.Progress;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +17,6 @@ import java.util.Set;
  * unindexed (exact dedup still catches copies of it).
  */
 public final class NearDedup implements Stage {
-    private static final Logger log = LoggerFactory.getLogger(NearDedup.class);
-
     private final PrepareConfig.NearDedup config;
     private final MinHash minHash;
     private final LshBands bands;
@@ -49,21 +44,28 @@ public final class NearDedup implements Stage {
 
     @Override
     public Result apply(List<Example> in) {
+        return apply(in, ParallelMap.LOCAL);
+    }
+
+    /** Signatures on {@code parallel} (the costly part), then the keep/drop decisions here, in input order. */
+    @Override
+    public Result apply(List<Example> in, ParallelMap parallel) {
+        List<String> texts = new ArrayList<>(in.size());
+        for (Example e : in) texts.add(text(e));
+        List<long[]> signatures = parallel.map(name(), texts, minHash, NearDedup::signature);
         List<Map<Long, List<Integer>>> buckets = new ArrayList<>();
         for (int b = 0; b < bands.bands(); b++) buckets.add(new HashMap<>());
         List<long[]> keptSignatures = new ArrayList<>();
         List<Example> kept = new ArrayList<>(in.size());
         List<Dropped> dropped = new ArrayList<>();
-        Progress progress = new Progress(log, name(), in.size());
-        for (Example e : in) {
-            Set<String> shingles = minHash.shingles(text(e));
-            if (shingles.isEmpty()) {
+        for (int i = 0; i < in.size(); i++) {
+            Example e = in.get(i);
+            long[] sig = signatures.get(i);
+            if (sig == null) {
                 kept.add(e);
                 keptSignatures.add(null);
-                progress.step();
                 continue;
             }
-            long[] sig = minHash.signature(shingles);
             long[] keys = new long[bands.bands()];
             int bestMatch = -1;
             double bestJaccard = -1;
@@ -86,10 +88,14 @@ public final class NearDedup implements Stage {
                 keptSignatures.add(sig);
                 for (int b = 0; b < bands.bands(); b++) buckets.get(b).computeIfAbsent(keys[b], k -> new ArrayList<>(1)).add(index);
             }
-            progress.step();
         }
-        progress.finish();
         return new Result(kept, dropped);
+    }
+
+    /** The MinHash signature of a text's shingles; null for a text without words (no shingles). */
+    static long[] signature(MinHash minHash, String text) {
+        Set<String> shingles = minHash.shingles(text);
+        return shingles.isEmpty() ? null : minHash.signature(shingles);
     }
 
     static String text(Example e) {

@@ -15,6 +15,14 @@ public interface Stage {
     /** Runs the stage; does not modify {@code in}. */
     Result apply(List<Example> in);
 
+    /**
+     * Runs the stage with its per-example work (if it has any worth spreading) on {@code parallel}; the result is
+     * the same as {@link #apply(List)}'s.
+     */
+    default Result apply(List<Example> in, ParallelMap parallel) {
+        return apply(in);
+    }
+
     /** The kept examples, in input order, and the dropped ones with why. */
     record Result(List<Example> kept, List<Dropped> dropped) {
         public Result {
@@ -41,6 +49,6 @@ public interface Stage {
      * @param field    the item's field that holds the overlap: instruction, input or response
      * @param ngram    the shared words, lower-cased
      */
-    record EvalMatch(String evalSet, String promptId, String field, String ngram) {
+    record EvalMatch(String evalSet, String promptId, String field, String ngram) implements java.io.Serializable {
     }
 }

@@ -1,6 +1,7 @@
 package dev.mutual.experiments.pipeline;
 
 import dev.mutual.data.prepare.DataPreparer;
+import dev.mutual.data.prepare.ParallelMap;
 import dev.mutual.data.prepare.PrepareConfig;
 import dev.mutual.data.prepare.PrepareStats;
 import dev.mutual.data.prepare.LengthFilter;
@@ -10,6 +11,7 @@ import dev.mutual.experiments.recipe.DataSourceConfig;
 import dev.mutual.experiments.recipe.EvalSetConfig;
 import dev.mutual.experiments.recipe.NearDedupConfig;
 import dev.mutual.experiments.recipe.PrepareDataConfig;
+import dev.mutual.experiments.recipe.SparkSettings;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,10 +33,15 @@ final class PrepareDataStage implements Stage {
 
     private final PrepareConfig config;
     private final Path tokenizer;
+    private final String runner;
+    private final SparkSettings spark;
 
-    PrepareDataStage(PrepareDataConfig recipe, long recipeSeed) {
+    /** @param recipeRunner the recipe's runner, used when the stage sets none */
+    PrepareDataStage(PrepareDataConfig recipe, long recipeSeed, String recipeRunner, SparkSettings spark) {
         this.config = toPrepareConfig(recipe, recipeSeed);
         this.tokenizer = recipe.tokenizer();
+        this.runner = recipe.runner() == null ? recipeRunner : recipe.runner();
+        this.spark = spark;
     }
 
     static PrepareConfig toPrepareConfig(PrepareDataConfig r, long recipeSeed) {
@@ -74,12 +81,14 @@ final class PrepareDataStage implements Stage {
     @Override
     public StageResult run(StageContext ctx) throws IOException {
         PrepareStats stats;
+        // Only the per-example parts go to the runner; DataPreparer decides keep/drop here, as with runner: local.
+        ParallelMap parallel = ShardRunner.named(runner).parallelMap(ctx.name(), spark);
         if (config.needsTokenCounter()) {
             try (TextTokenizer counter = TextTokenizer.load(tokenizer)) {
-                stats = DataPreparer.prepare(config, ctx.workDir(), LengthFilter.tokenCounter(counter));
+                stats = DataPreparer.prepare(config, ctx.workDir(), LengthFilter.tokenCounter(counter), parallel);
             }
         } else {
-            stats = DataPreparer.prepare(config, ctx.workDir(), null);
+            stats = DataPreparer.prepare(config, ctx.workDir(), null, parallel);
         }
         Map<String, Number> metrics = new LinkedHashMap<>();
         long read = 0;

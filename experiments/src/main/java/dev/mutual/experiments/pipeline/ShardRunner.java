@@ -3,6 +3,7 @@ package dev.mutual.experiments.pipeline;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.Progress;
 import dev.mutual.data.UserInputException;
+import dev.mutual.data.prepare.ParallelMap;
 import dev.mutual.experiments.recipe.SparkSettings;
 import org.slf4j.Logger;
 
@@ -38,6 +39,14 @@ public interface ShardRunner {
      */
     void run(String stage, ShardWork work, List<Integer> todo, SparkSettings spark, ModelPool models, Finished done)
             throws IOException;
+
+    /**
+     * Where prepare_data's per-example work (MinHash signatures, eval n-gram lookups) runs with this runner: in this
+     * thread for local; the Spark runner spreads it over the cluster's partitions.
+     */
+    default ParallelMap parallelMap(String stage, SparkSettings spark) {
+        return ParallelMap.LOCAL;
+    }
 
     /** Receives finished shards on the stage's side. */
     interface Finished {

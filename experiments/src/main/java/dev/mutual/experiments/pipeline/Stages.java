@@ -37,17 +37,18 @@ public final class Stages {
     /**
      * A sharded stage's config with the runner it will use filled in (its own, else the recipe's), so the runner is
      * part of its cache key: switching runners reruns synthesize and score_pairs, and the stages downstream are
-     * reused when their outputs come out the same (they do: the runners give the same files).
+     * reused when their outputs come out the same (they do: the runners give the same files). prepare_data too.
      */
     static StageConfig withRunner(StageConfig config, String recipeRunner) {
         if (config instanceof SynthesizeConfig s && s.runner() == null) return s.withRunner(recipeRunner);
         if (config instanceof ScorePairsConfig s && s.runner() == null) return s.withRunner(recipeRunner);
+        if (config instanceof PrepareDataConfig p && p.runner() == null) return p.withRunner(recipeRunner);
         return config;
     }
 
     /** The implementation of one stage config. A new stage type adds its case here. */
     static Stage create(StageConfig config, Recipe recipe) {
-        if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed());
+        if (config instanceof PrepareDataConfig p) return new PrepareDataStage(p, recipe.seed(), recipe.runner(), recipe.spark());
         if (config instanceof TrainConfig t) return new TrainStage(t, recipe.seed());
         if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed(), recipe.runner(), recipe.spark());
         if (config instanceof EvalConfig e) return new EvalStage(e, recipe.name(), recipe.seed());

@@ -21,6 +21,8 @@ import java.util.List;
  * @param exactDedup      drop exact duplicates of instruction + response after lower-casing and collapsing whitespace
  * @param nearDedup       MinHash near-duplicate removal
  * @param decontamination n-gram overlap removal against evaluation sets
+ * @param runner          where the per-example work of near_dedup and decontamination runs: local (this JVM) or
+ *                        spark (see README "Spark"); null for the recipe's top-level runner
  */
 @StageType("prepare_data")
 public record PrepareDataConfig(
@@ -33,9 +35,11 @@ public record PrepareDataConfig(
         @Default("null") Integer maxTokens,
         @Default("true") boolean exactDedup,
         @Default("{}") NearDedupConfig nearDedup,
-        @Default("{}") DecontaminationConfig decontamination) implements StageConfig, StageConfig.WritesData {
+        @Default("{}") DecontaminationConfig decontamination,
+        @Default("null") String runner) implements StageConfig, StageConfig.WritesData {
 
     public PrepareDataConfig {
+        SparkSettings.checkRunner(runner);
         if (sources.isEmpty()) throw new IllegalArgumentException("sources is empty; name at least one data file");
         if (minChars != null && minChars < 0) throw new IllegalArgumentException("min_chars: expected >= 0, found " + minChars);
         if (maxChars != null && maxChars < 1) throw new IllegalArgumentException("max_chars: expected >= 1, found " + maxChars);
@@ -53,5 +57,11 @@ public record PrepareDataConfig(
         }
         if (tokenizer != null && !Files.exists(tokenizer)) throw new IllegalArgumentException("tokenizer: no such file or folder " + tokenizer);
         if (tokenizer != null) TokenizerCheck.check(tokenizer, null);
+    }
+
+    /** This config with {@code runner} set (Stages fills in the recipe's runner, so it joins the cache key). */
+    public PrepareDataConfig withRunner(String runner) {
+        return new PrepareDataConfig(sources, normalize, minChars, maxChars, tokenizer, minTokens, maxTokens, exactDedup,
+                nearDedup, decontamination, runner);
     }
 }

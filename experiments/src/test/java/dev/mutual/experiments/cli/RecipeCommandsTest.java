@@ -74,7 +74,7 @@ class RecipeCommandsTest {
         assertEquals(2, mutual("validate", copy.toString()));
         assertEquals("error: " + copy + ":" + line + ":5: unknown key 'stages.prepare_pool.min_chras'; did you mean "
                 + "'min_chars'? (valid keys in stages.prepare_pool: type, sources, normalize, min_chars, max_chars, "
-                + "tokenizer, min_tokens, max_tokens, exact_dedup, near_dedup, decontamination)\n", err.toString());
+                + "tokenizer, min_tokens, max_tokens, exact_dedup, near_dedup, decontamination, runner)\n", err.toString());
         assertEquals("", out.toString());
     }
 

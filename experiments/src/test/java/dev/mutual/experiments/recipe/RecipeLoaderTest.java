@@ -152,7 +152,7 @@ class RecipeLoaderTest {
     void badOverridesNameTheOverride() {
         assertEquals("override 'stages.prepare_seed.min_chrs=3': unknown key 'stages.prepare_seed.min_chrs'; "
                         + "did you mean 'min_chars'? (valid keys in stages.prepare_seed: type, sources, normalize, min_chars, "
-                        + "max_chars, tokenizer, min_tokens, max_tokens, exact_dedup, near_dedup, decontamination)",
+                        + "max_chars, tokenizer, min_tokens, max_tokens, exact_dedup, near_dedup, decontamination, runner)",
                 error(RECIPE, "stages.prepare_seed.min_chrs=3"));
         assertEquals("override 'seed=x': seed: expected an integer, found 'x'", error(RECIPE, "seed=x"));
         assertEquals("override 'stages.prepare_seed.sources[2].limit=1': stages.prepare_seed.sources has 1 items, no item 2",
