@@ -484,12 +484,10 @@ final class TrainStage implements Stage {
         int t = config.seqLen();
         if (config.init() != null) {
             InitConfig i = config.init();
-            // LLaMA-2 defaults (rms_norm_eps 1e-5, rope_theta 1e4), untied head, no biases.
             ModelConfig c;
             try {
-                c = new ModelConfig("llama", i.hiddenSize(), i.intermediateSize(), i.layers(), i.heads(),
-                        i.kvHeads(), i.hiddenSize() / i.heads(), tokenizer.vocabSize(), Math.max(config.seqLen(), 2048),
-                        1e-5, 1e4, null, false, false, 0, tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
+                c = i.modelConfig(tokenizer.vocabSize(), Math.max(config.seqLen(), 2048), tokenizer.bosId().orElse(-1),
+                        tokenizer.eosId().orElse(-1));
             } catch (IllegalArgumentException e) {
                 throw new UserInputException("init with tokenizer " + config.tokenizer() + ": " + e.getMessage(), e);
             }
