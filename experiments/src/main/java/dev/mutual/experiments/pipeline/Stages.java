@@ -29,7 +29,10 @@ public final class Stages {
         List<PipelineStage> stages = new ArrayList<>();
         for (Map.Entry<String, StageConfig> e : recipe.stages().entrySet()) {
             StageConfig config = withRunner(e.getValue(), recipe.runner());
-            stages.add(new PipelineStage(e.getKey(), config.type(), RecipeWriter.toYaml(config), config.upstream(), create(config, recipe)));
+            // The recipe's seed is every stage's default seed, so it belongs to each cache key: stages of two recipes
+            // (or two runs) with the same keys but other seeds are not the same work.
+            String text = RecipeWriter.toYaml(config) + "# recipe seed " + recipe.seed() + "\n";
+            stages.add(new PipelineStage(e.getKey(), config.type(), text, config.upstream(), create(config, recipe)));
         }
         return new Pipeline(stages);
     }
