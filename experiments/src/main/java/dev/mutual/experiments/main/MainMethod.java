@@ -33,7 +33,10 @@ public final class MainMethod {
      * plain weight-1 SFT unless baseline_mix says otherwise); the others into their stage type.
      */
     public static final List<String> BLOCKS = List.of("train", "forward", "reverse", "synthesize", "score", "select",
-            "mix", "baseline_select", "baseline_mix", "curate", "diagnose", "eval", "report");
+            "mix", "baseline_select", "baseline_mix", "curate", "diagnose", "eval", "pairwise", "report", "table");
+
+    /** The stage types whose {@code seed} a training seed ({@code main.training_seeds}) sets. */
+    public static final List<String> SEEDED = List.of("train", "synthesize", "select");
 
     /** Humpback's system prompts, which tag seed and synthetic data apart in its self-curation baselines. */
     static final String HUMPBACK_SEED_SYSTEM = "Answer in the style of an AI Assistant.";
@@ -44,6 +47,14 @@ public final class MainMethod {
      * strategy's final forward model is evaluated and a report compares them.
      */
     public static List<PlannedStage> plan(MainSettings m, boolean evaluate) {
+        return plan(m, evaluate, false);
+    }
+
+    /**
+     * As {@link #plan(MainSettings, boolean)}; {@code pairwise}: the recipe has a {@code pairwise} block, so every eval
+     * stage answers its prompts and each strategy's answers are judged against the baseline's.
+     */
+    public static List<PlannedStage> plan(MainSettings m, boolean evaluate, boolean pairwise) {
         Plan p = new Plan();
         String seed = m.seedStage(), pool = m.poolStage();
         boolean humpback = m.baselines().stream().anyMatch(b -> b.startsWith("humpback"));
@@ -130,9 +141,14 @@ public final class MainMethod {
 
         if (evaluate) {
             Map<String, Object> evals = new LinkedHashMap<>();
+            String baseline = strategies.containsKey("seed_only") ? "seed_only" : "main";
             for (Map.Entry<String, String> s : strategies.entrySet()) {
                 Map<String, Object> eval = new LinkedHashMap<>();
                 eval.put("model_stage", s.getValue());
+                if (pairwise) {  // the baseline answers; every other strategy's answers are judged against them
+                    eval.put("pairwise", new PlannedStage.Nested(List.of("pairwise"),
+                            s.getKey().equals(baseline) ? Map.of() : Map.of("against", "eval_" + baseline)));
+                }
                 // Humpback's models answer in the style of their seed data: they are asked with its tag
                 if (s.getKey().startsWith("humpback")) eval.put("system", HUMPBACK_SEED_SYSTEM);
                 p.add("eval_" + s.getKey(), "eval", List.of("eval"), eval);
@@ -146,7 +162,7 @@ public final class MainMethod {
             }
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("strategies", evals);
-            report.put("baseline", strategies.containsKey("seed_only") ? "seed_only" : "main");
+            report.put("baseline", baseline);
             report.put("diagnostics", diagnose);
             report.put("selections", select);
             report.put("costs", costs);

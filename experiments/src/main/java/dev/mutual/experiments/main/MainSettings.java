@@ -18,6 +18,8 @@ import java.util.List;
  * @param continueTraining round r trains from round r-1's models instead of from the base
  * @param baselines        the strategies trained beside MAIN, each one switch (see {@link MainMethod#BASELINES})
  * @param diagnostics      per round, score the gold pairs of the pool against shuffled ones (AUROC), when it has them
+ * @param trainingSeeds    run the whole method (and every baseline) once per seed: each seed goes to every train,
+ *                         synthesize and select stage, and a {@code table} stage compares the strategies over seeds
  */
 public record MainSettings(
         String seedStage,
@@ -27,7 +29,8 @@ public record MainSettings(
         @Default("1") int rounds,
         @Default("false") boolean continueTraining,
         @Default("[seed_only, backtranslation]") List<String> baselines,
-        @Default("true") boolean diagnostics) {
+        @Default("true") boolean diagnostics,
+        @Default("[]") List<Long> trainingSeeds) {
 
     public MainSettings {
         if (baseStage != null && baseModel != null) {
@@ -38,6 +41,12 @@ public record MainSettings(
             if (!MainMethod.BASELINES.contains(b)) {
                 throw new IllegalArgumentException("baselines: expected names from " + MainMethod.BASELINES + ", found '" + b + "'");
             }
+        }
+        if (trainingSeeds.size() != trainingSeeds.stream().distinct().count()) {
+            throw new IllegalArgumentException("training_seeds: a seed appears twice in " + trainingSeeds);
+        }
+        for (Long seed : trainingSeeds) {
+            if (seed < 0) throw new IllegalArgumentException("training_seeds: expected seeds >= 0, found " + seed);
         }
         if (baselines.size() != baselines.stream().distinct().count()) {
             throw new IllegalArgumentException("baselines: a name appears twice in " + baselines);

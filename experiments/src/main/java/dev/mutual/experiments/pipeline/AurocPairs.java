@@ -44,6 +44,20 @@ record AurocPairs(int lines, int positives, int negatives, Map<String, Score> sc
      * and candidate). A line without a 0/1 label stops with its file and line.
      */
     static AurocPairs read(Path file, Collection<String> names) {
+        Sides sides = sides(file, names);
+        Map<String, Score> scores = new LinkedHashMap<>();
+        sides.values().forEach((name, v) -> scores.put(name, new Score(auroc(v[0], v[1]), v[0].length, v[1].length)));
+        return new AurocPairs(sides.lines(), sides.positives(), sides.lines() - sides.positives(), scores);
+    }
+
+    /**
+     * The file's scores split by label: for each score, {positives' values, negatives' values} (lines with a finite
+     * value only), what an AUROC and its bootstrap are computed from.
+     */
+    record Sides(int lines, int positives, Map<String, double[][]> values) {}
+
+    /** {@link Sides} of {@code file}; {@code names} as in {@link #read}. */
+    static Sides sides(Path file, Collection<String> names) {
         List<JsonLines.Line> lines = JsonLines.read(file, "AUROC pairs: JSON lines with \"label\" 1 or 0 and one number per score");
         if (lines.isEmpty()) throw new UserInputException(file + ": no scored pairs");
         Set<String> fields = new LinkedHashSet<>();
@@ -63,16 +77,16 @@ record AurocPairs(int lines, int positives, int negatives, Map<String, Score> sc
             }
         }
         List<String> wanted = names == null ? new ArrayList<>(fields) : new ArrayList<>(names);
-        Map<String, Score> scores = new LinkedHashMap<>();
+        Map<String, double[][]> values = new LinkedHashMap<>();
         for (String name : wanted) {
             List<Double> pos = new ArrayList<>(), neg = new ArrayList<>();
             for (int i = 0; i < gold.length; i++) {
                 JsonNode v = lines.get(i).node().get(name);
                 if (v != null && v.isNumber() && Double.isFinite(v.asDouble())) (gold[i] ? pos : neg).add(v.asDouble());
             }
-            scores.put(name, new Score(auroc(toArray(pos), toArray(neg)), pos.size(), neg.size()));
+            values.put(name, new double[][] {toArray(pos), toArray(neg)});
         }
-        return new AurocPairs(lines.size(), positives, lines.size() - positives, scores);
+        return new Sides(lines.size(), positives, values);
     }
 
     /** Mann-Whitney AUROC from ranks (ties get their average rank), O(n log n); NaN when a side is empty. */

@@ -9,6 +9,7 @@ import dev.mutual.experiments.recipe.MixConfig;
 import dev.mutual.experiments.recipe.SelectConfig;
 import dev.mutual.experiments.recipe.DiagnoseConfig;
 import dev.mutual.experiments.recipe.ScorePairsConfig;
+import dev.mutual.experiments.recipe.TableConfig;
 import dev.mutual.experiments.recipe.TrainConfig;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
@@ -56,6 +57,7 @@ public final class Stages {
         if (config instanceof SynthesizeConfig s) return new SynthesizeStage(s, recipe.seed(), recipe.runner(), recipe.spark());
         if (config instanceof EvalConfig e) return new EvalStage(e, recipe.name(), recipe.seed());
         if (config instanceof ReportConfig r) return new ReportStage(r, recipe.name());
+        if (config instanceof TableConfig t) return new TableStage(t, recipe.name());
         if (config instanceof SelectConfig s) return new SelectStage(s, recipe.seed());
         if (config instanceof MixConfig m) return new MixStage(m);
         if (config instanceof CurateConfig c) return new CurateStage(c, System.getenv());

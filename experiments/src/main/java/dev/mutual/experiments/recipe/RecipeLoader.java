@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,7 +63,46 @@ public final class RecipeLoader {
         return bind(parse(file), overrides, env, cwd);
     }
 
+    /** How deep {@code extends} may chain (a recipe extending one that extends another ...). */
+    static final int MAX_EXTENDS = 8;
+
     private static RecipeNode.Mapping parse(Path file) {
+        return parse(file, new ArrayList<>());
+    }
+
+    /**
+     * Reads a recipe file; {@code extends: OTHER.yaml} (relative to this file) starts from that recipe: its mappings
+     * are merged key by key with this file's (recursively; this file wins), any other value of this file replaces
+     * the other's, and each value keeps the file it was written in (so its relative paths and error locations).
+     */
+    private static RecipeNode.Mapping parse(Path file, List<Path> chain) {
+        RecipeNode.Mapping map = parseOne(file);
+        RecipeNode.Entry ext = map.entries().remove("extends");
+        if (ext == null) return map;
+        if (!(ext.value() instanceof RecipeNode.Scalar s) || s.isNull() || s.text().isBlank()) {
+            throw new UserInputException(ext.keyAt() + ": extends: expected the path of the recipe this one starts from, found "
+                    + RecipeNode.describe(ext.value()));
+        }
+        Path parent = file.toAbsolutePath().normalize().getParent().resolve(s.text()).normalize();
+        chain.add(file.toAbsolutePath().normalize());
+        if (chain.contains(parent)) throw new UserInputException(ext.keyAt() + ": extends: " + s.text() + " leads back to " + parent + " (a cycle)");
+        if (chain.size() > MAX_EXTENDS) throw new UserInputException(ext.keyAt() + ": extends: more than " + MAX_EXTENDS + " recipes deep");
+        if (!Files.isRegularFile(parent)) throw new UserInputException(ext.keyAt() + ": extends: no such recipe " + parent);
+        RecipeNode.Mapping base = parse(parent, chain);
+        merge(base, map);
+        return base;
+    }
+
+    /** Merges {@code over} into {@code base}: mappings key by key, recursively; any other value replaces. */
+    private static void merge(RecipeNode.Mapping base, RecipeNode.Mapping over) {
+        over.entries().forEach((key, e) -> {
+            RecipeNode.Entry b = base.entries().get(key);
+            if (b != null && b.value() instanceof RecipeNode.Mapping bm && e.value() instanceof RecipeNode.Mapping om) merge(bm, om);
+            else base.entries().put(key, e);
+        });
+    }
+
+    private static RecipeNode.Mapping parseOne(Path file) {
         String text;
         try {
             // Measured before reading: a multi-GB "recipe" must not be read into memory to be refused.

@@ -9,7 +9,7 @@ import java.util.Map;
  * implementation lives in {@code dev.mutual.experiments.pipeline}. To add a stage type: write the record, add
  * it to {@code permits}, and build its stage in {@code Stages.create}.
  */
-public sealed interface StageConfig extends java.io.Serializable permits PrepareDataConfig, TrainConfig, SynthesizeConfig, EvalConfig, ReportConfig, SelectConfig, MixConfig, CurateConfig, ScorePairsConfig, DiagnoseConfig {
+public sealed interface StageConfig extends java.io.Serializable permits PrepareDataConfig, TrainConfig, SynthesizeConfig, EvalConfig, ReportConfig, SelectConfig, MixConfig, CurateConfig, ScorePairsConfig, DiagnoseConfig, TableConfig {
 
     /** Names of the stages whose outputs this stage reads; they run first. */
     default List<String> upstream() {
