@@ -7,7 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -29,7 +31,9 @@ import java.util.stream.Stream;
  * {@code <stage>.partial/}; when it returns, the pipeline hashes the outputs, writes {@code _SUCCESS.json} last
  * (atomically) and renames the folder to {@code <stage>/}. So a folder named after a stage is always finished,
  * and a killed run leaves only a {@code .partial} folder, which the next run clears (or hands back to a
- * {@link Stage#resumable()} stage).
+ * {@link Stage#resumable()} stage). A stage not finished here whose key matches a finished folder elsewhere (another
+ * stage of this run, an earlier run of this recipe, any run of any recipe under the same runs root: see
+ * {@link FinishedStages}) is hard-linked from there instead of run.
  */
 public final class Pipeline {
 
@@ -113,6 +117,7 @@ public final class Pipeline {
         Set<String> forced = withDownstream(force);
         if (!forced.isEmpty()) log.info("forcing {}", forced);
         Map<String, Manifest> finished = new LinkedHashMap<>();
+        FinishedStages elsewhere = new FinishedStages(run);
         List<StageOutcome> outcomes = new ArrayList<>();
         long runStart = System.nanoTime();
         for (int i = 0; i < order.size(); i++) {
@@ -122,18 +127,18 @@ public final class Pipeline {
             Path out = run.stageDir(ps.name());
             Manifest manifest = Manifest.readFrom(out);
             StageOutcome.Status status;
-            if (!forced.contains(ps.name()) && manifest != null && manifest.cacheKey().equals(key) && outputsPresent(out, manifest)) {
+            Path reusedFrom = null;
+            if (!forced.contains(ps.name()) && manifest != null && manifest.cacheKey().equals(key)
+                    && FinishedStages.outputsPresent(out, manifest)) {
                 status = StageOutcome.Status.CACHED;
                 log.info("{}: cached ({})", progress, out);
             } else {
                 Path work = run.workDir(ps.name());
-                Path earlier = forced.contains(ps.name()) ? null : findFinished(run, ps.name(), key);
-                if (earlier != null) {
+                Path earlier = forced.contains(ps.name()) ? null : elsewhere.find(ps.name(), key, finished);
+                manifest = earlier == null ? null : reuse(ps, key, earlier, work, progress);
+                if (manifest != null) {
                     status = StageOutcome.Status.REUSED;
-                    log.info("{}: reusing {} (same cache key)", progress, earlier);
-                    deleteTree(work);
-                    linkTree(earlier, work);
-                    manifest = Manifest.readFrom(work);
+                    reusedFrom = earlier;
                 } else {
                     status = StageOutcome.Status.RAN;
                     manifest = runStage(run, ps, key, work, progress, resume && !forced.contains(ps.name()));
@@ -144,6 +149,7 @@ public final class Pipeline {
             finished.put(ps.name(), manifest);
             outcomes.add(new StageOutcome(ps.name(), status, manifest));
             ObjectNode line = metricsLine(run, ps, status.name().toLowerCase(), manifest.elapsedSeconds());
+            if (reusedFrom != null) line.put("reused_from", reusedFrom.toString());
             line.putPOJO("metrics", manifest.metrics());
             run.appendMetrics(line);
         }
@@ -218,19 +224,34 @@ public final class Pipeline {
         return ContentHash.of(k.toString());
     }
 
-    /** A finished folder of this stage with this cache key in an earlier run of the same recipe, or null. */
-    private static Path findFinished(RunDirectory run, String stage, String key) throws IOException {
-        for (Path other : run.otherRuns()) {
-            Path dir = other.resolve(stage);
-            Manifest m = Manifest.readFrom(dir);
-            if (m != null && m.cacheKey().equals(key) && outputsPresent(dir, m)) return dir;
+    /**
+     * Links the finished folder {@code from} into {@code work} and returns its manifest, renamed for this stage;
+     * null (work cleared) when the copy is not whole, e.g. another process cleared {@code from} meanwhile.
+     */
+    private static Manifest reuse(PipelineStage ps, String key, Path from, Path work, String progress) throws IOException {
+        log.info("{}: reusing {} (same cache key)", progress, from);
+        deleteTree(work);
+        try {
+            linkTree(from, work);
+        } catch (NoSuchFileException | UncheckedIOException e) {  // Files.walk reports a vanished file unchecked
+            if (e instanceof UncheckedIOException u && !(u.getCause() instanceof NoSuchFileException)) throw u;
+            log.warn("{}: {} vanished while linking it, running instead", progress, from);
+            deleteTree(work);
+            return null;
         }
-        return null;
-    }
-
-    private static boolean outputsPresent(Path dir, Manifest m) {
-        for (String file : m.outputs().keySet()) if (!Files.isRegularFile(dir.resolve(file))) return false;
-        return true;
+        Manifest m = Manifest.readFrom(work);
+        if (m == null || !m.cacheKey().equals(key) || !FinishedStages.outputsPresent(work, m)) {
+            log.warn("{}: the copy of {} is incomplete, running instead", progress, from);
+            deleteTree(work);
+            return null;
+        }
+        if (!m.stage().equals(ps.name())) {
+            // Finished under another name: the manifest names this stage. writeTo replaces the hard link with a new
+            // file (temp + rename), so the source folder's manifest stays as it was.
+            m = new Manifest(ps.name(), m.type(), m.cacheKey(), m.outputs(), m.metrics(), m.elapsedSeconds(), m.finishedAt());
+            m.writeTo(work);
+        }
+        return m;
     }
 
     private static double seconds(long startNanos) {

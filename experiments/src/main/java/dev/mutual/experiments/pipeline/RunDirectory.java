@@ -120,6 +120,11 @@ public final class RunDirectory implements AutoCloseable {
         return dir.resolve(stage + ".partial");
     }
 
+    /** The runs root this directory is in ({@code <runs>/<recipe>/<run>}): every recipe's finished stages can be reused. */
+    Path runsRoot() {
+        return dir.toAbsolutePath().getParent().getParent();
+    }
+
     /** Earlier run directories of the same recipe, newest first: finished stages there can be reused. */
     List<Path> otherRuns() throws IOException {
         List<Path> others = runs(dir.getParent());

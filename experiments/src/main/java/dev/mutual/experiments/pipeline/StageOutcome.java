@@ -4,8 +4,9 @@ package dev.mutual.experiments.pipeline;
  * What happened to one stage in a run.
  *
  * @param name     the stage
- * @param status   ran, cached (finished in this run directory with the same cache key), or reused (copied from
- *                 an earlier run directory of the same recipe where it finished with the same cache key)
+ * @param status   ran, cached (finished in this run directory with the same cache key), or reused (linked from
+ *                 another stage folder that finished with the same cache key: in this run, an earlier run of the
+ *                 same recipe or any run under the same runs root)
  * @param manifest its finished manifest
  */
 public record StageOutcome(String name, Status status, Manifest manifest) {
