@@ -114,7 +114,7 @@ final class TableStage implements Stage {
 
         int seeds = lines.stream().mapToInt(l -> l.stages().size()).max().orElse(1);
         StringBuilder md = new StringBuilder();
-        md.append("# ").append(config.title().isBlank() ? "Table: `" + recipeName + "`" : config.title().strip()).append("\n\n");
+        md.append("# ").append(config.title() == null || config.title().isBlank() ? "Table: `" + recipeName + "`" : config.title().strip()).append("\n\n");
         md.append("**Scale.** ").append(config.scaleNote().strip()).append(" Recipe `").append(recipeName).append("`; ")
                 .append(seeds == 1 ? "one training seed per row" : seeds + " training seeds per row").append("; items per benchmark: ")
                 .append(itemCounts(lines, benchmarks)).append(".\n\n");

@@ -81,7 +81,7 @@ final class MainBlock {
                             diagnostics.computeIfAbsent(label(variants.size(), ve.getKey(), (String) d), k -> new ArrayList<>()).add(ref.apply((String) d));
                         }
                         for (Object s : (List<?>) p.keys().get("selections")) {
-                            if (!((String) s).startsWith("select_r")) continue;  // MAIN's own rounds; the baselines' are in the report
+                            if (!((String) s).matches("select_r\\d+")) continue;  // MAIN's own rounds
                             selections.computeIfAbsent(label(variants.size(), ve.getKey(), (String) s), k -> new ArrayList<>()).add(ref.apply((String) s));
                         }
                         continue;

@@ -12,7 +12,7 @@ import java.util.Map;
  * Spearman with human quality scores), kept counts and the cost. A {@code main:} block with {@code variants} or
  * {@code training_seeds} plans this stage itself.
  *
- * @param title       the table's heading, e.g. "T2: seed-only vs MAIN across architectures"; "" for the recipe's name
+ * @param title       the table's heading, e.g. "T2: seed-only vs MAIN across architectures"; null for the recipe's name
  * @param rows        variant to strategy to its eval stages, one per training seed (seed i of every strategy of a
  *                    variant is paired with seed i of the baseline)
  * @param baseline    the strategy each row is compared with, in the row's variant
@@ -23,7 +23,7 @@ import java.util.Map;
  */
 @StageType("table")
 public record TableConfig(
-        @Default("") String title,
+        @Default("null") String title,
         Map<String, Map<String, List<String>>> rows,
         @Default("seed_only") String baseline,
         @Default("{}") Map<String, List<String>> diagnostics,
