@@ -8,6 +8,7 @@ import dev.mutual.experiments.pipeline.Stages;
 import dev.mutual.experiments.recipe.Recipe;
 import dev.mutual.experiments.recipe.RecipeWriter;
 import dev.mutual.experiments.recipe.ReportConfig;
+import dev.mutual.experiments.recipe.TableConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -81,6 +82,7 @@ final class RunCommand implements Callable<Integer> {
             // the report is what a run is for: its path is the last line
             recipe.stages().forEach((name, stage) -> {
                 if (stage instanceof ReportConfig) out.println("report: " + run.dir().resolve(name).resolve("report.md"));
+                if (stage instanceof TableConfig) out.println("table: " + run.dir().resolve(name).resolve("table.md"));
             });
             return run.dir();
         }

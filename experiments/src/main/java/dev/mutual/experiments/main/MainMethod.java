@@ -77,7 +77,7 @@ public final class MainMethod {
                 // How well the scores separate the pool's gold pairs from mismatched ones (when it knows them) ...
                 Map<String, Object> diagnose = new LinkedHashMap<>(Map.of("pool_stage", pool,
                         "forward_stage", "forward" + previous, "reverse_stage", "reverse" + previous, "round", r));
-                if (humpback) {  // ... and so does a Humpback baseline's rating: main.curate's rater, this round's forward model
+                if (humpback && m.rateInDiagnostics()) {  // ... and so does a Humpback baseline's rating: main.curate's rater, this round's forward model
                     diagnose.put("rating", new PlannedStage.Nested(List.of("curate"), Map.of("model_stage", "forward" + previous)));
                 }
                 p.add("diagnose" + round, "diagnose", List.of("diagnose"), diagnose);

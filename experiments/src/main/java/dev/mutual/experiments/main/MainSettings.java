@@ -18,6 +18,9 @@ import java.util.List;
  * @param continueTraining round r trains from round r-1's models instead of from the base
  * @param baselines        the strategies trained beside MAIN, each one switch (see {@link MainMethod#BASELINES})
  * @param diagnostics      per round, score the gold pairs of the pool against shuffled ones (AUROC), when it has them
+ * @param rateInDiagnostics with a Humpback baseline, each diagnose stage also rates the pool's gold and shuffled pairs
+ *                         with the self-curation rater (its AUROC beside MAIN's scores); the rater scores five
+ *                         ratings of a ~1,500-token prompt per pair, by far the costliest part of a diagnose stage
  * @param trainingSeeds    run the whole method (and every baseline) once per seed: each seed goes to every train,
  *                         synthesize and select stage, and a {@code table} stage compares the strategies over seeds
  */
@@ -30,6 +33,7 @@ public record MainSettings(
         @Default("false") boolean continueTraining,
         @Default("[seed_only, backtranslation]") List<String> baselines,
         @Default("true") boolean diagnostics,
+        @Default("true") boolean rateInDiagnostics,
         @Default("[]") List<Long> trainingSeeds) {
 
     public MainSettings {

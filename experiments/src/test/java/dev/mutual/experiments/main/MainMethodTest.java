@@ -53,7 +53,7 @@ class MainMethodTest {
     @Test
     void planRunsTheRoundsInOrderThenTheBaselinesThenTheReport() {
         MainSettings m = new MainSettings("seed", "pool", "base", null, 2, false,
-                List.of("seed_only", "backtranslation", "random_k", "humpback_a5"), true, List.of());
+                List.of("seed_only", "backtranslation", "random_k", "humpback_a5"), true, true, List.of());
         List<PlannedStage> plan = MainMethod.plan(m, true);
         List<String> names = plan.stream().map(PlannedStage::name).toList();
         assertEquals(List.of("forward_r0", "reverse_r0",
@@ -92,7 +92,7 @@ class MainMethodTest {
         assertEquals(MainMethod.HUMPBACK_SEED_SYSTEM, byName.get("eval_humpback_a5").keys().get("system"));
         assertFalse(byName.get("eval_main").keys().containsKey("system"));
 
-        MainSettings continuing = new MainSettings("seed", "pool", null, null, 2, true, List.of("seed_only"), false, List.of());
+        MainSettings continuing = new MainSettings("seed", "pool", null, null, 2, true, List.of("seed_only"), false, true, List.of());
         Map<String, PlannedStage> c = new java.util.HashMap<>();
         for (PlannedStage s : MainMethod.plan(continuing, false)) c.put(s.name(), s);
         assertEquals("forward_r1", c.get("forward_r2").keys().get("model_stage"));
@@ -100,7 +100,7 @@ class MainMethodTest {
         assertFalse(c.containsKey("report"));
         assertFalse(c.containsKey("diagnose_r1"));
 
-        MainSettings noHumpback = new MainSettings("seed", "pool", "base", null, 1, false, List.of("seed_only", "random_k"), true, List.of());
+        MainSettings noHumpback = new MainSettings("seed", "pool", "base", null, 1, false, List.of("seed_only", "random_k"), true, true, List.of());
         for (PlannedStage s : MainMethod.plan(noHumpback, false)) {
             assertFalse(s.keys().containsKey("rating"), s.name() + ": no rating without a Humpback baseline");
         }
