@@ -58,7 +58,7 @@ final class TableStage implements Stage {
 
     @Override
     public int codeVersion() {
-        return 1;
+        return 2;
     }
 
     @Override
@@ -280,10 +280,16 @@ final class TableStage implements Stage {
     /** One row per line, one column per metric (and pairwise judging when an eval stage did it). */
     private void overview(StringBuilder md, List<Line> lines, List<Cell> cells, List<String> benchmarks) {
         if (benchmarks.isEmpty()) return;
+        // each benchmark's primary metric, and accuracies beside it (IFEval's prompt/instruction x strict/loose);
+        // the per-metric sections below and table.csv have every metric
         List<String> columns = new ArrayList<>();
-        for (Cell c : cells) if (!columns.contains(c.benchmark() + " " + c.metric())) columns.add(c.benchmark() + " " + c.metric());
+        for (Cell c : cells) {
+            String column = c.benchmark() + " " + c.metric();
+            if ((c.primary() || c.metric().endsWith("_acc")) && !columns.contains(column)) columns.add(column);
+        }
         boolean pairwise = lines.stream().anyMatch(l -> l.summaries().stream().anyMatch(s -> s.path("benchmarks").has(EvalStage.PAIRWISE)));
-        md.append("\n## Overview\n\nEach cell: score, then delta vs `").append(config.baseline()).append("` [95% CI].\n\n| row |");
+        md.append("\n## Overview\n\nEach cell: score, then delta vs `").append(config.baseline())
+                .append("` [95% CI]. Each benchmark's primary metric and IFEval's four accuracies; every metric follows.\n\n| row |");
         for (String c : columns) md.append(' ').append(c).append(" |");
         if (pairwise) md.append(" pairwise win rate vs ").append(config.baseline()).append(" |");
         md.append("\n|---|");
