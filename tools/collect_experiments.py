@@ -35,6 +35,11 @@ def parameters(config):
     return v * d * (1 if config.get("tie_word_embeddings") else 2) + layers * per_layer + d
 
 
+def tokens_seen(folder):
+    """Loss-bearing tokens over every step, from the stage's per-step metrics.jsonl."""
+    return sum(json.loads(l)["tokens"] for l in (folder / "metrics.jsonl").read_text().splitlines() if l.strip())
+
+
 def base_models(runs):
     run = None
     for r in sorted((runs / "base_models").glob("*/metrics.jsonl")):
@@ -51,12 +56,11 @@ def base_models(runs):
     for stage, j in lines.items():
         m, folder = j["metrics"], run / stage
         config = json.loads((folder / "model" / "config.json").read_text())
-        recipe = json.loads(json.dumps(config))
         rows.append({
-            "model": stage, "architecture": config["model_type"], "parameters": parameters(recipe),
+            "model": stage, "architecture": config["model_type"], "parameters": parameters(config),
             "hidden": config["hidden_size"], "layers": config["num_hidden_layers"],
             "corpus_tokens_read": m["text_tokens"], "documents": m["documents"],
-            "tokens_seen": m["steps"] * 16 * 256, "steps": m["steps"],
+            "tokens_seen": tokens_seen(folder), "steps": m["steps"],
             "first_loss": round(m["first_loss"], 4), "final_train_loss": round(m["final_loss"], 4),
             "validation_loss": round(m["final_eval_loss"], 4), "tokens_per_s": round(m["tokens_per_s"]),
             "seconds": round(j["elapsed_s"]),
@@ -84,9 +88,16 @@ def tables(runs):
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
+        # the charts of each benchmark's primary metric only (the CSV has every number); links to the others go
+        primary = {r["benchmark"] + "_" + r["metric"] for r in csv.DictReader(io.StringIO((table / "table.csv").read_text()))
+                   if r["primary"] == "true"}
+        charts = {f.name for f in table.glob("*.png") if f.stem in {p.replace("/", "_") for p in primary}}
         for f in sorted(table.iterdir()):
-            if f.suffix in (".md", ".csv", ".png"):
+            if f.suffix == ".csv" or f.name in charts:
                 shutil.copy(f, dest / f.name)
+        md = [l for l in (table / "table.md").read_text().splitlines()
+              if not (l.startswith("![") and l.endswith(".png)") and l[l.rindex("(") + 1:-1] not in charts)]
+        (dest / "table.md").write_text("\n".join(md) + "\n")
         print(name + ":", table)
 
 

@@ -29,8 +29,13 @@ public final class DeltaChart {
 
     /** PNG bytes of the chart; rows are the primary-metric rows of one benchmark. */
     public static byte[] png(String benchmark, String metric, String baseline, List<MetricComparison> rows) {
+        return png(benchmark, metric, baseline, rows, "95% paired bootstrap CI");
+    }
+
+    /** As {@link #png(String, String, String, List)}, naming the interval in the title (e.g. how it was resampled). */
+    public static byte[] png(String benchmark, String metric, String baseline, List<MetricComparison> rows, String interval) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(benchmark + ": " + metric + ", delta vs " + baseline + " (95% paired bootstrap CI)")
+                .title(benchmark + ": " + metric + ", delta vs " + baseline + " (" + interval + ")")
                 .xAxisTitle("run").yAxisTitle("delta " + metric).build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);

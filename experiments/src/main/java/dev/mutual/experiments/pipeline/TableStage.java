@@ -360,7 +360,8 @@ final class TableStage implements Stage {
             }
             if (!charted.isEmpty()) {
                 String png = (first.benchmark() + "_" + first.metric()).replaceAll("[^A-Za-z0-9_.-]", "_") + ".png";
-                AtomicFile.writeBytes(out.resolve(png), DeltaChart.png(first.benchmark(), first.metric(), config.baseline(), charted));
+                AtomicFile.writeBytes(out.resolve(png), DeltaChart.png(first.benchmark(), first.metric(), config.baseline(), charted,
+                        "95% CI over seeds and items"));
                 md.append("\n![").append(first.benchmark()).append(' ').append(first.metric()).append("](").append(png).append(")\n");
             }
         }
