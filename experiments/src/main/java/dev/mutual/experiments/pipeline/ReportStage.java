@@ -129,6 +129,11 @@ final class ReportStage implements Stage {
 
     /** Reads an eval stage's benchmark folders; a folder without per-item scores gets none (shown without an interval). */
     private static Strategy load(String name, String stage, Path dir) {
+        return new Strategy(name, stage, benchmarks(dir), summary(dir));
+    }
+
+    /** An eval stage folder's benchmark folders by name (samples empty when a folder has no samples.jsonl). */
+    static Map<String, EvalDirectory> benchmarks(Path dir) {
         Map<String, EvalDirectory> benchmarks = new LinkedHashMap<>();
         for (String b : EvalStage.BENCHMARKS) {
             Path d = dir.resolve(b);
@@ -136,8 +141,13 @@ final class ReportStage implements Stage {
             boolean samples = Files.isRegularFile(d.resolve(EvalResultFiles.SAMPLES));
             benchmarks.put(b, new EvalDirectory(d, EvalResultFiles.readResult(d), samples ? EvalResultFiles.readSamples(d) : List.of()));
         }
+        return benchmarks;
+    }
+
+    /** An eval stage folder's summary.json, or an empty object. */
+    static JsonNode summary(Path dir) {
         Path summary = dir.resolve(EvalStage.SUMMARY);
-        return new Strategy(name, stage, benchmarks, Files.isRegularFile(summary) ? readJson(summary) : JSON.createObjectNode());
+        return Files.isRegularFile(summary) ? readJson(summary) : JSON.createObjectNode();
     }
 
     /** The strategies against the baseline, or null when the baseline evaluated no benchmark to compare. */
@@ -370,7 +380,7 @@ final class ReportStage implements Stage {
         return csv.toString();
     }
 
-    private static JsonNode readJson(Path file) {
+    static JsonNode readJson(Path file) {
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
@@ -385,11 +395,11 @@ final class ReportStage implements Stage {
         return v == null ? "" : Double.toString(v);
     }
 
-    private static String num(double v) {
+    static String num(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
     }
 
-    private static String signed(double v) {
+    static String signed(double v) {
         return String.format(Locale.ROOT, "%+.4f", v);
     }
 }

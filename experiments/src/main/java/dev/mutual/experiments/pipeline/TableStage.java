@@ -1,20 +1,16 @@
 package dev.mutual.experiments.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
 import dev.mutual.eval.report.DeltaChart;
 import dev.mutual.eval.report.EvalDirectory;
-import dev.mutual.eval.report.EvalResultFiles;
 import dev.mutual.eval.report.EvalSample;
 import dev.mutual.eval.report.MetricComparison;
 import dev.mutual.eval.report.PairedBootstrap;
 import dev.mutual.eval.report.SeedItemBootstrap;
 import dev.mutual.experiments.recipe.TableConfig;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +38,6 @@ final class TableStage implements Stage {
     static final String MARKDOWN = "table.md";
     static final String CSV = "table.csv";
     static final String DIAGNOSTICS_CSV = "diagnostics.csv";
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** IFEval's instruction-level accuracies: per prompt, instructions followed out of instructions given. */
     private static final Map<String, String[]> POOLED = Map.of(
             "ifeval/inst_level_strict_acc", new String[] {"inst_strict_followed", "num_instructions"},
@@ -160,25 +155,12 @@ final class TableStage implements Stage {
             List<Map<String, EvalDirectory>> seeds = new ArrayList<>();
             List<JsonNode> summaries = new ArrayList<>();
             for (String e : evals) {
-                Path dir = ctx.upstreamDir(e);
-                seeds.add(benchmarks(dir));
-                Path summary = dir.resolve(EvalStage.SUMMARY);
-                summaries.add(Files.isRegularFile(summary) ? readJson(summary) : JSON.createObjectNode());
+                seeds.add(ReportStage.benchmarks(ctx.upstreamDir(e)));
+                summaries.add(ReportStage.summary(ctx.upstreamDir(e)));
             }
             lines.add(new Line(label, variant, strategy, evals, seeds, summaries));
         }));
         return lines;
-    }
-
-    private static Map<String, EvalDirectory> benchmarks(Path dir) {
-        Map<String, EvalDirectory> benchmarks = new LinkedHashMap<>();
-        for (String b : EvalStage.BENCHMARKS) {
-            Path d = dir.resolve(b);
-            if (!Files.isRegularFile(d.resolve(EvalResultFiles.RESULTS))) continue;
-            boolean samples = Files.isRegularFile(d.resolve(EvalResultFiles.SAMPLES));
-            benchmarks.put(b, new EvalDirectory(d, EvalResultFiles.readResult(d), samples ? EvalResultFiles.readSamples(d) : List.of()));
-        }
-        return benchmarks;
     }
 
     /** A benchmark's primary metric (the first line's that has it). */
@@ -522,21 +504,14 @@ final class TableStage implements Stage {
     }
 
     private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            if (e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
-                throw new UserInputException(file + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-            }
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return ReportStage.readJson(file);
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
+        return ReportStage.num(v);
     }
 
     private static String signed(double v) {
-        return String.format(Locale.ROOT, "%+.4f", v);
+        return ReportStage.signed(v);
     }
 }
