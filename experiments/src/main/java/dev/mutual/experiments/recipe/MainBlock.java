@@ -101,8 +101,8 @@ final class MainBlock {
             keys.put("rows", rows);
             String baseline = rows.values().iterator().next().containsKey("seed_only") ? "seed_only" : "main";
             keys.put("baseline", baseline);
-            keys.put("diagnostics", diagnostics);
-            keys.put("selections", selections);
+            keys.put("diagnostics", distinct(diagnostics));
+            keys.put("selections", distinct(selections));
             List<String> costs = new ArrayList<>(recipeStages);
             costs.addAll(x.added);
             keys.put("costs", costs);
@@ -120,6 +120,15 @@ final class MainBlock {
             }
         }
         return "random".equals(mode);
+    }
+
+    /** The labels whose stages no earlier label lists (variants that share a diagnose stage show it once). */
+    private static Map<String, List<String>> distinct(Map<String, List<String>> labelled) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        labelled.forEach((label, stages) -> {
+            if (!out.containsValue(stages)) out.put(label, stages);
+        });
+        return out;
     }
 
     /** A diagnostics or selection label: the stage's name in the plan, after its variant when there are several. */
