@@ -23,6 +23,10 @@ import java.util.Set;
  * at, so errors point into the {@code main:} block) and the keys the plan sets. A stage of the same name already
  * in {@code stages:} without a {@code type} is a set of overrides for the planned one (e.g. from the command line,
  * {@code stages.forward_r1.steps=20}); one with a type is a conflict.
+ *
+ * <p>With {@code training_seeds} or {@code variants} the plan is made once per variant and seed (stage names end
+ * {@code _<variant>} and {@code _s<seed>}), a stage equal to one already planned (same type and keys once its
+ * references are renamed) is planned once and shared, and one {@code table} stage replaces the per-plan report.
  */
 final class MainBlock {
 
