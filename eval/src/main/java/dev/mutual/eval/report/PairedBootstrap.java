@@ -59,7 +59,7 @@ public record PairedBootstrap(int resamples, long seed, double confidence) {
     }
 
     /** Linear interpolation between order statistics (numpy's default "linear" percentile). */
-    static double quantile(double[] sorted, double q) {
+    public static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos);
         int hi = Math.min(lo + 1, sorted.length - 1);

@@ -38,6 +38,8 @@ final class TableStage implements Stage {
     static final String MARKDOWN = "table.md";
     static final String CSV = "table.csv";
     static final String DIAGNOSTICS_CSV = "diagnostics.csv";
+    /** Resamples of the AUROC interval: each computes one AUROC per drawn seed, O(pairs log pairs). */
+    private static final int AUROC_RESAMPLES = 2000;
     /** IFEval's instruction-level accuracies: per prompt, instructions followed out of instructions given. */
     private static final Map<String, String[]> POOLED = Map.of(
             "ifeval/inst_level_strict_acc", new String[] {"inst_strict_followed", "num_instructions"},
@@ -212,8 +214,8 @@ final class TableStage implements Stage {
                 scores(baseline, benchmark, items, num, den));
         if (Math.abs(ci.delta() - (score - base)) > 1e-9 * Math.max(1, Math.abs(score - base))) {
             notes.add(benchmark + " " + metric + ": the per-item scores of " + line.label() + " and " + baseline.label()
-                    + " on the " + items.size() + " items both scored give a delta of " + num(ci.delta()) + ", their summaries "
-                    + num(score - base) + "; the table shows the per-item delta, whose interval it is");
+                    + " on the " + items.size() + " items both scored give a delta of " + ReportStage.num(ci.delta()) + ", their summaries "
+                    + ReportStage.num(score - base) + "; the table shows the per-item delta, whose interval it is");
         }
         return new Cell(line, benchmark, metric, primary, score, sd, ci.delta(), ci, "");
     }
@@ -290,10 +292,10 @@ final class TableStage implements Stage {
     }
 
     private static String overviewCell(Cell c) {
-        String score = num(c.score());
+        String score = ReportStage.num(c.score());
         if (c.delta() == null) return score;
-        if (c.ci() == null) return score + " (" + signed(c.delta()) + ")";
-        String ci = signed(c.delta()) + " [" + signed(c.ci().low()) + ", " + signed(c.ci().high()) + "]";
+        if (c.ci() == null) return score + " (" + ReportStage.signed(c.delta()) + ")";
+        String ci = ReportStage.signed(c.delta()) + " [" + ReportStage.signed(c.ci().low()) + ", " + ReportStage.signed(c.ci().high()) + "]";
         return score + " (" + (excludesZero(c.ci()) ? "**" + ci + "**" : ci) + ")";
     }
 
@@ -330,9 +332,9 @@ final class TableStage implements Stage {
             List<MetricComparison> charted = new ArrayList<>();
             for (Cell c : rows) {
                 md.append("| ").append(c.line().label()).append(" | ").append(String.join(", ", c.line().stages())).append(" | ")
-                        .append(num(c.score())).append(" | ").append(Double.isNaN(c.sd()) ? "" : num(c.sd())).append(" | ")
-                        .append(c.delta() == null ? "" : signed(c.delta())).append(" | ")
-                        .append(c.ci() == null ? c.note() : "[" + signed(c.ci().low()) + ", " + signed(c.ci().high()) + "]").append(" | ")
+                        .append(ReportStage.num(c.score())).append(" | ").append(Double.isNaN(c.sd()) ? "" : ReportStage.num(c.sd())).append(" | ")
+                        .append(c.delta() == null ? "" : ReportStage.signed(c.delta())).append(" | ")
+                        .append(c.ci() == null ? c.note() : "[" + ReportStage.signed(c.ci().low()) + ", " + ReportStage.signed(c.ci().high()) + "]").append(" | ")
                         .append(c.ci() == null ? "" : c.ci().seeds() + " x " + c.ci().items()).append(" |\n");
                 if (c.ci() != null) {
                     PairedBootstrap.Interval interval = new PairedBootstrap.Interval(c.delta(), c.ci().low(), c.ci().high(), c.ci().items());
@@ -372,7 +374,7 @@ final class TableStage implements Stage {
                 AurocPairs.sides(pairs, null).values().forEach((score, sides) -> perScore.computeIfAbsent(score, k -> new ArrayList<>()).add(sides));
                 Path spearman = dir.resolve(ReportStage.SPEARMAN);
                 if (Files.isRegularFile(spearman)) {
-                    readJson(spearman).fields().forEachRemaining(f -> {
+                    ReportStage.readJson(spearman).fields().forEachRemaining(f -> {
                         if (f.getValue().path("rho").isNumber()) rho.computeIfAbsent(f.getKey(), k -> new ArrayList<>()).add(f.getValue().get("rho").asDouble());
                     });
                 }
@@ -387,9 +389,9 @@ final class TableStage implements Stage {
                 int pos = seeds.stream().mapToInt(x -> x[0].length).sum(), neg = seeds.stream().mapToInt(x -> x[1].length).sum();
                 List<Double> r = rho.get(s.getKey());
                 Double meanRho = r == null || r.size() != e.getValue().size() ? null : mean(r.stream().mapToDouble(Double::doubleValue).toArray());
-                md.append("| ").append(e.getKey()).append(" | ").append(s.getKey()).append(" | ").append(num(ci[0])).append(" | ")
-                        .append(Double.isNaN(ci[1]) ? "" : "[" + num(ci[1]) + ", " + num(ci[2]) + "]").append(" | ").append(seeds.size())
-                        .append(" | ").append(pos).append(" / ").append(neg).append(" | ").append(meanRho == null ? "" : signed(meanRho)).append(" |\n");
+                md.append("| ").append(e.getKey()).append(" | ").append(s.getKey()).append(" | ").append(ReportStage.num(ci[0])).append(" | ")
+                        .append(Double.isNaN(ci[1]) ? "" : "[" + ReportStage.num(ci[1]) + ", " + ReportStage.num(ci[2]) + "]").append(" | ").append(seeds.size())
+                        .append(" | ").append(pos).append(" / ").append(neg).append(" | ").append(meanRho == null ? "" : ReportStage.signed(meanRho)).append(" |\n");
                 csv.append(String.join(",", e.getKey(), String.join(";", e.getValue()), s.getKey(), Double.toString(ci[0]),
                         Double.toString(ci[1]), Double.toString(ci[2]), Integer.toString(seeds.size()), Integer.toString(pos),
                         Integer.toString(neg), meanRho == null ? "" : Double.toString(meanRho))).append('\n');
@@ -405,7 +407,7 @@ final class TableStage implements Stage {
         for (double[][] s : seeds) observed += AurocPairs.auroc(s[0], s[1]);
         observed /= seeds.size();
         if (seeds.stream().anyMatch(s -> s[0].length == 0 || s[1].length == 0)) return new double[] {observed, Double.NaN, Double.NaN};
-        int resamples = 2000;
+        int resamples = AUROC_RESAMPLES;
         SplittableRandom rng = new SplittableRandom(SeedItemBootstrap.DEFAULT.seed());
         double[] stats = new double[resamples];
         for (int b = 0; b < resamples; b++) {
@@ -417,20 +419,13 @@ final class TableStage implements Stage {
             stats[b] = sum / seeds.size();
         }
         Arrays.sort(stats);
-        return new double[] {observed, quantile(stats, 0.025), quantile(stats, 0.975)};
+        return new double[] {observed, PairedBootstrap.quantile(stats, 0.025), PairedBootstrap.quantile(stats, 0.975)};
     }
 
     private static double[] resample(double[] values, SplittableRandom rng) {
         double[] r = new double[values.length];
         for (int i = 0; i < r.length; i++) r[i] = values[rng.nextInt(values.length)];
         return r;
-    }
-
-    private static double quantile(double[] sorted, double q) {
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(lo + 1, sorted.length - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     private void selections(StringBuilder md, StageContext ctx) {
@@ -442,7 +437,7 @@ final class TableStage implements Stage {
             for (String stage : e.getValue()) {
                 Path summary = ctx.upstreamDir(stage).resolve(ReportStage.SELECT_SUMMARY);
                 if (!Files.isRegularFile(summary)) throw new UserInputException("selections: stage '" + stage + "' has no " + ReportStage.SELECT_SUMMARY);
-                JsonNode s = readJson(summary);
+                JsonNode s = ReportStage.readJson(summary);
                 kept.add(s.path("kept").asText("?"));
                 lines.add(s.path("lines").asText("?"));
             }
@@ -501,17 +496,5 @@ final class TableStage implements Stage {
         double m = mean(v), s = 0;
         for (double x : v) s += (x - m) * (x - m);
         return Math.sqrt(s / (v.length - 1));
-    }
-
-    private static JsonNode readJson(Path file) {
-        return ReportStage.readJson(file);
-    }
-
-    private static String num(double v) {
-        return ReportStage.num(v);
-    }
-
-    private static String signed(double v) {
-        return ReportStage.signed(v);
     }
 }
