@@ -16,12 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Kernels {
     /**
-     * 256-bit vectors (8 floats), or the preferred ones where narrower. Not 512: with AVX-512 (UseAVX=3) JDK 17 ran
-     * these kernels ~5x slower per CPU second than at 256 bits (bench pairs, 1 thread: 13.3 against 2.7 CPU s;
-     * BENCHMARKS.md "MAIN"), and the 6 x 2 register block is shaped for 256-bit registers.
+     * 256-bit vectors (8 floats), or the preferred ones where narrower: {@link Exp#SPECIES}. Not 512: with AVX-512
+     * (UseAVX=3) JDK 17 ran these kernels ~5x slower per CPU second than at 256 bits (bench pairs, 1 thread: 13.3
+     * against 2.7 CPU s; BENCHMARKS.md "MAIN"), and the 6 x 2 register block is shaped for 256-bit registers.
      */
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 256 ? FloatVector.SPECIES_256
-            : FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Exp.SPECIES;
     static final int L = S.length();
 
     private Kernels() {}

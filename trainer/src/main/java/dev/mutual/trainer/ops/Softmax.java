@@ -32,16 +32,15 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Exp#MIN}) in float. Finite extremes never overflow: x - max <= 0, so every e^(x - max) <= 1 and the sum is
  * at most n.
  *
- * <p>Vectors are 256-bit (8 floats), or the preferred ones where narrower: the inference kernels' width (their 6 x 2
- * register blocks and the JDK 17 512-bit slowdown, {@code inference.Kernels.S}); the vector methods are small and
- * loop over one constant species, as C2 needs to compile them to vector code.
+ * <p>Vectors are {@link Exp#SPECIES} (256-bit, or the preferred width where narrower), the species of every loop that
+ * calls {@link Exp}; the vector methods are small and loop over that one constant species, as C2 needs to compile
+ * them to vector code.
  */
 public final class Softmax {
     private Softmax() {}
 
-    /** The vector species of the vector paths (see the class comment). */
-    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 256 ? FloatVector.SPECIES_256
-            : FloatVector.SPECIES_PREFERRED;
+    /** The vector species of the vector paths: {@link Exp#SPECIES} (see there why one species). */
+    public static final VectorSpecies<Float> S = Exp.SPECIES;
     private static final int L = S.length();
 
     /**
@@ -121,7 +120,9 @@ public final class Softmax {
     /** x[o + i] *= factor: a softmax's normalisation when the caller folds more into the factor (cross-entropy). */
     public static void scale(float[] x, int o, int n, float factor) {
         int i = 0;
-        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, o + i).mul(factor).intoArray(x, o + i);
+        // the broadcast hoisted: mul(float) in the loop left a float[] per vector in JFR's allocation samples (JDK 17)
+        FloatVector fv = FloatVector.broadcast(S, factor);
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, o + i).mul(fv).intoArray(x, o + i);
         for (; i < n; i++) x[o + i] *= factor;
     }
 
