@@ -17,6 +17,7 @@ import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
+import dev.mutual.trainer.ops.Exp;
 import dev.mutual.trainer.ops.RmsNorm;
 import dev.mutual.trainer.ops.RotaryEmbedding;
 import dev.mutual.trainer.ops.Softmax;
@@ -539,7 +540,8 @@ public final class EagerDecoder implements TrainableModel {
         }
     }
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** {@link Exp#SPECIES}: one vector width per JVM (two made C2 box the Vector API calls of both, see Exp). */
+    private static final VectorSpecies<Float> S = Exp.SPECIES;
 
     /** {@link #rmsNorm} in fp32 with the Vector API on heap copies of each row (sum of squares in fp32 lanes). */
     private void rmsNormF32(Dense.F32 x, Dense.F32 gain, Dense.F32 out, double[] rstd, double eps) {
