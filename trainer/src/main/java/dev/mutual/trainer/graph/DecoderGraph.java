@@ -19,6 +19,7 @@ import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
 import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.ops.RotaryEmbedding;
+import dev.mutual.trainer.ops.Softmax;
 import dev.mutual.trainer.ops.Visibility;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,8 +68,8 @@ public final class DecoderGraph implements TrainableModel {
     static final String WEIGHTS = "lossWeights";
     static final String LOGITS = "logits";
     static final String LOSS = "loss";
-    /** Additive mask for disallowed scores: exp(-1e9 - max) is exactly 0 in fp32 and fp64. */
-    private static final double MASKED = -1e9;
+    /** Additive mask for disallowed scores ({@link Softmax#MASKED}): exp(-1e9 - max) is exactly 0 in fp32 and fp64. */
+    private static final double MASKED = Softmax.MASKED;
 
     private final ModelConfig config;
     private final int batch;
@@ -195,6 +196,7 @@ public final class DecoderGraph implements TrainableModel {
             SDVariable k4 = sd.permute(sd.reshape(kk, batch, seqLen, k, hd), 0, 2, 1, 3);           // [B,K,T,hd]
             SDVariable v4 = sd.permute(sd.reshape(vv, batch, seqLen, k, hd), 0, 2, 1, 3);           // [B,K,T,hd]
             SDVariable scores = sd.mmul(q4, k4, false, true, false).mul(scale).add(mask);          // [B,K,R*T,T]
+            // SameDiff's softmax (its gradient is right in M2.1); the rule and the mask constant: ops.Softmax
             SDVariable probs = sd.nn.softmax(scores, -1);
             SDVariable ctx = sd.mmul(probs, v4);                                                     // [B,K,R*T,hd]
             ctx = sd.reshape(sd.permute(sd.reshape(ctx, batch, h, seqLen, hd), 0, 2, 1, 3), n, (long) h * hd);
@@ -211,7 +213,7 @@ public final class DecoderGraph implements TrainableModel {
         SDVariable head = config.tieWordEmbeddings() ? p.get(EMBEDDING) : p.get(LM_HEAD);
         SDVariable logits = sd.mmul(LOGITS, out, head, false, true, false);                        // [N, V]
 
-        // Weighted cross-entropy, stable: nll = log(sum(exp(l - max))) + max - l[target].
+        // Weighted cross-entropy, stable: nll = log(sum(exp(l - max))) + max - l[target] (Softmax.logSumExp's rule).
         SDVariable max = logits.max(true, 1);
         SDVariable logSumExp = sd.math.log(sd.math.exp(logits.sub(max)).sum(true, 1)).add(max);   // [N, 1]
         SDVariable targetLogit = logits.mul(sd.oneHot(targets, v, -1, 1.0, 0.0, type)).sum(true, 1);

@@ -19,8 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * float)}), {@code Decoder.targetLogprobs} (per-tile {@link #logSumExp(float[], int, int)}, the tiles combined by
  * {@link #logSumExp(double[], int, int)}: logZ = M + log(sum_t exp(lse_t - M)) is log-sum-exp over the tiles' values),
  * the eager {@code CrossEntropy} ({@link #max}, {@link #exps}, {@link #scale}; fp64 {@link #logSumExp(double[], int,
- * int)} and {@link #forward(double[], int, int)}) and {@code EagerDecoder}'s attention ({@link #forwardMasked},
- * {@link #backward(double[], int, double[], int, int)}).
+ * int)} and {@link #forward(double[], int, int)}), {@code EagerDecoder}'s attention ({@link #forwardMasked},
+ * {@link #backward(double[], int, double[], int, int)}) and the server's top-logprobs ({@link #logSumExpF64}).
  *
  * <p>Masks: a key the query does not see ({@link Visibility}) gets weight exactly 0 in {@link #forwardMasked}. The
  * SameDiff graph cannot call Java per element, so it keeps SameDiff's softmax op (whose gradient is right in ND4J
