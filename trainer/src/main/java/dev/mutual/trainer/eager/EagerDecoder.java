@@ -84,8 +84,9 @@ public final class EagerDecoder implements TrainableModel {
     private final double[] rstdF;        // [N]
     private final INDArray logits;       // [N, V], overwritten by d loss / d logits in the backward pass
     private final CrossEntropy ce;
-    private final Swiglu swiglu = new Swiglu();
-    private final float[] normRow, normGain;   // [D] heap scratch of rmsNormF32
+    /** SwiGLU's heap chunks, one set per thread. */
+    private static final ThreadLocal<Swiglu> SWIGLU = ThreadLocal.withInitial(Swiglu::new);
+    private final float[] normGain;            // [D] heap copy of the gain in rmsNormF32
 
     // Scratch shared by all layers.
     private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
@@ -196,7 +197,6 @@ public final class EagerDecoder implements TrainableModel {
         rstdF = new double[n];
         logits = zeros(n, vocab);
         ce = new CrossEntropy(n, vocab);
-        normRow = new float[d];
         normGain = new float[d];
         qTok = zeros(n, qDim);
         kTok = zeros(n, kvDim);
@@ -499,12 +499,12 @@ public final class EagerDecoder implements TrainableModel {
         toHeads(Dense.of(kTok), Dense.of(a.kHead()), kvHeads, true, false);
         toHeads(Dense.of(vTok), Dense.of(a.vHead()), kvHeads, false, false);
         Dense probs = Dense.of(a.probs());
-        for (int bg = 0; bg < batch * kvHeads; bg++) {
+        ComputeThreads.forEachPart(batch * kvHeads, bg -> {
             // scores = q k^T / sqrt(hd): [R*T, T]; masked softmax per row; ctx = probs v: [R*T, hd]
             Blas.gemm(a.qBlocks()[bg], false, a.kBlocks()[bg], true, a.probBlocks()[bg], scale, 0);
             maskedSoftmax(probs, bg);
             Blas.gemm(a.probBlocks()[bg], false, a.vBlocks()[bg], false, ctxHeadBlocks[bg], 1, 0);
-        }
+        });
         toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
         a.mid().assign(resid[l]);
         linear(l, LoraModule.O_PROJ, a.ctx(), a.mid(), 1);
@@ -513,7 +513,8 @@ public final class EagerDecoder implements TrainableModel {
         rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
         linear(l, LoraModule.GATE_PROJ, a.norm2(), a.gate(), 0);  // [N, F]
         linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
-        swiglu.forward(Dense.of(a.gate()), Dense.of(a.up()), Dense.of(a.sig()), Dense.of(a.act()), n * ffn);
+        Dense gate = Dense.of(a.gate()), up = Dense.of(a.up()), sig = Dense.of(a.sig()), out = Dense.of(a.act());
+        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().forward(gate, up, sig, out, from, to));
         resid[l + 1].assign(a.mid());
         linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
     }
@@ -525,27 +526,34 @@ public final class EagerDecoder implements TrainableModel {
             rmsNormF32(xf, gf, of, rstd, eps);
             return;
         }
-        for (int i = 0; i < n; i++) {
-            int o = i * d;
-            double ss = 0;
-            for (int j = 0; j < d; j++) {
-                double v = x.get(o + j);
-                ss += v * v;
+        ComputeThreads.forEachRange(n, (part, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int o = i * d;
+                double ss = 0;
+                for (int j = 0; j < d; j++) {
+                    double v = x.get(o + j);
+                    ss += v * v;
+                }
+                double r = RmsNorm.inverseRms(ss, d, eps);
+                rstd[i] = r;
+                for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
             }
-            double r = RmsNorm.inverseRms(ss, d, eps);
-            rstd[i] = r;
-            for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
-        }
+        });
     }
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** {@link #rmsNorm} in fp32 with the Vector API on heap copies of each row (sum of squares in fp32 lanes). */
     private void rmsNormF32(Dense.F32 x, Dense.F32 gain, Dense.F32 out, double[] rstd, double eps) {
-        float[] row = normRow, g = normGain;
+        float[] g = normGain;
         gain.copyTo(0, g, d);
+        ComputeThreads.forEachRange(n, (part, from, to) -> rmsNormRowsF32(x, g, out, rstd, eps, from, to));
+    }
+
+    private void rmsNormRowsF32(Dense.F32 x, float[] g, Dense.F32 out, double[] rstd, double eps, int from, int to) {
+        float[] row = new float[d];
         int bound = S.loopBound(d);
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             x.copyTo(i * d, row, d);
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
@@ -578,9 +586,9 @@ public final class EagerDecoder implements TrainableModel {
     private void toHeads(Dense tok, Dense head, int count, boolean rope, boolean inverse) {
         int half = hd / 2;
         int width = count * hd;
-        for (int r = 0; r < batch; r++) {
-            for (int t = 0; t < seqLen; t++) {
-                int i = r * seqLen + t;
+        ComputeThreads.forEachRange(n, (part, first, end) -> {
+            for (int i = first; i < end; i++) {
+                int r = i / seqLen, t = i % seqLen;
                 int ro = positions[i] * half;
                 for (int h = 0; h < count; h++) {
                     int to = i * width + h * hd;
@@ -604,7 +612,7 @@ public final class EagerDecoder implements TrainableModel {
                     }
                 }
             }
-        }
+        });
     }
 
     /** Whether query t may see key j of the same row ({@link Visibility}: causal, same example, sliding window). */
@@ -671,11 +679,13 @@ public final class EagerDecoder implements TrainableModel {
         linearBackward(l, LoraModule.DOWN_PROJ, a.act(), dResid, dAct, 0);          // dAct [N, F]
         Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up());
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
-        for (int i = 0; i < n * ffn; i++) {
-            double x = gate.get(i), s = sig.get(i), grad = da.get(i);
-            du.set(i, SwiGluGate.upBackward(grad, x, s));
-            dg.set(i, SwiGluGate.gateBackward(grad, x, s, up.get(i)));
-        }
+        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> {
+            for (int i = from; i < to; i++) {
+                double x = gate.get(i), s = sig.get(i), grad = da.get(i);
+                du.set(i, SwiGluGate.upBackward(grad, x, s));
+                dg.set(i, SwiGluGate.gateBackward(grad, x, s, up.get(i)));
+            }
+        });
         linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
         linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
         rmsNormBackward(Dense.of(a.mid()), a.rstd2(), p(layer(l, "post_attention_layernorm.weight")), Dense.of(dNorm),
@@ -685,13 +695,13 @@ public final class EagerDecoder implements TrainableModel {
         linearBackward(l, LoraModule.O_PROJ, a.ctx(), dResid, dCtx, 0);            // dCtx [N, Q]
         toHeads(Dense.of(dCtx), Dense.of(dCtxHead), heads, false, false);
         Dense probs = Dense.of(a.probs()), dProb = Dense.of(dProbs);
-        for (int bg = 0; bg < batch * kvHeads; bg++) {
+        ComputeThreads.forEachPart(batch * kvHeads, bg -> {
             Blas.gemm(a.probBlocks()[bg], true, dCtxBlocks[bg], false, dVBlocks[bg], 1, 0);  // dv = P^T dctx
             Blas.gemm(dCtxBlocks[bg], false, a.vBlocks()[bg], true, dProbBlocks[bg], 1, 0);  // dP = dctx v^T
             softmaxBackward(probs, dProb, bg);                                              // dP -> dscores
             Blas.gemm(dProbBlocks[bg], false, a.kBlocks()[bg], false, dQBlocks[bg], scale, 0); // dq = dS k / sqrt(hd)
             Blas.gemm(dProbBlocks[bg], true, a.qBlocks()[bg], false, dKBlocks[bg], scale, 0);  // dk = dS^T q / sqrt(hd)
-        }
+        });
         toHeads(Dense.of(dQTok), Dense.of(dQHead), heads, true, true);
         toHeads(Dense.of(dKTok), Dense.of(dKHead), kvHeads, true, true);
         toHeads(Dense.of(dVTok), Dense.of(dVHead), kvHeads, false, true);
@@ -712,20 +722,28 @@ public final class EagerDecoder implements TrainableModel {
      * {@code dx}, the residual stream's gradient), and dg = sum over tokens of dy * x * r (set).
      */
     private void rmsNormBackward(Dense x, double[] rstd, Dense gain, Dense dy, Dense dx, Dense dGain) {
-        double[] dg = new double[d];
-        for (int i = 0; i < n; i++) {
-            int o = i * d;
-            double r = rstd[i];
-            double dot = 0;
-            for (int j = 0; j < d; j++) dot += dy.get(o + j) * gain.get(j) * x.get(o + j);
-            double k = RmsNorm.backwardFactor(r, dot, d);
-            for (int j = 0; j < d; j++) {
-                double xv = x.get(o + j), dyv = dy.get(o + j);
-                dx.add(o + j, RmsNorm.inputGradient(r, dyv, gain.get(j), xv, k));
-                dg[j] += dyv * xv * r;
+        double[][] dgParts = new double[ComputeThreads.count()][d];   // per thread, summed below in a fixed order
+        ComputeThreads.forEachRange(n, (part, from, to) -> {
+            double[] dg = dgParts[part];
+            for (int i = from; i < to; i++) {
+                int o = i * d;
+                double r = rstd[i];
+                double dot = 0;
+                for (int j = 0; j < d; j++) dot += dy.get(o + j) * gain.get(j) * x.get(o + j);
+                double k = RmsNorm.backwardFactor(r, dot, d);
+                for (int j = 0; j < d; j++) {
+                    double xv = x.get(o + j), dyv = dy.get(o + j);
+                    dx.add(o + j, RmsNorm.inputGradient(r, dyv, gain.get(j), xv, k));
+                    dg[j] += dyv * xv * r;
+                }
             }
+        });
+        if (dGain == null) return;
+        for (int j = 0; j < d; j++) {
+            double sum = 0;
+            for (double[] dg : dgParts) sum += dg[j];
+            dGain.set(j, sum);
         }
-        if (dGain != null) for (int j = 0; j < d; j++) dGain.set(j, dg[j]);
     }
 
     /** dS = P * (dP - sum_j(dP * P)) per row of block bg, in place in dP; hidden keys (P = 0) get 0. */

@@ -20,17 +20,22 @@ final class Swiglu {
 
     /** sig = sigmoid(gate), out = gate * sig * up over elements [0, len). */
     void forward(Dense gate, Dense up, Dense sig, Dense out, int len) {
+        forward(gate, up, sig, out, 0, len);
+    }
+
+    /** {@link #forward(Dense, Dense, Dense, Dense, int)} over elements [start, end). */
+    void forward(Dense gate, Dense up, Dense sig, Dense out, int start, int end) {
         if (!(gate instanceof Dense.F32 gf && up instanceof Dense.F32 uf && sig instanceof Dense.F32 sf
                 && out instanceof Dense.F32 of)) {
-            for (int i = 0; i < len; i++) {
+            for (int i = start; i < end; i++) {
                 double x = gate.get(i), sg = SwiGluGate.sigmoid(x);
                 sig.set(i, sg);
                 out.set(i, SwiGluGate.forward(x, sg, up.get(i)));
             }
             return;
         }
-        for (int from = 0; from < len; from += CHUNK) {
-            int m = Math.min(CHUNK, len - from);
+        for (int from = start; from < end; from += CHUNK) {
+            int m = Math.min(CHUNK, end - from);
             gf.copyTo(from, g, m);
             uf.copyTo(from, u, m);
             int j = 0;
