@@ -56,7 +56,7 @@ public final class ComputeThreads {
 
     /** A contiguous range [from, to) of {@code part}'s share of the work. */
     @FunctionalInterface
-    interface RangeBody {
+    public interface RangeBody {
         void run(int part, int from, int to);
     }
 
@@ -64,7 +64,7 @@ public final class ComputeThreads {
      * Splits [0, n) into up to {@link #count} contiguous ranges that run concurrently (plain Java loops; OpenBLAS is
      * left as it is). {@code part} indexes per-thread scratch: below {@link #count}.
      */
-    static void forEachRange(int n, RangeBody body) {
+    public static void forEachRange(int n, RangeBody body) {
         int threads = Math.min(count, n);
         if (threads <= 1) {
             body.run(0, 0, n);
