@@ -19,7 +19,6 @@ import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
 import dev.mutual.trainer.ops.RmsNorm;
 import dev.mutual.trainer.ops.RotaryEmbedding;
-import dev.mutual.trainer.ops.SwiGluGate;
 import dev.mutual.trainer.ops.Visibility;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -679,13 +678,7 @@ public final class EagerDecoder implements TrainableModel {
         linearBackward(l, LoraModule.DOWN_PROJ, a.act(), dResid, dAct, 0);          // dAct [N, F]
         Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up());
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
-        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> {
-            for (int i = from; i < to; i++) {
-                double x = gate.get(i), s = sig.get(i), grad = da.get(i);
-                du.set(i, SwiGluGate.upBackward(grad, x, s));
-                dg.set(i, SwiGluGate.gateBackward(grad, x, s, up.get(i)));
-            }
-        });
+        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().backward(da, gate, sig, up, dg, du, from, to));
         linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
         linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
         rmsNormBackward(Dense.of(a.mid()), a.rstd2(), p(layer(l, "post_attention_layernorm.weight")), Dense.of(dNorm),
