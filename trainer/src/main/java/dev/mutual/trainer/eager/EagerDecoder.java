@@ -337,15 +337,17 @@ public final class EagerDecoder implements TrainableModel {
     @Override
     public double loss(TokenBatch b) {
         load(b, true);
-        forward();
-        return crossEntropy(false);
+        try (var blas = ComputeThreads.singleThreadedBlas()) {
+            forward();
+            return crossEntropy(false);
+        }
     }
 
     @Override
     public LossAndGradients lossAndGradients(TokenBatch b) {
         load(b, true);
         training = true;
-        try {
+        try (var blas = ComputeThreads.singleThreadedBlas()) {
             drawDropoutMasks();
             forward();
             double loss = crossEntropy(true);
@@ -424,7 +426,9 @@ public final class EagerDecoder implements TrainableModel {
         double[][] w = new double[inputIds.length][];
         for (int i = 0; i < w.length; i++) w[i] = new double[inputIds[i].length];
         load(new TokenBatch(inputIds, new int[inputIds.length][inputIds[0].length], w), false);
-        forward();
+        try (var blas = ComputeThreads.singleThreadedBlas()) {
+            forward();
+        }
         return logits.reshape(batch, seqLen, vocab).dup();
     }
 
@@ -505,7 +509,7 @@ public final class EagerDecoder implements TrainableModel {
             Blas.gemm(a.probBlocks()[bg], false, a.vBlocks()[bg], false, ctxHeadBlocks[bg], 1, 0);
         });
         toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
-        a.mid().assign(resid[l]);
+        Dense.of(a.mid()).copyAll(Dense.of(resid[l]));
         linear(l, LoraModule.O_PROJ, a.ctx(), a.mid(), 1);
 
         // MLP block: x' = mid + down(silu(gate(m)) * up(m)) on post_attention_layernorm(mid).
@@ -514,7 +518,7 @@ public final class EagerDecoder implements TrainableModel {
         linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
         Dense gate = Dense.of(a.gate()), up = Dense.of(a.up()), sig = Dense.of(a.sig()), out = Dense.of(a.act());
         ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().forward(gate, up, sig, out, from, to));
-        resid[l + 1].assign(a.mid());
+        Dense.of(resid[l + 1]).copyAll(Dense.of(a.mid()));
         linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
     }
 
@@ -656,13 +660,13 @@ public final class EagerDecoder implements TrainableModel {
         INDArray gHead = c.tieWordEmbeddings() ? grads.get(EMBEDDING) : grads.get(LM_HEAD);
         if (gHead != null) Blas.gemm(logits, true, normF, false, gHead, 1, 0);   // [V, D] = dlogits^T normF
         Blas.gemm(logits, false, head, false, dNorm, 1, 0);                      // [N, D] = dlogits W
-        dResid.assign(0);
+        Dense.of(dResid).zeroAll();
         rmsNormBackward(Dense.of(resid[layers]), rstdF, p(FINAL_NORM), Dense.of(dNorm), Dense.of(dResid),
                 gradOf(FINAL_NORM));
         for (int l = layers - 1; l >= 0; l--) layerBackward(l);
         if (lora != null) return;   // frozen embedding
         // dE: the head's share (tied, already there) plus one row of dh0 per occurrence of each id.
-        if (!c.tieWordEmbeddings()) grads.get(EMBEDDING).assign(0);
+        if (!c.tieWordEmbeddings()) Dense.of(grads.get(EMBEDDING)).zeroAll();
         Dense gE = Dense.of(grads.get(EMBEDDING));
         Dense dx = Dense.of(dResid);
         for (int i = 0; i < n; i++) {
