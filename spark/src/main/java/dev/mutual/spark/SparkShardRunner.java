@@ -43,6 +43,8 @@ public final class SparkShardRunner implements ShardRunner {
     public static final List<String> JVM_OPTIONS = List.of(
             "-XX:+IgnoreUnrecognizedVMOptions",
             "--add-modules=jdk.incubator.vector",
+            "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=inline,dev.mutual.trainer.ops.Exp::exp",
             "--add-opens=java.base/java.lang=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",

@@ -3,6 +3,7 @@ package dev.mutual.experiments.serve;
 import dev.mutual.trainer.inference.Decoder;
 import dev.mutual.trainer.inference.KvCache;
 import dev.mutual.trainer.inference.Sampler;
+import dev.mutual.trainer.ops.Softmax;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -250,7 +251,7 @@ public final class BatchEngine implements AutoCloseable {
                     return;
                 }
             }
-            double lse = s.job.topLogprobs() >= 0 ? logSumExp(l, 0, vocab) : 0;
+            double lse = s.job.topLogprobs() >= 0 ? Softmax.logSumExpF64(l, 0, vocab) : 0;
             if (s.job.topLogprobs() > 0) tops[a] = top(l, 0, vocab, lse, s.job.topLogprobs());
             float[] copy = s.job.topLogprobs() >= 0 ? l.clone() : l; // samplers may change the row in place
             drawn[a] = s.job.sampler().sample(l, s.rng);
@@ -309,21 +310,13 @@ public final class BatchEngine implements AutoCloseable {
             int n = Math.min(block, p.length - 1 - r0);
             float[] logits = decoder.logits(hidden, firstRow + r0, n);
             for (int r = 0; r < n; r++) {
-                double lse = logSumExp(logits, r * vocab, vocab);
+                double lse = Softmax.logSumExpF64(logits, r * vocab, vocab);
                 int target = p[r0 + r + 1];
                 lp[r0 + r + 1] = logits[r * vocab + target] - lse;
                 if (k > 0) top[r0 + r + 1] = top(logits, r * vocab, vocab, lse, k);
             }
         }
         s.job.listener().prompt(lp, top);
-    }
-
-    static double logSumExp(float[] l, int off, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, l[off + i]);
-        double sum = 0;
-        for (int i = 0; i < n; i++) sum += Math.exp(l[off + i] - max);
-        return max + Math.log(sum);
     }
 
     /** The k largest logits of a row as log-probs, largest first, the lower id first on ties. */

@@ -1,9 +1,6 @@
 package dev.mutual.trainer.eager;
 
-import dev.mutual.trainer.ops.Exp;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import dev.mutual.trainer.ops.Softmax;
 
 /**
  * Weighted softmax cross-entropy over {@code [rows, vocab]} logits and, in the same pass, its gradient in place:
@@ -11,14 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Why not ND4J ops: max, subtract, exp, sum and scale were five native passes over the [N, V] logits (131 MB at
  * V = 32000), about 14 % of a training step. Here each row is read once into a heap buffer (128 KB at V = 32000,
- * it stays in L2), max / exp-sum / scale run on it with the Vector API, and it is written back once; rows are
- * split over the common pool. fp32 uses {@link Exp#exp(FloatVector)} (a polynomial within 3 ulp of {@code Math.exp},
- * CrossEntropyTest); fp64 (the gradient checks) runs the same formulas in double with {@code Math.exp}.
+ * it stays in L2), max / exp-sum / scale run on it ({@link Softmax}'s vector paths, e^x by {@code ops.Exp}: within 3
+ * ulp of {@code Math.exp}, CrossEntropyTest), and it is written back once; rows are split over the common pool. fp64
+ * (the gradient checks) runs {@link Softmax}'s definitions in double with {@code Math.exp}.
  */
 final class CrossEntropy {
-
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
 
     private final int rows, vocab;
     /** One row buffer per part, so parts run concurrently without allocating. */
@@ -50,7 +44,6 @@ final class CrossEntropy {
     private double rowsF32(Dense.F32 logits, int from, int to, float[] buf, int[] targets, double[] weights,
                            double weightSum, boolean backward) {
         double loss = 0;
-        int bound = S.loopBound(vocab);
         for (int i = from; i < to; i++) {
             double w = weights[i];
             if (w == 0) {
@@ -58,37 +51,22 @@ final class CrossEntropy {
                 continue;
             }
             logits.copyTo(i * vocab, buf, vocab);
-            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            int j = 0;
-            for (; j < bound; j += L) mv = mv.max(FloatVector.fromArray(S, buf, j));
-            float max = mv.reduceLanes(VectorOperators.MAX);
-            for (; j < vocab; j++) max = Math.max(max, buf[j]);
+            float max = Softmax.max(buf, 0, vocab);
             float target = buf[targets[i]];
-            FloatVector sv = FloatVector.zero(S);
-            for (j = 0; j < bound; j += L) {
-                FloatVector e = Exp.exp(FloatVector.fromArray(S, buf, j).sub(max));
-                sv = sv.add(e);
-                e.intoArray(buf, j);
-            }
-            double sum = sv.reduceLanes(VectorOperators.ADD);
-            for (; j < vocab; j++) {
-                buf[j] = (float) Math.exp(buf[j] - max);
-                sum += buf[j];
-            }
-            loss += w * (Math.log(sum) + max - target);
+            double sum = Softmax.exps(buf, 0, vocab, max);                  // buf = e^(l - max)
+            loss += w * (Softmax.logSumExp(max, sum) - target);
             if (!backward) continue;
-            float factor = (float) (w / (weightSum * sum));
-            for (j = 0; j < bound; j += L) FloatVector.fromArray(S, buf, j).mul(factor).intoArray(buf, j);
-            for (; j < vocab; j++) buf[j] *= factor;
+            Softmax.scale(buf, 0, vocab, (float) (w / (weightSum * sum)));  // w / W * softmax
             buf[targets[i]] -= (float) (w / weightSum);
             logits.copyFrom(buf, i * vocab, vocab);
         }
         return loss;
     }
 
-    /** The same formulas in double, element by element (fp64 gradient checks). */
+    /** The same formulas in double on a copy of each row ({@link Softmax}'s fp64 definitions; the gradient checks). */
     private double rowsF64(Dense l, int from, int to, int[] targets, double[] weights, double weightSum, boolean backward) {
         double loss = 0;
+        double[] row = new double[vocab];
         for (int i = from; i < to; i++) {
             int o = i * vocab;
             double w = weights[i];
@@ -96,16 +74,13 @@ final class CrossEntropy {
                 if (backward) for (int j = 0; j < vocab; j++) l.set(o + j, 0);
                 continue;
             }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < vocab; j++) max = Math.max(max, l.get(o + j));
-            double target = l.get(o + targets[i]);
-            double sum = 0;
-            for (int j = 0; j < vocab; j++) sum += Math.exp(l.get(o + j) - max);
-            loss += w * (Math.log(sum) + max - target);
+            for (int j = 0; j < vocab; j++) row[j] = l.get(o + j);
+            loss += w * (Softmax.logSumExp(row, 0, vocab) - row[targets[i]]);
             if (!backward) continue;
-            double factor = w / (weightSum * sum);
-            for (int j = 0; j < vocab; j++) l.set(o + j, Math.exp(l.get(o + j) - max) * factor);
-            l.add(o + targets[i], -w / weightSum);
+            Softmax.forward(row, 0, vocab);
+            double factor = w / weightSum;
+            for (int j = 0; j < vocab; j++) l.set(o + j, row[j] * factor);
+            l.add(o + targets[i], -factor);
         }
         return loss;
     }

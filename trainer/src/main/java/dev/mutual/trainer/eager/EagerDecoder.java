@@ -19,6 +19,7 @@ import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
 import dev.mutual.trainer.ops.RmsNorm;
 import dev.mutual.trainer.ops.RotaryEmbedding;
+import dev.mutual.trainer.ops.Softmax;
 import dev.mutual.trainer.ops.Visibility;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -626,19 +627,13 @@ public final class EagerDecoder implements TrainableModel {
     /** In-place softmax over the visible keys of each of block bg's R*T score rows; hidden keys get probability 0. */
     private void maskedSoftmax(Dense probs, int bg) {
         int rowStart = (bg / kvHeads) * seqLen;
+        double[] scores = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
             int t = row % seqLen;
             int o = (bg * group * seqLen + row) * seqLen;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j <= t; j++) if (visible(rowStart, t, j)) max = Math.max(max, probs.get(o + j));
-            double sum = 0;
-            for (int j = 0; j < seqLen; j++) {
-                double e = visible(rowStart, t, j) ? Math.exp(probs.get(o + j) - max) : 0;
-                probs.set(o + j, e);
-                sum += e;
-            }
-            double inv = 1 / sum;
-            for (int j = 0; j <= t; j++) probs.set(o + j, probs.get(o + j) * inv);
+            for (int j = 0; j < seqLen; j++) scores[j] = probs.get(o + j);
+            Softmax.forwardMasked(scores, 0, seqLen, j -> visible(rowStart, t, j));
+            for (int j = 0; j < seqLen; j++) probs.set(o + j, scores[j]);
         }
     }
 
@@ -743,14 +738,19 @@ public final class EagerDecoder implements TrainableModel {
         }
     }
 
-    /** dS = P * (dP - sum_j(dP * P)) per row of block bg, in place in dP; hidden keys (P = 0) get 0. */
+    /** dS = P * (dP - sum_j(dP * P)) per row of block bg ({@link Softmax}), in place in dP; hidden keys (P = 0) get 0. */
     private void softmaxBackward(Dense probs, Dense dProb, int bg) {
+        double[] y = new double[seqLen], dy = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
             int t = row % seqLen;
             int o = (bg * group * seqLen + row) * seqLen;
-            double dot = 0;
-            for (int j = 0; j <= t; j++) dot += dProb.get(o + j) * probs.get(o + j);
-            for (int j = 0; j < seqLen; j++) dProb.set(o + j, j <= t ? probs.get(o + j) * (dProb.get(o + j) - dot) : 0);
+            // keys after t are never visible (causal): P = 0 there, so only the prefix 0..t is computed
+            for (int j = 0; j <= t; j++) {
+                y[j] = probs.get(o + j);
+                dy[j] = dProb.get(o + j);
+            }
+            Softmax.backward(y, 0, dy, 0, t + 1);
+            for (int j = 0; j < seqLen; j++) dProb.set(o + j, j <= t ? dy[j] : 0);
         }
     }
 

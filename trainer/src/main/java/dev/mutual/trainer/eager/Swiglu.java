@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Swiglu {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** {@link Exp#SPECIES}, as every loop that calls {@link Exp}: one vector class per JVM, or C2 stops inlining it. */
+    private static final VectorSpecies<Float> S = Exp.SPECIES;
     private static final int CHUNK = 4096;
     private final float[] g = new float[CHUNK], u = new float[CHUNK], s = new float[CHUNK], o = new float[CHUNK];
 

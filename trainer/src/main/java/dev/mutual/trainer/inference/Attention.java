@@ -1,11 +1,12 @@
 package dev.mutual.trainer.inference;
 
 import dev.mutual.trainer.model.ModelConfig;
+import dev.mutual.trainer.ops.Softmax;
 import dev.mutual.trainer.ops.Visibility;
 
 /**
  * Causal grouped-query attention of one sequence's new rows against its cache (HF eager attention):
- * softmax(q . k^T / sqrt(hd)) . v, query head h reading KV head h / (heads / kvHeads). Position i sees the run
+ * softmax(q . k^T / sqrt(hd)) . v ({@link Softmax}), query head h reading KV head h / (heads / kvHeads). Position i sees the run
  * {@link Visibility#firstVisible} .. i (causal, and with Mistral's sliding window W the last W positions).
  */
 final class Attention {
@@ -42,8 +43,8 @@ final class Attention {
                     max = Kernels.dots(scores, split, start, q, qo, keys, kvo, kvDim, hd, scale, max, vector);
                 }
                 max = Kernels.dots(scores, from, pos + 1, q, qo, k, (row0 + from - start) * kvDim + kvo, kvDim, hd, scale, max, vector);
-                float sum = Kernels.expShifted(scores, first, pos + 1, max, vector);
-                for (int j = first; j <= pos; j++) scores[j] /= sum;
+                if (vector) Softmax.forward(scores, first, pos + 1 - first, max);
+                else Softmax.forwardScalar(scores, first, pos + 1 - first, max);
                 int oo = (row0 + i) * heads * hd + h * hd;
                 java.util.Arrays.fill(out, oo, oo + hd, 0f);
                 if (first < start) {

@@ -2,6 +2,7 @@ package dev.mutual.trainer.inference;
 
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
+import dev.mutual.trainer.ops.Softmax;
 
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -180,9 +181,9 @@ public final class Decoder implements AutoCloseable {
      *
      * <p>Vector path: the LM head runs over up to 96 rows at a time in tiles of 512 vocabulary columns, spread over
      * the threads; each tile's log-sum-exp per row is taken while the tile is in cache, and the tiles' values are
-     * combined as logZ = M + log(sum_t exp(lse_t - M)), M = max_t lse_t. So no [rows, vocab] logits array is ever
+     * combined as logZ = M + log(sum_t exp(lse_t - M)), M = max_t lse_t (both {@link Softmax#logSumExp}). So no [rows, vocab] logits array is ever
      * written. Tiles are fixed column ranges, so a row's value does not depend on the other rows. Scalar path: the
-     * full logits row and {@link Kernels#logSumExp}, the reference the vector path is tested against.
+     * full logits row and {@link Softmax#logSumExpScalar}, the reference the vector path is tested against.
      */
     public double[] targetLogprobs(float[] hidden, int[] rows, int[] targets) {
         if (rows.length != targets.length) throw new IllegalArgumentException(rows.length + " rows but " + targets.length + " targets");
@@ -194,7 +195,7 @@ public final class Decoder implements AutoCloseable {
         if (!vectorized) {
             for (int i = 0; i < rows.length; i++) {
                 float[] logits = logits(hidden, rows[i], 1);
-                out[i] = logits[targets[i]] - Kernels.logSumExp(logits, 0, vocab, false);
+                out[i] = logits[targets[i]] - Softmax.logSumExpScalar(logits, 0, vocab);
             }
             return out;
         }
@@ -215,18 +216,13 @@ public final class Decoder implements AutoCloseable {
                     int n0 = t * HEAD_TILE, n1 = Math.min(vocab, n0 + HEAD_TILE);
                     Kernels.matmulVector(tile, HEAD_TILE, n0, x, padded, headT, null, n0, n1, d);
                     for (int r = 0; r < n; r++) {
-                        lse[r * tiles + t] = Kernels.logSumExp(tile, r * HEAD_TILE, n1 - n0, true);
+                        lse[r * tiles + t] = Softmax.logSumExp(tile, r * HEAD_TILE, n1 - n0);
                         int target = targets[first + r];
                         if (target >= n0 && target < n1) targetLogit[r] = tile[r * HEAD_TILE + target - n0];
                     }
                 }
             });
-            for (int r = 0; r < n; r++) {
-                double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int t = 0; t < tiles; t++) max = Math.max(max, lse[r * tiles + t]);
-                for (int t = 0; t < tiles; t++) sum += Math.exp(lse[r * tiles + t] - max);
-                out[i0 + r] = targetLogit[r] - (max + Math.log(sum));
-            }
+            for (int r = 0; r < n; r++) out[i0 + r] = targetLogit[r] - Softmax.logSumExp(lse, r * tiles, tiles);
         }
         return out;
     }

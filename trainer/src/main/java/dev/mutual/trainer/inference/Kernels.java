@@ -16,12 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Kernels {
     /**
-     * 256-bit vectors (8 floats), or the preferred ones where narrower. Not 512: with AVX-512 (UseAVX=3) JDK 17 ran
-     * these kernels ~5x slower per CPU second than at 256 bits (bench pairs, 1 thread: 13.3 against 2.7 CPU s;
-     * BENCHMARKS.md "MAIN"), and the 6 x 2 register block is shaped for 256-bit registers.
+     * 256-bit vectors (8 floats), or the preferred ones where narrower: {@link Exp#SPECIES}. Not 512: with AVX-512
+     * (UseAVX=3) JDK 17 ran these kernels ~5x slower per CPU second than at 256 bits (bench pairs, 1 thread: 13.3
+     * against 2.7 CPU s; BENCHMARKS.md "MAIN"), and the 6 x 2 register block is shaped for 256-bit registers.
      */
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 256 ? FloatVector.SPECIES_256
-            : FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Exp.SPECIES;
     static final int L = S.length();
 
     private Kernels() {}
@@ -165,26 +164,6 @@ final class Kernels {
         v1.intoArray(out, o + L, mask1);
     }
 
-    /** a[i] = exp(a[i] - shift) for i in [from, to); returns their sum. Vector path: {@link Exp#exp(FloatVector)}. */
-    static float expShifted(float[] a, int from, int to, float shift, boolean vector) {
-        int i = from;
-        float sum = 0f;
-        if (vector) {
-            FloatVector sv = FloatVector.broadcast(S, shift), acc = FloatVector.zero(S);
-            for (; i + L <= to; i += L) {
-                FloatVector e = Exp.exp(FloatVector.fromArray(S, a, i).sub(sv));
-                e.intoArray(a, i);
-                acc = acc.add(e);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < to; i++) {
-            a[i] = (float) Math.exp(a[i] - shift);
-            sum += a[i];
-        }
-        return sum;
-    }
-
     /** g[i] = silu(g[i]) * u[i] = g / (1 + exp(-g)) * u, the SwiGLU gate. */
     static void swiglu(float[] g, float[] u, int n, boolean vector) {
         int i = 0;
@@ -305,30 +284,5 @@ final class Kernels {
     /** HF LlamaRMSNorm over each row ({@link RmsNorm#forward(float[], int, float[], int, float[], int, double)}). */
     static void rmsNorm(float[] out, float[] x, float[] weight, int rows, int d, double eps) {
         for (int r = 0; r < rows; r++) RmsNorm.forward(out, r * d, x, r * d, weight, d, eps);
-    }
-
-    /**
-     * log(sum_i exp(x[o + i])) over n values, the sum in double. The vector path uses {@link Exp#exp(FloatVector)}; the scalar
-     * path {@link Math#exp}.
-     */
-    static double logSumExp(float[] x, int o, int n, boolean vector) {
-        float max = Float.NEGATIVE_INFINITY;
-        int i = 0;
-        if (vector) {
-            FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; i + L <= n; i += L) m = m.max(FloatVector.fromArray(S, x, o + i));
-            max = m.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < n; i++) max = Math.max(max, x[o + i]);
-        double sum = 0;
-        i = 0;
-        if (vector) {
-            FloatVector mv = FloatVector.broadcast(S, max);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i + L <= n; i += L) acc = acc.add(Exp.exp(FloatVector.fromArray(S, x, o + i).sub(mv)));
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) sum += Math.exp(x[o + i] - max);
-        return max + Math.log(sum);
     }
 }

@@ -2,6 +2,7 @@ package dev.mutual.trainer.ops;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The one vectorised e^x of the project (softmax and log-sum-exp in inference, the trainer's cross-entropy, both
@@ -17,9 +18,26 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Each lane is computed from its own input only, so a result never depends on the lanes around it (batch 1 and
  * batch 16 agree). The vector form works at any species: it takes the species of its argument, and once inlined into
  * a kernel that loads with a constant species, C2 compiles it for that width.
+ *
+ * <p>Every loop that calls it loads with {@link #SPECIES}, so that one JVM only ever passes it one vector class. C2
+ * compiles this method with vector intrinsics only where the argument's class is known (inlined, or a monomorphic
+ * profile). With two widths in one JVM (the eager cross-entropy at 256 bits beside {@code Swiglu} at the preferred
+ * 512, 2026-12-05) it compiled the method on its own with every lane operation boxed, then refused to inline that
+ * ("already compiled into a big method"): GBs of vector garbage per run and the heap growing step after step. Which
+ * compile comes first depends on timing even at one width, so the launchers also force it inline
+ * ({@code -XX:CompileCommand=inline,dev.mutual.trainer.ops.Exp::exp} in bin/mutual, the Surefire argLine and Spark's
+ * executor options).
  */
 public final class Exp {
     private Exp() {}
+
+    /**
+     * The species of every vector loop that calls {@link #exp(FloatVector)} (inference kernels, {@link Softmax}, the
+     * eager {@code Swiglu}): 256-bit (8 floats), or the preferred one where narrower. Not 512: JDK 17 ran the inference
+     * kernels ~5x slower per CPU second at 512 bits (BENCHMARKS.md "Vector width").
+     */
+    public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 256
+            ? FloatVector.SPECIES_256 : FloatVector.SPECIES_PREFERRED;
 
     /** Clamp range: e^-87 is a normal float, e^88 below Float.MAX_VALUE. */
     public static final float MIN = -87f, MAX = 88f;

@@ -64,11 +64,9 @@ class KernelsTest {
     }
 
     @Test
-    void logSumExpAndSwigluAgreeAcrossPaths() {
+    void swigluAgreesAcrossPaths() {
+        // (log-sum-exp and softmax moved to ops.Softmax: SoftmaxTest)
         Random r = new Random(13);
-        float[] row = random(r, 32003);
-        for (int i = 0; i < row.length; i++) row[i] *= 4;
-        assertEquals(Kernels.logSumExp(row, 0, row.length, false), Kernels.logSumExp(row, 0, row.length, true), 1e-5);
         float[] g1 = random(r, 77), u = random(r, 77), g2 = g1.clone();
         Kernels.swiglu(g1, u, 77, false);
         Kernels.swiglu(g2, u, 77, true);
