@@ -91,6 +91,20 @@ abstract sealed class Dense permits Dense.F32, Dense.F64 {
             U.copyMemory(src, Unsafe.ARRAY_FLOAT_BASE_OFFSET, null, address + 4L * from, 4L * len);
         }
 
+        /** Copies elements [from, from + len) into {@code dst[dstOffset, dstOffset + len)}. */
+        void copyTo(int from, float[] dst, int dstOffset, int len) {
+            checkRange(from, len, dst.length - dstOffset);
+            if (dstOffset < 0) throw new IndexOutOfBoundsException("heap offset " + dstOffset);
+            U.copyMemory(null, address + 4L * from, dst, Unsafe.ARRAY_FLOAT_BASE_OFFSET + 4L * dstOffset, 4L * len);
+        }
+
+        /** Copies {@code src[srcOffset, srcOffset + len)} to elements [to, to + len). */
+        void copyFrom(float[] src, int srcOffset, int to, int len) {
+            checkRange(to, len, src.length - srcOffset);
+            if (srcOffset < 0) throw new IndexOutOfBoundsException("heap offset " + srcOffset);
+            U.copyMemory(src, Unsafe.ARRAY_FLOAT_BASE_OFFSET + 4L * srcOffset, null, address + 4L * to, 4L * len);
+        }
+
         /** Sets elements [from, from + len) to 0. */
         void zero(int from, int len) {
             checkRange(from, len, len);

@@ -104,6 +104,7 @@ public final class EagerDecoder implements TrainableModel {
     private final double[] lossWeights;
     private double[] ropeCos = new double[0];   // [positions][hd/2]
     private double[] ropeSin = new double[0];
+    private float[] ropeCosF = new float[0], ropeSinF = new float[0];   // the same tables in fp32
     private int ropePositions;
 
     /**
@@ -467,6 +468,12 @@ public final class EagerDecoder implements TrainableModel {
             System.arraycopy(cos[p], 0, ropeCos, p * half, half);
             System.arraycopy(sin[p], 0, ropeSin, p * half, half);
         }
+        ropeCosF = new float[ropeCos.length];
+        ropeSinF = new float[ropeSin.length];
+        for (int i = 0; i < ropeCos.length; i++) {
+            ropeCosF[i] = (float) ropeCos[i];
+            ropeSinF[i] = (float) ropeSin[i];
+        }
         ropePositions = count;
     }
 
@@ -590,6 +597,10 @@ public final class EagerDecoder implements TrainableModel {
     private void toHeads(Dense tok, Dense head, int count, boolean rope, boolean inverse) {
         int half = hd / 2;
         int width = count * hd;
+        if (tok instanceof Dense.F32 tf && head instanceof Dense.F32 hf) {
+            ComputeThreads.forEachRange(n, (part, first, end) -> toHeadsF32(tf, hf, count, rope, inverse, first, end));
+            return;
+        }
         ComputeThreads.forEachRange(n, (part, first, end) -> {
             for (int i = first; i < end; i++) {
                 int r = i / seqLen, t = i % seqLen;
@@ -617,6 +628,53 @@ public final class EagerDecoder implements TrainableModel {
                 }
             }
         });
+    }
+
+    /**
+     * {@link #toHeads} in fp32 for tokens [first, end): each token's row is copied to the heap once, each head's
+     * rotation runs on Vector API lanes (RoPE as {@link RotaryEmbedding}'s float forms, the backward as its
+     * transpose), and each head segment is copied out (or in) with one memcpy.
+     */
+    private void toHeadsF32(Dense.F32 tok, Dense.F32 head, int count, boolean rope, boolean inverse, int first, int end) {
+        int half = hd / 2, width = count * hd;
+        float[] row = new float[width], seg = new float[hd];
+        int bound = S.loopBound(half);
+        for (int i = first; i < end; i++) {
+            int r = i / seqLen, t = i % seqLen;
+            int ro = positions[i] * half;
+            if (!inverse) tok.copyTo(i * width, row, width);
+            for (int h = 0; h < count; h++) {
+                int to = h * hd;
+                int ho = ((r * count + h) * seqLen + t) * hd;
+                if (!rope) {
+                    if (inverse) head.copyTo(ho, row, to, hd);
+                    else head.copyFrom(row, to, ho, hd);
+                    continue;
+                }
+                float[] src = inverse ? seg : row, dst = inverse ? row : seg;
+                int so = inverse ? 0 : to, dOff = inverse ? to : 0;
+                if (inverse) head.copyTo(ho, seg, hd);
+                int k = 0;
+                for (; k < bound; k += S.length()) {
+                    FloatVector cos = FloatVector.fromArray(S, ropeCosF, ro + k), sin = FloatVector.fromArray(S, ropeSinF, ro + k);
+                    FloatVector a = FloatVector.fromArray(S, src, so + k), b = FloatVector.fromArray(S, src, so + k + half);
+                    if (inverse) {   // the transposed rotation: a cos + b sin, b cos - a sin
+                        a.mul(cos).add(b.mul(sin)).intoArray(dst, dOff + k);
+                        b.mul(cos).sub(a.mul(sin)).intoArray(dst, dOff + k + half);
+                    } else {         // a cos - b sin, b cos + a sin
+                        a.mul(cos).sub(b.mul(sin)).intoArray(dst, dOff + k);
+                        b.mul(cos).add(a.mul(sin)).intoArray(dst, dOff + k + half);
+                    }
+                }
+                for (; k < half; k++) {
+                    float cos = ropeCosF[ro + k], sin = ropeSinF[ro + k], a = src[so + k], b = src[so + k + half];
+                    dst[dOff + k] = inverse ? a * cos + b * sin : RotaryEmbedding.first(a, b, cos, sin);
+                    dst[dOff + k + half] = inverse ? b * cos - a * sin : RotaryEmbedding.second(a, b, cos, sin);
+                }
+                if (!inverse) head.copyFrom(seg, ho, hd);
+            }
+            if (inverse) tok.copyFrom(row, i * width, width);
+        }
     }
 
     /** Whether query t may see key j of the same row ({@link Visibility}: causal, same example, sliding window). */
@@ -715,7 +773,14 @@ public final class EagerDecoder implements TrainableModel {
      */
     private void rmsNormBackward(Dense x, double[] rstd, Dense gain, Dense dy, Dense dx, Dense dGain) {
         double[][] dgParts = new double[ComputeThreads.count()][d];   // per thread, summed below in a fixed order
-        ComputeThreads.forEachRange(n, (part, from, to) -> {
+        if (x instanceof Dense.F32 xf && gain instanceof Dense.F32 gf && dy instanceof Dense.F32 dyf
+                && dx instanceof Dense.F32 dxf) {
+            float[] g = new float[d];
+            gf.copyTo(0, g, d);
+            ComputeThreads.forEachRange(n, (part, from, to) ->
+                    rmsNormBackwardRowsF32(xf, rstd, g, dyf, dxf, dgParts[part], from, to));
+        } else {
+            ComputeThreads.forEachRange(n, (part, from, to) -> {
             double[] dg = dgParts[part];
             for (int i = from; i < to; i++) {
                 int o = i * d;
@@ -729,12 +794,63 @@ public final class EagerDecoder implements TrainableModel {
                     dg[j] += dyv * xv * r;
                 }
             }
-        });
+            });
+        }
         if (dGain == null) return;
         for (int j = 0; j < d; j++) {
             double sum = 0;
             for (double[] dg : dgParts) sum += dg[j];
             dGain.set(j, sum);
+        }
+    }
+
+    /**
+     * {@link #rmsNormBackward} in fp32 with the Vector API on heap copies of each row: the same formulas as
+     * {@link RmsNorm#backwardFactor} and {@link RmsNorm#inputGradient}, the gain's gradient summed per thread in
+     * fp32 lanes of one row at a time and in double across rows.
+     */
+    private void rmsNormBackwardRowsF32(Dense.F32 x, double[] rstd, float[] g, Dense.F32 dy, Dense.F32 dx, double[] dg,
+                                        int from, int to) {
+        float[] xr = new float[d], dyr = new float[d], dxr = new float[d], dgRows = new float[d];
+        int bound = S.loopBound(d);
+        for (int i = from; i < to; i++) {
+            if ((i - from) % 32 == 0) flushInto(dg, dgRows);   // fp32 sums of at most 32 rows, then double
+            int o = i * d;
+            x.copyTo(o, xr, d);
+            dy.copyTo(o, dyr, d);
+            dx.copyTo(o, dxr, d);
+            float r = (float) rstd[i];
+            FloatVector acc = FloatVector.zero(S);
+            int j = 0;
+            for (; j < bound; j += S.length()) {
+                FloatVector dyv = FloatVector.fromArray(S, dyr, j);
+                acc = dyv.mul(FloatVector.fromArray(S, g, j)).fma(FloatVector.fromArray(S, xr, j), acc);
+            }
+            double dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < d; j++) dot += (double) dyr[j] * g[j] * xr[j];
+            float k = (float) RmsNorm.backwardFactor(rstd[i], dot, d);
+            for (j = 0; j < bound; j += S.length()) {
+                FloatVector xv = FloatVector.fromArray(S, xr, j), dyv = FloatVector.fromArray(S, dyr, j);
+                // dx += r * dy * g - x * k
+                dyv.mul(r).mul(FloatVector.fromArray(S, g, j)).sub(xv.mul(k)).add(FloatVector.fromArray(S, dxr, j))
+                        .intoArray(dxr, j);
+                // the gain's gradient: dy * x * r
+                dyv.mul(xv).mul(r).add(FloatVector.fromArray(S, dgRows, j)).intoArray(dgRows, j);
+            }
+            for (; j < d; j++) {
+                dxr[j] += r * dyr[j] * g[j] - xr[j] * k;
+                dgRows[j] += dyr[j] * xr[j] * r;
+            }
+            dx.copyFrom(dxr, o, d);
+        }
+        flushInto(dg, dgRows);
+    }
+
+    /** sum += part, then part = 0. */
+    private static void flushInto(double[] sum, float[] part) {
+        for (int j = 0; j < sum.length; j++) {
+            sum[j] += part[j];
+            part[j] = 0;
         }
     }
 
