@@ -101,6 +101,12 @@ public final class EagerDecoder implements TrainableModel {
 
     // This pass's tokens, flat over N.
     private final int[] ids, targets, positions, segments;
+    /**
+     * Per token: the first key it sees; its keys are exactly [visibleFrom, t] ({@link Visibility} on packed rows:
+     * causal, one segment, sliding window), or -1 when the visible keys of some query are not one run, which sends
+     * the fp32 attention softmax to the general path.
+     */
+    private final int[] visibleFrom;
     private final double[] lossWeights;
     private double[] ropeCos = new double[0];   // [positions][hd/2]
     private double[] ropeSin = new double[0];
@@ -227,6 +233,7 @@ public final class EagerDecoder implements TrainableModel {
         targets = new int[n];
         positions = new int[n];
         segments = new int[n];
+        visibleFrom = new int[n];
         lossWeights = new double[n];
         ensureRope(seqLen);
     }
@@ -454,6 +461,16 @@ public final class EagerDecoder implements TrainableModel {
             }
         }
         ensureRope(maxPosition + 1);
+        for (int r = 0; r < batch; r++) {
+            int rowStart = r * seqLen;
+            for (int t = 0; t < seqLen; t++) {
+                int lo = t;
+                while (lo > 0 && visible(rowStart, t, lo - 1)) lo--;
+                boolean oneRun = visible(rowStart, t, t);
+                for (int j = 0; j < lo - 1 && oneRun; j++) oneRun = !visible(rowStart, t, j);
+                visibleFrom[rowStart + t] = oneRun ? lo : -1;
+            }
+        }
     }
 
     /** cos/sin(position * inv_freq[i]) for positions below {@code count}, in double: {@link RopeFrequencies}'s tables. */
@@ -677,6 +694,12 @@ public final class EagerDecoder implements TrainableModel {
         }
     }
 
+    /** Whether every query of the row starting at {@code rowStart} sees one run of keys ({@link #visibleFrom}). */
+    private boolean oneRunPerQuery(int rowStart) {
+        for (int t = 0; t < seqLen; t++) if (visibleFrom[rowStart + t] < 0) return false;
+        return true;
+    }
+
     /** Whether query t may see key j of the same row ({@link Visibility}: causal, same example, sliding window). */
     private boolean visible(int rowStart, int t, int j) {
         return Visibility.visible(t, j, segments[rowStart + t], segments[rowStart + j], c.slidingWindow());
@@ -685,6 +708,19 @@ public final class EagerDecoder implements TrainableModel {
     /** In-place softmax over the visible keys of each of block bg's R*T score rows; hidden keys get probability 0. */
     private void maskedSoftmax(Dense probs, int bg) {
         int rowStart = (bg / kvHeads) * seqLen;
+        if (probs instanceof Dense.F32 pf && oneRunPerQuery(rowStart)) {
+            float[] row = new float[seqLen];
+            for (int r = 0; r < group * seqLen; r++) {
+                int t = r % seqLen, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
+                int o = (bg * group * seqLen + r) * seqLen;
+                pf.copyTo(o + lo, row, len);
+                Softmax.forward(row, 0, len);
+                pf.zero(o, lo);
+                pf.copyFrom(row, o + lo, len);
+                pf.zero(o + t + 1, seqLen - t - 1);
+            }
+            return;
+        }
         double[] scores = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
             int t = row % seqLen;
@@ -856,6 +892,21 @@ public final class EagerDecoder implements TrainableModel {
 
     /** dS = P * (dP - sum_j(dP * P)) per row of block bg ({@link Softmax}), in place in dP; hidden keys (P = 0) get 0. */
     private void softmaxBackward(Dense probs, Dense dProb, int bg) {
+        int rowStart = (bg / kvHeads) * seqLen;
+        if (probs instanceof Dense.F32 pf && dProb instanceof Dense.F32 df && oneRunPerQuery(rowStart)) {
+            float[] y = new float[seqLen], dy = new float[seqLen];
+            for (int r = 0; r < group * seqLen; r++) {
+                int t = r % seqLen, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
+                int o = (bg * group * seqLen + r) * seqLen;
+                pf.copyTo(o + lo, y, len);
+                df.copyTo(o + lo, dy, len);
+                Softmax.backward(y, 0, dy, 0, len);
+                df.zero(o, lo);
+                df.copyFrom(dy, o + lo, len);
+                df.zero(o + t + 1, seqLen - t - 1);
+            }
+            return;
+        }
         double[] y = new double[seqLen], dy = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
             int t = row % seqLen;
