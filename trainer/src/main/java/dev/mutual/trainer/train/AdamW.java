@@ -11,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -183,7 +186,7 @@ public final class AdamW {
                 for (int from = first; from < end; from += CHUNK) {
                     int len = Math.min(CHUNK, end - from);
                     b.get(from, c, 0, len);
-                    for (int i = 0; i < len; i++) s += (double) c[i] * c[i];
+                    s += sumOfSquares(c, len);
                 }
                 parts[part] = s;
             });
@@ -237,8 +240,19 @@ public final class AdamW {
                 gb.get(from, gc, 0, len);
                 mb.get(from, mc, 0, len);
                 vb.get(from, vc, 0, len);
-                // fp32 arithmetic as torch (and the op-by-op path) does for fp32 parameters; the loop vectorizes.
-                for (int i = 0; i < len; i++) {
+                // fp32 arithmetic as torch (and the op-by-op path) does for fp32 parameters, on Vector API lanes.
+                int i = 0;
+                for (; i < S.loopBound(len); i += S.length()) {
+                    FloatVector gi = FloatVector.fromArray(S, gc, i).mul(clipF);
+                    FloatVector mi = FloatVector.fromArray(S, mc, i).mul(b1F).add(gi.mul(c1F));
+                    FloatVector vi = FloatVector.fromArray(S, vc, i).mul(b2F).add(gi.mul(gi).mul(c2F));
+                    gi.intoArray(gc, i);
+                    mi.intoArray(mc, i);
+                    vi.intoArray(vc, i);
+                    FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(sqrtB2F).add(epsF);
+                    FloatVector.fromArray(S, pc, i).mul(decayF).sub(mi.mul(stepF).div(denom)).intoArray(pc, i);
+                }
+                for (; i < len; i++) {
                     float gi = gc[i] * clipF;
                     float mi = b1F * mc[i] + c1F * gi;
                     float vi = b2F * vc[i] + c2F * gi * gi;
@@ -254,6 +268,22 @@ public final class AdamW {
             }
         });
         return true;
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** sum of c[i]^2 over [0, len): fp32 lanes (each sums len / lanes squares), reduced in double. */
+    private static double sumOfSquares(float[] c, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < S.loopBound(len); i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, c, i);
+            acc = v.fma(v, acc);
+        }
+        double s = 0;
+        for (int lane = 0; lane < S.length(); lane++) s += acc.lane(lane);
+        for (; i < len; i++) s += (double) c[i] * c[i];
+        return s;
     }
 
     /**
