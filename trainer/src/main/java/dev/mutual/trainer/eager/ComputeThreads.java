@@ -4,6 +4,7 @@ import static org.bytedeco.openblas.global.openblas.blas_get_num_threads;
 import static org.bytedeco.openblas.global.openblas.blas_set_num_threads;
 
 import java.util.function.IntConsumer;
+import org.nd4j.linalg.factory.Nd4j;
 import java.util.stream.IntStream;
 
 /**
@@ -33,9 +34,14 @@ public final class ComputeThreads {
         return count;
     }
 
-    /** Sets the thread count for the engine and for OpenBLAS outside the engine's passes (process-wide). */
+    /**
+     * Sets the thread count for the engine, for OpenBLAS outside the engine's passes and for ND4J's own ops
+     * (process-wide). ND4J's backend is started first: starting it later would set OpenBLAS back to every core.
+     */
     public static void set(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
         count = threads;
         blas_set_num_threads(threads);
     }
