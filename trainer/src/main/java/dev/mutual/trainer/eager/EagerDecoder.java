@@ -569,7 +569,8 @@ public final class EagerDecoder implements TrainableModel {
         });
     }
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** 256-bit lanes ({@link dev.mutual.trainer.ops.Exp#SPECIES}): JDK 17 runs 512-bit Vector API code several times slower here. */
+    private static final VectorSpecies<Float> S = dev.mutual.trainer.ops.Exp.SPECIES;
 
     /** {@link #rmsNorm} in fp32 with the Vector API on heap copies of each row (sum of squares in fp32 lanes). */
     private void rmsNormF32(Dense.F32 x, Dense.F32 gain, Dense.F32 out, double[] rstd, double eps) {

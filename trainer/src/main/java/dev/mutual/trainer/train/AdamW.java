@@ -270,7 +270,8 @@ public final class AdamW {
         return true;
     }
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** 256-bit lanes ({@link dev.mutual.trainer.ops.Exp#SPECIES}): JDK 17 runs 512-bit Vector API code several times slower here. */
+    private static final VectorSpecies<Float> S = dev.mutual.trainer.ops.Exp.SPECIES;
 
     /** sum of c[i]^2 over [0, len): fp32 lanes (each sums len / lanes squares), reduced in double. */
     private static double sumOfSquares(float[] c, int len) {
