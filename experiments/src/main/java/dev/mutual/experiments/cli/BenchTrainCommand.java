@@ -2,6 +2,7 @@ package dev.mutual.experiments.cli;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.ProcessUsage;
+import dev.mutual.trainer.eager.ComputeThreads;
 import dev.mutual.trainer.train.TrainingBench;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -39,6 +40,11 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Range(min = 0)
     int warmup;
 
+    @Option(names = "--threads", description = "compute threads: OpenBLAS's and the engine's own (default: the"
+            + " available processors)")
+    @Range(min = 1)
+    Integer threads;
+
     @Spec
     CommandSpec spec;
 
@@ -58,6 +64,8 @@ final class BenchTrainCommand implements Callable<Integer> {
             case "samediff" -> TrainingBench.Engine.SAMEDIFF;
             default -> throw new UserInputException("--engine: expected eager or samediff, found \"" + engine + "\"");
         };
+        int computeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        ComputeThreads.set(computeThreads);
         boolean gc = gcEveryStep != null ? gcEveryStep : which == TrainingBench.Engine.SAMEDIFF;
         var settings = new TrainingBench.Settings(TrainingBench.torchBenchConfig(vocab), batch, seq, warmup, steps,
                 gc, which);
@@ -72,12 +80,12 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
         });
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "{\"bench\":\"train\",\"engine\":\"%s\",\"gc_every_step\":%b,\"vocab\":%d,"
+        out.printf(Locale.ROOT, "{\"bench\":\"train\",\"engine\":\"%s\",\"threads\":%d,\"gc_every_step\":%b,\"vocab\":%d,"
                         + "\"batch\":%d,\"seq\":%d,\"steps\":%d,\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,"
                         + "\"peak_gflops\":%.1f,\"mfu\":%.4f,\"peak_rss_mb\":%.0f,\"rss_after_warmup_mb\":%.0f,"
-                        + "\"rss_end_mb\":%.0f,\"first_loss\":%.4f}%n", engine, gc, vocab, batch, seq, steps,
+                        + "\"rss_end_mb\":%.0f,\"first_loss\":%.4f,\"last_loss\":%.4f}%n", engine, computeThreads, gc, vocab, batch, seq, steps,
                 r.tokensPerSecond(), r.modelGflopPerStep(), r.peakGflops(), r.mfu(), r.peakRssMb(),
-                r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss());
+                r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss(), r.lastLoss());
         out.flush();
         return 0;
     }

@@ -56,12 +56,32 @@ final class Blas {
             throw new IllegalArgumentException("gemm shapes do not match: A " + a.rows() + "x" + a.cols() + (transA ? "^T" : "")
                     + ", B " + b.rows() + "x" + b.cols() + (transB ? "^T" : "") + ", C " + m + "x" + n);
         }
+        int parts = ComputeThreads.gemmParts(m, n, k);
+        if (parts == 1) {
+            rows(a, transA, b, transB, c, alpha, beta, 0, m);
+            return;
+        }
+        ComputeThreads.forEachPart(parts, p -> rows(a, transA, b, transB, c, alpha, beta,
+                (int) ((long) p * m / parts), (int) ((long) (p + 1) * m / parts)));
+    }
+
+    /**
+     * Rows [m0, m1) of C: the same rows of op(A) (rows of A, or columns of A when transposed, at the same leading
+     * dimension) times all of op(B). The parts of one gemm write disjoint rows of C, so they can run concurrently.
+     */
+    private static void rows(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta, int m0, int m1) {
+        int n = c.cols(), k = transA ? a.rows() : a.cols();
+        long aOffset = transA ? m0 : (long) m0 * a.cols(), cOffset = (long) m0 * n;
         int ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans;
         if (c.f64() != null) {
-            cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a.f64(), a.cols(), b.f64(), b.cols(), beta, c.f64(), n);
+            DoublePointer ap = m0 == 0 ? a.f64() : new DoublePointer(a.f64()).position(a.f64().position() + aOffset);
+            DoublePointer cp = m0 == 0 ? c.f64() : new DoublePointer(c.f64()).position(c.f64().position() + cOffset);
+            cblas_dgemm(CblasRowMajor, ta, tb, m1 - m0, n, k, alpha, ap, a.cols(), b.f64(), b.cols(), beta, cp, n);
         } else {
-            cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, (float) alpha, a.f32(), a.cols(), b.f32(), b.cols(), (float) beta,
-                    c.f32(), n);
+            FloatPointer ap = m0 == 0 ? a.f32() : new FloatPointer(a.f32()).position(a.f32().position() + aOffset);
+            FloatPointer cp = m0 == 0 ? c.f32() : new FloatPointer(c.f32()).position(c.f32().position() + cOffset);
+            cblas_sgemm(CblasRowMajor, ta, tb, m1 - m0, n, k, (float) alpha, ap, a.cols(), b.f32(), b.cols(), (float) beta,
+                    cp, n);
         }
     }
 

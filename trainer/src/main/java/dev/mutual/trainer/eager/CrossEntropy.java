@@ -1,7 +1,6 @@
 package dev.mutual.trainer.eager;
 
 import dev.mutual.trainer.ops.Softmax;
-import java.util.stream.IntStream;
 
 /**
  * Weighted softmax cross-entropy over {@code [rows, vocab]} logits and, in the same pass, its gradient in place:
@@ -33,9 +32,9 @@ final class CrossEntropy {
     double run(Dense logits, int[] targets, double[] weights, double weightSum, boolean backward) {
         if (logits.length != rows * vocab) throw new IllegalArgumentException("logits have " + logits.length + " elements");
         if (!(logits instanceof Dense.F32 f)) return rowsF64(logits, 0, rows, targets, weights, weightSum, backward);
-        int parts = buffers.length;
+        int parts = Math.min(buffers.length, ComputeThreads.count());
         double[] loss = new double[parts];
-        IntStream.range(0, parts).parallel().forEach(p -> loss[p] = rowsF32(f, p * rows / parts, (p + 1) * rows / parts,
+        ComputeThreads.forEachPart(parts, p -> loss[p] = rowsF32(f, p * rows / parts, (p + 1) * rows / parts,
                 buffers[p], targets, weights, weightSum, backward));
         double total = 0;
         for (double x : loss) total += x;

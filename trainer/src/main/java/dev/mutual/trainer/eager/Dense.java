@@ -46,6 +46,24 @@ abstract sealed class Dense permits Dense.F32, Dense.F64 {
         set(i, get(i) + v);
     }
 
+    private int elementBytes() {
+        return this instanceof F32 ? 4 : 8;
+    }
+
+    /** Copies all of {@code src} (same type and length) here: one memcpy instead of an ND4J assign op. */
+    final void copyAll(Dense src) {
+        if (src.getClass() != getClass() || src.length != length) {
+            throw new IllegalArgumentException("copy of " + src.length + " " + src.getClass().getSimpleName()
+                    + " elements into " + length + " " + getClass().getSimpleName());
+        }
+        U.copyMemory(src.address, address, (long) length * elementBytes());
+    }
+
+    /** Sets every element to 0. */
+    final void zeroAll() {
+        U.setMemory(address, (long) length * elementBytes(), (byte) 0);
+    }
+
     static final class F32 extends Dense {
         F32(INDArray a) {
             super(a);
@@ -71,6 +89,20 @@ abstract sealed class Dense permits Dense.F32, Dense.F64 {
         void copyFrom(float[] src, int from, int len) {
             checkRange(from, len, src.length);
             U.copyMemory(src, Unsafe.ARRAY_FLOAT_BASE_OFFSET, null, address + 4L * from, 4L * len);
+        }
+
+        /** Copies elements [from, from + len) into {@code dst[dstOffset, dstOffset + len)}. */
+        void copyTo(int from, float[] dst, int dstOffset, int len) {
+            checkRange(from, len, dst.length - dstOffset);
+            if (dstOffset < 0) throw new IndexOutOfBoundsException("heap offset " + dstOffset);
+            U.copyMemory(null, address + 4L * from, dst, Unsafe.ARRAY_FLOAT_BASE_OFFSET + 4L * dstOffset, 4L * len);
+        }
+
+        /** Copies {@code src[srcOffset, srcOffset + len)} to elements [to, to + len). */
+        void copyFrom(float[] src, int srcOffset, int to, int len) {
+            checkRange(to, len, src.length - srcOffset);
+            if (srcOffset < 0) throw new IndexOutOfBoundsException("heap offset " + srcOffset);
+            U.copyMemory(src, Unsafe.ARRAY_FLOAT_BASE_OFFSET + 4L * srcOffset, null, address + 4L * to, 4L * len);
         }
 
         /** Sets elements [from, from + len) to 0. */

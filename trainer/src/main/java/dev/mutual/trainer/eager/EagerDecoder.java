@@ -21,7 +21,6 @@ import dev.mutual.trainer.ops.Exp;
 import dev.mutual.trainer.ops.RmsNorm;
 import dev.mutual.trainer.ops.RotaryEmbedding;
 import dev.mutual.trainer.ops.Softmax;
-import dev.mutual.trainer.ops.SwiGluGate;
 import dev.mutual.trainer.ops.Visibility;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,8 +85,9 @@ public final class EagerDecoder implements TrainableModel {
     private final double[] rstdF;        // [N]
     private final INDArray logits;       // [N, V], overwritten by d loss / d logits in the backward pass
     private final CrossEntropy ce;
-    private final Swiglu swiglu = new Swiglu();
-    private final float[] normRow, normGain;   // [D] heap scratch of rmsNormF32
+    /** SwiGLU's heap chunks, one set per thread. */
+    private static final ThreadLocal<Swiglu> SWIGLU = ThreadLocal.withInitial(Swiglu::new);
+    private final float[] normGain;            // [D] heap copy of the gain in rmsNormF32
 
     // Scratch shared by all layers.
     private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
@@ -102,9 +102,16 @@ public final class EagerDecoder implements TrainableModel {
 
     // This pass's tokens, flat over N.
     private final int[] ids, targets, positions, segments;
+    /**
+     * Per token: the first key it sees; its keys are exactly [visibleFrom, t] ({@link Visibility} on packed rows:
+     * causal, one segment, sliding window), or -1 when the visible keys of some query are not one run, which sends
+     * the fp32 attention softmax to the general path.
+     */
+    private final int[] visibleFrom;
     private final double[] lossWeights;
     private double[] ropeCos = new double[0];   // [positions][hd/2]
     private double[] ropeSin = new double[0];
+    private float[] ropeCosF = new float[0], ropeSinF = new float[0];   // the same tables in fp32
     private int ropePositions;
 
     /**
@@ -198,7 +205,6 @@ public final class EagerDecoder implements TrainableModel {
         rstdF = new double[n];
         logits = zeros(n, vocab);
         ce = new CrossEntropy(n, vocab);
-        normRow = new float[d];
         normGain = new float[d];
         qTok = zeros(n, qDim);
         kTok = zeros(n, kvDim);
@@ -228,6 +234,7 @@ public final class EagerDecoder implements TrainableModel {
         targets = new int[n];
         positions = new int[n];
         segments = new int[n];
+        visibleFrom = new int[n];
         lossWeights = new double[n];
         ensureRope(seqLen);
     }
@@ -340,15 +347,17 @@ public final class EagerDecoder implements TrainableModel {
     @Override
     public double loss(TokenBatch b) {
         load(b, true);
-        forward();
-        return crossEntropy(false);
+        try (var blas = ComputeThreads.singleThreadedBlas()) {
+            forward();
+            return crossEntropy(false);
+        }
     }
 
     @Override
     public LossAndGradients lossAndGradients(TokenBatch b) {
         load(b, true);
         training = true;
-        try {
+        try (var blas = ComputeThreads.singleThreadedBlas()) {
             drawDropoutMasks();
             forward();
             double loss = crossEntropy(true);
@@ -427,7 +436,9 @@ public final class EagerDecoder implements TrainableModel {
         double[][] w = new double[inputIds.length][];
         for (int i = 0; i < w.length; i++) w[i] = new double[inputIds[i].length];
         load(new TokenBatch(inputIds, new int[inputIds.length][inputIds[0].length], w), false);
-        forward();
+        try (var blas = ComputeThreads.singleThreadedBlas()) {
+            forward();
+        }
         return logits.reshape(batch, seqLen, vocab).dup();
     }
 
@@ -451,6 +462,16 @@ public final class EagerDecoder implements TrainableModel {
             }
         }
         ensureRope(maxPosition + 1);
+        for (int r = 0; r < batch; r++) {
+            int rowStart = r * seqLen;
+            for (int t = 0; t < seqLen; t++) {
+                int lo = t;
+                while (lo > 0 && visible(rowStart, t, lo - 1)) lo--;
+                boolean oneRun = visible(rowStart, t, t);
+                for (int j = 0; j < lo - 1 && oneRun; j++) oneRun = !visible(rowStart, t, j);
+                visibleFrom[rowStart + t] = oneRun ? lo : -1;
+            }
+        }
     }
 
     /** cos/sin(position * inv_freq[i]) for positions below {@code count}, in double: {@link RopeFrequencies}'s tables. */
@@ -464,6 +485,12 @@ public final class EagerDecoder implements TrainableModel {
             // each row holds the half-table twice (dimension i and i + hd/2 turn by the same angle)
             System.arraycopy(cos[p], 0, ropeCos, p * half, half);
             System.arraycopy(sin[p], 0, ropeSin, p * half, half);
+        }
+        ropeCosF = new float[ropeCos.length];
+        ropeSinF = new float[ropeSin.length];
+        for (int i = 0; i < ropeCos.length; i++) {
+            ropeCosF[i] = (float) ropeCos[i];
+            ropeSinF[i] = (float) ropeSin[i];
         }
         ropePositions = count;
     }
@@ -501,22 +528,23 @@ public final class EagerDecoder implements TrainableModel {
         toHeads(Dense.of(kTok), Dense.of(a.kHead()), kvHeads, true, false);
         toHeads(Dense.of(vTok), Dense.of(a.vHead()), kvHeads, false, false);
         Dense probs = Dense.of(a.probs());
-        for (int bg = 0; bg < batch * kvHeads; bg++) {
+        ComputeThreads.forEachPart(batch * kvHeads, bg -> {
             // scores = q k^T / sqrt(hd): [R*T, T]; masked softmax per row; ctx = probs v: [R*T, hd]
             Blas.gemm(a.qBlocks()[bg], false, a.kBlocks()[bg], true, a.probBlocks()[bg], scale, 0);
             maskedSoftmax(probs, bg);
             Blas.gemm(a.probBlocks()[bg], false, a.vBlocks()[bg], false, ctxHeadBlocks[bg], 1, 0);
-        }
+        });
         toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
-        a.mid().assign(resid[l]);
+        Dense.of(a.mid()).copyAll(Dense.of(resid[l]));
         linear(l, LoraModule.O_PROJ, a.ctx(), a.mid(), 1);
 
         // MLP block: x' = mid + down(silu(gate(m)) * up(m)) on post_attention_layernorm(mid).
         rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
         linear(l, LoraModule.GATE_PROJ, a.norm2(), a.gate(), 0);  // [N, F]
         linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
-        swiglu.forward(Dense.of(a.gate()), Dense.of(a.up()), Dense.of(a.sig()), Dense.of(a.act()), n * ffn);
-        resid[l + 1].assign(a.mid());
+        Dense gate = Dense.of(a.gate()), up = Dense.of(a.up()), sig = Dense.of(a.sig()), out = Dense.of(a.act());
+        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().forward(gate, up, sig, out, from, to));
+        Dense.of(resid[l + 1]).copyAll(Dense.of(a.mid()));
         linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
     }
 
@@ -527,17 +555,19 @@ public final class EagerDecoder implements TrainableModel {
             rmsNormF32(xf, gf, of, rstd, eps);
             return;
         }
-        for (int i = 0; i < n; i++) {
-            int o = i * d;
-            double ss = 0;
-            for (int j = 0; j < d; j++) {
-                double v = x.get(o + j);
-                ss += v * v;
+        ComputeThreads.forEachRange(n, (part, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int o = i * d;
+                double ss = 0;
+                for (int j = 0; j < d; j++) {
+                    double v = x.get(o + j);
+                    ss += v * v;
+                }
+                double r = RmsNorm.inverseRms(ss, d, eps);
+                rstd[i] = r;
+                for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
             }
-            double r = RmsNorm.inverseRms(ss, d, eps);
-            rstd[i] = r;
-            for (int j = 0; j < d; j++) out.set(o + j, x.get(o + j) * r * gain.get(j));
-        }
+        });
     }
 
     /** {@link Exp#SPECIES}: one vector width per JVM (two made C2 box the Vector API calls of both, see Exp). */
@@ -545,10 +575,15 @@ public final class EagerDecoder implements TrainableModel {
 
     /** {@link #rmsNorm} in fp32 with the Vector API on heap copies of each row (sum of squares in fp32 lanes). */
     private void rmsNormF32(Dense.F32 x, Dense.F32 gain, Dense.F32 out, double[] rstd, double eps) {
-        float[] row = normRow, g = normGain;
+        float[] g = normGain;
         gain.copyTo(0, g, d);
+        ComputeThreads.forEachRange(n, (part, from, to) -> rmsNormRowsF32(x, g, out, rstd, eps, from, to));
+    }
+
+    private void rmsNormRowsF32(Dense.F32 x, float[] g, Dense.F32 out, double[] rstd, double eps, int from, int to) {
+        float[] row = new float[d];
         int bound = S.loopBound(d);
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             x.copyTo(i * d, row, d);
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
@@ -581,9 +616,13 @@ public final class EagerDecoder implements TrainableModel {
     private void toHeads(Dense tok, Dense head, int count, boolean rope, boolean inverse) {
         int half = hd / 2;
         int width = count * hd;
-        for (int r = 0; r < batch; r++) {
-            for (int t = 0; t < seqLen; t++) {
-                int i = r * seqLen + t;
+        if (tok instanceof Dense.F32 tf && head instanceof Dense.F32 hf) {
+            ComputeThreads.forEachRange(n, (part, first, end) -> toHeadsF32(tf, hf, count, rope, inverse, first, end));
+            return;
+        }
+        ComputeThreads.forEachRange(n, (part, first, end) -> {
+            for (int i = first; i < end; i++) {
+                int r = i / seqLen, t = i % seqLen;
                 int ro = positions[i] * half;
                 for (int h = 0; h < count; h++) {
                     int to = i * width + h * hd;
@@ -607,7 +646,60 @@ public final class EagerDecoder implements TrainableModel {
                     }
                 }
             }
+        });
+    }
+
+    /**
+     * {@link #toHeads} in fp32 for tokens [first, end): each token's row is copied to the heap once, each head's
+     * rotation runs on Vector API lanes (RoPE as {@link RotaryEmbedding}'s float forms, the backward as its
+     * transpose), and each head segment is copied out (or in) with one memcpy.
+     */
+    private void toHeadsF32(Dense.F32 tok, Dense.F32 head, int count, boolean rope, boolean inverse, int first, int end) {
+        int half = hd / 2, width = count * hd;
+        float[] row = new float[width], seg = new float[hd];
+        int bound = S.loopBound(half);
+        for (int i = first; i < end; i++) {
+            int r = i / seqLen, t = i % seqLen;
+            int ro = positions[i] * half;
+            if (!inverse) tok.copyTo(i * width, row, width);
+            for (int h = 0; h < count; h++) {
+                int to = h * hd;
+                int ho = ((r * count + h) * seqLen + t) * hd;
+                if (!rope) {
+                    if (inverse) head.copyTo(ho, row, to, hd);
+                    else head.copyFrom(row, to, ho, hd);
+                    continue;
+                }
+                float[] src = inverse ? seg : row, dst = inverse ? row : seg;
+                int so = inverse ? 0 : to, dOff = inverse ? to : 0;
+                if (inverse) head.copyTo(ho, seg, hd);
+                int k = 0;
+                for (; k < bound; k += S.length()) {
+                    FloatVector cos = FloatVector.fromArray(S, ropeCosF, ro + k), sin = FloatVector.fromArray(S, ropeSinF, ro + k);
+                    FloatVector a = FloatVector.fromArray(S, src, so + k), b = FloatVector.fromArray(S, src, so + k + half);
+                    if (inverse) {   // the transposed rotation: a cos + b sin, b cos - a sin
+                        a.mul(cos).add(b.mul(sin)).intoArray(dst, dOff + k);
+                        b.mul(cos).sub(a.mul(sin)).intoArray(dst, dOff + k + half);
+                    } else {         // a cos - b sin, b cos + a sin
+                        a.mul(cos).sub(b.mul(sin)).intoArray(dst, dOff + k);
+                        b.mul(cos).add(a.mul(sin)).intoArray(dst, dOff + k + half);
+                    }
+                }
+                for (; k < half; k++) {
+                    float cos = ropeCosF[ro + k], sin = ropeSinF[ro + k], a = src[so + k], b = src[so + k + half];
+                    dst[dOff + k] = inverse ? a * cos + b * sin : RotaryEmbedding.first(a, b, cos, sin);
+                    dst[dOff + k + half] = inverse ? b * cos - a * sin : RotaryEmbedding.second(a, b, cos, sin);
+                }
+                if (!inverse) head.copyFrom(seg, ho, hd);
+            }
+            if (inverse) tok.copyFrom(row, i * width, width);
         }
+    }
+
+    /** Whether every query of the row starting at {@code rowStart} sees one run of keys ({@link #visibleFrom}). */
+    private boolean oneRunPerQuery(int rowStart) {
+        for (int t = 0; t < seqLen; t++) if (visibleFrom[rowStart + t] < 0) return false;
+        return true;
     }
 
     /** Whether query t may see key j of the same row ({@link Visibility}: causal, same example, sliding window). */
@@ -618,6 +710,19 @@ public final class EagerDecoder implements TrainableModel {
     /** In-place softmax over the visible keys of each of block bg's R*T score rows; hidden keys get probability 0. */
     private void maskedSoftmax(Dense probs, int bg) {
         int rowStart = (bg / kvHeads) * seqLen;
+        if (probs instanceof Dense.F32 pf && oneRunPerQuery(rowStart)) {
+            float[] row = new float[seqLen];
+            for (int r = 0; r < group * seqLen; r++) {
+                int t = r % seqLen, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
+                int o = (bg * group * seqLen + r) * seqLen;
+                pf.copyTo(o + lo, row, len);
+                Softmax.forward(row, 0, len);
+                pf.zero(o, lo);
+                pf.copyFrom(row, o + lo, len);
+                pf.zero(o + t + 1, seqLen - t - 1);
+            }
+            return;
+        }
         double[] scores = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
             int t = row % seqLen;
@@ -646,13 +751,13 @@ public final class EagerDecoder implements TrainableModel {
         INDArray gHead = c.tieWordEmbeddings() ? grads.get(EMBEDDING) : grads.get(LM_HEAD);
         if (gHead != null) Blas.gemm(logits, true, normF, false, gHead, 1, 0);   // [V, D] = dlogits^T normF
         Blas.gemm(logits, false, head, false, dNorm, 1, 0);                      // [N, D] = dlogits W
-        dResid.assign(0);
+        Dense.of(dResid).zeroAll();
         rmsNormBackward(Dense.of(resid[layers]), rstdF, p(FINAL_NORM), Dense.of(dNorm), Dense.of(dResid),
                 gradOf(FINAL_NORM));
         for (int l = layers - 1; l >= 0; l--) layerBackward(l);
         if (lora != null) return;   // frozen embedding
         // dE: the head's share (tied, already there) plus one row of dh0 per occurrence of each id.
-        if (!c.tieWordEmbeddings()) grads.get(EMBEDDING).assign(0);
+        if (!c.tieWordEmbeddings()) Dense.of(grads.get(EMBEDDING)).zeroAll();
         Dense gE = Dense.of(grads.get(EMBEDDING));
         Dense dx = Dense.of(dResid);
         for (int i = 0; i < n; i++) {
@@ -668,11 +773,7 @@ public final class EagerDecoder implements TrainableModel {
         linearBackward(l, LoraModule.DOWN_PROJ, a.act(), dResid, dAct, 0);          // dAct [N, F]
         Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up());
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
-        for (int i = 0; i < n * ffn; i++) {
-            double x = gate.get(i), s = sig.get(i), grad = da.get(i);
-            du.set(i, SwiGluGate.upBackward(grad, x, s));
-            dg.set(i, SwiGluGate.gateBackward(grad, x, s, up.get(i)));
-        }
+        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().backward(da, gate, sig, up, dg, du, from, to));
         linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
         linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
         rmsNormBackward(Dense.of(a.mid()), a.rstd2(), p(layer(l, "post_attention_layernorm.weight")), Dense.of(dNorm),
@@ -682,13 +783,13 @@ public final class EagerDecoder implements TrainableModel {
         linearBackward(l, LoraModule.O_PROJ, a.ctx(), dResid, dCtx, 0);            // dCtx [N, Q]
         toHeads(Dense.of(dCtx), Dense.of(dCtxHead), heads, false, false);
         Dense probs = Dense.of(a.probs()), dProb = Dense.of(dProbs);
-        for (int bg = 0; bg < batch * kvHeads; bg++) {
+        ComputeThreads.forEachPart(batch * kvHeads, bg -> {
             Blas.gemm(a.probBlocks()[bg], true, dCtxBlocks[bg], false, dVBlocks[bg], 1, 0);  // dv = P^T dctx
             Blas.gemm(dCtxBlocks[bg], false, a.vBlocks()[bg], true, dProbBlocks[bg], 1, 0);  // dP = dctx v^T
             softmaxBackward(probs, dProb, bg);                                              // dP -> dscores
             Blas.gemm(dProbBlocks[bg], false, a.kBlocks()[bg], false, dQBlocks[bg], scale, 0); // dq = dS k / sqrt(hd)
             Blas.gemm(dProbBlocks[bg], true, a.qBlocks()[bg], false, dKBlocks[bg], scale, 0);  // dk = dS^T q / sqrt(hd)
-        }
+        });
         toHeads(Dense.of(dQTok), Dense.of(dQHead), heads, true, true);
         toHeads(Dense.of(dKTok), Dense.of(dKHead), kvHeads, true, true);
         toHeads(Dense.of(dVTok), Dense.of(dVHead), kvHeads, false, true);
@@ -709,24 +810,105 @@ public final class EagerDecoder implements TrainableModel {
      * {@code dx}, the residual stream's gradient), and dg = sum over tokens of dy * x * r (set).
      */
     private void rmsNormBackward(Dense x, double[] rstd, Dense gain, Dense dy, Dense dx, Dense dGain) {
-        double[] dg = new double[d];
-        for (int i = 0; i < n; i++) {
-            int o = i * d;
-            double r = rstd[i];
-            double dot = 0;
-            for (int j = 0; j < d; j++) dot += dy.get(o + j) * gain.get(j) * x.get(o + j);
-            double k = RmsNorm.backwardFactor(r, dot, d);
-            for (int j = 0; j < d; j++) {
-                double xv = x.get(o + j), dyv = dy.get(o + j);
-                dx.add(o + j, RmsNorm.inputGradient(r, dyv, gain.get(j), xv, k));
-                dg[j] += dyv * xv * r;
+        double[][] dgParts = new double[ComputeThreads.count()][d];   // per thread, summed below in a fixed order
+        if (x instanceof Dense.F32 xf && gain instanceof Dense.F32 gf && dy instanceof Dense.F32 dyf
+                && dx instanceof Dense.F32 dxf) {
+            float[] g = new float[d];
+            gf.copyTo(0, g, d);
+            ComputeThreads.forEachRange(n, (part, from, to) ->
+                    rmsNormBackwardRowsF32(xf, rstd, g, dyf, dxf, dgParts[part], from, to));
+        } else {
+            ComputeThreads.forEachRange(n, (part, from, to) -> {
+            double[] dg = dgParts[part];
+            for (int i = from; i < to; i++) {
+                int o = i * d;
+                double r = rstd[i];
+                double dot = 0;
+                for (int j = 0; j < d; j++) dot += dy.get(o + j) * gain.get(j) * x.get(o + j);
+                double k = RmsNorm.backwardFactor(r, dot, d);
+                for (int j = 0; j < d; j++) {
+                    double xv = x.get(o + j), dyv = dy.get(o + j);
+                    dx.add(o + j, RmsNorm.inputGradient(r, dyv, gain.get(j), xv, k));
+                    dg[j] += dyv * xv * r;
+                }
             }
+            });
         }
-        if (dGain != null) for (int j = 0; j < d; j++) dGain.set(j, dg[j]);
+        if (dGain == null) return;
+        for (int j = 0; j < d; j++) {
+            double sum = 0;
+            for (double[] dg : dgParts) sum += dg[j];
+            dGain.set(j, sum);
+        }
+    }
+
+    /**
+     * {@link #rmsNormBackward} in fp32 with the Vector API on heap copies of each row: the same formulas as
+     * {@link RmsNorm#backwardFactor} and {@link RmsNorm#inputGradient}, the gain's gradient summed per thread in
+     * fp32 lanes of one row at a time and in double across rows.
+     */
+    private void rmsNormBackwardRowsF32(Dense.F32 x, double[] rstd, float[] g, Dense.F32 dy, Dense.F32 dx, double[] dg,
+                                        int from, int to) {
+        float[] xr = new float[d], dyr = new float[d], dxr = new float[d], dgRows = new float[d];
+        int bound = S.loopBound(d);
+        for (int i = from; i < to; i++) {
+            if ((i - from) % 32 == 0) flushInto(dg, dgRows);   // fp32 sums of at most 32 rows, then double
+            int o = i * d;
+            x.copyTo(o, xr, d);
+            dy.copyTo(o, dyr, d);
+            dx.copyTo(o, dxr, d);
+            float r = (float) rstd[i];
+            FloatVector acc = FloatVector.zero(S);
+            int j = 0;
+            for (; j < bound; j += S.length()) {
+                FloatVector dyv = FloatVector.fromArray(S, dyr, j);
+                acc = dyv.mul(FloatVector.fromArray(S, g, j)).fma(FloatVector.fromArray(S, xr, j), acc);
+            }
+            double dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < d; j++) dot += (double) dyr[j] * g[j] * xr[j];
+            float k = (float) RmsNorm.backwardFactor(rstd[i], dot, d);
+            for (j = 0; j < bound; j += S.length()) {
+                FloatVector xv = FloatVector.fromArray(S, xr, j), dyv = FloatVector.fromArray(S, dyr, j);
+                // dx += r * dy * g - x * k
+                dyv.mul(r).mul(FloatVector.fromArray(S, g, j)).sub(xv.mul(k)).add(FloatVector.fromArray(S, dxr, j))
+                        .intoArray(dxr, j);
+                // the gain's gradient: dy * x * r
+                dyv.mul(xv).mul(r).add(FloatVector.fromArray(S, dgRows, j)).intoArray(dgRows, j);
+            }
+            for (; j < d; j++) {
+                dxr[j] += r * dyr[j] * g[j] - xr[j] * k;
+                dgRows[j] += dyr[j] * xr[j] * r;
+            }
+            dx.copyFrom(dxr, o, d);
+        }
+        flushInto(dg, dgRows);
+    }
+
+    /** sum += part, then part = 0. */
+    private static void flushInto(double[] sum, float[] part) {
+        for (int j = 0; j < sum.length; j++) {
+            sum[j] += part[j];
+            part[j] = 0;
+        }
     }
 
     /** dS = P * (dP - sum_j(dP * P)) per row of block bg ({@link Softmax}), in place in dP; hidden keys (P = 0) get 0. */
     private void softmaxBackward(Dense probs, Dense dProb, int bg) {
+        int rowStart = (bg / kvHeads) * seqLen;
+        if (probs instanceof Dense.F32 pf && dProb instanceof Dense.F32 df && oneRunPerQuery(rowStart)) {
+            float[] y = new float[seqLen], dy = new float[seqLen];
+            for (int r = 0; r < group * seqLen; r++) {
+                int t = r % seqLen, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
+                int o = (bg * group * seqLen + r) * seqLen;
+                pf.copyTo(o + lo, y, len);
+                df.copyTo(o + lo, dy, len);
+                Softmax.backward(y, 0, dy, 0, len);
+                df.zero(o, lo);
+                df.copyFrom(dy, o + lo, len);
+                df.zero(o + t + 1, seqLen - t - 1);
+            }
+            return;
+        }
         double[] y = new double[seqLen], dy = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
             int t = row % seqLen;

@@ -21,17 +21,22 @@ final class Swiglu {
 
     /** sig = sigmoid(gate), out = gate * sig * up over elements [0, len). */
     void forward(Dense gate, Dense up, Dense sig, Dense out, int len) {
+        forward(gate, up, sig, out, 0, len);
+    }
+
+    /** {@link #forward(Dense, Dense, Dense, Dense, int)} over elements [start, end). */
+    void forward(Dense gate, Dense up, Dense sig, Dense out, int start, int end) {
         if (!(gate instanceof Dense.F32 gf && up instanceof Dense.F32 uf && sig instanceof Dense.F32 sf
                 && out instanceof Dense.F32 of)) {
-            for (int i = 0; i < len; i++) {
+            for (int i = start; i < end; i++) {
                 double x = gate.get(i), sg = SwiGluGate.sigmoid(x);
                 sig.set(i, sg);
                 out.set(i, SwiGluGate.forward(x, sg, up.get(i)));
             }
             return;
         }
-        for (int from = 0; from < len; from += CHUNK) {
-            int m = Math.min(CHUNK, len - from);
+        for (int from = start; from < end; from += CHUNK) {
+            int m = Math.min(CHUNK, end - from);
             gf.copyTo(from, g, m);
             uf.copyTo(from, u, m);
             int j = 0;
@@ -52,6 +57,45 @@ final class Swiglu {
             }
             sf.copyFrom(s, from, m);
             of.copyFrom(o, from, m);
+        }
+    }
+
+    /**
+     * Backward over elements [start, end): dUp = grad * gate * sig, dGate = grad * up * sig * (1 + gate * (1 - sig))
+     * ({@link SwiGluGate#upBackward}, {@link SwiGluGate#gateBackward}); fp32 in heap chunks with the Vector API,
+     * fp64 through the definitions.
+     */
+    void backward(Dense grad, Dense gate, Dense sig, Dense up, Dense dGate, Dense dUp, int start, int end) {
+        if (!(grad instanceof Dense.F32 df && gate instanceof Dense.F32 gf && sig instanceof Dense.F32 sf
+                && up instanceof Dense.F32 uf && dGate instanceof Dense.F32 dgf && dUp instanceof Dense.F32 duf)) {
+            for (int i = start; i < end; i++) {
+                double x = gate.get(i), sg = sig.get(i), dy = grad.get(i);
+                dUp.set(i, SwiGluGate.upBackward(dy, x, sg));
+                dGate.set(i, SwiGluGate.gateBackward(dy, x, sg, up.get(i)));
+            }
+            return;
+        }
+        for (int from = start; from < end; from += CHUNK) {
+            int m = Math.min(CHUNK, end - from);
+            df.copyTo(from, o, m);
+            gf.copyTo(from, g, m);
+            sf.copyTo(from, s, m);
+            uf.copyTo(from, u, m);
+            int j = 0;
+            for (; j <= m - S.length(); j += S.length()) {
+                FloatVector dy = FloatVector.fromArray(S, o, j), x = FloatVector.fromArray(S, g, j);
+                FloatVector sg = FloatVector.fromArray(S, s, j), upv = FloatVector.fromArray(S, u, j);
+                FloatVector dySig = dy.mul(sg);
+                dySig.mul(x).intoArray(o, j);                                             // dUp, into o's lanes
+                dySig.mul(upv).mul(x.mul(sg.neg().add(1f)).add(1f)).intoArray(g, j);      // dGate, into g's lanes
+            }
+            for (; j < m; j++) {
+                float dy = o[j], x = g[j], sg = s[j];
+                o[j] = dy * x * sg;
+                g[j] = dy * u[j] * sg * (1 + x * (1 - sg));
+            }
+            duf.copyFrom(o, from, m);
+            dgf.copyFrom(g, from, m);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.mutual.trainer.train;
 
 import dev.mutual.trainer.engine.TrainableModel;
 import dev.mutual.trainer.engine.DecoderParameters;
+import dev.mutual.trainer.eager.ComputeThreads;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -10,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -34,8 +38,8 @@ public final class AdamW {
     private final Map<String, INDArray> v = new LinkedHashMap<>();
     private int step;
     private static final int CHUNK = 8192;
-    /** Heap scratch for the fused fp32 update: p, g, m, v chunks. */
-    private final float[][] chunks = new float[4][CHUNK];
+    /** Heap scratch for the fused fp32 update, one set per thread: p, g, m, v chunks. */
+    private static final ThreadLocal<float[][]> CHUNKS = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
 
     /**
      * @param parameters live parameter arrays by name, updated in place by {@link #step}
@@ -175,13 +179,19 @@ public final class AdamW {
         }
         if (whole && g.dataType() == DataType.FLOAT) {
             FloatBuffer b = g.data().asNioFloat();
-            float[] c = chunks[0];
+            double[] parts = new double[ComputeThreads.count()];   // summed in a fixed order below
+            forEachChunkRange(n, (part, first, end) -> {
+                float[] c = CHUNKS.get()[0];
+                double s = 0;
+                for (int from = first; from < end; from += CHUNK) {
+                    int len = Math.min(CHUNK, end - from);
+                    b.get(from, c, 0, len);
+                    s += sumOfSquares(c, len);
+                }
+                parts[part] = s;
+            });
             double s = 0;
-            for (int from = 0; from < n; from += CHUNK) {
-                int len = Math.min(CHUNK, n - from);
-                b.get(from, c, 0, len);
-                for (int i = 0; i < len; i++) s += (double) c[i] * c[i];
-            }
+            for (double x : parts) s += x;
             return s;
         }
         double norm = g.norm2Number().doubleValue();
@@ -219,30 +229,76 @@ public final class AdamW {
         // Chunks copied to heap arrays and back: a direct FloatBuffer's per-element get/put is several times slower.
         FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(),
                 vb = v.data().asNioFloat();
-        float[] pc = chunks[0], gc = chunks[1], mc = chunks[2], vc = chunks[3];
         float clipF = (float) clip, b1F = (float) b1, c1F = (float) (1 - b1), b2F = (float) b2, c2F = (float) (1 - b2);
         float decayF = (float) decay, stepF = (float) stepSize, sqrtB2F = (float) sqrtBias2, epsF = (float) eps;
-        for (int from = 0; from < n; from += CHUNK) {
-            int len = Math.min(CHUNK, n - from);
-            pb.get(from, pc, 0, len);
-            gb.get(from, gc, 0, len);
-            mb.get(from, mc, 0, len);
-            vb.get(from, vc, 0, len);
-            // fp32 arithmetic as torch (and the op-by-op path) does for fp32 parameters; the loop vectorizes.
-            for (int i = 0; i < len; i++) {
-                float gi = gc[i] * clipF;
-                float mi = b1F * mc[i] + c1F * gi;
-                float vi = b2F * vc[i] + c2F * gi * gi;
-                gc[i] = gi;
-                mc[i] = mi;
-                vc[i] = vi;
-                pc[i] = pc[i] * decayF - stepF * mi / ((float) Math.sqrt(vi) / sqrtB2F + epsF);
+        forEachChunkRange(n, (part, first, end) -> {
+            float[][] chunks = CHUNKS.get();
+            float[] pc = chunks[0], gc = chunks[1], mc = chunks[2], vc = chunks[3];
+            for (int from = first; from < end; from += CHUNK) {
+                int len = Math.min(CHUNK, end - from);
+                pb.get(from, pc, 0, len);
+                gb.get(from, gc, 0, len);
+                mb.get(from, mc, 0, len);
+                vb.get(from, vc, 0, len);
+                // fp32 arithmetic as torch (and the op-by-op path) does for fp32 parameters, on Vector API lanes.
+                int i = 0;
+                for (; i < S.loopBound(len); i += S.length()) {
+                    FloatVector gi = FloatVector.fromArray(S, gc, i).mul(clipF);
+                    FloatVector mi = FloatVector.fromArray(S, mc, i).mul(b1F).add(gi.mul(c1F));
+                    FloatVector vi = FloatVector.fromArray(S, vc, i).mul(b2F).add(gi.mul(gi).mul(c2F));
+                    gi.intoArray(gc, i);
+                    mi.intoArray(mc, i);
+                    vi.intoArray(vc, i);
+                    FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(sqrtB2F).add(epsF);
+                    FloatVector.fromArray(S, pc, i).mul(decayF).sub(mi.mul(stepF).div(denom)).intoArray(pc, i);
+                }
+                for (; i < len; i++) {
+                    float gi = gc[i] * clipF;
+                    float mi = b1F * mc[i] + c1F * gi;
+                    float vi = b2F * vc[i] + c2F * gi * gi;
+                    gc[i] = gi;
+                    mc[i] = mi;
+                    vc[i] = vi;
+                    pc[i] = pc[i] * decayF - stepF * mi / ((float) Math.sqrt(vi) / sqrtB2F + epsF);
+                }
+                pb.put(from, pc, 0, len);
+                gb.put(from, gc, 0, len);
+                mb.put(from, mc, 0, len);
+                vb.put(from, vc, 0, len);
             }
-            pb.put(from, pc, 0, len);
-            gb.put(from, gc, 0, len);
-            mb.put(from, mc, 0, len);
-            vb.put(from, vc, 0, len);
-        }
+        });
         return true;
+    }
+
+    /** 256-bit lanes ({@link dev.mutual.trainer.ops.Exp#SPECIES}): JDK 17 runs 512-bit Vector API code several times slower here. */
+    private static final VectorSpecies<Float> S = dev.mutual.trainer.ops.Exp.SPECIES;
+
+    /** sum of c[i]^2 over [0, len): fp32 lanes (each sums len / lanes squares), reduced in double. */
+    private static double sumOfSquares(float[] c, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < S.loopBound(len); i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, c, i);
+            acc = v.fma(v, acc);
+        }
+        double s = 0;
+        for (int lane = 0; lane < S.length(); lane++) s += acc.lane(lane);
+        for (; i < len; i++) s += (double) c[i] * c[i];
+        return s;
+    }
+
+    /**
+     * [0, n) split over the compute threads ({@link ComputeThreads}) in whole chunks; small tensors (norm gains,
+     * biases) stay on the calling thread. Absolute-index buffer access keeps the shared buffers safe to read and
+     * write from several threads at disjoint ranges.
+     */
+    private static void forEachChunkRange(int n, ComputeThreads.RangeBody body) {
+        if (n < 4 * CHUNK) {
+            body.run(0, 0, n);
+            return;
+        }
+        int chunkCount = (n + CHUNK - 1) / CHUNK;
+        ComputeThreads.forEachRange(chunkCount, (part, first, end) ->
+                body.run(part, first * CHUNK, Math.min(n, end * CHUNK)));
     }
 }

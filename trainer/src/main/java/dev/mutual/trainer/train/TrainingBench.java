@@ -57,9 +57,11 @@ public final class TrainingBench {
      * @param firstLoss        loss of the first step (about ln vocab)
      * @param rssAfterWarmupMb RSS when the timed steps start
      * @param rssEndMb         RSS after the last step (flat from warm-up on when nothing leaks per step)
+     * @param lastLoss         the last step's loss (beside first_loss: the curve PyTorch's script prints)
      */
     public record Result(double tokensPerSecond, double modelGflopPerStep, double peakGflops, double mfu,
-                         double peakRssMb, double firstLoss, double rssAfterWarmupMb, double rssEndMb) {}
+                         double peakRssMb, double firstLoss, double rssAfterWarmupMb, double rssEndMb,
+                         double lastLoss) {}
 
     private TrainingBench() {}
 
@@ -78,7 +80,7 @@ public final class TrainingBench {
                 : DecoderGraph.build(c, weights, s.batch(), s.seqLen(), DataType.FLOAT);
         AdamW adamw = AdamW.forDecoder(new AdamWConfig(3e-4, 0.9, 0.95, 1e-8, 0.1, 1.0), graph);
         Random rng = new Random(2);
-        double firstLoss = Double.NaN;
+        double firstLoss = Double.NaN, lastLoss = Double.NaN;
         long start = 0;
         double rssAfterWarmup = 0;
         for (int step = 0; step < s.warmup() + s.steps(); step++) {
@@ -90,6 +92,7 @@ public final class TrainingBench {
             for (int[] row : ids) for (int t = 0; t < row.length; t++) row[t] = rng.nextInt(c.vocabSize());
             try (LossAndGradients lg = graph.lossAndGradients(TokenBatch.nextToken(ids))) {
                 if (step == 0) firstLoss = lg.loss();
+                lastLoss = lg.loss();
                 adamw.step(lg.gradients(), 3e-4);
             }
             if (s.gcEveryStep()) System.gc();
@@ -102,7 +105,7 @@ public final class TrainingBench {
         double peak = sgemmGflops();
         double achieved = gflopPerStep * s.steps() / seconds;
         return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, ProcessUsage.peakRssMb(), firstLoss,
-                rssAfterWarmup, rssEnd);
+                rssAfterWarmup, rssEnd, lastLoss);
     }
 
     /** Training FLOPs per token: 6 per matmul weight (forward + 2x backward) plus attention scores and values. */

@@ -39,4 +39,40 @@ class SwigluTest {
         assertTrue(worstSig < 1e-6, "worst relative sigmoid error " + worstSig);
         assertTrue(worstOut < 1e-6, "worst relative silu * up error " + worstOut);
     }
+
+    /**
+     * The fp32 backward (vector lanes and the scalar tail) against the ops definitions in double, on a range that
+     * starts mid-array and ends in a partial vector; elements outside the range stay untouched.
+     */
+    @Test
+    void fp32BackwardMatchesTheDefinitionInDouble() {
+        int len = 2 * 4096 + 29, start = 5, end = len - 3;
+        SplittableRandom rng = new SplittableRandom(8);
+        float[] gate = new float[len], up = new float[len], grad = new float[len], sig = new float[len];
+        for (int i = 0; i < len; i++) {
+            gate[i] = (float) (rng.nextGaussian() * 4);
+            sig[i] = (float) (1 / (1 + Math.exp(-(double) gate[i])));
+            up[i] = (float) rng.nextGaussian();
+            grad[i] = (float) rng.nextGaussian();
+        }
+        INDArray dGate = Nd4j.create(DataType.FLOAT, len).addi(7), dUp = Nd4j.create(DataType.FLOAT, len).addi(7);
+        new Swiglu().backward(Dense.of(Nd4j.createFromArray(grad)), Dense.of(Nd4j.createFromArray(gate)),
+                Dense.of(Nd4j.createFromArray(sig)), Dense.of(Nd4j.createFromArray(up)), Dense.of(dGate), Dense.of(dUp),
+                start, end);
+        float[] dg = dGate.toFloatVector(), du = dUp.toFloatVector();
+        double worst = 0;
+        for (int i = 0; i < len; i++) {
+            if (i < start || i >= end) {
+                assertTrue(dg[i] == 7 && du[i] == 7, "element " + i + " outside the range was written");
+                continue;
+            }
+            double expectedUp = dev.mutual.trainer.ops.SwiGluGate.upBackward(grad[i], gate[i], sig[i]);
+            double expectedGate = dev.mutual.trainer.ops.SwiGluGate.gateBackward(grad[i], gate[i], sig[i], up[i]);
+            worst = Math.max(worst, Math.abs(du[i] - expectedUp) / Math.max(Math.abs(expectedUp), 1e-6));
+            // 1 + gate * (1 - sig) cancels near gate = -1.28: judged against the size of its terms, not the result.
+            double terms = Math.abs(grad[i] * up[i] * sig[i]) * (1 + Math.abs(gate[i] * (1 - sig[i])));
+            worst = Math.max(worst, Math.abs(dg[i] - expectedGate) / Math.max(terms, 1e-6));
+        }
+        assertTrue(worst < 1e-6, "worst relative backward error " + worst);
+    }
 }
