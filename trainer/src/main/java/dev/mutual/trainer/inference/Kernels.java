@@ -145,7 +145,7 @@ final class Kernels {
     }
 
     /** Stores two accumulators (+ bias) at out[o ..]: whole when the masks are null, else the masked lanes. */
-    private static void store(float[] out, int o, FloatVector v0, FloatVector v1, float[] bias, int n,
+    static void store(float[] out, int o, FloatVector v0, FloatVector v1, float[] bias, int n,
                               VectorMask<Float> mask0, VectorMask<Float> mask1) {
         if (mask0 == null) {
             if (bias != null) {

@@ -1,0 +1,126 @@
+package dev.mutual.trainer.inference;
+
+import dev.mutual.trainer.model.HalfFormat;
+import dev.mutual.trainer.model.HalfMatrix;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The matrix products of {@link Kernels} over weights kept in 16 bits ({@link HalfMatrix}, packed into panels of
+ * {@link HalfMatrix#PANEL}): the weights are widened to fp32 as they are loaded, in registers (vector path: 8 shorts
+ * loaded, sign-extended to 8 ints, then bf16 shifted left 16, f16 rebiased with {@link #widen}) or one at a time
+ * ({@link HalfFormat#widen}, scalar path). Widening is exact, and every output element then takes the same fused
+ * multiply-adds (vector) or multiply-then-adds (scalar) in the same order as the fp32 kernels over the widened matrix,
+ * so both paths give bit-identical results to widening the checkpoint up front ({@code HalfWeightsTest}).
+ */
+final class HalfKernels {
+    /** The vector path needs 256-bit float vectors (8 lanes) and panels of two of them. */
+    static final boolean VECTOR = Kernels.L == 8 && Kernels.PANEL == HalfMatrix.PANEL;
+    private static final VectorSpecies<Short> SS = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> IS = IntVector.SPECIES_256;
+    private static final int L = 8, PANEL = HalfMatrix.PANEL;
+
+    private HalfKernels() {}
+
+    /**
+     * The 8 floats of a[off .. off + 8): bf16 is bits << 16; f16 moves its exponent and mantissa into place (h << 13)
+     * and multiplies by 2^112 to rebias the exponent (15 to 127; exact, and right for subnormals, which become normal
+     * floats), then takes infinities and NaNs (exponent 31) as 0x7f800000 | mantissa << 13 and puts the sign back.
+     */
+    static FloatVector widen(short[] a, int off, boolean f16) {
+        IntVector i = (IntVector) ShortVector.fromArray(SS, a, off).convertShape(VectorOperators.S2I, IS, 0);
+        if (!f16) return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        IntVector h = i.and(0x7fff);
+        IntVector moved = h.lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = moved.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        IntVector bits = finite.blend(moved.or(0x7f800000), h.compare(VectorOperators.GE, 0x7c00));
+        return bits.or(i.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** {@link Kernels#matmulScalar} over a packed 16-bit w: out[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]). */
+    static void matmulScalar(float[] out, float[] x, int rows, HalfMatrix w, float[] bias, int n0, int n1, int nTotal, int k) {
+        short[] bits = w.bits();
+        HalfFormat f = w.format();
+        for (int m = 0; m < rows; m++) {
+            for (int n = n0; n < n1; n++) {
+                float acc = 0f;
+                int xo = m * k, wo = (n / PANEL) * k * PANEL + n % PANEL;
+                for (int i = 0; i < k; i++, wo += PANEL) acc += x[xo + i] * f.widen(bits[wo]);
+                out[m * nTotal + n] = bias == null ? acc : acc + bias[n];
+            }
+        }
+    }
+
+    /** {@link Kernels#matmulVector(float[], int, int, float[], int, float[], float[], int, int, int)} over a packed 16-bit w. */
+    static void matmulVector(float[] out, int ldo, int col0, float[] x, int rows, HalfMatrix w, float[] bias, int n0, int n1, int k) {
+        if (!VECTOR) throw new IllegalStateException("16-bit vector kernels need 256-bit vectors; this JVM prefers " + Kernels.S);
+        short[] packed = w.bits();
+        boolean f16 = w.format() == HalfFormat.F16;
+        for (int m0 = 0; m0 < rows; m0 += ROW_BLOCK) {
+            int m1 = Math.min(rows, m0 + ROW_BLOCK);
+            for (int n = n0; n < n1; n += PANEL) {
+                int base = (n / PANEL) * k * PANEL, o = n - col0;
+                VectorMask<Float> mask0 = null, mask1 = null;
+                if (n + PANEL > n1) {
+                    mask0 = Kernels.S.indexInRange(n, n1);
+                    mask1 = Kernels.S.indexInRange(n + L, n1);
+                }
+                int m = m0;
+                for (; m + Kernels.BLOCK_ROWS <= m1; m += Kernels.BLOCK_ROWS) {
+                    block6(out, m * ldo + o, ldo, x, m * k, k, packed, f16, base, bias, n, mask0, mask1);
+                }
+                for (; m < m1; m++) row1(out, m * ldo + o, x, m * k, k, packed, f16, base, bias, n, mask0, mask1);
+            }
+        }
+    }
+
+    private static final int ROW_BLOCK = 16 * Kernels.BLOCK_ROWS;
+
+    /** Kernels.block6 with the panel's two weight vectors widened from 16 bits. */
+    private static void block6(float[] out, int o, int ldo, float[] x, int x0, int k, short[] packed, boolean f16, int base, float[] bias,
+                               int n, VectorMask<Float> mask0, VectorMask<Float> mask1) {
+        VectorSpecies<Float> S = Kernels.S;
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
+        FloatVector e0 = FloatVector.zero(S), e1 = FloatVector.zero(S), f0 = FloatVector.zero(S), f1 = FloatVector.zero(S);
+        int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, x4 = x3 + k, x5 = x4 + k;
+        for (int i = 0, wo = base; i < k; i++, wo += PANEL) {
+            FloatVector w0 = widen(packed, wo, f16), w1 = widen(packed, wo + L, f16);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = w0.fma(v, a0); a1 = w1.fma(v, a1);
+            v = FloatVector.broadcast(S, x[x1 + i]);
+            b0 = w0.fma(v, b0); b1 = w1.fma(v, b1);
+            v = FloatVector.broadcast(S, x[x2 + i]);
+            c0 = w0.fma(v, c0); c1 = w1.fma(v, c1);
+            v = FloatVector.broadcast(S, x[x3 + i]);
+            d0 = w0.fma(v, d0); d1 = w1.fma(v, d1);
+            v = FloatVector.broadcast(S, x[x4 + i]);
+            e0 = w0.fma(v, e0); e1 = w1.fma(v, e1);
+            v = FloatVector.broadcast(S, x[x5 + i]);
+            f0 = w0.fma(v, f0); f1 = w1.fma(v, f1);
+        }
+        Kernels.store(out, o, a0, a1, bias, n, mask0, mask1);
+        Kernels.store(out, o + ldo, b0, b1, bias, n, mask0, mask1);
+        Kernels.store(out, o + 2 * ldo, c0, c1, bias, n, mask0, mask1);
+        Kernels.store(out, o + 3 * ldo, d0, d1, bias, n, mask0, mask1);
+        Kernels.store(out, o + 4 * ldo, e0, e1, bias, n, mask0, mask1);
+        Kernels.store(out, o + 5 * ldo, f0, f1, bias, n, mask0, mask1);
+    }
+
+    /** Kernels.row1 with the weights widened from 16 bits. */
+    private static void row1(float[] out, int o, float[] x, int x0, int k, short[] packed, boolean f16, int base, float[] bias, int n,
+                             VectorMask<Float> mask0, VectorMask<Float> mask1) {
+        VectorSpecies<Float> S = Kernels.S;
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        for (int i = 0, wo = base; i < k; i++, wo += PANEL) {
+            FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = widen(packed, wo, f16).fma(v, a0);
+            a1 = widen(packed, wo + L, f16).fma(v, a1);
+        }
+        Kernels.store(out, o, a0, a1, bias, n, mask0, mask1);
+    }
+}
