@@ -27,18 +27,18 @@ final class HalfKernels {
     private HalfKernels() {}
 
     /**
-     * The 8 floats of a[off .. off + 8): bf16 is bits << 16; f16 moves its exponent and mantissa into place (h << 13)
-     * and multiplies by 2^112 to rebias the exponent (15 to 127; exact, and right for subnormals, which become normal
-     * floats), then takes infinities and NaNs (exponent 31) as 0x7f800000 | mantissa << 13 and puts the sign back.
+     * The 8 floats of a[off .. off + 8): bf16 is bits << 16. f16 (sign-extended to int i): (i << 13) & 0x8fffffff puts
+     * sign, exponent and mantissa in place (the exponent still biased 15), times 2^112 rebiases it to 127 (exact, and
+     * right for subnormals, which become normal floats); infinities and NaNs (exponent 31) are taken as
+     * sign | 0x7f800000 | mantissa << 13 instead.
      */
     static FloatVector widen(short[] a, int off, boolean f16) {
         IntVector i = (IntVector) ShortVector.fromArray(SS, a, off).convertShape(VectorOperators.S2I, IS, 0);
         if (!f16) return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-        IntVector h = i.and(0x7fff);
-        IntVector moved = h.lanewise(VectorOperators.LSHL, 13);
+        IntVector moved = i.lanewise(VectorOperators.LSHL, 13).and(0x8fffffff);
         IntVector finite = moved.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        IntVector bits = finite.blend(moved.or(0x7f800000), h.compare(VectorOperators.GE, 0x7c00));
-        return bits.or(i.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        VectorMask<Integer> special = moved.and(0x0f800000).compare(VectorOperators.EQ, 0x0f800000);
+        return finite.blend(moved.or(0x7f800000), special).reinterpretAsFloats();
     }
 
     /** {@link Kernels#matmulScalar} over a packed 16-bit w: out[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]). */
