@@ -4,18 +4,26 @@ import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.HalfFormat;
 import dev.mutual.trainer.model.HalfMatrix;
+import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.checkpoint.Safetensors;
+import dev.mutual.trainer.model.HfConfigFile;
+import dev.mutual.trainer.model.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -112,6 +120,28 @@ class HalfWeightsTest {
         float[] back = rounded.widened().layers().get(0).qProj();
         for (int i = 0; i < q.length; i++) assertEquals(HalfFormat.BF16.widen(HalfFormat.floatToBf16(q[i])), back[i]);
         assertArrayEquals(wide.layers().get(0).inputNorm(), rounded.layers().get(0).inputNorm(), "norms stay fp32");
+    }
+
+    @Test
+    void shardedBf16FolderKeepsItsMatricesAndRejectsAWrongShape(@TempDir Path dir) {
+        DecoderWeights fp32 = HfCheckpoint.load(HfParityTest.PARITY.resolve("qwen2")).weights();
+        HfConfigFile.write(fp32.config(), dir.resolve("config.json"));
+        Map<String, Tensor> tensors = fp32.toHfTensors();
+        List<Path> shards = Safetensors.writeModel(dir, tensors, Map.of("format", "pt"), Safetensors.DType.BF16, 4000);
+        assertTrue(shards.size() > 3, "sharded: " + shards);
+        DecoderWeights half = HfCheckpoint.load(dir, HfCheckpoint.Precision.AUTO).weights();
+        DecoderWeights wide = HfCheckpoint.load(dir, HfCheckpoint.Precision.F32).weights();
+        assertEquals(7 * 2 + 2, half.half().size());
+        assertArrayEquals(wide.layers().get(1).qBias(), half.layers().get(1).qBias(), "biases are fp32 in both");
+        for (Map.Entry<String, Tensor> e : wide.toHfTensors().entrySet()) {
+            assertArrayEquals(e.getValue().values(), half.toHfTensors().get(e.getKey()).values(), e.getKey());
+        }
+        Map<String, Tensor> bad = new LinkedHashMap<>(tensors);
+        float[] k = tensors.get("model.layers.1.self_attn.k_proj.weight").values();
+        bad.put("model.layers.1.self_attn.k_proj.weight", new Tensor(new int[] {32, 16}, k)); // transposed [16, 32]
+        Safetensors.writeModel(dir, bad, Map.of("format", "pt"), Safetensors.DType.BF16, 4000);
+        String m = assertThrows(UserInputException.class, () -> HfCheckpoint.load(dir, HfCheckpoint.Precision.AUTO)).getMessage();
+        assertTrue(m.contains("model.layers.1.self_attn.k_proj.weight") && m.contains("[32, 16]") && m.contains("[16, 32]"), m);
     }
 
     private static List<Decoder.Chunk> chunks(Decoder d, int[]... seqs) {
