@@ -40,13 +40,22 @@ public record LoadedModel(DecoderWeights weights, Decoder decoder, List<Integer>
 
     /** {@link #open(Path, Path, boolean, int)}, choosing the kernels once the weights (and so the model size) are known. */
     public static LoadedModel open(Path model, Path tokenizer, Predicate<DecoderWeights> vector, int threads) {
+        return open(model, tokenizer, HfCheckpoint.Precision.F32, vector, threads);
+    }
+
+    /**
+     * {@link #open(Path, Path, Predicate, int)} with an HF directory's matrices held as {@code precision} says
+     * ({@link HfCheckpoint.Precision}: AUTO keeps a bf16/f16 checkpoint in 16 bits; a llama2.c file is always fp32).
+     * Weights kept in 16 bits serve inference only: {@link DecoderWeights#widened} for training or merging.
+     */
+    public static LoadedModel open(Path model, Path tokenizer, HfCheckpoint.Precision precision, Predicate<DecoderWeights> vector, int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (!Files.exists(model)) throw new UserInputException("model " + model + ": no such file or directory");
         DecoderWeights weights;
         List<Integer> eos;
         Path tokenizerPath = tokenizer;
         if (Files.isDirectory(model)) {
-            HfCheckpoint.Loaded hf = HfCheckpoint.load(model);
+            HfCheckpoint.Loaded hf = HfCheckpoint.load(model, precision);
             weights = hf.weights();
             eos = hf.eosTokenIds();
             if (tokenizerPath == null) tokenizerPath = tokenizerIn(model);

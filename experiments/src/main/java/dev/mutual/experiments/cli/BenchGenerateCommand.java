@@ -30,9 +30,13 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Range(min = 1)
     int tokens;
 
-    @Option(names = "--runs", defaultValue = "10", description = "Measured runs after 30 warm-up runs (the JIT compiles the vector kernels late) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "10", description = "Measured runs after the warm-up runs (the JIT compiles the vector kernels late) (default: ${DEFAULT-VALUE}).")
     @Range(min = 1)
     int runs;
+
+    @Option(names = "--warmup", defaultValue = "30", description = "Warm-up runs before the measured ones (default: ${DEFAULT-VALUE}; fewer for a large model).")
+    @Range(min = 0)
+    int warmup;
 
     @Option(names = "--threads", defaultValue = "1", description = "Threads (default: ${DEFAULT-VALUE}).")
     @Range(min = 1)
@@ -41,6 +45,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--scalar", description = "Scalar reference kernels instead of the Vector API.")
     boolean scalar;
 
+    @Option(names = "--weights", defaultValue = "auto", paramLabel = "auto|f32|bf16",
+            description = "An HF model's matrices in memory: auto (default) keeps a bf16/f16 checkpoint in 16 bits, f32 widens "
+                    + "everything up front, bf16 rounds every matrix to bf16.")
+    ModelOptions.Weights weights;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -48,12 +57,14 @@ final class BenchGenerateCommand implements Callable<Integer> {
     public Integer call() {
         Path path = model != null ? model : SharedData.file("models/stories260K/stories260K.bin", "--model");
         if (!Files.exists(path)) throw new UserInputException("--model " + path + ": not found");
-        DecoderWeights w = Files.isDirectory(path) ? HfCheckpoint.load(path).weights() : Llama2cCheckpoint.read(path);
+        long l0 = System.nanoTime();
+        DecoderWeights w = Files.isDirectory(path) ? HfCheckpoint.load(path, ModelOptions.precision(weights)).weights() : Llama2cCheckpoint.read(path);
+        double loadSeconds = (System.nanoTime() - l0) / 1e9;
         int n = Math.min(tokens, w.config().maxPositions() - 1);
         ObjectMapper json = new ObjectMapper();
         try (Decoder d = new Decoder(w, !scalar, threads)) {
             Generator g = new Generator(d);
-            for (int i = 0; i < 30; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
+            for (int i = 0; i < warmup; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime(), c0 = ProcessUsage.cpuNanos();
                 int produced = g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null).get(0).tokens().length;
@@ -62,6 +73,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
                 o.put("bench", "generate");
                 o.put("model", path.getFileName().toString());
                 o.put("path", scalar ? "scalar" : "vector");
+                o.put("weights", w.half().isEmpty() ? "f32" : w.half().values().iterator().next().format().name().toLowerCase(java.util.Locale.ROOT));
+                o.put("load_seconds", loadSeconds);
                 o.put("threads", threads);
                 o.put("run", r);
                 o.put("tokens", produced);

@@ -3,6 +3,7 @@ package dev.mutual.experiments.cli;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.TextTokenizer;
 import dev.mutual.eval.model.LoadedModel;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.inference.Decoder;
 import dev.mutual.trainer.model.DecoderWeights;
 import picocli.CommandLine.Option;
@@ -37,6 +38,15 @@ final class ModelOptions {
                     + "the vector code costs more than it saves, vector otherwise.")
     Kernels kernels;
 
+    /** How an HF model's matrices are held: see {@link HfCheckpoint.Precision}. */
+    enum Weights { auto, f32, bf16 }
+
+    @Option(names = "--weights", defaultValue = "auto", paramLabel = "auto|f32|bf16",
+            description = "Matrices of an HF model in memory: auto (default) keeps a bf16/f16 checkpoint in its 16 bits "
+                    + "(half the memory; widened to fp32 inside the matrix kernels) and fp32 in fp32, f32 widens everything "
+                    + "up front, bf16 rounds every matrix to bf16. Norms and biases are always fp32.")
+    Weights weights;
+
     /** A model ready to run: weights, the decoder over them, stop ids and (maybe) a tokenizer. */
     record Loaded(DecoderWeights weights, Decoder decoder, List<Integer> eosTokenIds, TextTokenizer tokenizer) implements AutoCloseable {
         TextTokenizer requireTokenizer(String why) {
@@ -60,12 +70,20 @@ final class ModelOptions {
         if (!Files.isDirectory(model) && !model.getFileName().toString().endsWith(".bin")) {
             throw new UserInputException("--model " + model + ": expected an HF model directory or a llama2.c .bin file");
         }
-        LoadedModel m = LoadedModel.open(model, tokenizer, weights -> switch (kernels) {
+        LoadedModel m = LoadedModel.open(model, tokenizer, precision(weights), w -> switch (kernels) {
             case vector -> true;
             case scalar -> false;
-            case auto -> !(shortRun && weights.parameterCount() < TINY_MODEL_PARAMETERS);
+            case auto -> !(shortRun && w.parameterCount() < TINY_MODEL_PARAMETERS);
         }, threads);
         return new Loaded(m.weights(), m.decoder(), m.eosTokenIds(), m.tokenizer());
+    }
+
+    static HfCheckpoint.Precision precision(Weights w) {
+        return switch (w) {
+            case auto -> HfCheckpoint.Precision.AUTO;
+            case f32 -> HfCheckpoint.Precision.F32;
+            case bf16 -> HfCheckpoint.Precision.BF16;
+        };
     }
 
     /** The tokenizer Mutual uses for a model directory: see {@link LoadedModel#tokenizerIn}. */

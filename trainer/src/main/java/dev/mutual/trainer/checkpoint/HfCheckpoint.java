@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
 import dev.mutual.data.tokenizer.TokenizerFiles;
 import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.HalfFormat;
 import dev.mutual.trainer.model.HeapBudget;
 import dev.mutual.trainer.model.HfConfigFile;
 import dev.mutual.trainer.model.ModelConfig;
@@ -41,17 +42,45 @@ public final class HfCheckpoint {
         }
     }
 
+    /**
+     * How the matrices (embedding, projections, LM head) are held in memory for inference; norms and biases are always
+     * fp32. {@code AUTO} keeps a BF16 or F16 checkpoint tensor in its own 16 bits (and fp32 ones in fp32), {@code F32}
+     * widens everything up front (what training reads), {@code BF16} keeps every matrix in bf16, rounding fp32 and f16
+     * ones to nearest even.
+     */
+    public enum Precision { AUTO, F32, BF16 }
+
     private HfCheckpoint() {}
 
-    /** Loads config.json and the (possibly sharded) safetensors weights of {@code dir}. */
+    /** Loads config.json and the (possibly sharded) safetensors weights of {@code dir}, all widened to fp32. */
     public static Loaded load(Path dir) {
+        return load(dir, Precision.F32);
+    }
+
+    /**
+     * Loads config.json and the weights of {@code dir}, the matrices held as {@code precision} says (16-bit ones in
+     * {@link DecoderWeights#half}, packed for the inference kernels; only the inference decoder reads those).
+     */
+    public static Loaded load(Path dir, Precision precision) {
         if (!Files.isDirectory(dir)) throw new UserInputException(dir + ": not a directory (expected an HF model directory with config.json)");
         Path configFile = dir.resolve("config.json");
         if (!Files.exists(configFile)) throw new UserInputException(dir + ": config.json is missing (not an HF model directory?)");
         ModelConfig config = HfConfigFile.read(configFile);
-        HeapBudget.require(HeapBudget.floatBytes(config.parameterCount()), configFile.toString(),
-                "the " + config.parameterCount() + " fp32 weights its sizes imply");
-        DecoderWeights weights = DecoderWeights.fromHfTensors(config, Safetensors.readModel(dir), dir.toString());
+        if (precision == Precision.F32) {
+            HeapBudget.require(HeapBudget.floatBytes(config.parameterCount()), configFile.toString(),
+                    "the " + config.parameterCount() + " fp32 weights its sizes imply");
+        } else {
+            HeapBudget.require(2 * config.parameterCount(), configFile.toString(), "the " + config.parameterCount() + " weights (at least 16 bits each) its sizes imply");
+        }
+        java.util.Set<String> matrices = new java.util.HashSet<>();
+        DecoderWeights.hfShapes(config).forEach((name, shape) -> { if (shape.length == 2) matrices.add(name); });
+        matrices.add("lm_head.weight"); // read (and ignored) even when tied: no need to widen it
+        Safetensors.Tensors tensors = Safetensors.readModel(dir, e -> !matrices.contains(e.name()) ? null : switch (precision) {
+            case F32 -> null;
+            case BF16 -> HalfFormat.BF16;
+            case AUTO -> e.dtype() == Safetensors.DType.BF16 ? HalfFormat.BF16 : e.dtype() == Safetensors.DType.F16 ? HalfFormat.F16 : null;
+        });
+        DecoderWeights weights = DecoderWeights.fromHfTensors(config, tensors.wide(), tensors.half(), dir.toString());
         List<Integer> eos = new ArrayList<>();
         Path gen = dir.resolve("generation_config.json");
         if (Files.exists(gen)) {

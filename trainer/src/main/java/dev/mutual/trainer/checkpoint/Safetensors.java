@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.AtomicFile;
 import dev.mutual.data.UserInputException;
+import dev.mutual.trainer.model.HalfFormat;
+import dev.mutual.trainer.model.HalfMatrix;
 import dev.mutual.trainer.model.HeapBudget;
 
 import java.io.IOException;
@@ -26,11 +28,13 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The safetensors format (https://huggingface.co/docs/safetensors, "Format"): an 8-byte little-endian header
  * length N, N bytes of JSON {@code {"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}},
- * then the data, offsets relative to its start. F32, F16 and BF16 are read (widened to fp32) and written.
+ * then the data, offsets relative to its start. F32, F16 and BF16 are read (widened to fp32, or kept in 16 bits as
+ * {@link HalfMatrix}, see {@link #readModel(Path, Function)}) and written.
  *
  * <p>Every header field is checked before a byte of data is touched: the header length against the file size and a
  * 100 MB cap (the reference implementation's limit), each shape times the dtype size against its offsets, every span
@@ -67,17 +71,39 @@ public final class Safetensors {
     /** A parsed, validated header: entries in file order, metadata, and where the data starts. */
     public record Header(List<Entry> entries, Map<String, String> metadata, long dataStart) {}
 
+    /**
+     * Tensors read from a file or model: those widened to fp32 and the 2-D ones kept in 16 bits (row-major).
+     * Both maps are the caller's (mutable), so it can drop entries once it has used them.
+     */
+    public record Tensors(Map<String, Tensor> wide, Map<String, HalfMatrix> half) {}
+
     private Safetensors() {}
 
-    /** Reads every tensor of one file, in header order. */
+    /** Reads every tensor of one file, in header order, widened to fp32. */
     public static Map<String, Tensor> read(Path file) {
+        return read(file, e -> null).wide();
+    }
+
+    /**
+     * Reads every tensor of one file; {@code keep} names, per header entry, the 16-bit format to keep a 2-D tensor in
+     * (its own BF16/F16, or BF16 rounded to nearest even from F32/F16), or null to widen it to fp32.
+     */
+    public static Tensors read(Path file, Function<Entry, HalfFormat> keep) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header header = readHeader(ch, file);
-            long values = 0;
-            for (Entry e : header.entries()) values += (e.end() - e.begin()) / e.dtype().bytes;
-            HeapBudget.require(HeapBudget.floatBytes(values), file.toString(), "its " + values + " weights (read as fp32)");
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Entry e : header.entries()) out.put(e.name(), readTensor(ch, header.dataStart(), e));
+            long bytes = 0, values = 0;
+            for (Entry e : header.entries()) {
+                long n = (e.end() - e.begin()) / e.dtype().bytes;
+                values += n;
+                bytes += halfFormat(e, keep) != null ? 2 * n : HeapBudget.floatBytes(n);
+            }
+            HeapBudget.require(bytes, file.toString(), "its " + values + " weights (read as fp32, or 16 bits where kept)");
+            Tensors out = new Tensors(new LinkedHashMap<>(), new LinkedHashMap<>());
+            for (Entry e : header.entries()) {
+                HalfFormat f = halfFormat(e, keep);
+                if (f == null) out.wide().put(e.name(), readTensor(ch, header.dataStart(), e));
+                else out.half().put(e.name(), new HalfMatrix(f, e.shape()[0], e.shape()[1], 0, readHalf(ch, header.dataStart(), e, f)));
+            }
             return out;
         } catch (NoSuchFileException e) {
             throw new UserInputException(file + ": no such safetensors file");
@@ -102,11 +128,16 @@ public final class Safetensors {
      * index exists, else {@code model.safetensors}.
      */
     public static Map<String, Tensor> readModel(Path dir) {
+        return readModel(dir, e -> null).wide();
+    }
+
+    /** {@link #readModel(Path)}, keeping the 2-D tensors {@code keep} asks for in 16 bits (see {@link #read(Path, Function)}). */
+    public static Tensors readModel(Path dir, Function<Entry, HalfFormat> keep) {
         Path index = dir.resolve(INDEX_FILE);
         if (!Files.exists(index)) {
             Path single = dir.resolve(SINGLE_FILE);
             if (!Files.exists(single)) throw new UserInputException(dir + ": neither " + SINGLE_FILE + " nor " + INDEX_FILE + " found");
-            return read(single);
+            return read(single, keep);
         }
         JsonNode root;
         try {
@@ -127,18 +158,22 @@ public final class Safetensors {
             }
             byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(f.getKey());
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Tensors out = new Tensors(new LinkedHashMap<>(), new LinkedHashMap<>());
         for (Map.Entry<String, List<String>> s : byShard.entrySet()) {
             Path file = dir.resolve(s.getKey());
             if (!Files.isRegularFile(file)) {
                 throw new UserInputException(index + ": weight_map['" + s.getValue().get(0) + "'] names shard " + s.getKey()
                         + ", which is not a file in " + dir);
             }
-            Map<String, Tensor> shard = read(file);
+            Tensors shard = read(file, keep);
             for (String name : s.getValue()) {
-                Tensor t = shard.get(name);
-                if (t == null) throw new UserInputException(index + ": tensor '" + name + "' is mapped to " + s.getKey() + " but that shard has no such tensor");
-                out.put(name, t);
+                Tensor t = shard.wide().get(name);
+                HalfMatrix h = shard.half().get(name);
+                if (t == null && h == null) {
+                    throw new UserInputException(index + ": tensor '" + name + "' is mapped to " + s.getKey() + " but that shard has no such tensor");
+                }
+                if (t != null) out.wide().put(name, t);
+                else out.half().put(name, h);
             }
         }
         return out;
@@ -382,6 +417,42 @@ public final class Safetensors {
         return new Tensor(e.shape(), values);
     }
 
+    /** The format {@code keep} asks for, for 2-D tensors only (a {@link HalfMatrix} is 2-D). */
+    private static HalfFormat halfFormat(Entry e, Function<Entry, HalfFormat> keep) {
+        return e.shape().length == 2 ? keep.apply(e) : null;
+    }
+
+    /** The tensor's values as 16-bit {@code format} bits: copied when it is stored so, else rounded to bf16. */
+    private static short[] readHalf(FileChannel ch, long dataStart, Entry e, HalfFormat format) throws IOException {
+        boolean same = format.name().equals(e.dtype().name());
+        if (!same && format != HalfFormat.BF16) throw new IllegalArgumentException("only bf16 is narrowed to, not " + format);
+        int count = (int) ((e.end() - e.begin()) / e.dtype().bytes);
+        short[] values = new short[count];
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(e.end() - e.begin(), 1))).order(ByteOrder.LITTLE_ENDIAN);
+        long pos = dataStart + e.begin();
+        int done = 0;
+        while (done < count) {
+            int n = Math.min(count - done, buf.capacity() / e.dtype().bytes);
+            buf.clear().limit(n * e.dtype().bytes);
+            readFully(ch, buf, pos, null);
+            pos += (long) n * e.dtype().bytes;
+            buf.flip();
+            if (same) {
+                buf.asShortBuffer().get(values, done, n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    values[done + i] = HalfFormat.floatToBf16(switch (e.dtype()) {
+                        case F32 -> buf.getFloat();
+                        case BF16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+                        case F16 -> HalfFormat.halfToFloat(buf.getShort());
+                    });
+                }
+            }
+            done += n;
+        }
+        return values;
+    }
+
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
         while (buf.hasRemaining()) {
             int r = ch.read(buf, pos);
@@ -448,20 +519,9 @@ public final class Safetensors {
         while (buf.hasRemaining()) ch.write(buf);
     }
 
-    /** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). Handles subnormals, infinities and NaN. */
+    /** IEEE 754 binary16 to float: {@link HalfFormat#halfToFloat}. */
     static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        if (exp == 0) {
-            if (mant == 0) return Float.intBitsToFloat(sign);
-            // subnormal: mant * 2^-24
-            float f = mant * 0x1p-24f;
-            return sign == 0 ? f : -f;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+        return HalfFormat.halfToFloat(h);
     }
 
     /** float to binary16 with round-to-nearest-even; overflow goes to infinity, NaN stays NaN. */
@@ -490,11 +550,8 @@ public final class Safetensors {
         return (short) (sign | half);
     }
 
-    /** float to bfloat16 with round-to-nearest-even (as torch's {@code .to(torch.bfloat16)}). */
+    /** float to bfloat16 with round-to-nearest-even: {@link HalfFormat#floatToBf16}. */
     static short floatToBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if ((bits & 0x7fffffff) > 0x7f800000) return (short) ((bits >>> 16) | 0x40);
-        int rounding = 0x7fff + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
+        return HalfFormat.floatToBf16(f);
     }
 }

@@ -1,6 +1,7 @@
 package dev.mutual.trainer.inference;
 
 import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.HalfMatrix;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.ops.Softmax;
 
@@ -37,10 +38,17 @@ public final class Decoder implements AutoCloseable {
     // Panel-packed copies for the vector kernels (Kernels.pack; null on the scalar path).
     private final float[][] qT, kT, vT, oT, gateT, upT, downT;
     private final float[] headT;
+    // Matrices kept in 16 bits (DecoderWeights.half, already packed): [layer][Q..DOWN], null where fp32.
+    private final HalfMatrix[][] halfL;
+    private final HalfMatrix embedH, headH;
+    private static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6;
+    private static final List<String> NAMES = List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+            "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
 
     /**
      * @param weights    the model; not copied, not modified
-     * @param vectorized Vector API kernels (packed weight copies, ~2x memory) or the scalar reference
+     * @param vectorized Vector API kernels (packed weight copies, ~2x memory; none for matrices kept in 16 bits, which
+     *                   are packed already) or the scalar reference
      * @param threads    threads for the matrix products (1 = the calling thread only)
      */
     public Decoder(DecoderWeights weights, boolean vectorized, int threads) {
@@ -51,24 +59,39 @@ public final class Decoder implements AutoCloseable {
         this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
         this.invFreq = RoPE.inverseFrequencies(c);
         int n = c.numLayers(), d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim(), f = c.intermediateSize();
+        this.halfL = new HalfMatrix[n][NAMES.size()];
+        for (int l = 0; l < n; l++) {
+            for (int i = 0; i < NAMES.size(); i++) halfL[l][i] = w.half("model.layers." + l + "." + NAMES.get(i) + ".weight");
+        }
+        this.embedH = w.half("model.embed_tokens.weight");
+        this.headH = w.half("lm_head.weight");
+        if (vectorized && !w.half().isEmpty() && !HalfKernels.VECTOR) {
+            throw new IllegalStateException("weights kept in 16 bits need 256-bit vectors for the vector kernels (this JVM prefers "
+                    + Kernels.S + "); widen them to fp32 or use the scalar kernels");
+        }
         if (vectorized) {
             qT = new float[n][]; kT = new float[n][]; vT = new float[n][]; oT = new float[n][];
             gateT = new float[n][]; upT = new float[n][]; downT = new float[n][];
             for (int l = 0; l < n; l++) {
                 DecoderWeights.Layer L = w.layers().get(l);
-                qT[l] = Kernels.pack(L.qProj(), q, d);
-                kT[l] = Kernels.pack(L.kProj(), kv, d);
-                vT[l] = Kernels.pack(L.vProj(), kv, d);
-                oT[l] = Kernels.pack(L.oProj(), d, q);
-                gateT[l] = Kernels.pack(L.gateProj(), f, d);
-                upT[l] = Kernels.pack(L.upProj(), f, d);
-                downT[l] = Kernels.pack(L.downProj(), d, f);
+                qT[l] = packOrNull(L.qProj(), q, d);
+                kT[l] = packOrNull(L.kProj(), kv, d);
+                vT[l] = packOrNull(L.vProj(), kv, d);
+                oT[l] = packOrNull(L.oProj(), d, q);
+                gateT[l] = packOrNull(L.gateProj(), f, d);
+                upT[l] = packOrNull(L.upProj(), f, d);
+                downT[l] = packOrNull(L.downProj(), d, f);
             }
-            headT = Kernels.pack(w.lmHead(), c.vocabSize(), d);
+            headT = packOrNull(w.lmHead(), c.vocabSize(), d);
         } else {
             qT = kT = vT = oT = gateT = upT = downT = null;
             headT = null;
         }
+    }
+
+    /** The packed copy of an fp32 matrix; null for one kept in 16 bits (its array is null). */
+    private static float[] packOrNull(float[] w, int n, int k) {
+        return w == null ? null : Kernels.pack(w, n, k);
     }
 
     public ModelConfig config() {
@@ -110,7 +133,8 @@ public final class Decoder implements AutoCloseable {
                 int t = ch.tokens()[i];
                 if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary 0.." + (c.vocabSize() - 1));
                 positions[r] = start + i;
-                System.arraycopy(w.embedTokens(), t * d, x, r * d, d);
+                if (embedH != null) embedH.widenRow(t, x, r * d);
+                else System.arraycopy(w.embedTokens(), t * d, x, r * d, d);
             }
         }
         float[][] cosSin = RoPE.table(positions, invFreq);
@@ -118,11 +142,12 @@ public final class Decoder implements AutoCloseable {
         float[] att = new float[rows * qDim], g = new float[rows * f], u = new float[rows * f], tmp = new float[rows * d];
         for (int l = 0; l < c.numLayers(); l++) {
             DecoderWeights.Layer L = w.layers().get(l);
+            HalfMatrix[] H = halfL[l];
             // attention block: x += o_proj(attention(rmsnorm(x)))
             Kernels.rmsNorm(xb, x, L.inputNorm(), rows, d, c.rmsNormEps());
-            matmul(q, xb, rows, L.qProj(), vectorized ? qT[l] : null, L.qBias(), qDim, d);
-            matmul(k, xb, rows, L.kProj(), vectorized ? kT[l] : null, L.kBias(), kvDim, d);
-            matmul(v, xb, rows, L.vProj(), vectorized ? vT[l] : null, L.vBias(), kvDim, d);
+            matmul(q, xb, rows, L.qProj(), vectorized ? qT[l] : null, H[Q], L.qBias(), qDim, d);
+            matmul(k, xb, rows, L.kProj(), vectorized ? kT[l] : null, H[K], L.kBias(), kvDim, d);
+            matmul(v, xb, rows, L.vProj(), vectorized ? vT[l] : null, H[V], L.vBias(), kvDim, d);
             RoPE.apply(q, rows, c.numHeads(), hd, cosSin);
             RoPE.apply(k, rows, c.numKvHeads(), hd, cosSin);
             int row0 = 0;
@@ -143,14 +168,14 @@ public final class Decoder implements AutoCloseable {
                 ch.cache().store(l, k, v, row0, ch.tokens().length);
                 row0 += ch.tokens().length;
             }
-            matmul(tmp, att, rows, L.oProj(), vectorized ? oT[l] : null, null, d, qDim);
+            matmul(tmp, att, rows, L.oProj(), vectorized ? oT[l] : null, H[O], null, d, qDim);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
             // MLP block: x += down(silu(gate(h)) * up(h)), h = rmsnorm(x)
             Kernels.rmsNorm(xb, x, L.postNorm(), rows, d, c.rmsNormEps());
-            matmul(g, xb, rows, L.gateProj(), vectorized ? gateT[l] : null, null, f, d);
-            matmul(u, xb, rows, L.upProj(), vectorized ? upT[l] : null, null, f, d);
+            matmul(g, xb, rows, L.gateProj(), vectorized ? gateT[l] : null, H[GATE], null, f, d);
+            matmul(u, xb, rows, L.upProj(), vectorized ? upT[l] : null, H[UP], null, f, d);
             Kernels.swiglu(g, u, rows * f, vectorized);
-            matmul(tmp, g, rows, L.downProj(), vectorized ? downT[l] : null, null, d, f);
+            matmul(tmp, g, rows, L.downProj(), vectorized ? downT[l] : null, H[DOWN], null, d, f);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
         }
         for (Chunk ch : chunks) ch.cache().advance(ch.tokens().length);
@@ -167,7 +192,7 @@ public final class Decoder implements AutoCloseable {
         float[] x = new float[padded * d];
         System.arraycopy(hidden, row0 * d, x, 0, rows * d);
         float[] out = new float[padded * c.vocabSize()];
-        matmul(out, x, padded, w.lmHead(), headT, null, c.vocabSize(), d);
+        matmul(out, x, padded, w.lmHead(), headT, headH, null, c.vocabSize(), d);
         return padded == rows ? out : java.util.Arrays.copyOf(out, rows * c.vocabSize());
     }
 
@@ -214,7 +239,8 @@ public final class Decoder implements AutoCloseable {
                 float[] tile = tileBuffers[worker];
                 for (int t = next.getAndIncrement(); t < tiles; t = next.getAndIncrement()) {
                     int n0 = t * HEAD_TILE, n1 = Math.min(vocab, n0 + HEAD_TILE);
-                    Kernels.matmulVector(tile, HEAD_TILE, n0, x, padded, headT, null, n0, n1, d);
+                    if (headH != null) HalfKernels.matmulVector(tile, HEAD_TILE, n0, x, padded, headH, null, n0, n1, d);
+                    else Kernels.matmulVector(tile, HEAD_TILE, n0, x, padded, headT, null, n0, n1, d);
                     for (int r = 0; r < n; r++) {
                         lse[r * tiles + t] = Softmax.logSumExp(tile, r * HEAD_TILE, n1 - n0);
                         int target = targets[first + r];
@@ -250,22 +276,26 @@ public final class Decoder implements AutoCloseable {
     }
 
     /** out[rows, n] = x[rows, k] . W^T (+ bias), split over column blocks when large enough to pay for threads. */
-    private void matmul(float[] out, float[] x, int rows, float[] wHf, float[] wT, float[] bias, int n, int k) {
+    private void matmul(float[] out, float[] x, int rows, float[] wHf, float[] wT, HalfMatrix wH, float[] bias, int n, int k) {
         int blocks = pool == null || (long) rows * n * k < PARALLEL_MIN_MACS ? 1 : pool.getParallelism() * 4;
         int step = (n + blocks - 1) / blocks;
         step = (step + Kernels.PANEL - 1) / Kernels.PANEL * Kernels.PANEL; // vector kernels start on a panel
         if (blocks == 1 || step >= n) {
-            run(out, x, rows, wHf, wT, bias, 0, n, n, k);
+            run(out, x, rows, wHf, wT, wH, bias, 0, n, n, k);
             return;
         }
         int s = step;
         int parts = (n + s - 1) / s;
         pool.submit(() -> IntStream.range(0, parts).parallel()
-                .forEach(p -> run(out, x, rows, wHf, wT, bias, p * s, Math.min(n, (p + 1) * s), n, k))).join();
+                .forEach(p -> run(out, x, rows, wHf, wT, wH, bias, p * s, Math.min(n, (p + 1) * s), n, k))).join();
     }
 
-    private void run(float[] out, float[] x, int rows, float[] wHf, float[] wT, float[] bias, int n0, int n1, int n, int k) {
-        if (vectorized) Kernels.matmulVector(out, x, rows, wT, bias, n0, n1, n, k);
+    /** One column range of a product: over the 16-bit matrix wH when there is one, else over wT (vector) or wHf (scalar). */
+    private void run(float[] out, float[] x, int rows, float[] wHf, float[] wT, HalfMatrix wH, float[] bias, int n0, int n1, int n, int k) {
+        if (wH != null) {
+            if (vectorized) HalfKernels.matmulVector(out, n, 0, x, rows, wH, bias, n0, n1, k);
+            else HalfKernels.matmulScalar(out, x, rows, wH, bias, n0, n1, n, k);
+        } else if (vectorized) Kernels.matmulVector(out, x, rows, wT, bias, n0, n1, n, k);
         else Kernels.matmulScalar(out, x, rows, wHf, bias, n0, n1, n, k);
     }
 

@@ -102,7 +102,7 @@ final class Kernels {
      */
 
     /** One 6-row x PANEL block: rows at x[x0 ..] (stride k), outputs at out[o ..] (stride ldo). */
-    private static void block6(float[] out, int o, int ldo, float[] x, int x0, int k, float[] packed, int base, float[] bias, int n,
+    static void block6(float[] out, int o, int ldo, float[] x, int x0, int k, float[] packed, int base, float[] bias, int n,
                                VectorMask<Float> mask0, VectorMask<Float> mask1) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
@@ -132,7 +132,7 @@ final class Kernels {
     }
 
     /** One row x PANEL, the same operations per element as {@link #block6}. */
-    private static void row1(float[] out, int o, float[] x, int x0, int k, float[] packed, int base, float[] bias, int n,
+    static void row1(float[] out, int o, float[] x, int x0, int k, float[] packed, int base, float[] bias, int n,
                              VectorMask<Float> mask0, VectorMask<Float> mask1) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         for (int i = 0, wo = base; i < k; i++, wo += PANEL) {
@@ -144,7 +144,7 @@ final class Kernels {
     }
 
     /** Stores two accumulators (+ bias) at out[o ..]: whole when the masks are null, else the masked lanes. */
-    private static void store(float[] out, int o, FloatVector v0, FloatVector v1, float[] bias, int n,
+    static void store(float[] out, int o, FloatVector v0, FloatVector v1, float[] bias, int n,
                               VectorMask<Float> mask0, VectorMask<Float> mask1) {
         if (mask0 == null) {
             if (bias != null) {

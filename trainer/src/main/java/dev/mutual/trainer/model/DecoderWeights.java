@@ -10,7 +10,10 @@ import java.util.Map;
 
 /**
  * All weights of one decoder as plain fp32 arrays, row-major in HF layout (a linear weight is {@code [out, in]}).
- * The inference engine and the SameDiff training graph read this same object. Shapes use
+ * The inference engine and the SameDiff training graph read this same object. For inference, the matrices (embedding,
+ * projections, LM head) may instead be kept in 16 bits ({@link HalfMatrix} in {@code half}, packed into
+ * {@link HalfMatrix#PANEL} panels), their float array then null; {@link #widened} gives the all-fp32 form that
+ * training and merging need. Shapes use
  * d = hidden_size, f = intermediate_size, V = vocab_size, hd = head_dim, H = heads, KV = KV heads.
  *
  * @param config      the hyperparameters these shapes follow
@@ -18,8 +21,16 @@ import java.util.Map;
  * @param layers      {@code model.layers.N.*}, one per layer
  * @param norm        {@code model.norm.weight} [d]
  * @param lmHead      {@code lm_head.weight} [V, d]; the very same array as embedTokens when embeddings are tied
+ * @param half        matrices kept in 16 bits by HF name (their float array null); with tied embeddings
+ *                    {@code lm_head.weight} maps to the very same matrix as {@code model.embed_tokens.weight}
  */
-public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer> layers, float[] norm, float[] lmHead) {
+public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer> layers, float[] norm, float[] lmHead,
+                             Map<String, HalfMatrix> half) {
+
+    /** All-fp32 weights. */
+    public DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer> layers, float[] norm, float[] lmHead) {
+        this(config, embedTokens, layers, norm, lmHead, Map.of());
+    }
 
     /**
      * @param inputNorm {@code input_layernorm.weight} [d]
@@ -40,25 +51,28 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
 
     public DecoderWeights {
         layers = List.copyOf(layers);
+        half = Map.copyOf(half);
         int d = config.hiddenSize(), q = config.numHeads() * config.headDim(), kv = config.numKvHeads() * config.headDim();
         int f = config.intermediateSize(), v = config.vocabSize();
-        check("model.embed_tokens.weight", embedTokens, (long) v * d);
+        check(half, "model.embed_tokens.weight", embedTokens, v, d);
         check("model.norm.weight", norm, d);
-        check("lm_head.weight", lmHead, (long) v * d);
-        if (config.tieWordEmbeddings() && lmHead != embedTokens) throw new IllegalArgumentException("tied embeddings need lmHead == embedTokens");
+        check(half, "lm_head.weight", lmHead, v, d);
+        if (config.tieWordEmbeddings() && (lmHead != embedTokens || half.get("lm_head.weight") != half.get("model.embed_tokens.weight"))) {
+            throw new IllegalArgumentException("tied embeddings need lmHead == embedTokens");
+        }
         if (layers.size() != config.numLayers()) throw new IllegalArgumentException("expected " + config.numLayers() + " layers, got " + layers.size());
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             String p = "model.layers." + i + ".";
             check(p + "input_layernorm.weight", l.inputNorm, d);
-            check(p + "self_attn.q_proj.weight", l.qProj, (long) q * d);
-            check(p + "self_attn.k_proj.weight", l.kProj, (long) kv * d);
-            check(p + "self_attn.v_proj.weight", l.vProj, (long) kv * d);
-            check(p + "self_attn.o_proj.weight", l.oProj, (long) d * q);
+            check(half, p + "self_attn.q_proj.weight", l.qProj, q, d);
+            check(half, p + "self_attn.k_proj.weight", l.kProj, kv, d);
+            check(half, p + "self_attn.v_proj.weight", l.vProj, kv, d);
+            check(half, p + "self_attn.o_proj.weight", l.oProj, d, q);
             check(p + "post_attention_layernorm.weight", l.postNorm, d);
-            check(p + "mlp.gate_proj.weight", l.gateProj, (long) f * d);
-            check(p + "mlp.up_proj.weight", l.upProj, (long) f * d);
-            check(p + "mlp.down_proj.weight", l.downProj, (long) d * f);
+            check(half, p + "mlp.gate_proj.weight", l.gateProj, f, d);
+            check(half, p + "mlp.up_proj.weight", l.upProj, f, d);
+            check(half, p + "mlp.down_proj.weight", l.downProj, d, f);
             if (config.attentionBias()) {
                 check(p + "self_attn.q_proj.bias", l.qBias, q);
                 check(p + "self_attn.k_proj.bias", l.kBias, kv);
@@ -66,6 +80,18 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
             } else if (l.qBias != null || l.kBias != null || l.vBias != null) {
                 throw new IllegalArgumentException(p + "self_attn biases given but the config has no attention bias");
             }
+        }
+    }
+
+    /** A matrix: its float array, or (when that is null) a packed 16-bit one of the same shape in {@code half}. */
+    private static void check(Map<String, HalfMatrix> half, String name, float[] a, int rows, int cols) {
+        HalfMatrix h = half.get(name);
+        if (a != null && h != null) throw new IllegalArgumentException(name + " is given both as fp32 and in 16 bits");
+        if (h == null) {
+            check(name, a, (long) rows * cols);
+        } else if (h.rows() != rows || h.cols() != cols || h.panel() != HalfMatrix.PANEL) {
+            throw new IllegalArgumentException(name + " is " + h.rows() + " x " + h.cols() + " (panel " + h.panel() + "), expected " + rows + " x " + cols
+                    + " packed into panels of " + HalfMatrix.PANEL);
         }
     }
 
@@ -80,7 +106,16 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
      * {@code lm_head.weight} in the file is ignored, as transformers does.
      */
     public static DecoderWeights fromHfTensors(ModelConfig c, Map<String, Tensor> tensors, String source) {
-        Lookup t = new Lookup(tensors, hfShapes(c), source);
+        return fromHfTensors(c, tensors, new LinkedHashMap<>(), source);
+    }
+
+    /**
+     * {@link #fromHfTensors(ModelConfig, Map, String)} where the matrices in {@code half} (row-major, as read) stay in 16
+     * bits, packed into {@link HalfMatrix#PANEL} panels; each is removed from {@code half} once packed, so that the
+     * row-major copy can be collected before the next one is packed (peak: the 16-bit model plus one matrix).
+     */
+    public static DecoderWeights fromHfTensors(ModelConfig c, Map<String, Tensor> tensors, Map<String, HalfMatrix> half, String source) {
+        Lookup t = new Lookup(tensors, half, new LinkedHashMap<>(), hfShapes(c), source);
         float[] embed = t.get("model.embed_tokens.weight");
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
@@ -97,7 +132,20 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
         }
         float[] norm = t.get("model.norm.weight");
         float[] head = c.tieWordEmbeddings() ? embed : t.get("lm_head.weight");
-        return new DecoderWeights(c, embed, layers, norm, head);
+        if (c.tieWordEmbeddings() && t.packed().containsKey("model.embed_tokens.weight")) {
+            t.packed().put("lm_head.weight", t.packed().get("model.embed_tokens.weight"));
+        }
+        return new DecoderWeights(c, embed, layers, norm, head, t.packed());
+    }
+
+    /** These weights with every matrix in fp32 (this object when none is kept in 16 bits): what training and merging read. */
+    public DecoderWeights widened() {
+        return half.isEmpty() ? this : fromHfTensors(config, toHfTensors(), "widened weights");
+    }
+
+    /** The matrix {@code name} kept in 16 bits, or null when it is fp32. */
+    public HalfMatrix half(String name) {
+        return half.get(name);
     }
 
     /**
@@ -129,7 +177,10 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
         return s;
     }
 
-    /** The HF-named tensors, in HF order; {@code lm_head.weight} is left out when tied (as save_pretrained does). */
+    /**
+     * The HF-named tensors, in HF order; {@code lm_head.weight} is left out when tied (as save_pretrained does).
+     * Matrices kept in 16 bits are widened (new arrays).
+     */
     public Map<String, Tensor> toHfTensors() {
         Map<String, float[]> arrays = new LinkedHashMap<>();
         arrays.put("model.embed_tokens.weight", embedTokens);
@@ -152,20 +203,39 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
         arrays.put("model.norm.weight", norm);
         arrays.put("lm_head.weight", lmHead);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : hfShapes(config).entrySet()) out.put(e.getKey(), new Tensor(e.getValue(), arrays.get(e.getKey())));
+        for (Map.Entry<String, int[]> e : hfShapes(config).entrySet()) {
+            float[] values = arrays.get(e.getKey());
+            if (values == null && half.containsKey(e.getKey())) values = half.get(e.getKey()).widened();
+            out.put(e.getKey(), new Tensor(e.getValue(), values));
+        }
         return out;
     }
 
     /** Number of distinct parameters (a tied head counts once). */
     public long parameterCount() {
         long n = 0;
-        for (Tensor t : toHfTensors().values()) n += t.size();
+        for (int[] shape : hfShapes(config).values()) {
+            long size = 1;
+            for (int dim : shape) size *= dim;
+            n += size;
+        }
         return n;
     }
 
-    private record Lookup(Map<String, Tensor> tensors, Map<String, int[]> shapes, String source) {
+    private record Lookup(Map<String, Tensor> tensors, Map<String, HalfMatrix> half, Map<String, HalfMatrix> packed,
+                          Map<String, int[]> shapes, String source) {
+        /** The fp32 values, or null after packing a 16-bit matrix into {@code packed}. */
         float[] get(String name) {
             int[] shape = shapes.get(name);
+            HalfMatrix h = half.get(name);
+            if (h != null && !tensors.containsKey(name)) {
+                if (h.rows() != shape[0] || h.cols() != shape[1]) {
+                    throw new UserInputException(source + ": tensor '" + name + "' has shape [" + h.rows() + ", " + h.cols() + "], expected " + Arrays.toString(shape));
+                }
+                packed.put(name, h.packed(HalfMatrix.PANEL));
+                half.remove(name);
+                return null;
+            }
             Tensor t = tensors.get(name);
             if (t == null) throw new UserInputException(source + ": tensor '" + name + "' is missing; expected shape " + Arrays.toString(shape));
             if (!Arrays.equals(t.shape(), shape)) {

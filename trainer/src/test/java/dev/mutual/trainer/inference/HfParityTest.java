@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Inference logits against the real transformers modeling code (fixtures from tools/make_parity_fixtures.py:
  * tiny random LLaMA, LLaMA 3 rope scaling, Mistral with an 8-position window over 24 tokens, Qwen2 with q/k/v bias
- * and tied embeddings). Tolerance 1e-4 max abs: a wrong RoPE layout or epsilon moves logits by ~1e-3.
+ * and tied embeddings; the LLaMA one saved in bf16 and the Qwen2 one in f16 by tools/make_half_parity_fixtures.py, kept
+ * in 16 bits here and checked against transformers loading them widened to fp32). Tolerance 1e-4 max abs: a wrong RoPE
+ * layout or epsilon moves logits by ~1e-3, rounding the weights to 16 bits by 3e-2.
  * Checked three ways: whole sequences packed in one pass, token by token through the KV cache, both kernel paths.
  */
 class HfParityTest {
@@ -26,11 +28,14 @@ class HfParityTest {
     static final double TOLERANCE = 1e-4;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama3", "mistral", "qwen2"})
+    @ValueSource(strings = {"llama", "llama3", "mistral", "qwen2", "llama-bf16", "qwen2-f16"})
     void logitsMatchTransformers(String name) throws IOException {
         Path dir = PARITY.resolve(name);
         JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
-        HfCheckpoint.Loaded model = HfCheckpoint.load(dir);
+        HfCheckpoint.Loaded model = HfCheckpoint.load(dir, HfCheckpoint.Precision.AUTO);
+        // the 16-bit fixtures' matrices stay in 16 bits: all 7 per layer, the embedding and (tied or not) the head
+        int kept = name.contains("-") ? 7 * model.config().numLayers() + 2 : 0;
+        assertEquals(kept, model.weights().half().size(), name + ": matrices kept in 16 bits");
         int vocab = model.config().vocabSize();
         List<int[]> seqs = new ArrayList<>();
         for (int b = 0; b < expected.get("input_ids").size(); b++) {
