@@ -55,7 +55,8 @@ public final class DecoderParameters {
 
     /**
      * Fresh weights for training from scratch: matrices N(0, 0.02) as HF's {@code initializer_range}
-     * default, norm gains 1, biases 0. Deterministic in {@code seed}.
+     * default, norm gains 1, biases 0. Deterministic in {@code seed}; FLOAT holds the same values as DOUBLE rounded
+     * to float.
      */
     public static Map<String, INDArray> random(ModelConfig c, long seed, DataType type) {
         Random rng = new Random(seed);
@@ -64,10 +65,18 @@ public final class DecoderParameters {
             long[] shape = e.getValue();
             int n = 1;
             for (long dim : shape) n *= (int) dim;
-            double[] v = new double[n];
             boolean norm = e.getKey().endsWith("norm.weight");
+            boolean vector = isVector(shape);
+            if (type == DataType.FLOAT) {
+                // Straight to float: a double[] of Qwen2-0.5B's embedding alone is 1.1 GB of a 2 GB heap.
+                float[] f = new float[n];
+                for (int i = 0; i < n; i++) f[i] = norm ? 1f : vector ? 0f : (float) (0.02 * rng.nextGaussian());
+                w.put(e.getKey(), Nd4j.create(f, shape, 'c'));
+                continue;
+            }
+            double[] v = new double[n];
             for (int i = 0; i < n; i++) {
-                v[i] = norm ? 1.0 : isVector(shape) ? 0.0 : 0.02 * rng.nextGaussian();
+                v[i] = norm ? 1.0 : vector ? 0.0 : 0.02 * rng.nextGaussian();
             }
             w.put(e.getKey(), Nd4j.create(v, shape, type));
         }
