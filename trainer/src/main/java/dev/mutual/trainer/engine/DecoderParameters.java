@@ -2,6 +2,7 @@ package dev.mutual.trainer.engine;
 
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -68,10 +69,17 @@ public final class DecoderParameters {
             boolean norm = e.getKey().endsWith("norm.weight");
             boolean vector = isVector(shape);
             if (type == DataType.FLOAT) {
-                // Straight to float: a double[] of Qwen2-0.5B's embedding alone is 1.1 GB of a 2 GB heap.
-                float[] f = new float[n];
-                for (int i = 0; i < n; i++) f[i] = norm ? 1f : vector ? 0f : (float) (0.02 * rng.nextGaussian());
-                w.put(e.getKey(), Nd4j.create(f, shape, 'c'));
+                // Straight into the array's memory through a small heap chunk: a double[] of Qwen2-0.5B's embedding
+                // alone is 1.1 GB of a 2 GB heap, and whole float[]s would leave 2 GB of garbage in touched heap.
+                INDArray a = Nd4j.create(DataType.FLOAT, shape, 'c');
+                FloatBuffer out = a.data().asNioFloat();
+                float[] chunk = new float[Math.min(n, 1 << 16)];
+                for (int from = 0; from < n; from += chunk.length) {
+                    int len = Math.min(chunk.length, n - from);
+                    for (int i = 0; i < len; i++) chunk[i] = norm ? 1f : vector ? 0f : (float) (0.02 * rng.nextGaussian());
+                    out.put(chunk, 0, len);
+                }
+                w.put(e.getKey(), a);
                 continue;
             }
             double[] v = new double[n];
