@@ -30,9 +30,14 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Range(min = 1)
     int tokens;
 
-    @Option(names = "--runs", defaultValue = "10", description = "Measured runs after 30 warm-up runs (the JIT compiles the vector kernels late) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "10", description = "Measured runs after the warm-up runs (default: ${DEFAULT-VALUE}).")
     @Range(min = 1)
     int runs;
+
+    @Option(names = "--warmup", defaultValue = "30", description = "Unmeasured runs first: the JIT compiles the vector kernels late; a"
+            + " large model needs fewer (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1_000_000)
+    int warmup;
 
     @Option(names = "--threads", defaultValue = "1", description = "Threads (default: ${DEFAULT-VALUE}).")
     @Range(min = 1)
@@ -53,7 +58,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         try (Decoder d = new Decoder(w, !scalar, threads)) {
             Generator g = new Generator(d);
-            for (int i = 0; i < 30; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
+            for (int i = 0; i < warmup; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime(), c0 = ProcessUsage.cpuNanos();
                 int produced = g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null).get(0).tokens().length;

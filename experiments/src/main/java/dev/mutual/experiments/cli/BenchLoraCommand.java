@@ -28,6 +28,12 @@ final class BenchLoraCommand implements Callable<Integer> {
                     + " d 64, vocab 512: a smoke run) (default ${DEFAULT-VALUE})")
     String shape;
 
+    @Option(names = "--layers", defaultValue = "0",
+            description = "decoder layers instead of the shape's (a shorter run with the same widths and vocabulary,"
+                    + " e.g. for profiling); 0 keeps the shape's (default ${DEFAULT-VALUE})")
+    @Range(min = 0, max = ModelConfig.MAX_LAYERS)
+    int layers;
+
     @Option(names = "--lora-rank", defaultValue = "16", description = "LoRA r (default ${DEFAULT-VALUE})")
     @Range(min = 1, max = 4096)
     int rank;
@@ -69,6 +75,12 @@ final class BenchLoraCommand implements Callable<Integer> {
                     true, true, 0, 1, 2);
             default -> throw new UserInputException("--shape: expected qwen2-0.5b or tiny-qwen2, found \"" + shape + "\"");
         };
+        if (layers > 0) {
+            config = new ModelConfig(config.modelType(), config.hiddenSize(), config.intermediateSize(), layers,
+                    config.numHeads(), config.numKvHeads(), config.headDim(), config.vocabSize(), config.maxPositions(),
+                    config.rmsNormEps(), config.ropeTheta(), config.ropeScaling(), config.tieWordEmbeddings(),
+                    config.attentionBias(), config.slidingWindow(), config.bosTokenId(), config.eosTokenId());
+        }
         if (!(alpha > 0)) throw new UserInputException("--lora-alpha: expected a positive number, found " + alpha);
         int blasThreads = blasThreads();
         var settings = new LoraBench.Settings(config, LoraConfig.allLinear(rank, alpha, 0), batch, seq, accumulation,
@@ -79,11 +91,11 @@ final class BenchLoraCommand implements Callable<Integer> {
                 "step %d/%d (%s) %.1f s, RSS %.0f MB%n", step, total, step <= warmup ? "warm-up" : "timed",
                 (System.nanoTime() - start) / 1e9, ProcessUsage.rssMb()));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "{\"bench\":\"lora\",\"impl\":\"mutual\",\"shape\":\"%s\",\"lora_rank\":%d,"
+        out.printf(Locale.ROOT, "{\"bench\":\"lora\",\"impl\":\"mutual\",\"shape\":\"%s\",\"layers\":%d,\"lora_rank\":%d,"
                         + "\"lora_alpha\":%s,\"lora_params\":%d,\"batch\":%d,\"seq\":%d,\"grad_accum\":%d,\"steps\":%d,"
                         + "\"threads\":%d,\"tokens_per_s\":%.2f,\"setup_s\":%.1f,\"peak_rss_mb\":%.0f,"
                         + "\"rss_after_warmup_mb\":%.0f,\"rss_end_mb\":%.0f,\"first_loss\":%.4f,\"last_loss\":%.4f}%n",
-                shape, rank, alpha, r.loraParameters(), batch, seq, accumulation, steps, blasThreads,
+                shape, config.numLayers(), rank, alpha, r.loraParameters(), batch, seq, accumulation, steps, blasThreads,
                 r.tokensPerSecond(), r.setupSeconds(), r.peakRssMb(), r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss(),
                 r.lastLoss());
         out.flush();
