@@ -53,6 +53,7 @@ def main():
     p.add_argument("--seq", type=int, default=512)
     p.add_argument("--grad-accum", type=int, default=4)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--lora-dropout", type=float, default=0.0)
     p.add_argument("--steps", type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -62,7 +63,7 @@ def main():
     config = qwen2_0_5b()
     model = Qwen2ForCausalLM(config).float()
     model.config.use_cache = False
-    lora = LoraConfig(r=a.lora_rank, lora_alpha=a.lora_alpha, lora_dropout=0.0, target_modules=TARGETS,
+    lora = LoraConfig(r=a.lora_rank, lora_alpha=a.lora_alpha, lora_dropout=a.lora_dropout, target_modules=TARGETS,
                       bias="none", task_type="CAUSAL_LM")
     model = get_peft_model(model, lora)
     model.train()
