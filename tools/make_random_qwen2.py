@@ -5,6 +5,7 @@ transformers' own init, seed 1) as a Hugging Face folder (config.json + model.sa
 `bin/mutual bench generate --model DIR`. --dtype bfloat16 / float16 writes a 16-bit checkpoint.
 Keep the folder outside the repository (e.g. /tmp/qwen2-0.5b-random).
 
+  /tmp/venv-hf/bin/python tools/make_random_qwen2.py /tmp/qwen2-0.5b-bf16 --dtype bfloat16   # ~1.3 GB RSS
   flock /tmp/mutual-bigmem.lock /tmp/venv-hf/bin/python tools/make_random_qwen2.py /tmp/qwen2-0.5b-random
 """
 import argparse
@@ -24,7 +25,11 @@ def main():
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
     a = p.parse_args()
     torch.manual_seed(1)
-    model = Qwen2ForCausalLM(qwen2_0_5b()).to(getattr(torch, a.dtype))
+    # Built in the target dtype (not built in fp32 and cast): a bf16 model peaks at about half the memory.
+    torch.set_default_dtype(getattr(torch, a.dtype))
+    config = qwen2_0_5b()
+    config.torch_dtype = a.dtype
+    model = Qwen2ForCausalLM(config)
     model.save_pretrained(a.out, safe_serialization=True, max_shard_size="10GB")
     print(a.out)
 
