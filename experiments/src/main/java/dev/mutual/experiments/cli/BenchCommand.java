@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 BenchSynthesizeCommand.class,
                 BenchPairsCommand.class,
                 BenchTrainCommand.class,
+                BenchLoraCommand.class,
                 BenchSftCommand.class,
                 BenchTokenizeCommand.class,
                 BenchServeCommand.class,

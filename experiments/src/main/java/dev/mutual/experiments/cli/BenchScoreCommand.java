@@ -24,6 +24,9 @@ import java.util.concurrent.Callable;
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Scoring speed (tokens/s) at several batch sizes on a random model; one JSON line per batch size.")
 final class BenchScoreCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "HF model folder to score with instead of the random model (--dim .. --vocab are then ignored)")
+    java.nio.file.Path model;
     @Range(min = 1) @Option(names = "--dim", defaultValue = "256") int dim;
     @Range(min = 1) @Option(names = "--layers", defaultValue = "4") int layers;
     @Range(min = 1) @Option(names = "--heads", defaultValue = "4") int heads;
@@ -41,9 +44,18 @@ final class BenchScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelConfig c = new ModelConfig("llama", dim, ffn, layers, heads, kvHeads, dim / heads, vocab, seq, 1e-5, 10000.0, null,
-                false, false, 0, 1, 2);
-        DecoderWeights w = randomWeights(c, 1234);
+        DecoderWeights w;
+        if (model != null) {
+            if (!java.nio.file.Files.isDirectory(model)) {
+                throw new dev.mutual.data.UserInputException("--model " + model + ": not a model folder");
+            }
+            w = dev.mutual.trainer.checkpoint.HfCheckpoint.load(model).weights();
+            vocab = w.config().vocabSize();
+        } else {
+            w = randomWeights(new ModelConfig("llama", dim, ffn, layers, heads, kvHeads, dim / heads, vocab, seq, 1e-5,
+                    10000.0, null, false, false, 0, 1, 2), 1234);
+        }
+        ModelConfig c = w.config();
         Random rng = new Random(99);
         List<Scorer.Request> requests = new ArrayList<>();
         for (int i = 0; i < sequences; i++) {
@@ -63,7 +75,9 @@ final class BenchScoreCommand implements Callable<Integer> {
                 long tokens = (long) sequences * seq;
                 ObjectNode o = json.createObjectNode();
                 o.put("bench", "score");
-                o.put("config", "d=" + dim + " L=" + layers + " H=" + heads + " KV=" + kvHeads + " ffn=" + ffn + " V=" + vocab + " seq=" + seq);
+                o.put("config", "d=" + c.hiddenSize() + " L=" + c.numLayers() + " H=" + c.numHeads() + " KV=" + c.numKvHeads()
+                        + " ffn=" + c.intermediateSize() + " V=" + c.vocabSize() + " seq=" + seq
+                        + (model != null ? " model=" + model.getFileName() : ""));
                 o.put("path", scalar ? "scalar" : "vector");
                 o.put("threads", threads);
                 o.put("batch", b);

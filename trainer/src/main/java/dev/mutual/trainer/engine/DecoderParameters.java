@@ -2,6 +2,7 @@ package dev.mutual.trainer.engine;
 
 import dev.mutual.trainer.model.DecoderWeights;
 import dev.mutual.trainer.model.ModelConfig;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,7 +56,8 @@ public final class DecoderParameters {
 
     /**
      * Fresh weights for training from scratch: matrices N(0, 0.02) as HF's {@code initializer_range}
-     * default, norm gains 1, biases 0. Deterministic in {@code seed}.
+     * default, norm gains 1, biases 0. Deterministic in {@code seed}; FLOAT holds the same values as DOUBLE rounded
+     * to float.
      */
     public static Map<String, INDArray> random(ModelConfig c, long seed, DataType type) {
         Random rng = new Random(seed);
@@ -64,10 +66,25 @@ public final class DecoderParameters {
             long[] shape = e.getValue();
             int n = 1;
             for (long dim : shape) n *= (int) dim;
-            double[] v = new double[n];
             boolean norm = e.getKey().endsWith("norm.weight");
+            boolean vector = isVector(shape);
+            if (type == DataType.FLOAT) {
+                // Straight into the array's memory through a small heap chunk: a double[] of Qwen2-0.5B's embedding
+                // alone is 1.1 GB of a 2 GB heap, and whole float[]s would leave 2 GB of garbage in touched heap.
+                INDArray a = Nd4j.create(DataType.FLOAT, shape, 'c');
+                FloatBuffer out = a.data().asNioFloat();
+                float[] chunk = new float[Math.min(n, 1 << 16)];
+                for (int from = 0; from < n; from += chunk.length) {
+                    int len = Math.min(chunk.length, n - from);
+                    for (int i = 0; i < len; i++) chunk[i] = norm ? 1f : vector ? 0f : (float) (0.02 * rng.nextGaussian());
+                    out.put(chunk, 0, len);
+                }
+                w.put(e.getKey(), a);
+                continue;
+            }
+            double[] v = new double[n];
             for (int i = 0; i < n; i++) {
-                v[i] = norm ? 1.0 : isVector(shape) ? 0.0 : 0.02 * rng.nextGaussian();
+                v[i] = norm ? 1.0 : vector ? 0.0 : 0.02 * rng.nextGaussian();
             }
             w.put(e.getKey(), Nd4j.create(v, shape, type));
         }
