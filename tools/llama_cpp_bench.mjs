@@ -25,7 +25,8 @@ const warmup = Number(args.warmup ?? 1);
 const llama = await getLlama({gpu: false, build: "never", maxThreads: threads, logLevel: "error"});
 const model = await llama.loadModel({modelPath, gpuLayers: 0, useMmap: true});
 const contextSize = Math.max(256, Math.ceil((prompt.length + tokens + 1) / 256) * 256);
-const context = await model.createContext({
+// a fresh context per round (outside the timed part): a disposed sequence is not handed out again at once
+const newContext = () => model.createContext({
     contextSize: contextSize * batch, sequences: batch, threads: {ideal: threads, min: threads},
     batchSize: Math.max(512, batch), flashAttention: false,
     experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
@@ -42,12 +43,13 @@ async function one(sequence, seed) {
 }
 
 async function round(r) {
+    const context = await newContext();
     const sequences = [];
     for (let i = 0; i < batch; i++) sequences.push(context.getSequence());
     const t0 = process.hrtime.bigint();
     const outs = await Promise.all(sequences.map((s, i) => one(s, 1000 * r + i)));
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    for (const s of sequences) s.dispose();
+    await context.dispose();
     return {outs, seconds};
 }
 
@@ -63,6 +65,5 @@ for (let r = 0; r < runs; r++) {
     if (batch === 1) line.ids = outs[0];
     console.log(JSON.stringify(line));
 }
-await context.dispose();
 await model.dispose();
 await llama.dispose();
