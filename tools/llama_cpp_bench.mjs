@@ -27,7 +27,8 @@ const model = await llama.loadModel({modelPath, gpuLayers: 0, useMmap: true});
 const contextSize = Math.max(256, Math.ceil((prompt.length + tokens + 1) / 256) * 256);
 // a fresh context per round (outside the timed part): a disposed sequence is not handed out again at once
 const newContext = () => model.createContext({
-    contextSize: contextSize * batch, sequences: batch, threads: {ideal: threads, min: threads},
+    // contextSize is per sequence in node-llama-cpp 3 (contextSize x batch asked for 17 GB at batch 64)
+    contextSize, sequences: batch, threads: {ideal: threads, min: threads},
     batchSize: Math.max(512, batch), flashAttention: false,
     experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
 });
