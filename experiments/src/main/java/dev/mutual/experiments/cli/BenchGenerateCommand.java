@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,6 +51,13 @@ final class BenchGenerateCommand implements Callable<Integer> {
                     + "everything up front, bf16 rounds every matrix to bf16.")
     ModelOptions.Weights weights;
 
+    @Option(names = "--prompt", split = ",", paramLabel = "IDS",
+            description = "Prompt token ids, comma-separated (default: BOS = 1 alone).")
+    List<Integer> prompt;
+
+    @Option(names = "--ids", description = "Print the generated token ids in each JSON line (to compare with another engine).")
+    boolean ids;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -60,14 +68,23 @@ final class BenchGenerateCommand implements Callable<Integer> {
         long l0 = System.nanoTime();
         DecoderWeights w = Files.isDirectory(path) ? HfCheckpoint.load(path, ModelOptions.precision(weights)).weights() : Llama2cCheckpoint.read(path);
         double loadSeconds = (System.nanoTime() - l0) / 1e9;
-        int n = Math.min(tokens, w.config().maxPositions() - 1);
+        int[] start = prompt == null ? new int[] {1} : prompt.stream().mapToInt(Integer::intValue).toArray();
+        if (start.length == 0) throw new UserInputException("--prompt: expected at least one token id");
+        for (int t : start) {
+            if (t < 0 || t >= w.config().vocabSize()) {
+                throw new UserInputException("--prompt: token id " + t + " outside the vocabulary 0.." + (w.config().vocabSize() - 1));
+            }
+        }
+        int n = Math.min(tokens, w.config().maxPositions() - start.length);
+        if (n < 1) throw new UserInputException("--prompt: " + start.length + " ids leave no room in " + w.config().maxPositions() + " positions");
         ObjectMapper json = new ObjectMapper();
         try (Decoder d = new Decoder(w, !scalar, threads)) {
             Generator g = new Generator(d);
-            for (int i = 0; i < warmup; i++) g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null);
+            for (int i = 0; i < warmup; i++) g.generate(List.of(start), GenerationOptions.greedy(n), null);
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime(), c0 = ProcessUsage.cpuNanos();
-                int produced = g.generate(List.of(new int[] {1}), GenerationOptions.greedy(n), null).get(0).tokens().length;
+                int[] out = g.generate(List.of(start), GenerationOptions.greedy(n), null).get(0).tokens();
+                int produced = out.length;
                 double s = (System.nanoTime() - t0) / 1e9, cpu = (ProcessUsage.cpuNanos() - c0) / 1e9;
                 ObjectNode o = json.createObjectNode();
                 o.put("bench", "generate");
@@ -84,6 +101,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
                 o.put("cpu_seconds", cpu);
                 o.put("tokens_per_cpu_s", Math.round(produced / cpu));
                 o.put("peak_rss_mb", (long) ProcessUsage.peakRssMb());
+                o.put("load_average", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                if (ids) {
+                    var array = o.putArray("ids");
+                    for (int t : out) array.add(t);
+                }
                 spec.commandLine().getOut().println(o);
                 spec.commandLine().getOut().flush();
             }

@@ -4,15 +4,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.ProcessUsage;
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
 import dev.mutual.trainer.inference.Decoder;
 import dev.mutual.trainer.inference.GenerationOptions;
 import dev.mutual.trainer.inference.Generator;
+import dev.mutual.trainer.model.DecoderWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import dev.mutual.trainer.checkpoint.HfCheckpoint;
+import dev.mutual.trainer.model.DecoderWeights;
+
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +38,10 @@ import java.util.concurrent.Callable;
                 + "new tokens/s, one JSON line per batch size.")
 final class BenchSynthesizeCommand implements Callable<Integer> {
     @Mixin BenchModelOptions model;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "An HF model folder to run instead of the random model (the shape options are then ignored).")
+    Path modelDir;
 
     @Option(names = "--batch", split = ",", defaultValue = "1,16,64", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> batches;
@@ -72,17 +83,21 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
         for (int b : batches) if (b < 1) throw new UserInputException("--batch: expected sizes >= 1, found " + b);
         GenerationOptions options = new GenerationOptions(newTokens, temperature, 0, topP, 1, List.of(), List.of(), 0);
         ObjectMapper json = new ObjectMapper();
-        try (Decoder d = model.decoder(promptTokens + newTokens)) {
+        try (Decoder d = modelDir == null ? model.decoder(promptTokens + newTokens) : load(promptTokens + newTokens)) {
+            int vocab = d.config().vocabSize();
+            String config = modelDir == null ? model.describe() : modelDir.getFileName() + " d=" + d.config().hiddenSize() + " L="
+                    + d.config().numLayers() + " H=" + d.config().numHeads() + " KV=" + d.config().numKvHeads() + " ffn="
+                    + d.config().intermediateSize() + " V=" + vocab;
             Generator g = new Generator(d);
             long params = d.weights().parameterCount();
             // Warm-up: until C2 has compiled the vector kernels they run through slow fallbacks (BENCHMARKS.md).
-            for (int i = 0; i < warmup; i++) generate(g, options, 1000 + 16 * i, 16);
+            for (int i = 0; i < warmup; i++) generate(g, options, 1000 + 16 * i, 16, vocab);
             for (int b : batches) {
                 int n = Math.max(sequences, b);
                 long t0 = System.nanoTime(), c0 = ProcessUsage.cpuNanos();
                 long produced = 0, checksum = 1;
                 for (int first = 0; first < n; first += b) {
-                    for (Generator.Result r : generate(g, options, first, Math.min(b, n - first))) {
+                    for (Generator.Result r : generate(g, options, first, Math.min(b, n - first), vocab)) {
                         produced += r.tokens().length;
                         checksum = 31 * checksum + Arrays.hashCode(r.tokens());
                     }
@@ -90,7 +105,7 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
                 double s = (System.nanoTime() - t0) / 1e9, cpu = (ProcessUsage.cpuNanos() - c0) / 1e9;
                 ObjectNode o = json.createObjectNode();
                 o.put("bench", "synthesize");
-                o.put("config", model.describe());
+                o.put("config", config);
                 o.put("parameters", params);
                 o.put("threads", model.threads);
                 o.put("batch", b);
@@ -113,15 +128,26 @@ final class BenchSynthesizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The --model folder on the vector kernels with --threads, checked for room for {@code positions} tokens. */
+    private Decoder load(int positions) {
+        if (!Files.isDirectory(modelDir)) throw new UserInputException("--model " + modelDir + ": expected an HF model folder");
+        DecoderWeights w = HfCheckpoint.load(modelDir).weights();
+        if (w.config().maxPositions() < positions) {
+            throw new UserInputException("--model " + modelDir + ": max_position_embeddings " + w.config().maxPositions()
+                    + " is less than --prompt-tokens + --new-tokens = " + positions);
+        }
+        return new Decoder(w, true, model.threads);
+    }
+
     /** Prompts {@code first .. first + n - 1}: BOS then random ids from that prompt's own seed, sampled with seed = index. */
-    private List<Generator.Result> generate(Generator g, GenerationOptions options, int first, int n) {
+    private List<Generator.Result> generate(Generator g, GenerationOptions options, int first, int n, int vocab) {
         List<int[]> prompts = new ArrayList<>(n);
         long[] seeds = new long[n];
         for (int i = 0; i < n; i++) {
             Random r = new Random(first + i);
             int[] p = new int[promptTokens];
             p[0] = 1;
-            for (int j = 1; j < p.length; j++) p[j] = 3 + r.nextInt(model.vocab - 3);
+            for (int j = 1; j < p.length; j++) p[j] = 3 + r.nextInt(vocab - 3);
             prompts.add(p);
             seeds[i] = first + i;
         }

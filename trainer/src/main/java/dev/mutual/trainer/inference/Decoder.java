@@ -6,8 +6,6 @@ import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.ops.Softmax;
 
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 
 /**
  * The decoder forward pass for inference (LLaMA / Mistral / Qwen2), plain Java over {@link DecoderWeights}.
@@ -33,7 +31,8 @@ public final class Decoder implements AutoCloseable {
     private final ModelConfig c;
     private final DecoderWeights w;
     private final boolean vectorized;
-    private final ForkJoinPool pool;
+    /** The caller plus threads - 1 persistent helpers; null with one thread. */
+    private final WorkerTeam team;
     private final float[] invFreq;
     // Panel-packed copies for the vector kernels (Kernels.pack; null on the scalar path).
     private final float[][] qT, kT, vT, oT, gateT, upT, downT;
@@ -56,7 +55,7 @@ public final class Decoder implements AutoCloseable {
         this.w = weights;
         this.c = weights.config();
         this.vectorized = vectorized;
-        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        this.team = threads > 1 ? new WorkerTeam(threads) : null;
         this.invFreq = RoPE.inverseFrequencies(c);
         int n = c.numLayers(), d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim(), f = c.intermediateSize();
         this.halfL = new HalfMatrix[n][NAMES.size()];
@@ -145,9 +144,10 @@ public final class Decoder implements AutoCloseable {
             HalfMatrix[] H = halfL[l];
             // attention block: x += o_proj(attention(rmsnorm(x)))
             Kernels.rmsNorm(xb, x, L.inputNorm(), rows, d, c.rmsNormEps());
-            matmul(q, xb, rows, L.qProj(), vectorized ? qT[l] : null, H[Q], L.qBias(), qDim, d);
-            matmul(k, xb, rows, L.kProj(), vectorized ? kT[l] : null, H[K], L.kBias(), kvDim, d);
-            matmul(v, xb, rows, L.vProj(), vectorized ? vT[l] : null, H[V], L.vBias(), kvDim, d);
+            // q, k and v in one parallel region (one hand-off to the threads instead of three)
+            matmuls(rows, d, new Product(q, L.qProj(), vectorized ? qT[l] : null, H[Q], L.qBias(), qDim),
+                    new Product(k, L.kProj(), vectorized ? kT[l] : null, H[K], L.kBias(), kvDim),
+                    new Product(v, L.vProj(), vectorized ? vT[l] : null, H[V], L.vBias(), kvDim), xb);
             RoPE.apply(q, rows, c.numHeads(), hd, cosSin);
             RoPE.apply(k, rows, c.numKvHeads(), hd, cosSin);
             int row0 = 0;
@@ -172,8 +172,8 @@ public final class Decoder implements AutoCloseable {
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
             // MLP block: x += down(silu(gate(h)) * up(h)), h = rmsnorm(x)
             Kernels.rmsNorm(xb, x, L.postNorm(), rows, d, c.rmsNormEps());
-            matmul(g, xb, rows, L.gateProj(), vectorized ? gateT[l] : null, H[GATE], null, f, d);
-            matmul(u, xb, rows, L.upProj(), vectorized ? upT[l] : null, H[UP], null, f, d);
+            matmuls(rows, d, new Product(g, L.gateProj(), vectorized ? gateT[l] : null, H[GATE], null, f),
+                    new Product(u, L.upProj(), vectorized ? upT[l] : null, H[UP], null, f), null, xb);
             Kernels.swiglu(g, u, rows * f, vectorized);
             matmul(tmp, g, rows, L.downProj(), vectorized ? downT[l] : null, H[DOWN], null, d, f);
             for (int i = 0; i < rows * d; i++) x[i] += tmp[i];
@@ -225,7 +225,7 @@ public final class Decoder implements AutoCloseable {
             return out;
         }
         int tiles = (vocab + HEAD_TILE - 1) / HEAD_TILE;
-        int workers = pool == null ? 1 : pool.getParallelism();
+        int workers = team == null ? 1 : team.size();
         float[][] tileBuffers = new float[workers][HEAD_ROWS * HEAD_TILE];
         for (int i0 = 0; i0 < rows.length; i0 += HEAD_ROWS) {
             int n = Math.min(HEAD_ROWS, rows.length - i0), padded = blockRows(n);
@@ -266,28 +266,50 @@ public final class Decoder implements AutoCloseable {
         parallel(n, worthIt, task);
     }
 
-    /** Runs task(0..n-1), on the pool when there is one and {@code worthIt}; each index must touch its own data. */
+    /** Runs task(0..n-1), on the team when there is one and {@code worthIt}; each index must touch its own data. */
     private void parallel(int n, boolean worthIt, java.util.function.IntConsumer task) {
-        if (pool == null || !worthIt) {
+        if (team == null || !worthIt) {
             for (int i = 0; i < n; i++) task.accept(i);
         } else {
-            pool.submit(() -> IntStream.range(0, n).parallel().forEach(task)).join();
+            team.run(n, task);
         }
     }
 
+    /** One matrix product of {@link #matmuls}: out[rows, n] = x . W^T (+ bias), W as HF [n, k] and packed. */
+    private record Product(float[] out, float[] wHf, float[] wT, HalfMatrix wH, float[] bias, int n) {}
+
+    /** Parts per thread of a parallel matrix product: several, so that a thread that got less CPU does fewer. */
+    private static final int PARTS_PER_THREAD = 8;
+
     /** out[rows, n] = x[rows, k] . W^T (+ bias), split over column blocks when large enough to pay for threads. */
     private void matmul(float[] out, float[] x, int rows, float[] wHf, float[] wT, HalfMatrix wH, float[] bias, int n, int k) {
-        int blocks = pool == null || (long) rows * n * k < PARALLEL_MIN_MACS ? 1 : pool.getParallelism() * 4;
-        int step = (n + blocks - 1) / blocks;
-        step = (step + Kernels.PANEL - 1) / Kernels.PANEL * Kernels.PANEL; // vector kernels start on a panel
-        if (blocks == 1 || step >= n) {
-            run(out, x, rows, wHf, wT, wH, bias, 0, n, n, k);
+        matmuls(rows, k, new Product(out, wHf, wT, wH, bias, n), null, null, x);
+    }
+
+    /**
+     * Up to three products of the same input (q, k, v; gate, up) as one parallel region: the columns of all of them
+     * are cut into panel-aligned parts that the threads share, so the threads meet once per region, not per product.
+     * Each element is computed as by a product alone (columns are independent), whatever the split.
+     */
+    private void matmuls(int rows, int k, Product a, Product b, Product c, float[] x) {
+        Product[] ps = b == null ? new Product[] {a} : c == null ? new Product[] {a, b} : new Product[] {a, b, c};
+        long columns = 0;
+        for (Product p : ps) columns += p.n();
+        if (team == null || rows * columns * k < PARALLEL_MIN_MACS) {
+            for (Product p : ps) run(p.out(), x, rows, p.wHf(), p.wT(), p.wH(), p.bias(), 0, p.n(), p.n(), k);
             return;
         }
-        int s = step;
-        int parts = (n + s - 1) / s;
-        pool.submit(() -> IntStream.range(0, parts).parallel()
-                .forEach(p -> run(out, x, rows, wHf, wT, wH, bias, p * s, Math.min(n, (p + 1) * s), n, k))).join();
+        long target = (columns + (long) team.size() * PARTS_PER_THREAD - 1) / ((long) team.size() * PARTS_PER_THREAD);
+        int step = (int) Math.max(Kernels.PANEL, (target + Kernels.PANEL - 1) / Kernels.PANEL * Kernels.PANEL); // vector kernels start on a panel
+        int[] first = new int[ps.length + 1]; // part index where each product starts
+        for (int i = 0; i < ps.length; i++) first[i + 1] = first[i] + (ps[i].n() + step - 1) / step;
+        team.run(first[ps.length], part -> {
+            int i = 0;
+            while (part >= first[i + 1]) i++;
+            Product p = ps[i];
+            int n0 = (part - first[i]) * step;
+            run(p.out(), x, rows, p.wHf(), p.wT(), p.wH(), p.bias(), n0, Math.min(p.n(), n0 + step), p.n(), k);
+        });
     }
 
     /** One column range of a product: over the 16-bit matrix wH when there is one, else over wT (vector) or wHf (scalar). */
@@ -301,6 +323,6 @@ public final class Decoder implements AutoCloseable {
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdown();
+        if (team != null) team.close();
     }
 }
