@@ -4,6 +4,7 @@ import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.cblas_dgemm;
+import static org.bytedeco.openblas.global.openblas.cblas_saxpy;
 import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 
 import org.bytedeco.javacpp.DoublePointer;
@@ -61,8 +62,46 @@ final class Blas {
             rows(a, transA, b, transB, c, alpha, beta, 0, m);
             return;
         }
+        if (c.f32() != null && ComputeThreads.splitsDepth(m, n, k)) {
+            depthParts(a, transA, b, transB, c, (float) alpha, (float) beta, parts);
+            return;
+        }
         ComputeThreads.forEachPart(parts, p -> rows(a, transA, b, transB, c, alpha, beta,
                 (int) ((long) p * m / parts), (int) ((long) (p + 1) * m / parts)));
+    }
+
+    /** Per extra part of a depth split, an fp32 buffer for its partial C (kept and grown: no allocation per call). */
+    private static final FloatPointer[] PARTIAL = new FloatPointer[64];
+
+    /**
+     * A gemm whose depth dwarfs C (the LM head's input gradient: dlogits [N, V] times W [V, D]) split over k instead
+     * of rows: split by rows, every thread would stream all of B (W, up to hundreds of MB) through the cache; split by
+     * depth each reads its share of A and B once. Part 0 accumulates into C with beta, the others into their own
+     * buffers, which are then added to C.
+     */
+    private static void depthParts(Mat a, boolean transA, Mat b, boolean transB, Mat c, float alpha, float beta, int parts) {
+        int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
+        long size = (long) m * n;
+        FloatPointer[] partial = new FloatPointer[parts];
+        synchronized (PARTIAL) {
+            for (int p = 1; p < parts; p++) {
+                if (PARTIAL[p] == null || PARTIAL[p].capacity() < size) {
+                    if (PARTIAL[p] != null) PARTIAL[p].close();
+                    PARTIAL[p] = new FloatPointer(size);
+                }
+                partial[p] = PARTIAL[p];
+            }
+        }
+        int ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans;
+        ComputeThreads.forEachPart(parts, p -> {
+            int k0 = (int) ((long) p * k / parts), k1 = (int) ((long) (p + 1) * k / parts);
+            long aOffset = transA ? (long) k0 * a.cols() : k0, bOffset = transB ? k0 : (long) k0 * b.cols();
+            FloatPointer ap = new FloatPointer(a.f32()).position(a.f32().position() + aOffset);
+            FloatPointer bp = new FloatPointer(b.f32()).position(b.f32().position() + bOffset);
+            cblas_sgemm(CblasRowMajor, ta, tb, m, n, k1 - k0, alpha, ap, a.cols(), bp, b.cols(), p == 0 ? beta : 0f,
+                    p == 0 ? c.f32() : partial[p], n);
+        });
+        for (int p = 1; p < parts; p++) cblas_saxpy((int) size, 1f, partial[p], 1, c.f32(), 1);
     }
 
     /**

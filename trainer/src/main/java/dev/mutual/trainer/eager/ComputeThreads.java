@@ -64,7 +64,15 @@ public final class ComputeThreads {
     static int gemmParts(int m, int n, int k) {
         int threads = count;
         if (threads <= 1 || IN_PART.get() || 2.0 * m * n * k < SPLIT_FLOPS) return 1;
-        return Math.max(1, Math.min(threads, m / 16));
+        return Math.max(1, Math.min(threads, splitsDepth(m, n, k) ? k / 1024 : m / 16));
+    }
+
+    /**
+     * Whether {@link Blas} splits an {@code m x n x k} gemm by depth instead of rows: when k dwarfs both m and n (the
+     * LM head's input gradient, k = vocabulary), so each thread streams only its share of the big operand.
+     */
+    static boolean splitsDepth(int m, int n, int k) {
+        return k >= 4096 && k >= 8L * Math.max(m, n);
     }
 
     /**
