@@ -81,8 +81,9 @@ public final class DecoderParameters {
 
     /**
      * {@link #random(ModelConfig, long, DataType)} in FLOAT where the matrices {@code bf16} names are drawn into
-     * {@code bf16Out} instead, as row-major bf16 {@link HalfMatrix}es of the same draws rounded to nearest even (no fp32
-     * copy of them is ever made); the returned map holds the other tensors.
+     * {@code bf16Out} instead, as bf16 {@link HalfMatrix}es packed into {@link HalfMatrix#PANEL} panels (the layout
+     * {@code HfCheckpoint} loads 16-bit matrices into) of the same draws rounded to nearest even (no fp32 copy of them
+     * is ever made); the returned map holds the other tensors.
      */
     public static Map<String, INDArray> random(ModelConfig c, long seed, DataType type,
                                                java.util.function.Predicate<String> bf16, Map<String, HalfMatrix> bf16Out) {
@@ -96,9 +97,16 @@ public final class DecoderParameters {
             boolean vector = isVector(shape);
             if (!vector && bf16.test(e.getKey())) {
                 if (type != DataType.FLOAT) throw new IllegalArgumentException("bf16 tensors are drawn in FLOAT only");
-                short[] bits = new short[n];
-                for (int i = 0; i < n; i++) bits[i] = HalfFormat.floatToBf16((float) (0.02 * rng.nextGaussian()));
-                bf16Out.put(e.getKey(), new HalfMatrix(HalfFormat.BF16, (int) shape[0], (int) shape[1], 0, bits));
+                // drawn in row-major order straight into HalfMatrix.PANEL panels (no row-major copy to collect)
+                int rows = (int) shape[0], cols = (int) shape[1], p = HalfMatrix.PANEL;
+                short[] bits = new short[Math.toIntExact((long) (rows + p - 1) / p * p * cols)];
+                for (int r = 0; r < rows; r++) {
+                    int base = (r / p) * cols * p + r % p;
+                    for (int col = 0; col < cols; col++) {
+                        bits[base + col * p] = HalfFormat.floatToBf16((float) (0.02 * rng.nextGaussian()));
+                    }
+                }
+                bf16Out.put(e.getKey(), new HalfMatrix(HalfFormat.BF16, rows, cols, p, bits));
                 continue;
             }
             if (type == DataType.FLOAT) {

@@ -81,7 +81,6 @@ public final class LoraBench {
         Map<String, HalfMatrix> half = new LinkedHashMap<>();
         Map<String, INDArray> base = DecoderParameters.random(c, 1, DataType.FLOAT,
                 name -> s.bf16Base() && name.endsWith("_proj.weight"), half);
-        half.replaceAll((name, m) -> m.packed(HalfMatrix.PANEL));
         LoraWeights adapter = LoraWeights.init(s.lora(), c, 3);
         EagerDecoder model = EagerDecoder.buildWithLora(c, base, half, adapter, s.batch(), s.seqLen(), DataType.FLOAT, 5);
         base.clear();   // the engine holds them (used in place: fp32 c-order)

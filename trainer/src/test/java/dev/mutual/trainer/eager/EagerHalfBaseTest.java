@@ -146,6 +146,29 @@ class EagerHalfBaseTest {
         mergedWide.toHfTensors().forEach((n, t) -> assertArrayEquals(t.values(), mergedHalf.toHfTensors().get(n).values(), n));
     }
 
+    /** Random weights drawn with bf16 projections: the fp32 draws rounded to bf16, packed in panels; the rest as drawn. */
+    @Test
+    void randomBf16ProjectionsAreTheFp32DrawsRounded() {
+        ModelConfig c = wide();
+        Map<String, HalfMatrix> half = new LinkedHashMap<>();
+        Map<String, INDArray> rest = DecoderParameters.random(c, 8, DataType.FLOAT, n -> n.endsWith("_proj.weight"), half);
+        Map<String, INDArray> all = DecoderParameters.random(c, 8, DataType.FLOAT);
+        assertEquals(7 * c.numLayers(), half.size());
+        all.forEach((name, a) -> {
+            float[] want = a.data().asFloat();
+            HalfMatrix h = half.get(name);
+            if (h == null) {
+                assertArrayEquals(want, rest.get(name).data().asFloat(), name);
+                return;
+            }
+            assertEquals(HalfMatrix.PANEL, h.panel(), name);
+            float[] got = h.widened();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(HalfFormat.BF16.widen(HalfFormat.floatToBf16(want[i])), got[i], name + " [" + i + "]");
+            }
+        });
+    }
+
     @Test
     void sixteenBitMatricesNeedAFrozenProjection() {
         ModelConfig c = config("llama");
