@@ -25,7 +25,7 @@ run() {   # name, command...
   grep -E 'load_|Maximum resident' "$OUT/$name.log"
 }
 
-OPENBLAS_NUM_THREADS="$THREADS" run mutual "$ROOT/bin/mutual" bench lora "${ARGS[@]}"
+OPENBLAS_NUM_THREADS="$THREADS" run mutual "$ROOT/bin/mutual" bench lora --threads "$THREADS" "${ARGS[@]}"
 run peft "$TORCH_PY" "$ROOT/tools/peft_lora_bench.py" --threads "$THREADS" "${ARGS[@]}"
 
 python3 - "$OUT/mutual.json" "$OUT/peft.json" <<'PY'

@@ -2,6 +2,7 @@ package dev.mutual.experiments.cli;
 
 import dev.mutual.data.UserInputException;
 import dev.mutual.trainer.ProcessUsage;
+import dev.mutual.trainer.eager.ComputeThreads;
 import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.train.LoraBench;
@@ -16,7 +17,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code mutual bench lora}: LoRA fine-tuning tokens/s and peak RSS of a randomly initialised Qwen2-0.5B-shaped
  * model on the eager engine, printing one JSON line last to set beside {@code tools/peft_lora_bench.py}'s. Threads:
- * {@code OPENBLAS_NUM_THREADS} (or {@code taskset}) as for the Python script's {@code --threads}.
+ * {@code --threads} ({@link ComputeThreads#set}: the engine's threads and OpenBLAS's), as the Python script's
+ * {@code --threads} ({@code torch.set_num_threads}). {@code --base-dtype bf16} keeps the frozen base's projection
+ * matrices in bf16 (widened to fp32 into one scratch array right before each gemm).
  */
 @Command(name = "lora", mixinStandardHelpOptions = true,
         description = "LoRA training throughput (forward, backward, AdamW on A and B) of a random Qwen2-0.5B-shaped"
@@ -64,6 +67,17 @@ final class BenchLoraCommand implements Callable<Integer> {
     @Range(min = 0, max = 1 << 20)
     int warmup;
 
+    @Option(names = "--base-dtype", defaultValue = "fp32",
+            description = "the frozen base's projection matrices: fp32, or bf16 (the random values rounded to bf16 and"
+                    + " kept in 16 bits, widened exactly to fp32 right before each gemm; embedding, norms and biases"
+                    + " stay fp32) (default ${DEFAULT-VALUE})")
+    String baseDtype;
+
+    @Option(names = "--threads", description = "compute threads: OpenBLAS's and the engine's own (default: the"
+            + " available processors)")
+    @Range(min = 1, max = 4096)
+    Integer threads;
+
     @Spec
     CommandSpec spec;
 
@@ -82,35 +96,30 @@ final class BenchLoraCommand implements Callable<Integer> {
                     config.attentionBias(), config.slidingWindow(), config.bosTokenId(), config.eosTokenId());
         }
         if (!(alpha > 0)) throw new UserInputException("--lora-alpha: expected a positive number, found " + alpha);
-        int blasThreads = blasThreads();
+        boolean bf16 = switch (baseDtype) {
+            case "fp32" -> false;
+            case "bf16" -> true;
+            default -> throw new UserInputException("--base-dtype: expected fp32 or bf16, found \"" + baseDtype + "\"");
+        };
+        int computeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        ComputeThreads.set(computeThreads);
         var settings = new LoraBench.Settings(config, LoraConfig.allLinear(rank, alpha, 0), batch, seq, accumulation,
-                warmup, steps);
+                warmup, steps, bf16);
         int total = warmup + steps;
         long start = System.nanoTime();
         LoraBench.Result r = LoraBench.run(settings, step -> System.err.printf(Locale.ROOT,
                 "step %d/%d (%s) %.1f s, RSS %.0f MB%n", step, total, step <= warmup ? "warm-up" : "timed",
                 (System.nanoTime() - start) / 1e9, ProcessUsage.rssMb()));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "{\"bench\":\"lora\",\"impl\":\"mutual\",\"shape\":\"%s\",\"layers\":%d,\"lora_rank\":%d,"
+        out.printf(Locale.ROOT, "{\"bench\":\"lora\",\"impl\":\"mutual\",\"shape\":\"%s\",\"base_dtype\":\"%s\",\"layers\":%d,\"lora_rank\":%d,"
                         + "\"lora_alpha\":%s,\"lora_params\":%d,\"batch\":%d,\"seq\":%d,\"grad_accum\":%d,\"steps\":%d,"
                         + "\"threads\":%d,\"tokens_per_s\":%.2f,\"setup_s\":%.1f,\"peak_rss_mb\":%.0f,"
                         + "\"rss_after_warmup_mb\":%.0f,\"rss_end_mb\":%.0f,\"first_loss\":%.4f,\"last_loss\":%.4f}%n",
-                shape, config.numLayers(), rank, alpha, r.loraParameters(), batch, seq, accumulation, steps, blasThreads,
+                shape, baseDtype, config.numLayers(), rank, alpha, r.loraParameters(), batch, seq, accumulation, steps,
+                computeThreads,
                 r.tokensPerSecond(), r.setupSeconds(), r.peakRssMb(), r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss(),
                 r.lastLoss());
         out.flush();
         return 0;
-    }
-
-    /**
-     * OpenBLAS's thread count as it read it at start: OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS, else one per
-     * core (JavaCPP's OpenBLAS preset exposes no openblas_set_num_threads, so the count is set by environment).
-     */
-    private static int blasThreads() {
-        for (String name : new String[] {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"}) {
-            String v = System.getenv(name);
-            if (v != null && v.matches("[1-9][0-9]*")) return Integer.parseInt(v);
-        }
-        return Runtime.getRuntime().availableProcessors();
     }
 }

@@ -505,7 +505,11 @@ final class TrainStage implements Stage {
             return new Engine(g, g::toWeights, g::loraWeights);
         }
         Path m = startModel;
-        DecoderWeights weights = Files.isDirectory(m) ? HfCheckpoint.load(m).weights() : Llama2cCheckpoint.read(m);
+        // A frozen LoRA base on the eager engine keeps a bf16/f16 checkpoint's projection matrices in 16 bits (widened
+        // exactly per gemm: the same numbers as widening them here); everything else trains on fp32 weights.
+        HfCheckpoint.Precision precision = eager && config.lora() != null
+                ? HfCheckpoint.Precision.AUTO : HfCheckpoint.Precision.F32;
+        DecoderWeights weights = Files.isDirectory(m) ? HfCheckpoint.load(m, precision).weights() : Llama2cCheckpoint.read(m);
         if (weights.config().vocabSize() < tokenizer.vocabSize()) {
             throw new UserInputException("model " + m + ": vocab_size " + weights.config().vocabSize()
                     + " is smaller than the tokenizer's " + tokenizer.vocabSize() + " (" + config.tokenizer() + ")");

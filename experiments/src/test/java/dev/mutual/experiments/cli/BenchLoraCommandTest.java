@@ -27,6 +27,21 @@ class BenchLoraCommandTest {
     }
 
     @Test
+    void bf16BaseAndThreads() throws Exception {
+        CliRun r = CliRun.of("bench", "lora", "--shape", "tiny-qwen2", "--layers", "1", "--lora-rank", "4",
+                "--seq", "8", "--grad-accum", "1", "--steps", "1", "--warmup", "0", "--base-dtype", "bf16", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertEquals("bf16", json.get("base_dtype").asText());
+        assertEquals(1, json.get("threads").asInt());
+        assertEquals(Math.log(512), json.get("first_loss").asDouble(), 0.1);
+        CliRun bad = CliRun.of("bench", "lora", "--base-dtype", "fp8", "--steps", "1");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--base-dtype: expected fp32 or bf16, found \"fp8\""), bad.err());
+    }
+
+    @Test
     void unknownShapeIsAUsageError() {
         CliRun r = CliRun.of("bench", "lora", "--shape", "qwen2-7b", "--steps", "1");
         assertEquals(2, r.code());

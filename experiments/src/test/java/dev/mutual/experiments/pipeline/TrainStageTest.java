@@ -168,6 +168,53 @@ class TrainStageTest {
     }
 
     /**
+     * An eager LoRA run from a bf16 HF folder keeps the base's projections in bf16 (loaded with Precision.AUTO) and
+     * trains exactly as from an fp32 folder of the same values: the same adapter and merged model, byte for byte.
+     */
+    @Test
+    void loraOnABf16FolderTrainsAsOnItsFp32Copy() throws IOException {
+        ModelConfig c = new ModelConfig("llama", 32, 48, 2, 4, 2, 8, 512, 256, 1e-5, 10000.0, null, false, false, 0, 1, 2);
+        java.util.Map<String, dev.mutual.trainer.model.Tensor> tensors = new java.util.LinkedHashMap<>();
+        DecoderParameters.random(c, 17, DataType.FLOAT).forEach((name, a) -> tensors.put(name,
+                new dev.mutual.trainer.model.Tensor(Arrays.stream(a.shape()).mapToInt(Math::toIntExact).toArray(), a.data().asFloat())));
+        Path bf16 = Files.createDirectories(tmp.resolve("bf16-model"));
+        dev.mutual.trainer.model.HfConfigFile.write(c, bf16.resolve("config.json"));
+        dev.mutual.trainer.checkpoint.Safetensors.writeModel(bf16, tensors, java.util.Map.of("format", "pt"),
+                dev.mutual.trainer.checkpoint.Safetensors.DType.BF16, 1L << 30);
+        assertTrue(HfCheckpoint.load(bf16, HfCheckpoint.Precision.AUTO).weights().half().size() >= 7 * c.numLayers());
+        Path fp32 = tmp.resolve("fp32-model");
+        HfCheckpoint.save(fp32, HfCheckpoint.load(bf16).weights(), List.of(TOKENIZER));
+        Path[] trained = new Path[2];
+        for (int i = 0; i < 2; i++) {
+            String name = i == 0 ? "bf16" : "fp32";
+            Path recipe = Files.writeString(tmp.resolve(name + ".yaml"), """
+                    name: %s
+                    seed: 5
+                    data: %s
+                    model: %s
+                    tokenizer: %s
+                    seq_len: 128
+                    micro_batch: 2
+                    steps: 2
+                    lr: 0.01
+                    schedule: constant
+                    min_lr_ratio: 0
+                    lora: {rank: 4, alpha: 8, dropout: 0.1}
+                    """.formatted(name, SEED, i == 0 ? bf16 : fp32, TOKENIZER));
+            CliRun run = CliRun.of("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
+            assertEquals(0, run.code(), run::err);
+            try (Stream<Path> d = Files.list(tmp.resolve("runs/" + name))) {
+                trained[i] = d.findFirst().orElseThrow().resolve("train");
+            }
+        }
+        assertArrayEquals(Files.readAllBytes(trained[1].resolve("adapter/" + LoraAdapterFile.WEIGHTS_FILE)),
+                Files.readAllBytes(trained[0].resolve("adapter/" + LoraAdapterFile.WEIGHTS_FILE)), "the same adapter");
+        DecoderWeights a = HfCheckpoint.load(trained[0].resolve("model")).weights(), b = HfCheckpoint.load(trained[1].resolve("model")).weights();
+        b.toHfTensors().forEach((n, t) -> assertArrayEquals(t.values(), a.toHfTensors().get(n).values(), "merged " + n));
+        assertTrue(!Arrays.equals(b.layers().get(0).qProj(), HfCheckpoint.load(fp32).weights().layers().get(0).qProj()), "the adapter moved q_proj");
+    }
+
+    /**
      * LoRA on stories260K: only q_proj and v_proj adapters train; adapter/ holds them in PEFT's layout and model/ is
      * W + alpha / r * B A for the adapted linears (checked here with plain loops) and the base elsewhere.
      */

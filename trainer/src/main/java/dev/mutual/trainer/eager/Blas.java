@@ -37,6 +37,14 @@ final class Blas {
         return at(a, (long) i * rows * cols, rows, cols);
     }
 
+    /** The first {@code rows * cols} elements of a whole c-order array (of any rank) as a row-major matrix. */
+    static Mat first(INDArray a, int rows, int cols) {
+        if ((long) rows * cols > a.length()) {
+            throw new IllegalArgumentException(rows + " x " + cols + " does not fit in " + a.length() + " elements");
+        }
+        return at(a, 0, rows, cols);
+    }
+
     private static Mat at(INDArray a, long offset, int rows, int cols) {
         if (a.isView() || a.offset() != 0 || a.ordering() != 'c') {
             throw new IllegalArgumentException("expected a whole c-order array");

@@ -15,6 +15,8 @@ import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraModule;
 import dev.mutual.trainer.lora.LoraWeights;
 import dev.mutual.trainer.model.DecoderWeights;
+import dev.mutual.trainer.model.HalfMatrix;
+import dev.mutual.trainer.model.Tensor;
 import dev.mutual.trainer.model.ModelConfig;
 import dev.mutual.trainer.model.RopeFrequencies;
 import dev.mutual.trainer.ops.Exp;
@@ -63,8 +65,10 @@ public final class EagerDecoder implements TrainableModel {
     private final int batch, seqLen, n, d, heads, kvHeads, group, hd, qDim, kvDim, ffn, vocab, layers;
     private final double scale;
 
-    /** Every base tensor by HF name; trained in place unless a LoRA adapter is attached. */
+    /** Every base tensor by HF name (but those in {@link #halfBase}); trained in place unless a LoRA adapter is attached. */
     private final Map<String, INDArray> weights = new LinkedHashMap<>();
+    /** Frozen base matrices kept in 16 bits and widened into one scratch right before each gemm; null when none. */
+    private final HalfBase halfBase;
     /** The trainable tensors: {@link #weights}, or with LoRA only the adapter's A and B (PEFT names). */
     private final Map<String, INDArray> params = new LinkedHashMap<>();
     private final Map<String, INDArray> grads = new LinkedHashMap<>();
@@ -132,11 +136,12 @@ public final class EagerDecoder implements TrainableModel {
 
     private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
                          DataType type, long dropoutSeed) {
-        this(config, given, adapter, batch, seqLen, type, dropoutSeed, null);
+        this(config, given, Map.of(), adapter, batch, seqLen, type, dropoutSeed, null);
     }
 
-    private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
-                         DataType type, long dropoutSeed, Map<String, INDArray> sharedGrads) {
+    private EagerDecoder(ModelConfig config, Map<String, INDArray> given, Map<String, HalfMatrix> halfGiven,
+                         LoraWeights adapter, int batch, int seqLen, DataType type, long dropoutSeed,
+                         Map<String, INDArray> sharedGrads) {
         EngineChecks.checkShape(batch, seqLen);
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("the eager engine runs in FLOAT or DOUBLE, not " + type);
@@ -159,8 +164,10 @@ public final class EagerDecoder implements TrainableModel {
         this.vocab = config.vocabSize();
         this.layers = config.numLayers();
         this.scale = 1.0 / Math.sqrt(hd);
+        checkHalf(config, halfGiven, adapter != null);
+        this.halfBase = halfGiven.isEmpty() ? null : new HalfBase(halfGiven, type);
         // Used in place when already a whole c-order array of the type (the caller's array then trains).
-        weights.putAll(EngineChecks.checkedWeights(config, given, w ->
+        weights.putAll(EngineChecks.checkedWeights(config, given, halfGiven.keySet(), w ->
                 w.dataType() == type && !w.isView() && w.ordering() == 'c' && w.offset() == 0 ? w : w.castTo(type).dup('c')));
         branches = new LoraBranch[layers][LoraModule.values().length];
         if (adapter == null) {
@@ -270,14 +277,52 @@ public final class EagerDecoder implements TrainableModel {
      */
     static EagerDecoder buildSharing(ModelConfig config, Map<String, INDArray> weights, Map<String, INDArray> grads,
                                      int batch, int seqLen, DataType type) {
-        return new EagerDecoder(config, weights, null, batch, seqLen, type, 0, grads);
+        return new EagerDecoder(config, weights, Map.of(), null, batch, seqLen, type, 0, grads);
     }
 
-    /** {@link #buildWithLora} on a copy of the weights the inference engine uses. */
+    /**
+     * {@link #buildWithLora(ModelConfig, Map, LoraWeights, int, int, DataType, long)} with the frozen base's
+     * projection matrices (q/k/v/o/gate/up/down {@code .weight}) in {@code half} kept in 16 bits: each is widened
+     * exactly into one reused scratch array right before its gemm, so loss and gradients are bit-identical to passing
+     * the same values widened to {@code type} up front; {@code weights} holds every other tensor.
+     */
+    public static EagerDecoder buildWithLora(ModelConfig config, Map<String, INDArray> weights,
+                                             Map<String, HalfMatrix> half, LoraWeights lora, int batch, int seqLen,
+                                             DataType type, long dropoutSeed) {
+        if (lora == null) throw new IllegalArgumentException("a LoRA adapter is required");
+        return new EagerDecoder(config, weights, half, lora, batch, seqLen, type, dropoutSeed, null);
+    }
+
+    /** Only frozen projection matrices of the right shape may be held in 16 bits. */
+    private static void checkHalf(ModelConfig config, Map<String, HalfMatrix> half, boolean frozen) {
+        if (half.isEmpty()) return;
+        if (!frozen) throw new IllegalArgumentException("16-bit base matrices need a LoRA adapter (a frozen base)");
+        Map<String, long[]> shapes = DecoderParameters.shapes(config);
+        for (Map.Entry<String, HalfMatrix> e : half.entrySet()) {
+            long[] s = shapes.get(e.getKey());
+            HalfMatrix h = e.getValue();
+            if (s == null || !e.getKey().endsWith("_proj.weight")) {
+                throw new IllegalArgumentException("'" + e.getKey() + "' is not a projection matrix; only those may be kept in 16 bits");
+            }
+            if (h.rows() != s[0] || h.cols() != s[1]) {
+                throw new IllegalArgumentException("weight '" + e.getKey() + "' is " + h.rows() + " x " + h.cols()
+                        + ", expected " + java.util.Arrays.toString(s));
+            }
+        }
+    }
+
+    /**
+     * {@link #buildWithLora} on a copy of the weights the inference engine uses. The projection matrices {@code base}
+     * keeps in 16 bits ({@link DecoderWeights#half}, e.g. from {@code HfCheckpoint.load(dir, Precision.AUTO)} of a
+     * bf16 checkpoint) stay in 16 bits, shared with {@code base} (see the overload with {@code half}); the
+     * embedding and LM head are widened to fp32 whatever {@code base} holds.
+     */
     public static EagerDecoder buildWithLora(DecoderWeights base, LoraWeights lora, int batch, int seqLen, DataType type,
                                              long dropoutSeed) {
-        return new EagerDecoder(base.config(), DecoderParameters.arrays(base, type), lora, batch, seqLen, type,
-                dropoutSeed);
+        Map<String, HalfMatrix> half = new LinkedHashMap<>();
+        base.half().forEach((name, m) -> { if (name.endsWith("_proj.weight")) half.put(name, m); });
+        return new EagerDecoder(base.config(), DecoderParameters.arrays(base, type, half.keySet()), half, lora, batch,
+                seqLen, type, dropoutSeed, null);
     }
 
     /** The engine on a copy of the weights the inference engine uses. */
@@ -300,8 +345,9 @@ public final class EagerDecoder implements TrainableModel {
         return Dense.of(weights.get(name));
     }
 
-    private INDArray w(int l, String suffix) {
-        return weights.get(layer(l, suffix));
+    /** Base matrix {@code name} as a gemm operand: its array, or its 16-bit matrix widened into the scratch. */
+    private Blas.Mat baseMatrix(String name) {
+        return halfBase != null && halfBase.has(name) ? halfBase.widen(name) : Blas.of(weights.get(name));
     }
 
     /** The gradient array of a base tensor, or null when the base is frozen (LoRA). */
@@ -395,7 +441,7 @@ public final class EagerDecoder implements TrainableModel {
 
     /** y = x W^T (beta = 0) or y += x W^T (beta = 1), plus the LoRA branch when {@code m} is adapted. */
     private void linear(int l, LoraModule m, INDArray x, INDArray y, double beta) {
-        Blas.gemm(x, false, w(l, m.path + ".weight"), true, y, 1, beta);
+        Blas.gemm(Blas.of(x), false, baseMatrix(layer(l, m.path + ".weight")), true, Blas.of(y), 1, beta);
         LoraBranch br = branches[l][m.ordinal()];
         if (br == null) return;
         INDArray in = x;
@@ -415,7 +461,7 @@ public final class EagerDecoder implements TrainableModel {
     private void linearBackward(int l, LoraModule m, INDArray x, INDArray dy, INDArray dx, double beta) {
         String weight = layer(l, m.path + ".weight");
         if (lora == null) Blas.gemm(dy, true, x, false, grads.get(weight), 1, 0);
-        Blas.gemm(dy, false, weights.get(weight), false, dx, 1, beta);
+        Blas.gemm(Blas.of(dy), false, baseMatrix(weight), false, Blas.of(dx), 1, beta);
         LoraBranch br = branches[l][m.ordinal()];
         if (br == null) return;
         boolean dropout = br.mask() != null;
@@ -444,7 +490,15 @@ public final class EagerDecoder implements TrainableModel {
 
     @Override
     public DecoderWeights toWeights() {
-        return EngineChecks.toWeights(c, weights::get, "EagerDecoder");
+        if (halfBase == null) return EngineChecks.toWeights(c, weights::get, "EagerDecoder");
+        // the 16-bit matrices stay 16-bit (shared), as DecoderWeights.half
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : DecoderParameters.shapes(c).entrySet()) {
+            if (halfBase.has(e.getKey())) continue;
+            int[] shape = java.util.Arrays.stream(e.getValue()).mapToInt(Math::toIntExact).toArray();
+            tensors.put(e.getKey(), new Tensor(shape, weights.get(e.getKey()).castTo(DataType.FLOAT).dup('c').data().asFloat()));
+        }
+        return DecoderWeights.fromHfTensors(c, tensors, new LinkedHashMap<>(halfBase.matrices()), "EagerDecoder");
     }
 
     private void load(TokenBatch b, boolean needWeights) {

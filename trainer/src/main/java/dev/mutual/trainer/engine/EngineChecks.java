@@ -33,8 +33,15 @@ public final class EngineChecks {
      */
     public static Map<String, INDArray> checkedWeights(ModelConfig config, Map<String, INDArray> given,
                                                        UnaryOperator<INDArray> convert) {
+        return checkedWeights(config, given, java.util.Set.of(), convert);
+    }
+
+    /** {@link #checkedWeights(ModelConfig, Map, UnaryOperator)} for every tensor except {@code heldElsewhere}. */
+    public static Map<String, INDArray> checkedWeights(ModelConfig config, Map<String, INDArray> given,
+                                                       java.util.Set<String> heldElsewhere, UnaryOperator<INDArray> convert) {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : DecoderParameters.shapes(config).entrySet()) {
+            if (heldElsewhere.contains(e.getKey())) continue;
             INDArray w = given.get(e.getKey());
             if (w == null) {
                 throw new IllegalArgumentException("missing weight '" + e.getKey() + "' (expected shape "

@@ -14,9 +14,13 @@ import java.util.Map;
 public final class LoraMerge {
     private LoraMerge() {}
 
-    /** A copy of {@code base} with {@code lora} merged in; untargeted tensors are shared with {@code base}. */
-    public static DecoderWeights merge(DecoderWeights base, LoraWeights lora) {
-        if (!base.config().equals(lora.model())) throw new IllegalArgumentException("the adapter was loaded for another model config");
+    /**
+     * A copy of {@code base} with {@code lora} merged in, all fp32 (matrices {@code given} keeps in 16 bits are widened
+     * first); untargeted fp32 tensors are shared with {@code given}.
+     */
+    public static DecoderWeights merge(DecoderWeights given, LoraWeights lora) {
+        if (!given.config().equals(lora.model())) throw new IllegalArgumentException("the adapter was loaded for another model config");
+        DecoderWeights base = given.widened();
         double scale = lora.config().scale();
         int r = lora.config().r();
         List<DecoderWeights.Layer> layers = new ArrayList<>();

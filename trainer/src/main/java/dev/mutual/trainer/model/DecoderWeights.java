@@ -182,6 +182,30 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
      * Matrices kept in 16 bits are widened (new arrays).
      */
     public Map<String, Tensor> toHfTensors() {
+        Map<String, float[]> arrays = floatArrays();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : hfShapes(config).entrySet()) {
+            float[] values = arrays.get(e.getKey());
+            if (values == null && half.containsKey(e.getKey())) values = half.get(e.getKey()).widened();
+            out.put(e.getKey(), new Tensor(e.getValue(), values));
+        }
+        return out;
+    }
+
+    /**
+     * Tensor {@code name} (an {@link #hfShapes} name) in fp32: its array (not a copy), or its 16-bit matrix widened
+     * (a new array), so a caller can widen one tensor at a time.
+     */
+    public float[] fp32(String name) {
+        float[] values = floatArrays().get(name);
+        if (values != null) return values;
+        HalfMatrix h = half.get(name);
+        if (h == null) throw new IllegalArgumentException("no tensor '" + name + "'");
+        return h.widened();
+    }
+
+    /** The fp32 arrays by HF name (references; null for matrices kept in 16 bits and absent biases). */
+    private Map<String, float[]> floatArrays() {
         Map<String, float[]> arrays = new LinkedHashMap<>();
         arrays.put("model.embed_tokens.weight", embedTokens);
         for (int i = 0; i < layers.size(); i++) {
@@ -202,13 +226,7 @@ public record DecoderWeights(ModelConfig config, float[] embedTokens, List<Layer
         }
         arrays.put("model.norm.weight", norm);
         arrays.put("lm_head.weight", lmHead);
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : hfShapes(config).entrySet()) {
-            float[] values = arrays.get(e.getKey());
-            if (values == null && half.containsKey(e.getKey())) values = half.get(e.getKey()).widened();
-            out.put(e.getKey(), new Tensor(e.getValue(), values));
-        }
-        return out;
+        return arrays;
     }
 
     /** Number of distinct parameters (a tied head counts once). */

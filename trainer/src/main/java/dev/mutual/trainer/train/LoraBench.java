@@ -6,8 +6,10 @@ import dev.mutual.trainer.engine.DecoderParameters;
 import dev.mutual.trainer.engine.TokenBatch;
 import dev.mutual.trainer.lora.LoraConfig;
 import dev.mutual.trainer.lora.LoraWeights;
+import dev.mutual.trainer.model.HalfMatrix;
 import dev.mutual.trainer.model.ModelConfig;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.IntConsumer;
@@ -30,13 +32,21 @@ public final class LoraBench {
      * @param accumulation micro-batches per optimizer step, e.g. 4
      * @param warmup       untimed optimizer steps first, e.g. 1
      * @param steps        timed optimizer steps, e.g. 3
+     * @param bf16Base     the base's projection matrices drawn in bf16 and kept in 16 bits (packed in panels, as
+     *                     {@code HfCheckpoint.load(dir, Precision.AUTO)} holds a bf16 checkpoint's), widened per gemm;
+     *                     else every base tensor in fp32
      */
     public record Settings(ModelConfig config, LoraConfig lora, int batch, int seqLen, int accumulation, int warmup,
-                           int steps) {
+                           int steps, boolean bf16Base) {
         public Settings {
             if (batch <= 0 || seqLen <= 0 || accumulation <= 0 || warmup < 0 || steps <= 0) {
                 throw new IllegalArgumentException("batch, seqLen, accumulation and steps must be > 0 and warmup >= 0");
             }
+        }
+
+        /** An fp32 base. */
+        public Settings(ModelConfig config, LoraConfig lora, int batch, int seqLen, int accumulation, int warmup, int steps) {
+            this(config, lora, batch, seqLen, accumulation, warmup, steps, false);
         }
     }
 
@@ -68,9 +78,11 @@ public final class LoraBench {
     public static Result run(Settings s, IntConsumer progress) {
         long setupStart = System.nanoTime();
         ModelConfig c = s.config();
-        Map<String, INDArray> base = DecoderParameters.random(c, 1, DataType.FLOAT);
+        Map<String, HalfMatrix> half = new LinkedHashMap<>();
+        Map<String, INDArray> base = DecoderParameters.random(c, 1, DataType.FLOAT,
+                name -> s.bf16Base() && name.endsWith("_proj.weight"), half);
         LoraWeights adapter = LoraWeights.init(s.lora(), c, 3);
-        EagerDecoder model = EagerDecoder.buildWithLora(c, base, adapter, s.batch(), s.seqLen(), DataType.FLOAT, 5);
+        EagerDecoder model = EagerDecoder.buildWithLora(c, base, half, adapter, s.batch(), s.seqLen(), DataType.FLOAT, 5);
         base.clear();   // the engine holds them (used in place: fp32 c-order)
         AdamW adamw = WeightDecayGroups.adamw(new AdamWConfig(2e-4, 0.9, 0.999, 1e-8, 0.0, 1.0), model,
                 WeightDecayGroups.DEFAULT_NO_DECAY);

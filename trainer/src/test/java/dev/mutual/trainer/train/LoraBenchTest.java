@@ -35,4 +35,15 @@ class LoraBenchTest {
         assertTrue(Double.isFinite(r.lastLoss()) && r.tokensPerSecond() > 0, r.toString());
         assertTrue(r.peakRssMb() >= r.rssEndMb() && r.rssEndMb() > 0, r.toString());
     }
+
+    /** A bf16 base (the same draws rounded, kept in 16 bits): the same run, a first loss within bf16 rounding of fp32's. */
+    @Test
+    void bf16BaseRuns() {
+        ModelConfig c = new ModelConfig("qwen2", 32, 48, 2, 4, 2, 8, 97, 64, 1e-6, 1e6, null, true, true, 0, 1, 2);
+        LoraBench.Result fp32 = LoraBench.run(new LoraBench.Settings(c, LoraConfig.allLinear(4, 8, 0), 2, 8, 1, 0, 2), s -> {});
+        LoraBench.Result bf16 = LoraBench.run(new LoraBench.Settings(c, LoraConfig.allLinear(4, 8, 0), 2, 8, 1, 0, 2, true), s -> {});
+        assertTrue(bf16.firstLoss() != fp32.firstLoss(), "the projections were rounded");
+        assertEquals(fp32.firstLoss(), bf16.firstLoss(), 1e-3);
+        assertTrue(Double.isFinite(bf16.lastLoss()) && bf16.tokensPerSecond() > 0, bf16.toString());
+    }
 }
