@@ -394,8 +394,31 @@ public final class Safetensors {
     }
 
     private static Tensor readTensor(FileChannel ch, long dataStart, Entry e) throws IOException {
+        float[] values = new float[(int) ((e.end() - e.begin()) / e.dtype().bytes)];
+        readChunks(ch, dataStart, e, (buf, done, n) -> {
+            for (int i = 0; i < n; i++) values[done + i] = next(buf, e.dtype());
+        });
+        return new Tensor(e.shape(), values);
+    }
+
+    /** The next value of {@code buf} as a float, widened exactly from its stored type. */
+    private static float next(ByteBuffer buf, DType dtype) {
+        return switch (dtype) {
+            case F32 -> buf.getFloat();
+            case BF16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+            case F16 -> HalfFormat.halfToFloat(buf.getShort());
+        };
+    }
+
+    /** What to do with each chunk: {@code n} values from {@code buf} are elements [done, done + n) of the tensor. */
+    @FunctionalInterface
+    private interface Chunk {
+        void accept(ByteBuffer buf, int done, int n);
+    }
+
+    /** Reads tensor {@code e} in chunks of at most CHUNK_BYTES (so a large tensor never needs a second full copy). */
+    private static void readChunks(FileChannel ch, long dataStart, Entry e, Chunk chunk) throws IOException {
         int count = (int) ((e.end() - e.begin()) / e.dtype().bytes);
-        float[] values = new float[count];
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(e.end() - e.begin(), 1))).order(ByteOrder.LITTLE_ENDIAN);
         long pos = dataStart + e.begin();
         int done = 0;
@@ -405,16 +428,9 @@ public final class Safetensors {
             readFully(ch, buf, pos, null);
             pos += (long) n * e.dtype().bytes;
             buf.flip();
-            for (int i = 0; i < n; i++) {
-                values[done + i] = switch (e.dtype()) {
-                    case F32 -> buf.getFloat();
-                    case BF16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
-                    case F16 -> halfToFloat(buf.getShort());
-                };
-            }
+            chunk.accept(buf, done, n);
             done += n;
         }
-        return new Tensor(e.shape(), values);
     }
 
     /** The format {@code keep} asks for, for 2-D tensors only (a {@link HalfMatrix} is 2-D). */
@@ -426,30 +442,14 @@ public final class Safetensors {
     private static short[] readHalf(FileChannel ch, long dataStart, Entry e, HalfFormat format) throws IOException {
         boolean same = format.name().equals(e.dtype().name());
         if (!same && format != HalfFormat.BF16) throw new IllegalArgumentException("only bf16 is narrowed to, not " + format);
-        int count = (int) ((e.end() - e.begin()) / e.dtype().bytes);
-        short[] values = new short[count];
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(e.end() - e.begin(), 1))).order(ByteOrder.LITTLE_ENDIAN);
-        long pos = dataStart + e.begin();
-        int done = 0;
-        while (done < count) {
-            int n = Math.min(count - done, buf.capacity() / e.dtype().bytes);
-            buf.clear().limit(n * e.dtype().bytes);
-            readFully(ch, buf, pos, null);
-            pos += (long) n * e.dtype().bytes;
-            buf.flip();
+        short[] values = new short[(int) ((e.end() - e.begin()) / e.dtype().bytes)];
+        readChunks(ch, dataStart, e, (buf, done, n) -> {
             if (same) {
                 buf.asShortBuffer().get(values, done, n);
             } else {
-                for (int i = 0; i < n; i++) {
-                    values[done + i] = HalfFormat.floatToBf16(switch (e.dtype()) {
-                        case F32 -> buf.getFloat();
-                        case BF16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
-                        case F16 -> HalfFormat.halfToFloat(buf.getShort());
-                    });
-                }
+                for (int i = 0; i < n; i++) values[done + i] = HalfFormat.floatToBf16(next(buf, e.dtype()));
             }
-            done += n;
-        }
+        });
         return values;
     }
 
