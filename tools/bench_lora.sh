@@ -4,7 +4,7 @@
 # average before and after; then the ratios (Mutual / PyTorch+PEFT) of tokens/s and of peak RSS.
 #
 #   tools/bench_lora.sh                      # 2 threads, grad accumulation 2, 1 warm-up + 2 timed optimizer steps
-#   THREADS=1 tools/bench_lora.sh            # one thread on both sides (OPENBLAS_NUM_THREADS=1 / set_num_threads(1))
+#   THREADS=1 tools/bench_lora.sh            # one thread on both sides (bench lora --threads 1 / set_num_threads(1))
 #   ACCUM=4 STEPS=3 TORCH_PY=/tmp/venv-hf/bin/python tools/bench_lora.sh
 # Outputs: $OUT (default /tmp/bench-lora) holds each side's log; the JSON lines are printed at the end.
 set -euo pipefail
@@ -25,7 +25,7 @@ run() {   # name, command...
   grep -E 'load_|Maximum resident' "$OUT/$name.log"
 }
 
-OPENBLAS_NUM_THREADS="$THREADS" run mutual "$ROOT/bin/mutual" bench lora --threads "$THREADS" "${ARGS[@]}"
+run mutual "$ROOT/bin/mutual" bench lora --threads "$THREADS" "${ARGS[@]}"
 run peft "$TORCH_PY" "$ROOT/tools/peft_lora_bench.py" --threads "$THREADS" "${ARGS[@]}"
 
 python3 - "$OUT/mutual.json" "$OUT/peft.json" <<'PY'
