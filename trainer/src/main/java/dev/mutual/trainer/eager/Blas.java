@@ -22,8 +22,27 @@ final class Blas {
 
     private Blas() {}
 
-    /** A row-major {@code [rows, cols]} matrix at {@code offset} elements into an array's memory. */
-    record Mat(FloatPointer f32, DoublePointer f64, int rows, int cols) {}
+    /**
+     * A row-major {@code [rows, cols]} matrix in an array's memory whose rows lie {@code ld} elements apart (the BLAS
+     * leading dimension: {@code cols} for a whole matrix, more for a block of a wider one).
+     */
+    record Mat(FloatPointer f32, DoublePointer f64, int rows, int cols, int ld) {
+        Mat(FloatPointer f32, DoublePointer f64, int rows, int cols) {
+            this(f32, f64, rows, cols, cols);
+        }
+
+        /** The block of rows [row, row + rowCount) and columns [col, col + colCount), same leading dimension. */
+        Mat block(int row, int rowCount, int col, int colCount) {
+            if (row < 0 || col < 0 || row + rowCount > rows || col + colCount > cols) {
+                throw new IllegalArgumentException("block [" + row + "+" + rowCount + ", " + col + "+" + colCount
+                        + "] outside " + rows + " x " + cols);
+            }
+            long offset = (long) row * ld + col;
+            return new Mat(f32 == null ? null : (FloatPointer) new FloatPointer(f32).position(f32.position() + offset),
+                    f64 == null ? null : (DoublePointer) new DoublePointer(f64).position(f64.position() + offset),
+                    rowCount, colCount, ld);
+        }
+    }
 
     /** A whole 2-D c-order array as a matrix. */
     static Mat of(INDArray a) {
@@ -103,13 +122,26 @@ final class Blas {
         int ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans;
         ComputeThreads.forEachPart(parts, p -> {
             int k0 = (int) ((long) p * k / parts), k1 = (int) ((long) (p + 1) * k / parts);
-            long aOffset = transA ? (long) k0 * a.cols() : k0, bOffset = transB ? k0 : (long) k0 * b.cols();
-            FloatPointer ap = new FloatPointer(a.f32()).position(a.f32().position() + aOffset);
-            FloatPointer bp = new FloatPointer(b.f32()).position(b.f32().position() + bOffset);
-            cblas_sgemm(CblasRowMajor, ta, tb, m, n, k1 - k0, alpha, ap, a.cols(), bp, b.cols(), p == 0 ? beta : 0f,
-                    p == 0 ? c.f32() : partial[p], n);
+            long aOffset = transA ? (long) k0 * a.ld() : k0, bOffset = transB ? k0 : (long) k0 * b.ld();
+            FloatPointer ap = at(a.f32(), aOffset), bp = at(b.f32(), bOffset);
+            if (p == 0) {
+                cblas_sgemm(CblasRowMajor, ta, tb, m, n, k1 - k0, alpha, ap, a.ld(), bp, b.ld(), beta, c.f32(), c.ld());
+            } else {
+                cblas_sgemm(CblasRowMajor, ta, tb, m, n, k1 - k0, alpha, ap, a.ld(), bp, b.ld(), 0f, partial[p], n);
+            }
         });
-        for (int p = 1; p < parts; p++) cblas_saxpy((int) size, 1f, partial[p], 1, c.f32(), 1);
+        for (int p = 1; p < parts; p++) {
+            if (c.ld() == n) {
+                cblas_saxpy((int) size, 1f, partial[p], 1, c.f32(), 1);
+                continue;
+            }
+            for (int r = 0; r < m; r++) cblas_saxpy(n, 1f, at(partial[p], (long) r * n), 1, at(c.f32(), (long) r * c.ld()), 1);
+        }
+    }
+
+    /** A pointer {@code offset} elements past {@code p}. */
+    private static FloatPointer at(FloatPointer p, long offset) {
+        return new FloatPointer(p).position(p.position() + offset);
     }
 
     /**
@@ -118,17 +150,17 @@ final class Blas {
      */
     private static void rows(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta, int m0, int m1) {
         int n = c.cols(), k = transA ? a.rows() : a.cols();
-        long aOffset = transA ? m0 : (long) m0 * a.cols(), cOffset = (long) m0 * n;
+        long aOffset = transA ? m0 : (long) m0 * a.ld(), cOffset = (long) m0 * c.ld();
         int ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans;
         if (c.f64() != null) {
             DoublePointer ap = m0 == 0 ? a.f64() : new DoublePointer(a.f64()).position(a.f64().position() + aOffset);
             DoublePointer cp = m0 == 0 ? c.f64() : new DoublePointer(c.f64()).position(c.f64().position() + cOffset);
-            cblas_dgemm(CblasRowMajor, ta, tb, m1 - m0, n, k, alpha, ap, a.cols(), b.f64(), b.cols(), beta, cp, n);
+            cblas_dgemm(CblasRowMajor, ta, tb, m1 - m0, n, k, alpha, ap, a.ld(), b.f64(), b.ld(), beta, cp, c.ld());
         } else {
             FloatPointer ap = m0 == 0 ? a.f32() : new FloatPointer(a.f32()).position(a.f32().position() + aOffset);
             FloatPointer cp = m0 == 0 ? c.f32() : new FloatPointer(c.f32()).position(c.f32().position() + cOffset);
-            cblas_sgemm(CblasRowMajor, ta, tb, m1 - m0, n, k, (float) alpha, ap, a.cols(), b.f32(), b.cols(), (float) beta,
-                    cp, n);
+            cblas_sgemm(CblasRowMajor, ta, tb, m1 - m0, n, k, (float) alpha, ap, a.ld(), b.f32(), b.ld(), (float) beta,
+                    cp, c.ld());
         }
     }
 

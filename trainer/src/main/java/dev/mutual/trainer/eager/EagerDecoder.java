@@ -45,8 +45,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Shapes: B batch, T seqLen, N = B*T tokens, D hidden, H query heads, K key/value heads, R = H/K, hd head dim,
  * Q = H*hd, KV = K*hd, F intermediate, V vocab. Token-major activations are {@code [N, width]}; attention runs on
- * head-major copies {@code [B, H, T, hd]}, which are {@code [B*K, R*T, hd]} with HF's {@code repeat_kv} order
- * (query head = kv * R + r), so each (batch row, KV head) is one contiguous gemm block.
+ * head-major copies, one contiguous gemm block per (batch row, KV head): keys and values {@code [B*K, T, hd]}, queries
+ * {@code [B*K, T*R, hd]} with the R query heads of a KV head (HF's {@code repeat_kv} order: query head = kv * R + g)
+ * side by side per position (row t * R + g), so the queries of positions [t0, t1) are the rows [t0 * R, t1 * R).
+ * That makes causal skipping cheap ({@link #scores}): queries before position t1 never see keys from t1 on, so the
+ * attention gemms run per chunk of positions and leave out the blocks above the diagonal.
  *
  * <p>Batches may be packed ({@link TokenBatch#positions}, {@link TokenBatch#segments}): a query attends to key j
  * when j <= t, both lie in the same segment and (Mistral) t - j < sliding_window.
@@ -95,7 +98,7 @@ public final class EagerDecoder implements TrainableModel {
 
     // Scratch shared by all layers.
     private final INDArray qTok, kTok, vTok;   // [N, Q], [N, KV], [N, KV]: projections before RoPE
-    private final INDArray ctxHead;            // [B*K, R*T, hd]
+    private final INDArray ctxHead;            // [B*K, T*R, hd]
     private final Blas.Mat[] ctxHeadBlocks;
     private final INDArray dResid, dNorm;      // [N, D]
     private final INDArray dAct, dGate, dUp;   // [N, F]
@@ -583,10 +586,10 @@ public final class EagerDecoder implements TrainableModel {
         toHeads(Dense.of(vTok), Dense.of(a.vHead()), kvHeads, false, false);
         Dense probs = Dense.of(a.probs());
         ComputeThreads.forEachPart(batch * kvHeads, bg -> {
-            // scores = q k^T / sqrt(hd): [R*T, T]; masked softmax per row; ctx = probs v: [R*T, hd]
-            Blas.gemm(a.qBlocks()[bg], false, a.kBlocks()[bg], true, a.probBlocks()[bg], scale, 0);
+            // scores = q k^T / sqrt(hd): [T*R, T]; masked softmax per row; ctx = probs v: [T*R, hd]
+            scores(a.qBlocks()[bg], a.kBlocks()[bg], a.probBlocks()[bg], scale);
             maskedSoftmax(probs, bg);
-            Blas.gemm(a.probBlocks()[bg], false, a.vBlocks()[bg], false, ctxHeadBlocks[bg], 1, 0);
+            mix(a.probBlocks()[bg], a.vBlocks()[bg], ctxHeadBlocks[bg], 1);
         });
         toHeads(Dense.of(a.ctx()), Dense.of(ctxHead), heads, false, true);   // back to token-major [N, Q]
         Dense.of(a.mid()).copyAll(Dense.of(resid[l]));
@@ -680,7 +683,7 @@ public final class EagerDecoder implements TrainableModel {
                 int ro = positions[i] * half;
                 for (int h = 0; h < count; h++) {
                     int to = i * width + h * hd;
-                    int ho = ((r * count + h) * seqLen + t) * hd;
+                    int ho = headOffset(r, t, h, count);
                     if (!rope) {
                         if (inverse) for (int k = 0; k < hd; k++) tok.set(to + k, head.get(ho + k));
                         else for (int k = 0; k < hd; k++) head.set(ho + k, tok.get(to + k));
@@ -718,7 +721,7 @@ public final class EagerDecoder implements TrainableModel {
             if (!inverse) tok.copyTo(i * width, row, width);
             for (int h = 0; h < count; h++) {
                 int to = h * hd;
-                int ho = ((r * count + h) * seqLen + t) * hd;
+                int ho = headOffset(r, t, h, count);
                 if (!rope) {
                     if (inverse) head.copyTo(ho, row, to, hd);
                     else head.copyFrom(row, to, ho, hd);
@@ -761,13 +764,66 @@ public final class EagerDecoder implements TrainableModel {
         return Visibility.visible(t, j, segments[rowStart + t], segments[rowStart + j], c.slidingWindow());
     }
 
-    /** In-place softmax over the visible keys of each of block bg's R*T score rows; hidden keys get probability 0. */
+    /**
+     * Where query (count = H) or key/value (count = K) head h of token (batch row r, position t) sits in its head-major
+     * copy: block (r, h's KV head), row t * per + h's index within its group, per = count / K query heads per block row.
+     */
+    private int headOffset(int r, int t, int h, int count) {
+        int per = count / kvHeads;
+        return (((r * kvHeads + h / per) * seqLen + t) * per + h % per) * hd;
+    }
+
+    /** Positions per chunk of the causal attention gemms: 64-row query blocks (tuned on the bench model, T = 128). */
+    private int chunkPositions() {
+        return Math.max(1, ATTENTION_CHUNK_ROWS / group);
+    }
+
+    private static final int ATTENTION_CHUNK_ROWS = 64;
+
+    /**
+     * s = alpha q x^T for one block (scores q k^T, or dP = dctx v^T): per chunk of query positions [t0, t1), only the
+     * keys [0, t1), the only ones those queries may see (causal); the rest of s stays as it was and is never read
+     * as a visible score.
+     */
+    private void scores(Blas.Mat q, Blas.Mat x, Blas.Mat s, double alpha) {
+        for (int t0 = 0, step = chunkPositions(); t0 < seqLen; t0 += step) {
+            int t1 = Math.min(seqLen, t0 + step), rows = (t1 - t0) * group;
+            Blas.gemm(q.block(t0 * group, rows, 0, hd), false, x.block(0, t1, 0, hd), true,
+                    s.block(t0 * group, rows, 0, t1), alpha, 0);
+        }
+    }
+
+    /** out = alpha p x for one block (ctx = P v, dq = dS k): per chunk of query positions, the keys [0, t1) only. */
+    private void mix(Blas.Mat p, Blas.Mat x, Blas.Mat out, double alpha) {
+        for (int t0 = 0, step = chunkPositions(); t0 < seqLen; t0 += step) {
+            int t1 = Math.min(seqLen, t0 + step), rows = (t1 - t0) * group;
+            Blas.gemm(p.block(t0 * group, rows, 0, t1), false, x.block(0, t1, 0, hd), false,
+                    out.block(t0 * group, rows, 0, hd), alpha, 0);
+        }
+    }
+
+    /**
+     * out = alpha p^T x for one block (dv = P^T dctx, dk = dS^T q): per chunk of key positions [j0, j1), only the rows
+     * of the queries that may see them (positions j0 and later).
+     */
+    private void mixTransposed(Blas.Mat p, Blas.Mat x, Blas.Mat out, double alpha) {
+        for (int j0 = 0, step = chunkPositions(); j0 < seqLen; j0 += step) {
+            int j1 = Math.min(seqLen, j0 + step), rows = (seqLen - j0) * group;
+            Blas.gemm(p.block(j0 * group, rows, j0, j1 - j0), true, x.block(j0 * group, rows, 0, hd), false,
+                    out.block(j0, j1 - j0, 0, hd), alpha, 0);
+        }
+    }
+
+    /**
+     * In-place softmax over the visible keys of each of block bg's T*R score rows (row t * R + g); hidden keys get
+     * probability 0, including those {@link #scores} left out.
+     */
     private void maskedSoftmax(Dense probs, int bg) {
         int rowStart = (bg / kvHeads) * seqLen;
         if (probs instanceof Dense.F32 pf && oneRunPerQuery(rowStart)) {
             float[] row = new float[seqLen];
             for (int r = 0; r < group * seqLen; r++) {
-                int t = r % seqLen, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
+                int t = r / group, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
                 int o = (bg * group * seqLen + r) * seqLen;
                 pf.copyTo(o + lo, row, len);
                 Softmax.forward(row, 0, len);
@@ -779,7 +835,7 @@ public final class EagerDecoder implements TrainableModel {
         }
         double[] scores = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
-            int t = row % seqLen;
+            int t = row / group;
             int o = (bg * group * seqLen + row) * seqLen;
             for (int j = 0; j < seqLen; j++) scores[j] = probs.get(o + j);
             Softmax.forwardMasked(scores, 0, seqLen, j -> visible(rowStart, t, j));
@@ -838,11 +894,11 @@ public final class EagerDecoder implements TrainableModel {
         toHeads(Dense.of(dCtx), Dense.of(dCtxHead), heads, false, false);
         Dense probs = Dense.of(a.probs()), dProb = Dense.of(dProbs);
         ComputeThreads.forEachPart(batch * kvHeads, bg -> {
-            Blas.gemm(a.probBlocks()[bg], true, dCtxBlocks[bg], false, dVBlocks[bg], 1, 0);  // dv = P^T dctx
-            Blas.gemm(dCtxBlocks[bg], false, a.vBlocks()[bg], true, dProbBlocks[bg], 1, 0);  // dP = dctx v^T
-            softmaxBackward(probs, dProb, bg);                                              // dP -> dscores
-            Blas.gemm(dProbBlocks[bg], false, a.kBlocks()[bg], false, dQBlocks[bg], scale, 0); // dq = dS k / sqrt(hd)
-            Blas.gemm(dProbBlocks[bg], true, a.qBlocks()[bg], false, dKBlocks[bg], scale, 0);  // dk = dS^T q / sqrt(hd)
+            mixTransposed(a.probBlocks()[bg], dCtxBlocks[bg], dVBlocks[bg], 1);   // dv = P^T dctx
+            scores(dCtxBlocks[bg], a.vBlocks()[bg], dProbBlocks[bg], 1);          // dP = dctx v^T
+            softmaxBackward(probs, dProb, bg);                                    // dP -> dscores
+            mix(dProbBlocks[bg], a.kBlocks()[bg], dQBlocks[bg], scale);           // dq = dS k / sqrt(hd)
+            mixTransposed(dProbBlocks[bg], a.qBlocks()[bg], dKBlocks[bg], scale); // dk = dS^T q / sqrt(hd)
         });
         toHeads(Dense.of(dQTok), Dense.of(dQHead), heads, true, true);
         toHeads(Dense.of(dKTok), Dense.of(dKHead), kvHeads, true, true);
@@ -952,7 +1008,7 @@ public final class EagerDecoder implements TrainableModel {
         if (probs instanceof Dense.F32 pf && dProb instanceof Dense.F32 df && oneRunPerQuery(rowStart)) {
             float[] y = new float[seqLen], dy = new float[seqLen];
             for (int r = 0; r < group * seqLen; r++) {
-                int t = r % seqLen, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
+                int t = r / group, lo = visibleFrom[rowStart + t], len = t + 1 - lo;
                 int o = (bg * group * seqLen + r) * seqLen;
                 pf.copyTo(o + lo, y, len);
                 df.copyTo(o + lo, dy, len);
@@ -965,7 +1021,7 @@ public final class EagerDecoder implements TrainableModel {
         }
         double[] y = new double[seqLen], dy = new double[seqLen];
         for (int row = 0; row < group * seqLen; row++) {
-            int t = row % seqLen;
+            int t = row / group;
             int o = (bg * group * seqLen + row) * seqLen;
             // keys after t are never visible (causal): P = 0 there, so only the prefix 0..t is computed
             for (int j = 0; j <= t; j++) {

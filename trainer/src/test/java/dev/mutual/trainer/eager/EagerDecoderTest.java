@@ -72,6 +72,47 @@ class EagerDecoderTest {
         System.out.printf("eager vs SameDiff %s: max gradient difference %.2e%n", name, maxDiff);
     }
 
+    /**
+     * Rows longer than one chunk of the causal attention gemms (64 query rows: 32 positions at 2 query heads per KV
+     * head), so scores, mixes and their transposes run over three chunks, the last one short: loss and every gradient
+     * equal SameDiff's in double, and the fp32 path's within 1e-4, also with a sliding window across chunk borders.
+     * EagerPackingTest covers packed rows over chunks.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "mistral"})
+    void rowsLongerThanAnAttentionChunkMatchDecoderGraph(String name) {
+        int window = name.equals("mistral") ? 40 : 0, batch = 2, seq = 72;
+        ModelConfig c = new ModelConfig(name, 16, 12, 2, 4, 2, 4, 13, 128, 1e-5, 50.0, null, false, false, window, 1, 2);
+        java.util.Random rng = new java.util.Random(24);
+        int[][] in = new int[batch][seq], out = new int[batch][seq];
+        double[][] w = new double[batch][seq];
+        for (int r = 0; r < batch; r++) {
+            for (int t = 0; t < seq; t++) {
+                in[r][t] = rng.nextInt(13);
+                out[r][t] = rng.nextInt(13);
+                w[r][t] = rng.nextInt(3) * 0.5;
+            }
+        }
+        TokenBatch b = new TokenBatch(in, out, w);
+        Map<String, INDArray> weights = DecoderGraphGradientTest.randomWeights(c, 25);
+        DecoderGraph graph = DecoderGraph.build(c, copy(weights), batch, seq, DataType.DOUBLE);
+        try (LossAndGradients expected = graph.lossAndGradients(b);
+             LossAndGradients actual = EagerDecoder.build(c, copy(weights), batch, seq, DataType.DOUBLE).lossAndGradients(b);
+             LossAndGradients fp32 = EagerDecoder.build(c, copy(weights), batch, seq, DataType.FLOAT).lossAndGradients(b)) {
+            assertEquals(expected.loss(), actual.loss(), 1e-12, "loss");
+            assertEquals(expected.loss(), fp32.loss(), 1e-5 * Math.abs(expected.loss()), "fp32 loss");
+            for (String p : graph.parameterNames()) {
+                INDArray e = expected.gradients().get(p);
+                double largest = e.amaxNumber().doubleValue();
+                assertTrue(largest > 1e-4, p + ": gradient ~0, the comparison would be vacuous");
+                double diff = e.sub(actual.gradients().get(p)).amaxNumber().doubleValue();
+                assertTrue(diff < 1e-10, name + " " + p + ": max |eager - SameDiff| = " + diff);
+                double diff32 = e.sub(fp32.gradients().get(p).castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+                assertTrue(diff32 < 1e-4 * largest, name + " " + p + ": fp32 vs SameDiff " + diff32 / largest);
+            }
+        }
+    }
+
     /** Directional central differences along a random direction per tensor, plus repeated-id embedding entries. */
     @ParameterizedTest
     @ValueSource(strings = {"mistral", "qwen2"})

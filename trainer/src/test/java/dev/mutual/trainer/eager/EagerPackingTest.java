@@ -27,32 +27,43 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class EagerPackingTest {
 
     /** Example lengths 5, 3 and 6 in a row of 16 (2 padding positions), the same model run alone per example. */
-    private static final int[] LENGTHS = {5, 3, 6};
-    private static final int SEQ = 16;
-
     @ParameterizedTest
     @ValueSource(strings = {"llama3", "mistral", "qwen2"})
     void packedExamplesMatchTheExamplesAlone(String name) {
+        check(name, new int[] {5, 3, 6}, 16);
+    }
+
+    /**
+     * A row longer than one chunk of the causal attention gemms (32 positions at 2 query heads per KV head): examples
+     * of 40, 25 and 30 positions cross chunk borders in the packed row at other places than alone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama3", "mistral"})
+    void packedExamplesAcrossAttentionChunksMatchTheExamplesAlone(String name) {
+        check(name, new int[] {40, 25, 30}, 100);
+    }
+
+    private static void check(String name, int[] lengths, int seq) {
         ModelConfig c = EagerDecoderTest.config(name);
         Map<String, INDArray> weights = DecoderGraphGradientTest.randomWeights(c, 31);
         Random rng = new Random(32);
-        int[][] in = new int[LENGTHS.length][];
-        int[][] out = new int[LENGTHS.length][];
-        double[][] w = new double[LENGTHS.length][];
-        for (int e = 0; e < LENGTHS.length; e++) {
-            in[e] = rng.ints(LENGTHS[e], 0, c.vocabSize()).toArray();
-            out[e] = rng.ints(LENGTHS[e], 0, c.vocabSize()).toArray();
-            w[e] = new double[LENGTHS[e]];
-            for (int t = 0; t < LENGTHS[e]; t++) w[e][t] = t == 0 ? 0 : 0.5 + rng.nextInt(3);   // prompt-like 0 first
+        int[][] in = new int[lengths.length][];
+        int[][] out = new int[lengths.length][];
+        double[][] w = new double[lengths.length][];
+        for (int e = 0; e < lengths.length; e++) {
+            in[e] = rng.ints(lengths[e], 0, c.vocabSize()).toArray();
+            out[e] = rng.ints(lengths[e], 0, c.vocabSize()).toArray();
+            w[e] = new double[lengths[e]];
+            for (int t = 0; t < lengths[e]; t++) w[e][t] = t == 0 ? 0 : 0.5 + rng.nextInt(3);   // prompt-like 0 first
         }
         in[2][4] = in[0][1];   // an id repeated across examples: both rows of its embedding gradient must add up
 
-        EagerDecoder packed = EagerDecoder.build(c, weights, 1, SEQ, DataType.DOUBLE);
+        EagerDecoder packed = EagerDecoder.build(c, weights, 1, seq, DataType.DOUBLE);
         double worst = 0;
-        for (int e = 0; e < LENGTHS.length; e++) {
-            EagerDecoder alone = EagerDecoder.build(c, weights, 1, LENGTHS[e], DataType.DOUBLE);
+        for (int e = 0; e < lengths.length; e++) {
+            EagerDecoder alone = EagerDecoder.build(c, weights, 1, lengths[e], DataType.DOUBLE);
             TokenBatch single = new TokenBatch(new int[][] {in[e]}, new int[][] {out[e]}, new double[][] {w[e]});
-            TokenBatch row = pack(in, out, w, e);
+            TokenBatch row = pack(in, out, w, e, seq);
             try (LossAndGradients a = alone.lossAndGradients(single)) {
                 Map<String, INDArray> expected = copy(a.gradients());
                 double expectedLoss = a.loss();
@@ -68,16 +79,16 @@ class EagerPackingTest {
         }
         System.out.printf("packing %s: max gradient difference packed vs alone %.2e%n", name, worst);
 
-        // The same row without segments (one causal sequence, positions 0..15) gives another loss: the test bites.
-        TokenBatch row = pack(in, out, w, 1);
+        // The same row without segments (one causal sequence, positions 0..seq - 1) gives another loss: the test bites.
+        TokenBatch row = pack(in, out, w, 1, seq);
         TokenBatch unpacked = new TokenBatch(row.inputIds(), row.targetIds(), row.lossWeights());
         assertTrue(Math.abs(packed.loss(row) - packed.loss(unpacked)) > 1e-3, "segments must change the loss");
     }
 
     /** All examples in one row (segments 0, 1, 2, then padding as 3), loss weights only on example {@code only}. */
-    private static TokenBatch pack(int[][] in, int[][] out, double[][] w, int only) {
-        int[] ids = new int[SEQ], targets = new int[SEQ], pos = new int[SEQ], seg = new int[SEQ];
-        double[] weights = new double[SEQ];
+    private static TokenBatch pack(int[][] in, int[][] out, double[][] w, int only, int seq) {
+        int[] ids = new int[seq], targets = new int[seq], pos = new int[seq], seg = new int[seq];
+        double[] weights = new double[seq];
         int at = 0;
         for (int e = 0; e < in.length; e++) {
             for (int t = 0; t < in[e].length; t++, at++) {
@@ -88,7 +99,7 @@ class EagerPackingTest {
                 seg[at] = e;
             }
         }
-        for (int t = at; t < SEQ; t++) {
+        for (int t = at; t < seq; t++) {
             pos[t] = t - at;
             seg[t] = in.length;
         }
