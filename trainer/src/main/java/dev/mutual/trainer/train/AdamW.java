@@ -5,7 +5,9 @@ import dev.mutual.trainer.engine.DecoderParameters;
 import dev.mutual.trainer.eager.ComputeThreads;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -132,8 +134,17 @@ public final class AdamW {
             throw new IllegalArgumentException("gradients for " + gradients.keySet() + ", parameters are "
                     + parameters.keySet());
         }
+        // Whole c-order fp32 tensors (all of the eager engine's) go through two passes over all of them at once.
+        List<String> flatNames = new ArrayList<>();
         double sumSquares = 0;
-        for (INDArray g : gradients.values()) sumSquares += sumOfSquares(g);
+        for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
+            String name = e.getKey();
+            INDArray g = gradients.get(name);
+            if (wholeFloat(e.getValue(), g, m.get(name), v.get(name))) flatNames.add(name);
+            else sumSquares += sumOfSquares(g);
+        }
+        Flat flat = new Flat(flatNames, gradients);
+        sumSquares += flat.sumOfSquares();
         double norm = Math.sqrt(sumSquares);
         if (!Double.isFinite(norm)) {
             throw new IllegalStateException("gradient norm is " + norm + " at step " + (step + 1) + ": not updating");
@@ -142,8 +153,10 @@ public final class AdamW {
         step++;
         double bias1 = 1 - Math.pow(config.beta1(), step);
         double bias2 = 1 - Math.pow(config.beta2(), step);
+        flat.update(clip, 1 - lr * config.weightDecay(), lr / bias1, Math.sqrt(bias2));
         for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
             String name = e.getKey();
+            if (flat.names.contains(name)) continue;
             INDArray p = e.getValue();
             INDArray g = gradients.get(name);
             double decay = decayed.contains(name) ? 1 - lr * config.weightDecay() : 1;
@@ -200,10 +213,8 @@ public final class AdamW {
     }
 
     /**
-     * The update above in one plain pass over the arrays' memory when all four are whole c-order arrays of one type
-     * (FLOAT or DOUBLE): about 16 ND4J passes and 4 temporaries per tensor become one read of p, g, m, v and one
-     * write of p, m, v, which matters at 17 M parameters (V=32000); the pass is memory-bound, so the gradient is not
-     * written back (BENCHMARKS.md: 11.7 -> 10.6 ms a step at V=4096). Returns false (nothing done) for any other layout.
+     * The update above in one plain pass over the arrays' memory when all four are whole c-order DOUBLE arrays (fp32
+     * ones go through {@link Flat}); returns false (nothing done) for any other layout.
      */
     private boolean fused(INDArray p, INDArray g, INDArray m, INDArray v, double clip, double decay,
                                  double stepSize, double sqrtBias2) {
@@ -226,22 +237,100 @@ public final class AdamW {
             }
             return true;
         }
-        if (p.dataType() != DataType.FLOAT) return false;
-        // Chunks copied to heap arrays and back: a direct FloatBuffer's per-element get/put is several times slower.
-        FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat(),
-                vb = v.data().asNioFloat();
-        float clipF = (float) clip, b1F = (float) b1, c1F = (float) (1 - b1), b2F = (float) b2, c2F = (float) (1 - b2);
-        float decayF = (float) decay, stepF = (float) stepSize, sqrtB2F = (float) sqrtBias2, epsF = (float) eps;
-        forEachChunkRange(n, (part, first, end) -> {
-            float[][] chunks = CHUNKS.get();
-            float[] pc = chunks[0], gc = chunks[1], mc = chunks[2], vc = chunks[3];
-            for (int from = first; from < end; from += CHUNK) {
-                int len = Math.min(CHUNK, end - from);
-                pb.get(from, pc, 0, len);
-                gb.get(from, gc, 0, len);
-                mb.get(from, mc, 0, len);
-                vb.get(from, vc, 0, len);
-                // fp32 arithmetic as torch (and the op-by-op path) does for fp32 parameters, on Vector API lanes.
+        return false;
+    }
+
+    private static boolean wholeFloat(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.dataType() != DataType.FLOAT || a.isView() || a.offset() != 0 || a.ordering() != 'c'
+                    || a.length() != a.data().length()) return false;
+        }
+        return true;
+    }
+
+    /**
+     * The whole c-order fp32 tensors of a step laid end to end in one index space, which each pass splits over the
+     * compute threads in one hand-off: one per tensor cost a thread wake-up (~50 us here) each, ~60 a step. Each
+     * thread copies pieces of at most {@link #CHUNK} elements to heap arrays (a direct FloatBuffer's per-element
+     * get/put is several times slower) and computes on Vector API lanes. The update is memory-bound, so it reads p,
+     * g, m, v and writes p, m, v only: the clipped gradient is not written back (BENCHMARKS.md: 11.7 -> 10.2 ms a
+     * V=4096 step with both changes).
+     */
+    private final class Flat {
+        final Set<String> names;
+        final FloatBuffer[] p, g, m, v;
+        final boolean[] decays;
+        /** Tensor i covers [start[i], start[i + 1]) of the index space. */
+        final long[] start;
+
+        Flat(List<String> names, Map<String, INDArray> gradients) {
+            this.names = Set.copyOf(names);
+            int n = names.size();
+            p = new FloatBuffer[n];
+            g = new FloatBuffer[n];
+            m = new FloatBuffer[n];
+            v = new FloatBuffer[n];
+            decays = new boolean[n];
+            start = new long[n + 1];
+            for (int i = 0; i < n; i++) {
+                String name = names.get(i);
+                p[i] = parameters.get(name).data().asNioFloat();
+                g[i] = gradients.get(name).data().asNioFloat();
+                m[i] = AdamW.this.m.get(name).data().asNioFloat();
+                v[i] = AdamW.this.v.get(name).data().asNioFloat();
+                decays[i] = decayed.contains(name);
+                start[i + 1] = start[i] + parameters.get(name).length();
+            }
+        }
+
+        /** A piece: elements [offset, offset + length) of tensor i, length at most CHUNK; part indexes per-thread sums. */
+        interface PieceBody {
+            void run(int part, int i, int offset, int length);
+        }
+
+        void forEachPiece(PieceBody body) {
+            long total = start[start.length - 1];
+            int chunks = Math.toIntExact((total + CHUNK - 1) / CHUNK);
+            ComputeThreads.RangeBody range = (part, c0, c1) -> {
+                long pos = (long) c0 * CHUNK, to = Math.min(total, (long) c1 * CHUNK);
+                int i = 0;
+                while (pos < to) {
+                    while (start[i + 1] <= pos) i++;
+                    int offset = (int) (pos - start[i]);
+                    int length = (int) Math.min(Math.min(to - pos, CHUNK), start[i + 1] - pos);
+                    body.run(part, i, offset, length);
+                    pos += length;
+                }
+            };
+            if (chunks < 4) range.run(0, 0, chunks);   // small models: not worth a hand-off
+            else ComputeThreads.forEachRange(chunks, range);
+        }
+
+        double sumOfSquares() {
+            double[] parts = new double[ComputeThreads.count()];   // summed in a fixed order below
+            forEachPiece((part, i, offset, length) -> {
+                float[] c = CHUNKS.get()[0];
+                g[i].get(offset, c, 0, length);
+                parts[part] += AdamW.sumOfSquares(c, length);
+            });
+            double s = 0;
+            for (double x : parts) s += x;
+            return s;
+        }
+
+        /** fp32 arithmetic as torch (and the op-by-op path) does for fp32 parameters; decay on the decayed tensors. */
+        void update(double clip, double decay, double stepSize, double sqrtBias2) {
+            double b1 = config.beta1(), b2 = config.beta2(), eps = config.eps();
+            float clipF = (float) clip, b1F = (float) b1, c1F = (float) (1 - b1), b2F = (float) b2, c2F = (float) (1 - b2);
+            float decayF = (float) decay, stepF = (float) stepSize, sqrtB2F = (float) sqrtBias2, epsF = (float) eps;
+            forEachPiece((part, t, offset, len) -> {
+                float[][] chunks = CHUNKS.get();
+                float[] pc = chunks[0], gc = chunks[1], mc = chunks[2], vc = chunks[3];
+                p[t].get(offset, pc, 0, len);
+                g[t].get(offset, gc, 0, len);
+                m[t].get(offset, mc, 0, len);
+                v[t].get(offset, vc, 0, len);
+                float d = decays[t] ? decayF : 1f;
                 int i = 0;
                 for (; i < S.loopBound(len); i += S.length()) {
                     FloatVector gi = FloatVector.fromArray(S, gc, i).mul(clipF);
@@ -250,7 +339,7 @@ public final class AdamW {
                     mi.intoArray(mc, i);
                     vi.intoArray(vc, i);
                     FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(sqrtB2F).add(epsF);
-                    FloatVector.fromArray(S, pc, i).mul(decayF).sub(mi.mul(stepF).div(denom)).intoArray(pc, i);
+                    FloatVector.fromArray(S, pc, i).mul(d).sub(mi.mul(stepF).div(denom)).intoArray(pc, i);
                 }
                 for (; i < len; i++) {
                     float gi = gc[i] * clipF;
@@ -258,14 +347,13 @@ public final class AdamW {
                     float vi = b2F * vc[i] + c2F * gi * gi;
                     mc[i] = mi;
                     vc[i] = vi;
-                    pc[i] = pc[i] * decayF - stepF * mi / ((float) Math.sqrt(vi) / sqrtB2F + epsF);
+                    pc[i] = pc[i] * d - stepF * mi / ((float) Math.sqrt(vi) / sqrtB2F + epsF);
                 }
-                pb.put(from, pc, 0, len);
-                mb.put(from, mc, 0, len);
-                vb.put(from, vc, 0, len);
-            }
-        });
-        return true;
+                p[t].put(offset, pc, 0, len);
+                m[t].put(offset, mc, 0, len);
+                v[t].put(offset, vc, 0, len);
+            });
+        }
     }
 
     /** 256-bit lanes ({@link dev.mutual.trainer.ops.Exp#SPECIES}): JDK 17 runs 512-bit Vector API code several times slower here. */

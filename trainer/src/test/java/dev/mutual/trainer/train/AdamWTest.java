@@ -148,4 +148,46 @@ class AdamWTest {
             assertTrue(whole.sub(start).amaxNumber().doubleValue() > 1e-3, "the parameters moved");
         }
     }
+
+    /**
+     * Several fp32 tensors in one step (laid end to end and split over the compute threads, pieces crossing tensor
+     * borders; decayed and undecayed; one tensor of 7 elements) against the op-by-op path on views of the same numbers.
+     */
+    @Test
+    void fp32TensorsTogetherMatchTheOpByOpPath() {
+        Nd4j.getRandom().setSeed(4);
+        long[][] shapes = {{3, 10000}, {5000}, {7}, {2, 9000}};
+        Map<String, INDArray> whole = new java.util.LinkedHashMap<>(), views = new java.util.LinkedHashMap<>(),
+                starts = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < shapes.length; i++) {
+            INDArray start = Nd4j.randn(DataType.FLOAT, shapes[i]);
+            whole.put("t" + i, start.dup());
+            starts.put("t" + i, start);
+            long[] doubled = new long[shapes[i].length + 1];
+            doubled[0] = 2;
+            System.arraycopy(shapes[i], 0, doubled, 1, shapes[i].length);
+            views.put("t" + i, Nd4j.zeros(DataType.FLOAT, doubled).slice(1).assign(start));
+        }
+        Set<String> decayed = Set.of("t0", "t3");
+        AdamWConfig config = new AdamWConfig(1e-2, 0.9, 0.95, 1e-8, 0.1, 0.5);
+        AdamW together = new AdamW(config, whole, decayed), plain = new AdamW(config, views, decayed);
+        for (int step = 0; step < 3; step++) {
+            Map<String, INDArray> g = new java.util.LinkedHashMap<>(), gv = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < shapes.length; i++) {
+                INDArray gi = Nd4j.randn(DataType.FLOAT, shapes[i]);
+                g.put("t" + i, gi);
+                long[] doubled = new long[shapes[i].length + 1];
+                doubled[0] = 2;
+                System.arraycopy(shapes[i], 0, doubled, 1, shapes[i].length);
+                gv.put("t" + i, Nd4j.zeros(DataType.FLOAT, doubled).slice(0).assign(gi));
+            }
+            double expected = plain.step(gv, 1e-2);
+            assertEquals(expected, together.step(g, 1e-2), 1e-6 * expected, "pre-clip norm");
+        }
+        for (String name : whole.keySet()) {
+            double diff = whole.get(name).sub(views.get(name)).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-6, name + ": together vs op-by-op " + diff);
+            assertTrue(whole.get(name).sub(starts.get(name)).amaxNumber().doubleValue() > 1e-3, name + " moved");
+        }
+    }
 }
