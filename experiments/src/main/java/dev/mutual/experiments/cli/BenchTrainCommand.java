@@ -83,9 +83,10 @@ final class BenchTrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "{\"bench\":\"train\",\"engine\":\"%s\",\"threads\":%d,\"gc_every_step\":%b,\"vocab\":%d,"
                         + "\"batch\":%d,\"seq\":%d,\"steps\":%d,\"tokens_per_s\":%.1f,\"gflop_per_step\":%.2f,"
                         + "\"peak_gflops\":%.1f,\"mfu\":%.4f,\"peak_rss_mb\":%.0f,\"rss_after_warmup_mb\":%.0f,"
-                        + "\"rss_end_mb\":%.0f,\"first_loss\":%.4f,\"last_loss\":%.4f}%n", engine, computeThreads, gc, vocab, batch, seq, steps,
+                        + "\"rss_end_mb\":%.0f,\"first_loss\":%.4f,\"last_loss\":%.4f,\"optimizer_ms\":%.2f}%n", engine,
+                computeThreads, gc, vocab, batch, seq, steps,
                 r.tokensPerSecond(), r.modelGflopPerStep(), r.peakGflops(), r.mfu(), r.peakRssMb(),
-                r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss(), r.lastLoss());
+                r.rssAfterWarmupMb(), r.rssEndMb(), r.firstLoss(), r.lastLoss(), r.optimizerMs());
         out.flush();
         return 0;
     }

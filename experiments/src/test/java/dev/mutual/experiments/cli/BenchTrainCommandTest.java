@@ -22,6 +22,7 @@ class BenchTrainCommandTest {
             assertTrue(json.get("tokens_per_s").asDouble() > 0, r.out());
             assertEquals(Math.log(64), json.get("first_loss").asDouble(), 0.1, "random init starts at ln V");
             assertTrue(json.get("peak_rss_mb").asDouble() > 0 && json.get("rss_end_mb").asDouble() > 0, r.out());
+            assertTrue(json.get("optimizer_ms").asDouble() > 0, "AdamW's share of a step: " + r.out());
         }
     }
 

@@ -253,8 +253,8 @@ public final class AdamW {
      * compute threads in one hand-off: one per tensor cost a thread wake-up (~50 us here) each, ~60 a step. Each
      * thread copies pieces of at most {@link #CHUNK} elements to heap arrays (a direct FloatBuffer's per-element
      * get/put is several times slower) and computes on Vector API lanes. The update is memory-bound, so it reads p,
-     * g, m, v and writes p, m, v only: the clipped gradient is not written back (BENCHMARKS.md: 11.7 -> 10.2 ms a
-     * V=4096 step with both changes).
+     * g, m, v and writes p, m, v only: the clipped gradient is not written back. Both changes: 11.7 -> 8.4-8.7 ms of
+     * a V=4096 step on 2 threads ({@code bench train}'s optimizer_ms, BENCHMARKS.md).
      */
     private final class Flat {
         final Set<String> names;

@@ -58,10 +58,11 @@ public final class TrainingBench {
      * @param rssAfterWarmupMb RSS when the timed steps start
      * @param rssEndMb         RSS after the last step (flat from warm-up on when nothing leaks per step)
      * @param lastLoss         the last step's loss (beside first_loss: the curve PyTorch's script prints)
+     * @param optimizerMs      mean milliseconds of a timed step spent in AdamW (clipping norm and update)
      */
     public record Result(double tokensPerSecond, double modelGflopPerStep, double peakGflops, double mfu,
                          double peakRssMb, double firstLoss, double rssAfterWarmupMb, double rssEndMb,
-                         double lastLoss) {}
+                         double lastLoss, double optimizerMs) {}
 
     private TrainingBench() {}
 
@@ -81,7 +82,7 @@ public final class TrainingBench {
         AdamW adamw = AdamW.forDecoder(new AdamWConfig(3e-4, 0.9, 0.95, 1e-8, 0.1, 1.0), graph);
         Random rng = new Random(2);
         double firstLoss = Double.NaN, lastLoss = Double.NaN;
-        long start = 0;
+        long start = 0, optimizerNanos = 0;
         double rssAfterWarmup = 0;
         for (int step = 0; step < s.warmup() + s.steps(); step++) {
             if (step == s.warmup()) {
@@ -93,7 +94,9 @@ public final class TrainingBench {
             try (LossAndGradients lg = graph.lossAndGradients(TokenBatch.nextToken(ids))) {
                 if (step == 0) firstLoss = lg.loss();
                 lastLoss = lg.loss();
+                long before = System.nanoTime();
                 adamw.step(lg.gradients(), 3e-4);
+                if (step >= s.warmup()) optimizerNanos += System.nanoTime() - before;
             }
             if (s.gcEveryStep()) System.gc();
             progress.accept(step + 1);
@@ -105,7 +108,7 @@ public final class TrainingBench {
         double peak = sgemmGflops();
         double achieved = gflopPerStep * s.steps() / seconds;
         return new Result(tokens / seconds, gflopPerStep, peak, achieved / peak, ProcessUsage.peakRssMb(), firstLoss,
-                rssAfterWarmup, rssEnd, lastLoss);
+                rssAfterWarmup, rssEnd, lastLoss, optimizerNanos / 1e6 / s.steps());
     }
 
     /** Training FLOPs per token: 6 per matmul weight (forward + 2x backward) plus attention scores and values. */
