@@ -134,7 +134,7 @@ public final class EagerDecoder implements TrainableModel {
     /** One layer's saved activations. */
     private record Layer(INDArray norm1, double[] rstd1, INDArray qHead, INDArray kHead, INDArray vHead,
                          INDArray probs, INDArray ctx, INDArray mid, INDArray norm2, double[] rstd2,
-                         INDArray gate, INDArray sig, INDArray up, INDArray act,
+                         INDArray gate, INDArray up, INDArray act,
                          Blas.Mat[] qBlocks, Blas.Mat[] kBlocks, Blas.Mat[] vBlocks, Blas.Mat[] probBlocks) {}
 
     private EagerDecoder(ModelConfig config, Map<String, INDArray> given, LoraWeights adapter, int batch, int seqLen,
@@ -208,7 +208,7 @@ public final class EagerDecoder implements TrainableModel {
             INDArray vHead = zeros(blocks, seqLen, hd);
             INDArray probs = zeros(blocks, group * seqLen, seqLen);
             act[l] = new Layer(zeros(n, d), new double[n], qHead, kHead, vHead, probs, zeros(n, qDim), zeros(n, d),
-                    zeros(n, d), new double[n], zeros(n, ffn), zeros(n, ffn), zeros(n, ffn), zeros(n, ffn),
+                    zeros(n, d), new double[n], zeros(n, ffn), zeros(n, ffn), zeros(n, ffn),
                     slices(qHead), slices(kHead), slices(vHead), slices(probs));
         }
         normF = zeros(n, d);
@@ -599,8 +599,8 @@ public final class EagerDecoder implements TrainableModel {
         rmsNorm(Dense.of(a.mid()), p(layer(l, "post_attention_layernorm.weight")), Dense.of(a.norm2()), a.rstd2());
         linear(l, LoraModule.GATE_PROJ, a.norm2(), a.gate(), 0);  // [N, F]
         linear(l, LoraModule.UP_PROJ, a.norm2(), a.up(), 0);      // [N, F]
-        Dense gate = Dense.of(a.gate()), up = Dense.of(a.up()), sig = Dense.of(a.sig()), out = Dense.of(a.act());
-        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().forward(gate, up, sig, out, from, to));
+        Dense gate = Dense.of(a.gate()), up = Dense.of(a.up()), out = Dense.of(a.act());
+        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().forward(gate, up, out, from, to));
         Dense.of(resid[l + 1]).copyAll(Dense.of(a.mid()));
         linear(l, LoraModule.DOWN_PROJ, a.act(), resid[l + 1], 1);
     }
@@ -883,9 +883,9 @@ public final class EagerDecoder implements TrainableModel {
         Layer a = act[l];
         // MLP: x' = mid + act @ Wdown^T, act = silu(gate) * up.
         linearBackward(l, LoraModule.DOWN_PROJ, a.act(), dResid, dAct, 0);          // dAct [N, F]
-        Dense gate = Dense.of(a.gate()), sig = Dense.of(a.sig()), up = Dense.of(a.up());
+        Dense gate = Dense.of(a.gate()), up = Dense.of(a.up());
         Dense da = Dense.of(dAct), dg = Dense.of(dGate), du = Dense.of(dUp);
-        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().backward(da, gate, sig, up, dg, du, from, to));
+        ComputeThreads.forEachRange(n * ffn, (part, from, to) -> SWIGLU.get().backward(da, gate, up, dg, du, from, to));
         linearBackward(l, LoraModule.GATE_PROJ, a.norm2(), dGate, dNorm, 0);        // dNorm [N, D]
         linearBackward(l, LoraModule.UP_PROJ, a.norm2(), dUp, dNorm, 1);
         rmsNormBackward(Dense.of(a.mid()), a.rstd2(), p(layer(l, "post_attention_layernorm.weight")), Dense.of(dNorm),

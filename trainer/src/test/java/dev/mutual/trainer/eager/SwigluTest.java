@@ -9,8 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The fp32 SwiGLU pass (Vector API sigmoid on heap chunks) against sigmoid and silu * up computed here in double
- * from the definition, over a length that spans several chunks and ends in a partial vector, with gate values from
+ * The fp32 SwiGLU passes (Vector API sigmoid on heap chunks) against silu * up and its gradients computed here in
+ * double from the definition, over lengths that span several chunks and end in a partial vector, with gate values from
  * -100 to 100 (both saturated ends of the sigmoid). The fp64 path is pinned by EagerDecoderTest's gradient checks.
  */
 class SwigluTest {
@@ -25,18 +25,16 @@ class SwigluTest {
             up[i] = (float) rng.nextGaussian();
         }
         INDArray g = Nd4j.createFromArray(gate), u = Nd4j.createFromArray(up);
-        INDArray s = Nd4j.create(DataType.FLOAT, len), o = Nd4j.create(DataType.FLOAT, len);
-        new Swiglu().forward(Dense.of(g), Dense.of(u), Dense.of(s), Dense.of(o), len);
-        float[] sig = s.toFloatVector(), out = o.toFloatVector();
-        double worstSig = 0, worstOut = 0;
+        INDArray o = Nd4j.create(DataType.FLOAT, len);
+        new Swiglu().forward(Dense.of(g), Dense.of(u), Dense.of(o), len);
+        float[] out = o.toFloatVector();
+        double worstOut = 0;
         for (int i = 0; i < len; i++) {
             double exact = 1 / (1 + Math.exp(-(double) gate[i]));
             double exactOut = gate[i] * exact * up[i];
-            worstSig = Math.max(worstSig, Math.abs(sig[i] - exact) / Math.max(exact, 1e-30));
             // Products below 1e-24 (gate near -80: sigmoid ~1e-35) lose digits near fp32's subnormals: judged absolutely.
             worstOut = Math.max(worstOut, Math.abs(out[i] - exactOut) / Math.max(Math.abs(exactOut), 1e-24));
         }
-        assertTrue(worstSig < 1e-6, "worst relative sigmoid error " + worstSig);
         assertTrue(worstOut < 1e-6, "worst relative silu * up error " + worstOut);
     }
 
@@ -48,17 +46,17 @@ class SwigluTest {
     void fp32BackwardMatchesTheDefinitionInDouble() {
         int len = 2 * 4096 + 29, start = 5, end = len - 3;
         SplittableRandom rng = new SplittableRandom(8);
-        float[] gate = new float[len], up = new float[len], grad = new float[len], sig = new float[len];
+        float[] gate = new float[len], up = new float[len], grad = new float[len];
+        double[] sig = new double[len];
         for (int i = 0; i < len; i++) {
-            gate[i] = (float) (rng.nextGaussian() * 4);
-            sig[i] = (float) (1 / (1 + Math.exp(-(double) gate[i])));
+            gate[i] = i < 200 ? -100 + i : (float) (rng.nextGaussian() * 4);
+            sig[i] = 1 / (1 + Math.exp(-(double) gate[i]));
             up[i] = (float) rng.nextGaussian();
             grad[i] = (float) rng.nextGaussian();
         }
         INDArray dGate = Nd4j.create(DataType.FLOAT, len).addi(7), dUp = Nd4j.create(DataType.FLOAT, len).addi(7);
         new Swiglu().backward(Dense.of(Nd4j.createFromArray(grad)), Dense.of(Nd4j.createFromArray(gate)),
-                Dense.of(Nd4j.createFromArray(sig)), Dense.of(Nd4j.createFromArray(up)), Dense.of(dGate), Dense.of(dUp),
-                start, end);
+                Dense.of(Nd4j.createFromArray(up)), Dense.of(dGate), Dense.of(dUp), start, end);
         float[] dg = dGate.toFloatVector(), du = dUp.toFloatVector();
         double worst = 0;
         for (int i = 0; i < len; i++) {
