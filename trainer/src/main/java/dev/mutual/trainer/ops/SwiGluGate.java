@@ -2,7 +2,7 @@ package dev.mutual.trainer.ops;
 
 /**
  * The SwiGLU MLP's gate: act = silu(gate) * up = gate * sigmoid(gate) * up, forward and backward side by side
- * (sig = sigmoid(gate) is kept from the forward). The vector forms (inference {@code Kernels.swiglu}, the eager
+ * (sig = sigmoid(gate), which the eager engine's backward computes again rather than keeping it from the forward). The vector forms (inference {@code Kernels.swiglu}, the eager
  * engine's {@code Swiglu}) compute the same with {@link Exp}; these are the definitions they and the tests follow.
  */
 public final class SwiGluGate {
