@@ -21,7 +21,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * so micro-batches with more weighted tokens count for more, as they would inside one batch (torchtune and HF
  * since 4.46 normalise the same way; dividing by the number of micro-batches would not).
- * A micro-batch whose weights are all 0 contributes nothing and is skipped.
+ * A micro-batch whose weights are all 0 contributes nothing and is skipped. With one micro-batch per step the formula
+ * is the micro-batch's own gradient, which goes to AdamW as the engine returns it: no accumulator copy of every
+ * gradient (a model's worth of memory) and no three passes over it per step.
  */
 public final class Trainer {
 
@@ -29,7 +31,7 @@ public final class Trainer {
     private final AdamW adamw;
     private final LrSchedule schedule;
     private final int accumulation;
-    /** Accumulated gradient per parameter, allocated once and zeroed every step. */
+    /** Accumulated gradient per parameter, allocated once and zeroed every step; empty without accumulation. */
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
 
     /**
@@ -46,7 +48,9 @@ public final class Trainer {
         this.adamw = adamw;
         this.schedule = schedule;
         this.accumulation = accumulation;
-        for (String name : model.parameterNames()) gradients.put(name, model.parameter(name).ulike());
+        if (accumulation > 1) {
+            for (String name : model.parameterNames()) gradients.put(name, model.parameter(name).ulike());
+        }
     }
 
     /**
@@ -63,6 +67,8 @@ public final class Trainer {
             int step = adamw.stepCount() + 1;
             long start = System.nanoTime();
             for (INDArray g : gradients.values()) g.assign(0);
+            double lr = schedule.learningRate(step - 1, adamw.config().learningRate());
+            double gradNorm = Double.NaN;
             double weightedLoss = 0;   // sum_i W_i L_i
             double weightSum = 0;      // W
             long tokens = 0;
@@ -79,6 +85,10 @@ public final class Trainer {
                     weightedLoss += w * lg.loss();
                     weightSum += w;
                     tokens += countWeighted(batch);
+                    if (accumulation == 1) {
+                        gradNorm = adamw.step(lg.gradients(), lr);   // W_1 dL_1/dp / W_1: the engine's gradient
+                        continue;
+                    }
                     for (Map.Entry<String, INDArray> e : lg.gradients().entrySet()) {
                         gradients.get(e.getKey()).addi(e.getValue().muli(w));
                     }
@@ -88,9 +98,10 @@ public final class Trainer {
                 throw new IllegalStateException("step " + step + ": all " + accumulation
                         + " micro-batches have only zero loss weights, nothing to learn");
             }
-            for (INDArray g : gradients.values()) g.divi(weightSum);
-            double lr = schedule.learningRate(step - 1, adamw.config().learningRate());
-            double gradNorm = adamw.step(gradients, lr);
+            if (accumulation > 1) {
+                for (INDArray g : gradients.values()) g.divi(weightSum);
+                gradNorm = adamw.step(gradients, lr);
+            }
             model.afterStep();
             double seconds = (System.nanoTime() - start) / 1e9;
             onStep.accept(new TrainStep(step, weightedLoss / weightSum, lr, gradNorm, tokens, weightSum, seconds));
