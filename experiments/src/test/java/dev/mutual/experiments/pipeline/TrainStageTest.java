@@ -184,29 +184,8 @@ class TrainStageTest {
         assertTrue(HfCheckpoint.load(bf16, HfCheckpoint.Precision.AUTO).weights().half().size() >= 7 * c.numLayers());
         Path fp32 = tmp.resolve("fp32-model");
         HfCheckpoint.save(fp32, HfCheckpoint.load(bf16).weights(), List.of(TOKENIZER));
-        Path[] trained = new Path[2];
-        for (int i = 0; i < 2; i++) {
-            String name = i == 0 ? "bf16" : "fp32";
-            Path recipe = Files.writeString(tmp.resolve(name + ".yaml"), """
-                    name: %s
-                    seed: 5
-                    data: %s
-                    model: %s
-                    tokenizer: %s
-                    seq_len: 128
-                    micro_batch: 2
-                    steps: 2
-                    lr: 0.01
-                    schedule: constant
-                    min_lr_ratio: 0
-                    lora: {rank: 4, alpha: 8, dropout: 0.1}
-                    """.formatted(name, SEED, i == 0 ? bf16 : fp32, TOKENIZER));
-            CliRun run = CliRun.of("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
-            assertEquals(0, run.code(), run::err);
-            try (Stream<Path> d = Files.list(tmp.resolve("runs/" + name))) {
-                trained[i] = d.findFirst().orElseThrow().resolve("train");
-            }
-        }
+        Path[] trained = {trainLora("bf16", bf16, "{rank: 4, alpha: 8, dropout: 0.1}"),
+                trainLora("fp32", fp32, "{rank: 4, alpha: 8, dropout: 0.1}")};
         assertArrayEquals(Files.readAllBytes(trained[1].resolve("adapter/" + LoraAdapterFile.WEIGHTS_FILE)),
                 Files.readAllBytes(trained[0].resolve("adapter/" + LoraAdapterFile.WEIGHTS_FILE)), "the same adapter");
         DecoderWeights a = HfCheckpoint.load(trained[0].resolve("model")).weights(), b = HfCheckpoint.load(trained[1].resolve("model")).weights();
@@ -215,14 +194,12 @@ class TrainStageTest {
     }
 
     /**
-     * LoRA on stories260K: only q_proj and v_proj adapters train; adapter/ holds them in PEFT's layout and model/ is
-     * W + alpha / r * B A for the adapted linears (checked here with plain loops) and the base elsewhere.
+     * Runs a two-step LoRA recipe {@code name} (seq 128, micro-batch 2, constant lr 0.01) on {@code model} with the
+     * given {@code lora:} block through {@code mutual train}; returns its run's train directory.
      */
-    @Test
-    void loraSavesTheAdapterAndTheMergedModel() throws IOException {
-        Path stories = assumeShared("models/stories260K/stories260K.bin").toAbsolutePath().normalize();
-        Path recipe = Files.writeString(tmp.resolve("lora.yaml"), """
-                name: lora
+    private Path trainLora(String name, Path model, String lora) throws IOException {
+        Path recipe = Files.writeString(tmp.resolve(name + ".yaml"), """
+                name: %s
                 seed: 5
                 data: %s
                 model: %s
@@ -233,14 +210,23 @@ class TrainStageTest {
                 lr: 0.01
                 schedule: constant
                 min_lr_ratio: 0
-                lora: {rank: 4, alpha: 8, dropout: 0.1, target_modules: [v_proj, q_proj]}
-                """.formatted(SEED, stories, TOKENIZER));
+                lora: %s
+                """.formatted(name, SEED, model, TOKENIZER, lora));
         CliRun run = CliRun.of("train", "--recipe", recipe.toString(), "paths.runs=" + tmp.resolve("runs"));
         assertEquals(0, run.code(), run::err);
-        Path dir;
-        try (Stream<Path> d = Files.list(tmp.resolve("runs/lora"))) {
-            dir = d.findFirst().orElseThrow().resolve("train");
+        try (Stream<Path> d = Files.list(tmp.resolve("runs/" + name))) {
+            return d.findFirst().orElseThrow().resolve("train");
         }
+    }
+
+    /**
+     * LoRA on stories260K: only q_proj and v_proj adapters train; adapter/ holds them in PEFT's layout and model/ is
+     * W + alpha / r * B A for the adapted linears (checked here with plain loops) and the base elsewhere.
+     */
+    @Test
+    void loraSavesTheAdapterAndTheMergedModel() throws IOException {
+        Path stories = assumeShared("models/stories260K/stories260K.bin").toAbsolutePath().normalize();
+        Path dir = trainLora("lora", stories, "{rank: 4, alpha: 8, dropout: 0.1, target_modules: [v_proj, q_proj]}");
         assertEquals(2, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
 
         DecoderWeights base = Llama2cCheckpoint.read(stories);
